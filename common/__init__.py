@@ -1,0 +1,1 @@
+"""Pieces every app shares: the error model, the timestamped base model, pagination."""

@@ -1,0 +1,111 @@
+"""One error model for the whole platform.
+
+Services raise `ApplicationError(message, code, extra)`; each app lists its codes in
+`error_codes.py`. The DRF exception handler below answers every error as
+`{"code", "message", "extra"}` with the message in the request's language; pages show
+`message`. Clients branch on `code`, people read `message`.
+"""
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.encoding import force_str
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class ErrorCode(StrEnum):
+    """Codes shared by all apps."""
+
+    VALIDATION = "validation_error"
+    NOT_FOUND = "not_found"
+    PERMISSION_DENIED = "permission_denied"
+    NOT_AUTHENTICATED = "not_authenticated"
+    CONFLICT = "conflict"
+    RATE_LIMITED = "rate_limited"
+    ERROR = "error"
+
+
+class ApplicationError(Exception):
+    """A business error with a stable code, a translated message and structured extras.
+
+    `extra` carries detail a client can act on, e.g. `{"fields": {"parent_code": [...]}}`.
+    """
+
+    http_status = status.HTTP_400_BAD_REQUEST
+
+    def __init__(self, message: Any, code: str = ErrorCode.ERROR, extra: dict | None = None,
+                 http_status: int | None = None):
+        super().__init__(force_str(message))
+        self.message = message
+        self.code = str(code)
+        self.extra = extra or {}
+        if http_status is not None:
+            self.http_status = http_status
+
+    def __str__(self) -> str:
+        return force_str(self.message)
+
+
+class ConflictError(ApplicationError):
+    """Someone else changed the object first; reload and try again."""
+
+    http_status = status.HTTP_409_CONFLICT
+
+
+def field_errors(errors: dict[str, list[Any]]) -> dict[str, list[str]]:
+    return {field: [force_str(m) for m in messages] for field, messages in errors.items()}
+
+
+def _body(code: str, message: Any, extra: dict | None = None) -> dict:
+    return {"code": str(code), "message": force_str(message), "extra": extra or {}}
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    """DRF's handler, reshaped to {code, message, extra}."""
+    if isinstance(exc, ApplicationError):
+        extra = exc.extra
+        if "fields" in extra:
+            extra = {**extra, "fields": field_errors(extra["fields"])}
+        return Response(_body(exc.code, exc.message, extra), status=exc.http_status)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        response.data = _body(ErrorCode.VALIDATION, _("Some fields are not valid."),
+                              {"fields": _flatten(detail)})
+    elif isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        response.data = _body(ErrorCode.NOT_AUTHENTICATED, exc.detail)
+    elif isinstance(exc, exceptions.PermissionDenied):
+        response.data = _body(ErrorCode.PERMISSION_DENIED, exc.detail)
+    elif isinstance(exc, exceptions.NotFound):
+        response.data = _body(ErrorCode.NOT_FOUND, exc.detail)
+    elif isinstance(exc, exceptions.Throttled):
+        response.data = _body(ErrorCode.RATE_LIMITED, exc.detail, {"wait": exc.wait})
+    elif isinstance(exc, exceptions.APIException):
+        response.data = _body(exc.default_code, exc.detail)
+    return response
+
+
+def _flatten(detail: Any) -> Any:
+    if isinstance(detail, dict):
+        return {key: _flatten(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        return [force_str(item) if not isinstance(item, dict | list) else _flatten(item) for item in detail]
+    return force_str(detail)

@@ -1,0 +1,53 @@
+"""The one place the environment is read.
+
+Every setting that comes from the environment is parsed here, with its default, so that
+`grep -n os.environ` finds nothing anywhere else in the project.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("GOVSERVICE_VAR_DIR", BASE_DIR / "var")).resolve()
+
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value not in (None, "") else default
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+DATABASE_URL = env_str("DATABASE_URL")
+DATABASE_NAME = env_str("GOVSERVICE_DB_NAME", "govservice")
+BROKER_URL = env_str("CELERY_BROKER_URL") or env_str("BROKER_URL")
+PLATFORM_DOMAIN = env_str("PLATFORM_DOMAIN", "localhost")
+SECRET_KEY = env_str("DJANGO_SECRET_KEY")
+DEBUG = env_bool("DJANGO_DEBUG", False)
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [])
+CONN_MAX_AGE = env_int("DB_CONN_MAX_AGE", 600)
+ROUTING_CHECK_SECONDS = env_float("ROUTING_CHECK_SECONDS", 1.0)
+SMS_BACKEND = env_str("SMS_BACKEND", "console")
+REGISTRY_HMAC_KEY = env_str("REGISTRY_HMAC_KEY")

@@ -1,0 +1,129 @@
+"""Settings shared by every environment; concerns live in their own modules below."""
+from __future__ import annotations
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from config import env
+from config.embedded import embedded_database_url
+
+BASE_DIR = env.BASE_DIR
+VAR_DIR = env.VAR_DIR
+
+SECRET_KEY = env.SECRET_KEY or "dev-only-insecure-key-change-me"
+DEBUG = env.DEBUG
+
+PLATFORM_DOMAIN = env.PLATFORM_DOMAIN
+ALLOWED_HOSTS = env.ALLOWED_HOSTS or [PLATFORM_DOMAIN, f".{PLATFORM_DOMAIN}", "127.0.0.1"]
+
+from config.settings.tenants import *  # noqa: E402,F403  (SHARED_APPS, TENANT_APPS, INSTALLED_APPS)
+
+MIDDLEWARE = [
+    "tenants.middleware.CentreRoutingMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "tenants.context_processors.centre",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+
+def _database_url() -> str:
+    if env.DATABASE_URL:
+        return env.DATABASE_URL
+    found = embedded_database_url(VAR_DIR / "pgdata", env.DATABASE_NAME)
+    if found:
+        return found
+    raise ImproperlyConfigured(
+        "No database: set DATABASE_URL, or start the embedded PostgreSQL with "
+        "`python3 platform/dev.py run` (or `python3 platform/dev.py manage ...`)."
+    )
+
+
+def database_settings(url: str) -> dict:
+    config = dj_database_url.parse(url, conn_max_age=env.CONN_MAX_AGE, conn_health_checks=True)
+    config["ENGINE"] = "config.db_backend"
+    return config
+
+
+DATABASES = {"default": database_settings(_database_url())}
+DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "tenants.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "guardian.backends.ObjectPermissionBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+ANONYMOUS_USER_NAME = None  # django-guardian: no anonymous user row in every centre
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+MEDIA_ROOT = VAR_DIR / "media"
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Routing cache (tenants.routing): how often each process checks whether centres changed.
+ROUTING_CHECK_SECONDS = env.ROUTING_CHECK_SECONDS
+
+# Password given to every demo login created by `provision_demo`.
+DEMO_PASSWORD = "demo12345"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "INFO"},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+from config.settings.celery import *  # noqa: E402,F403
+from config.settings.drf import *  # noqa: E402,F403
+
+# Hosts that serve the platform's own site (public schema) rather than a centre.
+PUBLIC_HOSTS = [PLATFORM_DOMAIN, "127.0.0.1", "[::1]"]

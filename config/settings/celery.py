@@ -1,0 +1,33 @@
+"""Celery: broker from the environment; with none, kombu's filesystem transport under var/."""
+from config import env
+
+_BROKER_DIR = env.VAR_DIR / "broker"
+
+if env.BROKER_URL:
+    CELERY_BROKER_URL = env.BROKER_URL
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
+else:
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # One folder in and out: every process reads and writes the same queue.
+        "data_folder_in": str(_BROKER_DIR / "queue"),
+        "data_folder_out": str(_BROKER_DIR / "queue"),
+        "control_folder": str(_BROKER_DIR / "control"),
+        "processed_folder": str(_BROKER_DIR / "processed"),
+        "store_processed": False,
+    }
+
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TIMEZONE = "Asia/Shanghai"
+CELERY_BEAT_SCHEDULER = "tenants.beat:ReadyCentresScheduler"
+CELERY_BEAT_SCHEDULE_FILENAME = str(env.VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    # Sent once per *ready* centre (no tenant_schemas: every centre; see tenants.beat).
+    "centre-heartbeat": {
+        "task": "windows.tasks.centre_heartbeat",
+        "schedule": 60.0,
+    },
+}

@@ -1,0 +1,38 @@
+"""django-tenants: which apps live in the public schema and which in every centre's schema.
+
+An app is public or tenant, never both (an app in both gets empty copies of its tables
+everywhere). auth and contenttypes are public only; django-guardian's object permissions are
+per centre, so object ids never collide across centres.
+"""
+
+SHARED_APPS = [
+    "django_tenants",
+    "tenants",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.admin",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_htmx",
+    "common",
+]
+
+TENANT_APPS = [
+    "guardian",
+    "windows",
+]
+
+INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+TENANT_MODEL = "tenants.Centre"
+TENANT_DOMAIN_MODEL = "tenants.Domain"
+PUBLIC_SCHEMA_NAME = "public"
+PUBLIC_SCHEMA_URLCONF = "config.urls_public"
+ROOT_URLCONF = "config.urls_tenant"
+TENANT_LIMIT_SET_CALLS = True
+TENANT_CREATION_FAKES_MIGRATIONS = False

@@ -1,0 +1,12 @@
+"""URLs of the platform's own site (the bare platform domain, public schema)."""
+from django.contrib import admin
+from django.urls import include, path
+
+from config.urls_common import common_patterns
+
+urlpatterns = [
+    *common_patterns,
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("tenants.api_urls_public")),
+    path("", include("tenants.urls_public")),
+]

@@ -1,0 +1,11 @@
+"""URLs of a centre's site (`<slug>.<platform domain>`, the centre's schema)."""
+from django.urls import include, path
+
+from config.urls_common import common_patterns
+
+urlpatterns = [
+    *common_patterns,
+    path("api/v1/", include("tenants.api_urls_tenant")),
+    path("api/v1/", include("windows.api_urls")),
+    path("", include("tenants.urls_tenant")),
+]

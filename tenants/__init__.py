@@ -1,0 +1,1 @@
+"""Centres (the tenants), their addresses, onboarding, users, memberships and roles."""

@@ -1,0 +1,151 @@
+"""API of the tenants app: thin views over services and selectors."""
+from __future__ import annotations
+
+from django.http import Http404
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import permissions, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from common.pagination import Pagination
+from tenants import selectors, services
+from tenants.choices import CentreStatus, Level, Role
+from tenants.validation import CentreInput
+
+
+class IsPlatformAdmin(permissions.BasePermission):
+    def has_permission(self, request, view) -> bool:
+        return selectors.user_is_platform_admin(user=request.user)
+
+
+class CentreOutput(serializers.Serializer):
+    code = serializers.CharField(source="division_code")
+    slug = serializers.CharField()
+    name_zh = serializers.CharField()
+    name_en = serializers.CharField()
+    level = serializers.ChoiceField(choices=Level.choices)
+    status = serializers.ChoiceField(choices=CentreStatus.choices)
+    parent_code = serializers.SerializerMethodField()
+    domain = serializers.SerializerMethodField()
+
+    def get_parent_code(self, obj) -> str | None:
+        return obj.parent.division_code if obj.parent_id else None
+
+    def get_domain(self, obj) -> str | None:
+        domains = obj.domains.all()
+        primary = [d.domain for d in domains if d.is_primary]
+        return primary[0] if primary else None
+
+
+class CentreListApi(APIView):
+    """List centres (any signed-in user) or onboard one (platform administrators)."""
+
+    class FilterSerializer(serializers.Serializer):
+        level = serializers.ChoiceField(choices=Level.choices, required=False)
+        status = serializers.ChoiceField(choices=CentreStatus.choices, required=False)
+        parent_code = serializers.CharField(required=False)
+        q = serializers.CharField(required=False)
+
+    class InputSerializer(serializers.Serializer):
+        level = serializers.CharField()
+        code = serializers.CharField()
+        slug = serializers.CharField()
+        name_zh = serializers.CharField()
+        name_en = serializers.CharField()
+        parent_code = serializers.CharField(required=False, allow_blank=True, default="")
+        admin_username = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            return [permissions.IsAuthenticated(), IsPlatformAdmin()]
+        return [permissions.IsAuthenticated()]
+
+    @extend_schema(parameters=[FilterSerializer], responses=CentreOutput(many=True))
+    def get(self, request: Request) -> Response:
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        centres = selectors.centre_list(
+            level=filters.validated_data.get("level"), status=filters.validated_data.get("status"),
+            parent_code=filters.validated_data.get("parent_code"), query=filters.validated_data.get("q"))
+        paginator = Pagination()
+        page = paginator.paginate_queryset(centres, request, view=self)
+        return paginator.get_paginated_response(CentreOutput(page, many=True).data)
+
+    @extend_schema(request=InputSerializer, responses={201: CentreOutput, 200: CentreOutput})
+    def post(self, request: Request) -> Response:
+        payload = self.InputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        result = services.centre_onboard(
+            data=CentreInput.from_mapping(data), acting_user=request.user,
+            admin_username=data.get("admin_username") or None)
+        body = {**CentreOutput(result.centre).data, "created": result.created, "message": result.message}
+        return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+
+
+class CentreDetailApi(APIView):
+    @extend_schema(responses=CentreOutput)
+    def get(self, request: Request, code: str) -> Response:
+        return Response(CentreOutput(selectors.centre_get(code=code)).data)
+
+
+class CentreStatusApi(APIView):
+    """Suspend or resume a centre (platform administrators)."""
+
+    permission_classes = [permissions.IsAuthenticated, IsPlatformAdmin]
+
+    class InputSerializer(serializers.Serializer):
+        status = serializers.ChoiceField(choices=CentreStatus.choices)
+        expected_status = serializers.ChoiceField(choices=CentreStatus.choices, required=False)
+
+    @extend_schema(request=InputSerializer, responses=CentreOutput)
+    def post(self, request: Request, code: str) -> Response:
+        payload = self.InputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        centre = selectors.centre_get(code=code)
+        if "expected_status" in payload.validated_data:
+            centre.status = payload.validated_data["expected_status"]
+        centre = services.centre_set_status(centre=centre, status=payload.validated_data["status"],
+                                            acting_user=request.user)
+        return Response(CentreOutput(centre).data)
+
+
+class MembershipOutput(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices)
+    centre_code = serializers.CharField(source="centre.division_code", allow_null=True, default=None)
+    centre_slug = serializers.CharField(source="centre.slug", allow_null=True, default=None)
+    centre_name_zh = serializers.CharField(source="centre.name_zh", allow_null=True, default=None)
+
+
+class MeApi(APIView):
+    """The signed-in user and their roles in every centre."""
+
+    @extend_schema(responses=inline_serializer("Me", {
+        "username": serializers.CharField(), "full_name": serializers.CharField(),
+        "memberships": MembershipOutput(many=True)}))
+    def get(self, request: Request) -> Response:
+        return Response({
+            "username": request.user.username,
+            "full_name": request.user.full_name,
+            "memberships": MembershipOutput(selectors.memberships_of(user=request.user), many=True).data,
+        })
+
+
+class CurrentCentreApi(APIView):
+    """The centre this host serves, with its place in the hierarchy (no sign-in needed)."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(responses=inline_serializer("CurrentCentre", {
+        "centre": CentreOutput(), "ancestors": CentreOutput(many=True), "children": CentreOutput(many=True)}))
+    def get(self, request: Request) -> Response:
+        centre = getattr(request, "centre", None)
+        if centre is None:
+            raise Http404
+        return Response({
+            "centre": CentreOutput(centre).data,
+            "ancestors": CentreOutput(selectors.centre_ancestors(centre=centre), many=True).data,
+            "children": CentreOutput(selectors.centre_children(centre=centre).prefetch_related("domains"),
+                                     many=True).data,
+        })

@@ -1,0 +1,63 @@
+"""Centre levels, statuses and roles, with the rules that derive from them."""
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Level(models.TextChoices):
+    CITY = "city", _("City centre")
+    DISTRICT = "district", _("District/county centre")
+    ZONE = "zone", _("Development-zone centre")
+    TOWNSHIP = "township", _("Township/street convenience centre")
+
+
+#: Which levels a centre of each level may sit under (None: no parent at all).
+ALLOWED_PARENT_LEVELS: dict[str, frozenset[str] | None] = {
+    Level.CITY: None,
+    Level.DISTRICT: frozenset({Level.CITY}),
+    Level.ZONE: frozenset({Level.CITY}),
+    Level.TOWNSHIP: frozenset({Level.DISTRICT, Level.ZONE}),
+}
+
+#: Length of the administrative division code at each level (6: county level, 9: township).
+DIVISION_CODE_LENGTH: dict[str, int] = {
+    Level.CITY: 6,
+    Level.DISTRICT: 6,
+    Level.ZONE: 6,
+    Level.TOWNSHIP: 9,
+}
+
+
+class CentreStatus(models.TextChoices):
+    PROVISIONING = "provisioning", _("Provisioning")
+    READY = "ready", _("Ready")
+    SUSPENDED = "suspended", _("Suspended")
+
+
+#: Transitions an administrator may make by hand; provisioning -> ready is the onboarding service's.
+STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
+    CentreStatus.PROVISIONING: frozenset({CentreStatus.READY}),
+    CentreStatus.READY: frozenset({CentreStatus.SUSPENDED}),
+    CentreStatus.SUSPENDED: frozenset({CentreStatus.READY}),
+}
+
+
+class Role(models.TextChoices):
+    PLATFORM_ADMIN = "platform_admin", _("Platform administrator")
+    CENTRE_ADMIN = "centre_admin", _("Centre administrator")
+    CHIEF_REPRESENTATIVE = "chief_representative", _("Chief representative")
+    WINDOW_CLERK = "window_clerk", _("Window clerk")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    VILLAGE_AGENT = "village_agent", _("Village agent")
+
+
+#: Roles that make a user staff of a centre (they may use its staff pages).
+STAFF_ROLES = frozenset(
+    {Role.CENTRE_ADMIN, Role.CHIEF_REPRESENTATIVE, Role.WINDOW_CLERK, Role.SUPERVISOR}
+)
+
+
+class BatchStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")

@@ -1,0 +1,20 @@
+"""Template context: the current centre and the user's centres (for the centre switcher)."""
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from tenants.middleware import platform_url
+
+
+def centre(request: HttpRequest) -> dict:
+    context: dict = {
+        "centre": getattr(request, "centre", None),
+        "platform_url": platform_url(request),
+        "platform_host": platform_url(request).split("://", 1)[1].rstrip("/"),
+    }
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        from tenants.selectors import centres_of_user
+
+        context["my_centres"] = centres_of_user(user=user)
+    return context

@@ -1,0 +1,11 @@
+"""Error codes of the tenants app (clients branch on these)."""
+from enum import StrEnum
+
+
+class CentreErrorCode(StrEnum):
+    INVALID_INPUT = "centre_invalid_input"
+    INVALID_FILE = "centre_invalid_file"
+    ALREADY_EXISTS = "centre_already_exists"
+    STATUS_TRANSITION = "centre_status_transition"
+    PROVISIONING_FAILED = "centre_provisioning_failed"
+    MEMBERSHIP_INVALID = "membership_invalid"

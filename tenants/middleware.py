@@ -1,0 +1,90 @@
+"""Pick the centre from the Host header; serve only ready centres.
+
+`<slug>.<platform domain>` → that centre's schema and URL conf; the bare platform domain →
+the platform's own site (public schema). A centre being provisioned or suspended answers with a
+clear page (503) instead of its content.
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import DisallowedHost
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
+from django.urls import set_urlconf
+from django.utils import translation
+from django_tenants.utils import get_public_schema_name
+from django_tenants.postgresql_backend.base import FakeTenant
+
+from tenants.choices import CentreStatus
+from tenants.routing import routing_cache
+
+PUBLIC_TENANT = FakeTenant(schema_name=get_public_schema_name())
+
+
+class CentreRoutingMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            hostname = split_host(request.get_host())
+        except DisallowedHost:
+            return HttpResponseBadRequest("Bad host / 无效的主机名")
+        if hostname.startswith("www."):
+            hostname = hostname[4:]
+
+        if hostname in settings.PUBLIC_HOSTS:
+            request.tenant = PUBLIC_TENANT
+            request.centre = None
+            connection.set_tenant(PUBLIC_TENANT)
+            request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
+            set_urlconf(request.urlconf)
+            return self.get_response(request)
+
+        centre = routing_cache.centre_for_host(hostname)
+        if centre is None:
+            return self._status_page(request, "tenants/no_centre.html", 404, {"hostname": hostname})
+        if centre.status != CentreStatus.READY:
+            template = ("tenants/centre_suspended.html" if centre.status == CentreStatus.SUSPENDED
+                        else "tenants/centre_provisioning.html")
+            return self._status_page(request, template, 503, {"centre": centre})
+
+        request.tenant = centre
+        request.centre = centre
+        connection.set_tenant(centre)
+        request.urlconf = settings.ROOT_URLCONF
+        set_urlconf(request.urlconf)
+        return self.get_response(request)
+
+    @staticmethod
+    def _status_page(request: HttpRequest, template: str, status: int, context: dict) -> HttpResponse:
+        language = translation.get_language_from_request(request)
+        with translation.override(language):
+            context = {**context, "platform_url": platform_url(request)}
+            response = render(request, template, context, status=status)
+        if status == 503:
+            response["Retry-After"] = "300"
+        return response
+
+
+def split_host(host: str) -> str:
+    """`Beilin.localhost:8000` → `beilin.localhost`; `[::1]:8000` → `[::1]`."""
+    host = host.lower()
+    if host.startswith("["):
+        return host.split("]", 1)[0] + "]"
+    return host.rsplit(":", 1)[0] if ":" in host else host
+
+
+def platform_url(request: HttpRequest) -> str:
+    port = request.get_port()
+    default = "443" if request.is_secure() else "80"
+    suffix = "" if port in (default, "") else f":{port}"
+    return f"{request.scheme}://{settings.PLATFORM_DOMAIN}{suffix}/"
+
+
+def centre_url(request: HttpRequest, slug: str, path: str = "/") -> str:
+    port = request.get_port()
+    default = "443" if request.is_secure() else "80"
+    suffix = "" if port in (default, "") else f":{port}"
+    return f"{request.scheme}://{slug}.{settings.PLATFORM_DOMAIN}{suffix}{path}"

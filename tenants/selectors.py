@@ -1,0 +1,82 @@
+"""Reads and access checks for centres and memberships. Missing and forbidden look alike (404)."""
+from __future__ import annotations
+
+from django.db.models import Count, QuerySet
+from django.http import Http404
+
+from tenants.choices import STAFF_ROLES, Role
+from tenants.models import Centre, Membership, User
+
+
+def user_is_platform_admin(*, user: User) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    cached = getattr(user, "_is_platform_admin", None)
+    if cached is None:
+        cached = Membership.objects.filter(user=user, role=Role.PLATFORM_ADMIN).exists()
+        user._is_platform_admin = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def user_roles_in(*, user: User, centre: Centre | None) -> set[str]:
+    if centre is None or not user.is_authenticated:
+        return set()
+    return set(Membership.objects.filter(user=user, centre=centre).values_list("role", flat=True))
+
+
+def user_is_staff_of(*, user: User, centre: Centre) -> bool:
+    return user_is_platform_admin(user=user) or bool(user_roles_in(user=user, centre=centre) & STAFF_ROLES)
+
+
+def user_is_centre_admin(*, user: User, centre: Centre) -> bool:
+    return user_is_platform_admin(user=user) or Role.CENTRE_ADMIN in user_roles_in(user=user, centre=centre)
+
+
+def centres_of_user(*, user: User) -> list[Centre]:
+    """The centres where `user` holds a role, for the centre switcher."""
+    return list(Centre.objects.filter(memberships__user=user).distinct().order_by("division_code"))
+
+
+def centre_list(*, level: str | None = None, status: str | None = None, parent_code: str | None = None,
+                query: str | None = None) -> QuerySet[Centre]:
+    qs = Centre.objects.select_related("parent").prefetch_related("domains").annotate(
+        children_count=Count("children"))
+    if level:
+        qs = qs.filter(level=level)
+    if status:
+        qs = qs.filter(status=status)
+    if parent_code:
+        qs = qs.filter(parent__division_code=parent_code)
+    if query:
+        from django.db.models import Q
+
+        qs = qs.filter(Q(name_zh__icontains=query) | Q(name_en__icontains=query)
+                       | Q(division_code__startswith=query) | Q(slug__icontains=query))
+    return qs.order_by("division_code")
+
+
+def centre_get(*, code: str) -> Centre:
+    centre = Centre.objects.select_related("parent").filter(division_code=code).first()
+    if centre is None:
+        raise Http404
+    return centre
+
+
+def centre_ancestors(*, centre: Centre) -> list[Centre]:
+    """From the city down to the centre's parent (at most three levels: one query each)."""
+    chain: list[Centre] = []
+    node = centre.parent
+    while node is not None:
+        chain.append(node)
+        node = Centre.objects.select_related("parent").get(pk=node.pk).parent if node.parent_id else None
+    return list(reversed(chain))
+
+
+def centre_children(*, centre: Centre) -> QuerySet[Centre]:
+    return Centre.objects.filter(parent=centre).order_by("division_code")
+
+
+def memberships_of(*, user: User) -> QuerySet[Membership]:
+    return Membership.objects.filter(user=user).select_related("centre").order_by("centre__division_code")

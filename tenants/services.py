@@ -1,0 +1,283 @@
+"""Writes for centres, users and memberships. Views, API, commands and tasks all call these.
+
+Onboarding (入驻) a centre:
+1. validate (every problem, by field, in the user's language);
+2. commit the centre row with status *provisioning* and its domain (the router will not serve it);
+3. create its schema and apply the tenant migrations (provisioned by migrations, never by
+   cloning a template: cloned schemas are not distributed by Citus);
+4. create its administrator and membership, then mark it *ready*.
+A failure after step 2 leaves the centre in *provisioning*: not served, and onboarding the same
+code again resumes it. The same code twice once it is ready answers "already exists".
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.management import call_command
+from django.db import IntegrityError, connection, transaction
+from django.utils.translation import gettext as _
+from django_tenants.utils import schema_context
+
+from common.errors import ApplicationError, ConflictError
+from tenants.choices import STATUS_TRANSITIONS, CentreStatus, Level, Role
+from tenants.error_codes import CentreErrorCode
+from tenants.models import Centre, Domain, Membership, OnboardingBatch, User
+from tenants.validation import CentreInput, Errors, KnownCentre, validate_centre_input
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class OnboardResult:
+    centre: Centre
+    created: bool
+    admin: User | None = None
+
+    @property
+    def message(self) -> str:
+        if self.created:
+            return _("Centre %(code)s %(name)s onboarded at %(domain)s.") % {
+                "code": self.centre.division_code, "name": self.centre.name_zh,
+                "domain": self.centre.domains.get(is_primary=True).domain}
+        return _("Centre %(code)s already exists; nothing was changed.") % {"code": self.centre.division_code}
+
+
+def _known_centres() -> tuple[dict[str, KnownCentre], dict[str, KnownCentre], bool]:
+    by_code: dict[str, KnownCentre] = {}
+    by_slug: dict[str, KnownCentre] = {}
+    has_city = False
+    for code, level, slug in Centre.objects.values_list("division_code", "level", "slug"):
+        known = KnownCentre(code=code, level=level, slug=slug)
+        by_code[code] = known
+        by_slug[slug] = known
+        has_city = has_city or level == Level.CITY
+    platform = settings.PLATFORM_DOMAIN
+    for domain, code, level, slug in Domain.objects.values_list(
+            "domain", "tenant__division_code", "tenant__level", "tenant__slug"):
+        if domain.endswith("." + platform):
+            label = domain[: -len(platform) - 1]
+            by_slug.setdefault(label, KnownCentre(code=code, level=level, slug=slug))
+    return by_code, by_slug, has_city
+
+
+def _raise_invalid(errors: Errors, *, row: int | None = None) -> None:
+    message = _("The centre cannot be onboarded: %(problems)s") % {
+        "problems": "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in errors.fields.items())}
+    extra: dict = {"fields": errors.fields}
+    if row is not None:
+        extra["row"] = row
+    raise ApplicationError(message, CentreErrorCode.INVALID_INPUT, extra)
+
+
+def centre_validate(*, data: CentreInput) -> None:
+    by_code, by_slug, has_city = _known_centres()
+    errors = validate_centre_input(data, by_code=by_code, by_slug=by_slug, has_city=has_city)
+    if errors:
+        _raise_invalid(errors)
+
+
+def centre_provision_schema(*, centre: Centre) -> None:
+    """Create the centre's schema if missing and apply every tenant migration (idempotent)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f'CREATE SCHEMA IF NOT EXISTS "{centre.schema_name}"')
+    call_command("migrate_schemas", tenant=True, schema_name=centre.schema_name,
+                 interactive=False, verbosity=0)
+    connection.set_schema_to_public()
+
+
+def centre_onboard(
+    *,
+    data: CentreInput,
+    acting_user: User | None,
+    admin_username: str | None = None,
+    admin_password_hash: str | None = None,
+    validated: bool = False,
+) -> OnboardResult:
+    """Onboard one centre (see the module docstring). Idempotent on the division code."""
+    existing = Centre.objects.filter(division_code=data.code).first()
+    if not validated:
+        centre_validate(data=data)
+    if existing is not None and existing.status != CentreStatus.PROVISIONING:
+        return OnboardResult(centre=existing, created=False)
+
+    if existing is None:
+        try:
+            existing = _centre_create_row(data=data)
+        except IntegrityError as exc:
+            raise ConflictError(
+                _("Centre %(code)s (or its domain) was just created by someone else; nothing was "
+                  "duplicated.") % {"code": data.code}, CentreErrorCode.ALREADY_EXISTS) from exc
+    centre = existing
+    try:
+        centre_provision_schema(centre=centre)
+        with transaction.atomic():
+            admin = None
+            if admin_username:
+                admin = user_get_or_create(username=admin_username, full_name=f"{data.name_zh}管理员",
+                                           password_hash=admin_password_hash)
+                Membership.objects.get_or_create(user=admin, centre=centre, role=Role.CENTRE_ADMIN)
+            locked = Centre.objects.select_for_update().get(pk=centre.pk)
+            locked.status = CentreStatus.READY
+            locked.save(update_fields=["status", "updated_at"])
+    except Exception as exc:
+        logger.exception("provisioning centre %s failed", data.code)
+        raise ApplicationError(
+            _("Provisioning centre %(code)s failed: %(error)s. The centre is not served; "
+              "onboard it again to resume.") % {"code": data.code, "error": exc},
+            CentreErrorCode.PROVISIONING_FAILED, {"code": data.code}, http_status=500,
+        ) from exc
+    logger.info("centre %s onboarded by %s", data.code, acting_user or "system")
+    return OnboardResult(centre=locked, created=True, admin=admin)
+
+
+@transaction.atomic
+def _centre_create_row(*, data: CentreInput) -> Centre:
+    parent = Centre.objects.get(division_code=data.parent_code) if data.parent_code else None
+    centre = Centre(schema_name=data.schema_name, slug=data.slug, name_zh=data.name_zh,
+                    name_en=data.name_en, level=data.level, division_code=data.code,
+                    parent=parent, status=CentreStatus.PROVISIONING)
+    centre.save()
+    Domain.objects.create(domain=data.domain, tenant=centre, is_primary=True)
+    return centre
+
+
+def centre_validate_rows(*, rows: list[CentreInput]) -> list[dict]:
+    """Validate a whole file against the database and itself. Returns one entry per bad row
+    (`{"row": n, "code": ..., "fields": {...}}`, n counting the header as row 1)."""
+    by_code, by_slug, has_city = _known_centres()
+    bad: list[dict] = []
+    seen: set[str] = set()
+    for index, data in enumerate(rows, start=2):
+        errors = validate_centre_input(data, by_code=by_code, by_slug=by_slug, has_city=has_city)
+        if errors:
+            bad.append({"row": index, "code": data.code, "fields": errors.fields})
+            continue
+        known = by_code.get(data.code)
+        if known is None:
+            known = KnownCentre(code=data.code, level=data.level, slug=data.slug)
+            by_code[data.code] = known
+            by_slug[data.slug] = known
+            has_city = has_city or data.level == Level.CITY
+        elif data.code in seen:
+            bad.append({"row": index, "code": data.code,
+                        "fields": {"code": [_("Division code %(code)s appears twice in the file.")
+                                            % {"code": data.code}]}})
+        seen.add(data.code)
+    return bad
+
+
+def centre_bulk_onboard(
+    *,
+    rows: list[CentreInput],
+    acting_user: User | None,
+    progress: Callable[[int, int, OnboardResult], None] | None = None,
+    admin_username: Callable[[CentreInput], str | None] | None = None,
+) -> list[OnboardResult]:
+    """Onboard every row, parents before children. If any row is bad, raise listing every bad
+    row and onboard none."""
+    bad = centre_validate_rows(rows=rows)
+    if bad:
+        raise ApplicationError(
+            _("%(count)d of %(total)d rows are not valid; nothing was imported.")
+            % {"count": len(bad), "total": len(rows)},
+            CentreErrorCode.INVALID_FILE, {"rows": bad},
+        )
+    password_hash = make_password(settings.DEMO_PASSWORD) if admin_username else None
+    results = []
+    for data in _parents_first(rows):
+        result = centre_onboard(
+            data=data, acting_user=acting_user, validated=True,
+            admin_username=admin_username(data) if admin_username else None,
+            admin_password_hash=password_hash,
+        )
+        results.append(result)
+        if progress:
+            progress(len(results), len(rows), result)
+    return results
+
+
+def _parents_first(rows: Iterable[CentreInput]) -> list[CentreInput]:
+    order = {Level.CITY: 0, Level.DISTRICT: 1, Level.ZONE: 1, Level.TOWNSHIP: 2}
+    return sorted(rows, key=lambda r: order.get(r.level, 3))
+
+
+def centre_set_status(*, centre: Centre, status: str, acting_user: User | None) -> Centre:
+    """Suspend or resume a centre. Two admins at once: one wins, the other gets a conflict."""
+    with transaction.atomic():
+        locked = Centre.objects.select_for_update(nowait=False).get(pk=centre.pk)
+        if locked.status != centre.status:
+            raise ConflictError(
+                _("Centre %(code)s is now %(status)s; someone changed it first. Reload and try again.")
+                % {"code": locked.division_code, "status": locked.get_status_display()},
+                CentreErrorCode.STATUS_TRANSITION)
+        if status not in STATUS_TRANSITIONS.get(locked.status, ()):
+            raise ApplicationError(
+                _("A centre that is %(from)s cannot become %(to)s.")
+                % {"from": locked.get_status_display(), "to": CentreStatus(status).label},
+                CentreErrorCode.STATUS_TRANSITION)
+        locked.status = status
+        locked.save(update_fields=["status", "updated_at"])
+    logger.info("centre %s -> %s by %s", locked.division_code, status, acting_user)
+    return locked
+
+
+def user_get_or_create(*, username: str, full_name: str = "", password_hash: str | None = None,
+                       password: str | None = None) -> User:
+    user, created = User.objects.get_or_create(username=username, defaults={"full_name": full_name})
+    if created:
+        user.password = password_hash or make_password(password)
+        user.save(update_fields=["password"])
+    return user
+
+
+def membership_grant(*, user: User, centre: Centre | None, role: str, acting_user: User | None) -> Membership:
+    if (role == Role.PLATFORM_ADMIN) != (centre is None):
+        raise ApplicationError(_("Only the platform administrator role is held without a centre."),
+                               CentreErrorCode.MEMBERSHIP_INVALID, {"fields": {"role": [role]}})
+    membership, _created = Membership.objects.get_or_create(user=user, centre=centre, role=role)
+    return membership
+
+
+def onboarding_batch_create(*, file_name: str, rows: list[CentreInput], acting_user: User | None) -> OnboardingBatch:
+    """Validate a file and queue it for a worker. Bad rows: raise, nothing queued."""
+    bad = centre_validate_rows(rows=rows)
+    if bad:
+        raise ApplicationError(
+            _("%(count)d of %(total)d rows are not valid; nothing was imported.")
+            % {"count": len(bad), "total": len(rows)},
+            CentreErrorCode.INVALID_FILE, {"rows": bad},
+        )
+    batch = OnboardingBatch.objects.create(
+        file_name=file_name[:200], rows=[r.__dict__ for r in rows], total=len(rows), created_by=acting_user)
+    from tenants.tasks import onboarding_batch_run
+
+    transaction.on_commit(lambda: onboarding_batch_run.delay(batch.pk))
+    return batch
+
+
+def onboarding_batch_run(*, batch_id: int) -> OnboardingBatch:
+    from tenants.choices import BatchStatus
+
+    batch = OnboardingBatch.objects.get(pk=batch_id)
+    OnboardingBatch.objects.filter(pk=batch_id).update(status=BatchStatus.RUNNING)
+    rows = [CentreInput(**row) for row in batch.rows]
+    created = 0
+
+    def progress(done: int, total: int, result: OnboardResult) -> None:
+        nonlocal created
+        created += int(result.created)
+        OnboardingBatch.objects.filter(pk=batch_id).update(done=done, created_count=created)
+
+    try:
+        with schema_context("public"):
+            centre_bulk_onboard(rows=rows, acting_user=batch.created_by, progress=progress)
+    except ApplicationError as exc:
+        OnboardingBatch.objects.filter(pk=batch_id).update(status=BatchStatus.FAILED, error=str(exc))
+    else:
+        OnboardingBatch.objects.filter(pk=batch_id).update(status=BatchStatus.DONE)
+    batch.refresh_from_db()
+    return batch

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from tenants import views
+
+urlpatterns = [
+    path("", views.platform_home, name="home"),
+    path("", views.platform_home, name="platform-home"),
+    path("onboard/", views.onboard, name="onboard"),
+    path("onboard/file/", views.onboard_file, name="onboard-file"),
+    path("onboard/batches/<int:batch_id>/", views.onboard_batch, name="onboard-batch"),
+    path("centres/<str:code>/status/", views.centre_status, name="centre-status"),
+    path("switch/<slug:slug>/", views.switch_centre, name="switch-centre"),
+]

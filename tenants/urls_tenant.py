@@ -1,0 +1,8 @@
+from django.urls import path
+
+from tenants import views
+
+urlpatterns = [
+    path("", views.centre_home, name="home"),
+    path("switch/<slug:slug>/", views.switch_centre, name="switch-centre"),
+]

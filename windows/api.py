@@ -1,0 +1,57 @@
+"""API of a centre's service windows (staff of the centre only)."""
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from common.pagination import Pagination
+from tenants import selectors as centre_selectors
+from windows import selectors, services
+
+
+class IsCentreStaff(permissions.BasePermission):
+    def has_permission(self, request, view) -> bool:
+        centre = getattr(request, "centre", None)
+        return centre is not None and centre_selectors.user_is_staff_of(user=request.user, centre=centre)
+
+
+class WindowOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    name_zh = serializers.CharField()
+    name_en = serializers.CharField()
+    department = serializers.CharField()
+    can_operate = serializers.SerializerMethodField()
+
+    def get_can_operate(self, obj) -> bool:
+        return self.context["request"].user.has_perm("windows.operate_window", obj)
+
+
+class WindowListApi(APIView):
+    permission_classes = [permissions.IsAuthenticated, IsCentreStaff]
+
+    class InputSerializer(serializers.Serializer):
+        number = serializers.CharField(max_length=16)
+        name_zh = serializers.CharField(max_length=100)
+        name_en = serializers.CharField(max_length=150)
+        department = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+    @extend_schema(responses=WindowOutput(many=True))
+    def get(self, request: Request) -> Response:
+        paginator = Pagination()
+        page = paginator.paginate_queryset(selectors.window_list(), request, view=self)
+        return paginator.get_paginated_response(WindowOutput(page, many=True, context={"request": request}).data)
+
+    @extend_schema(request=InputSerializer, responses={201: WindowOutput})
+    def post(self, request: Request) -> Response:
+        if not centre_selectors.user_is_centre_admin(user=request.user, centre=request.centre):
+            from rest_framework.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        payload = self.InputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        window = services.window_create(**payload.validated_data, acting_user=request.user)
+        return Response(WindowOutput(window, context={"request": request}).data, status=status.HTTP_201_CREATED)
