@@ -7,10 +7,11 @@ from tenants.middleware import platform_url
 
 
 def centre(request: HttpRequest) -> dict:
+    url = platform_url(request)
     context: dict = {
         "centre": getattr(request, "centre", None),
-        "platform_url": platform_url(request),
-        "platform_host": platform_url(request).split("://", 1)[1].rstrip("/"),
+        "platform_url": url,
+        "platform_host": url.split("://", 1)[1].rstrip("/"),
     }
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:

@@ -1,21 +1,58 @@
-"""Forms for the onboarding pages (validation itself is the service's)."""
+"""Forms for the onboarding pages (validation of a centre itself is the service's)."""
 from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
 from tenants.choices import Level
 
+#: Largest centre file accepted (a city's network is a few hundred rows).
+MAX_FILE_BYTES = 5 * 1024 * 1024
+
 
 class CentreForm(forms.Form):
     level = forms.ChoiceField(label=_("Level"), choices=Level.choices)
-    code = forms.CharField(label=_("Division code"), max_length=9)
-    slug = forms.CharField(label=_("Address label (slug)"), max_length=40)
+    code = forms.CharField(label=_("Division code"), max_length=9,
+                           help_text=_("6 digits; 9 digits for a township or street."))
+    slug = forms.CharField(label=_("Address label (slug)"), max_length=40,
+                           help_text=_("Lower-case letters, digits and hyphens: the centre's address "
+                                       "becomes <slug>.<platform domain>."))
     name_zh = forms.CharField(label=_("Name (Chinese)"), max_length=100)
     name_en = forms.CharField(label=_("Name (English)"), max_length=150)
-    parent_code = forms.CharField(label=_("Parent centre's division code"), max_length=9, required=False)
+    parent_code = forms.CharField(label=_("Parent centre's division code"), max_length=9, required=False,
+                                  help_text=_("Empty only for the city centre."))
     admin_username = forms.CharField(label=_("Centre administrator's user name (optional)"),
                                      max_length=150, required=False)
+    admin_password = forms.CharField(
+        label=_("Centre administrator's password"), required=False, strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("Needed with a new administrator's user name; an existing user keeps their password."))
+
+    def clean(self):
+        data = super().clean()
+        password = data.get("admin_password")
+        if password and not data.get("admin_username"):
+            self.add_error("admin_password", _("Give the administrator's user name too."))
+        elif data.get("admin_username") and not password and not get_user_model().objects.filter(
+                username=data["admin_username"]).exists():
+            self.add_error("admin_password", _("A new administrator needs a password."))
+        elif password:
+            try:
+                validate_password(password)
+            except forms.ValidationError as exc:
+                self.add_error("admin_password", exc)
+        return data
 
 
 class CentreFileForm(forms.Form):
     file = forms.FileField(label=_("CSV or Excel file of centres"),
                            help_text=_("Columns: level, code, slug, name_zh, name_en, parent_code."))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".csv", ".xlsx")):
+            raise forms.ValidationError(_("Unsupported file type: upload a .csv or .xlsx file."))
+        if upload.size > MAX_FILE_BYTES:
+            raise forms.ValidationError(_("The file is larger than %(size)d MB.")
+                                        % {"size": MAX_FILE_BYTES // (1024 * 1024)})
+        return upload

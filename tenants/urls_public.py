@@ -1,3 +1,4 @@
+"""Pages of the platform's own site (the bare platform domain)."""
 from django.urls import path
 
 from tenants import views
@@ -9,5 +10,6 @@ urlpatterns = [
     path("onboard/file/", views.onboard_file, name="onboard-file"),
     path("onboard/batches/<int:batch_id>/", views.onboard_batch, name="onboard-batch"),
     path("centres/<str:code>/status/", views.centre_status, name="centre-status"),
+    path("switch/", views.switch_centre, name="switch-centre-pick"),
     path("switch/<slug:slug>/", views.switch_centre, name="switch-centre"),
 ]

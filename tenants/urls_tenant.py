@@ -1,8 +1,10 @@
+"""Pages of a centre's site (`<slug>.<platform domain>`)."""
 from django.urls import path
 
 from tenants import views
 
 urlpatterns = [
     path("", views.centre_home, name="home"),
+    path("switch/", views.switch_centre, name="switch-centre-pick"),
     path("switch/<slug:slug>/", views.switch_centre, name="switch-centre"),
 ]

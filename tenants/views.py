@@ -1,21 +1,26 @@
 """Pages: the platform's centre list and onboarding, a centre's page, sign-in, centre switch, health."""
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.hashers import make_password
 from django.core import signing
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from common.errors import ApplicationError
 from tenants import selectors, services
-from tenants.choices import Level
+from tenants.choices import CentreStatus, Level, Role
 from tenants.forms import CentreFileForm, CentreForm
 from tenants.importers import read_centre_file
 from tenants.middleware import centre_url
@@ -37,19 +42,30 @@ class LogoutView(auth_views.LogoutView):
     pass
 
 
+def _may_enter(user, centre: Centre) -> bool:
+    return selectors.user_is_platform_admin(user=user) or centre in selectors.centres_of_user(user=user)
+
+
 @login_required
-def switch_centre(request: HttpRequest, slug: str) -> HttpResponse:
-    """Go to another of the user's centres, signed in there too (a 60-second signed hand-off)."""
+def switch_centre(request: HttpRequest, slug: str | None = None) -> HttpResponse:
+    """Go to another of the user's centres, signed in there too (a 60-second signed hand-off).
+
+    Session cookies belong to one host, so the user is carried over by a signed token that names
+    the user, the target centre, the user's session hash (a changed password voids it) and the
+    language in use.
+    """
+    slug = slug or request.GET.get("slug", "")
     target = Centre.objects.filter(slug=slug).first()
-    if target is None or not (selectors.user_is_platform_admin(user=request.user)
-                              or target in selectors.centres_of_user(user=request.user)):
+    if target is None or not _may_enter(request.user, target):
         raise Http404
-    token = signing.dumps({"u": request.user.pk, "c": target.slug}, salt=HANDOFF_SALT, compress=True)
+    token = signing.dumps({"u": request.user.pk, "c": target.slug, "h": request.user.get_session_auth_hash(),
+                           "l": translation.get_language()}, salt=HANDOFF_SALT, compress=True)
     return HttpResponseRedirect(centre_url(request, target.slug, f"/accounts/handoff/?t={token}"))
 
 
 @never_cache
 def handoff(request: HttpRequest) -> HttpResponse:
+    """The target host's half of `switch_centre`: check the token, sign the user in, go home."""
     try:
         data = signing.loads(request.GET.get("t", ""), salt=HANDOFF_SALT, max_age=HANDOFF_MAX_AGE)
     except signing.BadSignature:
@@ -58,9 +74,20 @@ def handoff(request: HttpRequest) -> HttpResponse:
     centre = getattr(request, "centre", None)
     if centre is None or centre.slug != data.get("c"):
         raise Http404
-    user = get_object_or_404(get_user_model(), pk=data["u"], is_active=True)
+    user = get_object_or_404(get_user_model(), pk=data.get("u"), is_active=True)
+    if not constant_time_compare(user.get_session_auth_hash(), data.get("h", "")) \
+            or not _may_enter(user, centre):
+        raise Http404
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    return redirect("home")
+    response = redirect("home")
+    language = data.get("l")
+    if language and translation.check_for_language(language):
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language,
+                            max_age=settings.LANGUAGE_COOKIE_AGE, path=settings.LANGUAGE_COOKIE_PATH,
+                            domain=settings.LANGUAGE_COOKIE_DOMAIN, secure=settings.LANGUAGE_COOKIE_SECURE,
+                            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                            samesite=settings.LANGUAGE_COOKIE_SAMESITE)
+    return response
 
 
 def health(request: HttpRequest) -> JsonResponse:
@@ -87,12 +114,24 @@ def health(request: HttpRequest) -> JsonResponse:
 
 # --- the platform's site ------------------------------------------------------------------------
 
+def _with_urls(request: HttpRequest, centres) -> list[Centre]:
+    """The centres, each with `url`: its page on its own host."""
+    centres = list(centres)
+    for c in centres:
+        c.url = centre_url(request, c.slug)
+    return centres
+
+
 def platform_home(request: HttpRequest) -> HttpResponse:
+    """Every centre with its level, parent and status; filters by level, status and text."""
     level = request.GET.get("level") or None
-    query = request.GET.get("q") or None
-    centres = selectors.centre_list(level=level, query=query)
+    status = request.GET.get("status") or None
+    query = (request.GET.get("q") or "").strip() or None
+    centres = selectors.centre_list(level=level if level in Level.values else None,
+                                    status=status if status in CentreStatus.values else None, query=query)
     return render(request, "tenants/platform_home.html", {
-        "centres": centres, "levels": Level.choices, "level": level, "q": query or "",
+        "centres": _with_urls(request, centres), "levels": Level.choices, "level": level,
+        "statuses": CentreStatus.choices, "status": status, "q": query or "",
         "is_platform_admin": selectors.user_is_platform_admin(user=request.user),
     })
 
@@ -102,34 +141,49 @@ def _require_platform_admin(request: HttpRequest) -> None:
         raise Http404
 
 
+def _onboard_page(request: HttpRequest, *, form: CentreForm, file_form: CentreFileForm,
+                  bad_rows: list[dict] | None = None, status: int = 200) -> HttpResponse:
+    labels = {name: field.label for name, field in CentreForm.base_fields.items()}
+    rows = [{"row": row.get("row"), "code": row.get("code"),
+             "problems": [(labels.get(name, name), problems)
+                          for name, problems in row.get("fields", {}).items()]}
+            for row in bad_rows or []]
+    return render(request, "tenants/onboard.html", {
+        "form": form, "file_form": file_form, "bad_rows": rows,
+        "batches": OnboardingBatch.objects.order_by("-pk")[:10]}, status=status)
+
+
 @login_required
 def onboard(request: HttpRequest) -> HttpResponse:
+    """Onboard one centre from the form (platform administrators only)."""
     _require_platform_admin(request)
     form = CentreForm(request.POST or None)
-    file_form = CentreFileForm()
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        password = data.get("admin_password")
         try:
             result = services.centre_onboard(
                 data=CentreInput.from_mapping(data), acting_user=request.user,
                 admin_username=data.get("admin_username") or None,
-                admin_password_hash=None)
+                admin_password_hash=make_password(password) if password else None)
         except ApplicationError as exc:
-            for name, problems in exc.extra.get("fields", {}).items():
+            fields = exc.extra.get("fields") or {}
+            for name, problems in fields.items():
                 for problem in problems:
                     form.add_error(name if name in form.fields else None, problem)
-            if not exc.extra.get("fields"):
+            if not fields:
                 form.add_error(None, str(exc))
         else:
             (messages.success if result.created else messages.info)(request, result.message)
             return redirect("onboard")
-    return render(request, "tenants/onboard.html", {"form": form, "file_form": file_form,
-                                                    "batches": OnboardingBatch.objects.order_by("-pk")[:10]})
+    return _onboard_page(request, form=form, file_form=CentreFileForm(),
+                         status=400 if request.method == "POST" else 200)
 
 
 @login_required
 @require_POST
 def onboard_file(request: HttpRequest) -> HttpResponse:
+    """Check a whole CSV/XLSX file; every bad row is listed and nothing imported, else queue it."""
     _require_platform_admin(request)
     file_form = CentreFileForm(request.POST, request.FILES)
     bad_rows: list[dict] = []
@@ -137,19 +191,23 @@ def onboard_file(request: HttpRequest) -> HttpResponse:
         upload = file_form.cleaned_data["file"]
         try:
             rows = read_centre_file(upload, upload.name)
-            batch = services.onboarding_batch_create(file_name=upload.name, rows=rows, acting_user=request.user)
+            if not rows:
+                raise ApplicationError(_("The file has a header but no centres."))
+            batch = services.onboarding_batch_create(file_name=upload.name, rows=rows,
+                                                     acting_user=request.user)
         except ApplicationError as exc:
             file_form.add_error("file", str(exc))
             bad_rows = exc.extra.get("rows", [])
         else:
             return redirect("onboard-batch", batch_id=batch.pk)
-    return render(request, "tenants/onboard.html", {
-        "form": CentreForm(), "file_form": file_form, "bad_rows": bad_rows,
-        "batches": OnboardingBatch.objects.order_by("-pk")[:10]}, status=400)
+    return _onboard_page(request, form=CentreForm(), file_form=file_form, bad_rows=bad_rows, status=400)
 
 
+@never_cache
+@vary_on_headers("HX-Request")
 @login_required
 def onboard_batch(request: HttpRequest, batch_id: int) -> HttpResponse:
+    """A file import's progress; htmx polls the fragment until the worker is done."""
     _require_platform_admin(request)
     batch = get_object_or_404(OnboardingBatch, pk=batch_id)
     template = "tenants/_batch_progress.html" if request.htmx else "tenants/onboard_batch.html"
@@ -161,10 +219,13 @@ def onboard_batch(request: HttpRequest, batch_id: int) -> HttpResponse:
 def centre_status(request: HttpRequest, code: str) -> HttpResponse:
     _require_platform_admin(request)
     centre = selectors.centre_get(code=code)
+    if request.POST.get("status") not in CentreStatus.values:
+        messages.error(request, _("Unknown status."))
+        return redirect("platform-home")
     expected = request.POST.get("from", centre.status)
     centre.status = expected  # what the admin saw; the service detects a change in between
     try:
-        services.centre_set_status(centre=centre, status=request.POST.get("status", ""), acting_user=request.user)
+        services.centre_set_status(centre=centre, status=request.POST["status"], acting_user=request.user)
     except ApplicationError as exc:
         messages.error(request, str(exc))
     else:
@@ -175,15 +236,17 @@ def centre_status(request: HttpRequest, code: str) -> HttpResponse:
 # --- a centre's site ----------------------------------------------------------------------------
 
 def centre_home(request: HttpRequest) -> HttpResponse:
+    """A centre's page: its place in the hierarchy (ancestors, children), windows, the user's roles."""
     centre: Centre = request.centre
     from windows.models import CentreHeartbeat, Window
 
     is_staff = request.user.is_authenticated and selectors.user_is_staff_of(user=request.user, centre=centre)
+    roles = selectors.user_roles_in(user=request.user, centre=centre)
     return render(request, "tenants/centre_home.html", {
-        "ancestors": selectors.centre_ancestors(centre=centre),
-        "children": selectors.centre_children(centre=centre),
-        "windows": Window.objects.filter(is_active=True),
-        "heartbeat": CentreHeartbeat.objects.filter(id=1).first(),
+        "ancestors": _with_urls(request, selectors.centre_ancestors(centre=centre)),
+        "children": _with_urls(request, selectors.centre_children(centre=centre)),
+        "windows": list(Window.objects.filter(is_active=True)),
+        "heartbeat": CentreHeartbeat.objects.filter(id=1).first() if is_staff else None,
         "is_staff": is_staff,
-        "roles": selectors.user_roles_in(user=request.user, centre=centre),
+        "roles": sorted(Role(role).label for role in roles if role in Role.values),
     })
