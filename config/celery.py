@@ -11,4 +11,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
 app = CeleryApp("govservice")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+
 app.autodiscover_tasks()

@@ -20,7 +20,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
-from django_tenants.utils import schema_context
+from django_tenants.utils import get_public_schema_name, schema_context
 
 from common.errors import ApplicationError, ConflictError
 from tenants.choices import STATUS_TRANSITIONS, CentreStatus, Level, Role
@@ -98,6 +98,13 @@ def centre_onboard(
     validated: bool = False,
 ) -> OnboardResult:
     """Onboard one centre (see the module docstring). Idempotent on the division code."""
+    with schema_context(get_public_schema_name()):
+        return _centre_onboard(data=data, acting_user=acting_user, admin_username=admin_username,
+                               admin_password_hash=admin_password_hash, validated=validated)
+
+
+def _centre_onboard(*, data: CentreInput, acting_user: User | None, admin_username: str | None,
+                    admin_password_hash: str | None, validated: bool) -> OnboardResult:
     existing = Centre.objects.filter(division_code=data.code).first()
     if not validated:
         centre_validate(data=data)
@@ -130,7 +137,7 @@ def centre_onboard(
               "onboard it again to resume.") % {"code": data.code, "error": exc},
             CentreErrorCode.PROVISIONING_FAILED, {"code": data.code}, http_status=500,
         ) from exc
-    logger.info("centre %s onboarded by %s", data.code, acting_user or "system")
+    logger.debug("centre %s onboarded by %s", data.code, acting_user or "system")
     return OnboardResult(centre=locked, created=True, admin=admin)
 
 
@@ -151,7 +158,8 @@ def centre_validate_rows(*, rows: list[CentreInput]) -> list[dict]:
     by_code, by_slug, has_city = _known_centres()
     bad: list[dict] = []
     seen: set[str] = set()
-    for index, data in enumerate(rows, start=2):
+    numbered = sorted(enumerate(rows, start=2), key=lambda pair: _LEVEL_ORDER.get(pair[1].level, 3))
+    for index, data in numbered:
         errors = validate_centre_input(data, by_code=by_code, by_slug=by_slug, has_city=has_city)
         if errors:
             bad.append({"row": index, "code": data.code, "fields": errors.fields})
@@ -167,7 +175,7 @@ def centre_validate_rows(*, rows: list[CentreInput]) -> list[dict]:
                         "fields": {"code": [_("Division code %(code)s appears twice in the file.")
                                             % {"code": data.code}]}})
         seen.add(data.code)
-    return bad
+    return sorted(bad, key=lambda entry: entry["row"])
 
 
 def centre_bulk_onboard(
@@ -200,9 +208,11 @@ def centre_bulk_onboard(
     return results
 
 
+_LEVEL_ORDER = {Level.CITY: 0, Level.DISTRICT: 1, Level.ZONE: 1, Level.TOWNSHIP: 2}
+
+
 def _parents_first(rows: Iterable[CentreInput]) -> list[CentreInput]:
-    order = {Level.CITY: 0, Level.DISTRICT: 1, Level.ZONE: 1, Level.TOWNSHIP: 2}
-    return sorted(rows, key=lambda r: order.get(r.level, 3))
+    return sorted(rows, key=lambda r: _LEVEL_ORDER.get(r.level, 3))
 
 
 def centre_set_status(*, centre: Centre, status: str, acting_user: User | None) -> Centre:

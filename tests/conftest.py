@@ -30,6 +30,9 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def _fresh_routing_cache():
+    from django.db import connection
+
+    connection.set_schema_to_public()
     routing_cache.clear()
     yield
     routing_cache.clear()

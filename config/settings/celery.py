@@ -16,6 +16,8 @@ else:
         "processed_folder": str(_BROKER_DIR / "processed"),
         "store_processed": False,
     }
+    for _folder in ("queue", "control", "processed"):
+        (_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
 
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True

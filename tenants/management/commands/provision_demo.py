@@ -8,7 +8,16 @@ from tenants.demo import DEMO_USERS, NETWORK_CSV, demo_provision
 class Command(BaseCommand):
     help = "Provision the Xi'an demo network / 创建西安演示网络"
 
+    def add_arguments(self, parser):
+        parser.add_argument("--if-empty", action="store_true",
+                            help="do nothing when centres already exist (a second run of the platform)")
+
     def handle(self, *args, **options):
+        from tenants.models import Centre
+
+        if options["if_empty"] and Centre.objects.exists():
+            self.stdout.write(f"{Centre.objects.count()} centres exist; the demo network is not provisioned again.")
+            return
         with tqdm(total=sum(1 for _ in NETWORK_CSV.open(encoding="utf-8")) - 1, unit="centre",
                   file=self.stderr._out, disable=options["verbosity"] == 0) as bar:
             summary = demo_provision(progress=lambda done, total, result: bar.update(1))

@@ -1,0 +1,54 @@
+"""django-guardian in TENANT_APPS: object permissions never leak across centres."""
+from __future__ import annotations
+
+import pytest
+from django_tenants.utils import schema_context
+
+from tenants.choices import Role
+from windows.models import Window
+from windows.services import window_create, window_grant_operator
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_permission_on_window_pk_1_in_one_centre_grants_nothing_on_pk_1_in_another(beilin, yanta, make_user):
+    clerk = make_user((beilin, Role.WINDOW_CLERK))
+    with schema_context(beilin.schema_name):
+        beilin_window = window_create(number="1", name_zh="综合窗口", name_en="General", acting_user=None)
+    with schema_context(yanta.schema_name):
+        yanta_window = window_create(number="1", name_zh="综合窗口", name_en="General", acting_user=None)
+    assert beilin_window.pk == yanta_window.pk  # same id in two schemas
+
+    with schema_context(beilin.schema_name):
+        window_grant_operator(window=beilin_window, user=clerk, acting_user=None)
+
+    with schema_context(beilin.schema_name):
+        clerk = type(clerk).objects.get(pk=clerk.pk)  # fresh permission cache
+        assert clerk.has_perm("windows.operate_window", Window.objects.get(pk=beilin_window.pk))
+    with schema_context(yanta.schema_name):
+        clerk = type(clerk).objects.get(pk=clerk.pk)
+        assert not clerk.has_perm("windows.operate_window", Window.objects.get(pk=yanta_window.pk))
+
+
+def test_the_windows_api_shows_each_centre_only_its_own_windows_and_who_may_operate(
+        beilin, yanta, make_user, centre_client):
+    clerk = make_user((beilin, Role.WINDOW_CLERK), (yanta, Role.WINDOW_CLERK))
+    with schema_context(beilin.schema_name):
+        window = window_create(number="7", name_zh="社保窗口", name_en="Social security", acting_user=None)
+        window_grant_operator(window=window, user=clerk, acting_user=None)
+    with schema_context(yanta.schema_name):
+        window_create(number="7", name_zh="不动产窗口", name_en="Real estate", acting_user=None)
+
+    beilin_rows = centre_client(beilin, clerk).get("/api/v1/windows/").json()["results"]
+    yanta_rows = centre_client(yanta, clerk).get("/api/v1/windows/").json()["results"]
+
+    assert [(r["name_en"], r["can_operate"]) for r in beilin_rows] == [("Social security", True)]
+    assert [(r["name_en"], r["can_operate"]) for r in yanta_rows] == [("Real estate", False)]
+
+
+def test_a_user_without_a_role_in_the_centre_gets_403_from_its_windows_api(beilin, yanta, make_user,
+                                                                           centre_client):
+    outsider = make_user((yanta, Role.WINDOW_CLERK))
+    response = centre_client(beilin, outsider).get("/api/v1/windows/")
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"
