@@ -38,7 +38,7 @@ class ApplicationError(Exception):
     `extra` carries detail a client can act on, e.g. `{"fields": {"parent_code": [...]}}`.
     """
 
-    http_status = status.HTTP_400_BAD_REQUEST
+    http_status: int = status.HTTP_400_BAD_REQUEST
 
     def __init__(self, message: Any, code: str = ErrorCode.ERROR, extra: dict | None = None,
                  http_status: int | None = None):
@@ -56,7 +56,7 @@ class ApplicationError(Exception):
 class ConflictError(ApplicationError):
     """Someone else changed the object first; reload and try again."""
 
-    http_status = status.HTTP_409_CONFLICT
+    http_status: int = status.HTTP_409_CONFLICT
 
 
 def field_errors(errors: dict[str, list[Any]]) -> dict[str, list[str]]:
@@ -97,7 +97,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     elif isinstance(exc, exceptions.NotFound):
         response.data = _body(ErrorCode.NOT_FOUND, exc.detail)
     elif isinstance(exc, exceptions.Throttled):
-        response.data = _body(ErrorCode.RATE_LIMITED, exc.detail, {"wait": exc.wait})
+        response.data = _body(ErrorCode.RATE_LIMITED, exc.detail, {"wait": getattr(exc, "wait", None)})
     elif isinstance(exc, exceptions.APIException):
         response.data = _body(exc.default_code, exc.detail)
     return response

@@ -50,8 +50,8 @@ def venv_python() -> Path:
 
 def ensure_venv(extras: str) -> None:
     """Create .venv and install the project with `extras`, only if pyproject.toml changed."""
-    if sys.version_info < (3, 11):
-        sys.exit("Python 3.11 or newer is needed (found %s)." % sys.version.split()[0])
+    if sys.version_info < (3, 11):  # noqa: UP036 - this file runs under whatever python3 the user has
+        sys.exit(f"Python 3.11 or newer is needed (found {sys.version.split()[0]}).")
     if not venv_python().exists():
         say("creating the virtual environment in .venv")
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
@@ -76,7 +76,7 @@ def reexec_in_venv(extras: str) -> None:
     ensure_venv(extras)
     env = {**os.environ, IN_VENV_FLAG: "1"}
     python = str(venv_python())
-    os.execve(python, [python, str(Path(__file__).resolve()), *sys.argv[1:]], env)
+    os.execve(python, [python, str(Path(__file__).resolve()), *sys.argv[1:]], env)  # noqa: S606
 
 
 # --- the embedded PostgreSQL -------------------------------------------------------------------

@@ -208,7 +208,7 @@ def centre_bulk_onboard(
     return results
 
 
-_LEVEL_ORDER = {Level.CITY: 0, Level.DISTRICT: 1, Level.ZONE: 1, Level.TOWNSHIP: 2}
+_LEVEL_ORDER: dict[str, int] = {Level.CITY: 0, Level.DISTRICT: 1, Level.ZONE: 1, Level.TOWNSHIP: 2}
 
 
 def _parents_first(rows: Iterable[CentreInput]) -> list[CentreInput]:

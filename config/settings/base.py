@@ -67,7 +67,7 @@ def _database_url() -> str:
 
 
 def database_settings(url: str) -> dict:
-    config = dj_database_url.parse(url, conn_max_age=env.CONN_MAX_AGE, conn_health_checks=True)
+    config = dict(dj_database_url.parse(url, conn_max_age=env.CONN_MAX_AGE, conn_health_checks=True))
     config["ENGINE"] = "config.db_backend"
     return config
 
@@ -113,7 +113,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 ROUTING_CHECK_SECONDS = env.ROUTING_CHECK_SECONDS
 
 # Password given to every demo login created by `provision_demo`.
-DEMO_PASSWORD = "demo12345"
+DEMO_PASSWORD = "demo12345"  # noqa: S105 - demo data only, printed by the launcher
 
 LOGGING = {
     "version": 1,
