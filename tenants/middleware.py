@@ -13,8 +13,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import set_urlconf
 from django.utils import translation
-from django_tenants.utils import get_public_schema_name
 from django_tenants.postgresql_backend.base import FakeTenant
+from django_tenants.utils import get_public_schema_name
 
 from tenants.choices import CentreStatus
 from tenants.routing import routing_cache

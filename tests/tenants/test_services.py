@@ -10,10 +10,10 @@ from django_tenants.utils import schema_context, schema_exists
 
 from common.errors import ApplicationError, ConflictError
 from tenants.choices import CentreStatus, Role
+from tenants.importers import read_centre_file
 from tenants.models import Centre, Domain, Membership
 from tenants.services import centre_bulk_onboard, centre_onboard, centre_set_status, membership_grant
 from tenants.validation import CentreInput
-from tenants.importers import read_centre_file
 
 pytestmark = pytest.mark.django_db
 
