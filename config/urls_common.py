@@ -1,5 +1,6 @@
 """URLs served on every host: sign-in, language switch, health, API schema and docs."""
 from django.urls import include, path
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from tenants import views
@@ -9,6 +10,7 @@ class HostSchemaView(SpectacularAPIView):
     """The OpenAPI schema of the host asked: the platform's API on the bare domain, a centre's
     API on a centre's host (they have different URL confs)."""
 
+    @extend_schema(exclude=True)
     def get(self, request, *args, **kwargs):
         self.urlconf = getattr(request, "urlconf", None)
         return super().get(request, *args, **kwargs)
