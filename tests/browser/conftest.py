@@ -1,0 +1,156 @@
+"""Browser tests: a live server over the test database, driven by Debian's Chromium via Playwright.
+
+- The server is started once (`LiveServerThread`, port 0, static files served) and never
+  flushes anything: pytest-django's `live_server` flushes after each test, which would delete the
+  session's centres. Test data is committed (unique user names, slugs and codes) instead.
+- Each test is marked `django_db` (so that pytest-django creates the test database even when only
+  browser tests run), but the live server cannot see that test's transaction: data the server must
+  see is written through `orm(fn)`, which runs `fn` in a thread of its own, on its own connection,
+  committed. (Playwright's sync API also keeps an asyncio loop running in the test thread, where
+  Django refuses ORM calls.)
+- With no Chromium the tests skip with one clear line, unless GOVSERVICE_REQUIRE_BROWSER=1.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+
+T = TypeVar("T")
+
+CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu"]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
+PASSWORD = "browser-pw-12345"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(session, config, items):
+    """Run browser tests after everything else (they commit data and share one live server)."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+def _chromium() -> str | None:
+    for candidate in (os.environ.get("GOVSERVICE_CHROMIUM"), *CHROMIUM_CANDIDATES, shutil.which("chromium")):
+        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("GOVSERVICE_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"browser tests required (GOVSERVICE_REQUIRE_BROWSER=1) but {reason}", pytrace=False)
+    pytest.skip(f"browser tests skipped: {reason}")
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    path = _chromium()
+    if path is None:
+        _unavailable("no Chromium at /usr/bin/chromium (apt-get install -y chromium, or set GOVSERVICE_CHROMIUM)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        _unavailable("the playwright package is not installed")
+    return path
+
+
+@pytest.fixture
+def browser(chromium_path, live_url):
+    """Chromium for one test. Playwright is started per test: while it runs, its asyncio loop sits
+    in this thread and Django refuses ORM calls here, so it must be gone before pytest-django
+    rolls the test's transaction back."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def live_url(django_db_setup, django_db_blocker):
+    """`http://localhost:<port>`: the platform's site; centres at `http://<slug>.localhost:<port>`."""
+    from django.conf import settings
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from django.test.testcases import LiveServerThread
+
+    with django_db_blocker.unblock():
+        server = LiveServerThread("127.0.0.1", StaticFilesHandler, port=0)
+        server.daemon = True
+        server.start()
+        server.is_ready.wait()
+        if server.error:
+            raise server.error
+    yield f"http://{settings.PLATFORM_DOMAIN}:{server.port}"
+    server.terminate()
+
+
+def orm(fn: Callable[..., T], *args, **kwargs) -> T:
+    """Run `fn` in a fresh thread (its own connection, public schema, autocommit) and return its result."""
+
+    def run() -> T:
+        from django.db import connections
+
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{secrets.token_hex(3)}"
+
+
+@pytest.fixture
+def make_browser_user():
+    """`make_browser_user((centre_code_or_None, role), ...)` → a committed user's name (password PASSWORD)."""
+
+    def make(*roles) -> str:
+        def create() -> str:
+            from tenants.models import Centre
+            from tenants.services import membership_grant, user_get_or_create
+
+            username = unique("br")
+            user = user_get_or_create(username=username, password=PASSWORD)
+            for code, role in roles:
+                centre = Centre.objects.get(division_code=code) if code else None
+                membership_grant(user=user, centre=centre, role=role, acting_user=None)
+            return username
+
+        return orm(create)
+
+    return make
+
+
+@pytest.fixture
+def page(browser, live_url):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    context.set_default_timeout(15_000)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def sign_in(page, base: str, username: str, password: str = PASSWORD) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("form.card button[type=submit]")
+    page.wait_for_load_state()
+
+
+def screenshot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
