@@ -20,12 +20,13 @@ from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
-from django_tenants.utils import get_public_schema_name, schema_context
+from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
 
 from common.errors import ApplicationError, ConflictError
 from tenants.choices import STATUS_TRANSITIONS, CentreStatus, Level, Role
 from tenants.error_codes import CentreErrorCode
 from tenants.models import Centre, Domain, Membership, OnboardingBatch, User
+from tenants.provisioning import NotReplayable, schema_replay
 from tenants.validation import CentreInput, Errors, KnownCentre, validate_centre_input
 
 logger = logging.getLogger(__name__)
@@ -81,7 +82,19 @@ def centre_validate(*, data: CentreInput) -> None:
 
 
 def centre_provision_schema(*, centre: Centre) -> None:
-    """Create the centre's schema if missing and apply every tenant migration (idempotent)."""
+    """Create the centre's schema and bring it up to the latest tenant migrations (idempotent).
+
+    A new schema gets the tenant migrations' SQL replayed in one transaction
+    (tenants.provisioning, ~5x faster than `migrate_schemas`); a schema that exists already (a
+    resumed onboarding) or migrations that cannot be replayed go through `migrate_schemas`.
+    """
+    if not schema_exists(centre.schema_name):
+        try:
+            schema_replay(schema_name=centre.schema_name)
+        except NotReplayable:
+            logger.info("tenant migrations not replayable as SQL; migrating %s", centre.schema_name)
+        else:
+            return
     with connection.cursor() as cursor:
         cursor.execute(f'CREATE SCHEMA IF NOT EXISTS "{centre.schema_name}"')
     call_command("migrate_schemas", tenant=True, schema_name=centre.schema_name,

@@ -57,6 +57,7 @@ def test_a_failure_midway_leaves_the_centre_unserved_and_a_retry_completes_it(mo
     def broken_migrate(*args, **kwargs):
         raise RuntimeError("disk full")
 
+    monkeypatch.setattr("tenants.services.schema_replay", broken_migrate)
     monkeypatch.setattr("tenants.services.call_command", broken_migrate)
     with pytest.raises(ApplicationError) as error:
         centre_onboard(data=township(), acting_user=None)
@@ -207,3 +208,22 @@ def test_provisioning_replays_the_tenant_migrations_into_the_new_schema():
         applied = cursor.fetchone()[0]
     assert tables >= 5  # windows, their permissions, guardian's, heartbeat, django_migrations
     assert applied > 0
+
+
+def test_a_failure_after_the_schema_was_made_is_resumed_by_migrating_the_existing_schema(monkeypatch):
+    def broken(**kwargs):
+        raise RuntimeError("connection lost")
+
+    monkeypatch.setattr("tenants.services.user_get_or_create", broken)
+    with pytest.raises(ApplicationError):
+        centre_onboard(data=township(), acting_user=None, admin_username="admin-boshulin")
+    centre = Centre.objects.get(division_code="610103002")
+    assert centre.status == CentreStatus.PROVISIONING
+    assert schema_exists(centre.schema_name)
+
+    monkeypatch.undo()
+    centre_onboard(data=township(), acting_user=None, admin_username="admin-boshulin")
+
+    centre.refresh_from_db()
+    assert centre.status == CentreStatus.READY
+    assert Membership.objects.filter(centre=centre, user__username="admin-boshulin").count() == 1
