@@ -237,6 +237,9 @@ def centre_set_status(*, centre: Centre, status: str, acting_user: User | None) 
                 _("Centre %(code)s is now %(status)s; someone changed it first. Reload and try again.")
                 % {"code": locked.division_code, "status": locked.get_status_display()},
                 CentreErrorCode.STATUS_TRANSITION)
+        if status not in CentreStatus.values:
+            raise ApplicationError(_("Unknown status."),
+                                   CentreErrorCode.STATUS_TRANSITION, {"fields": {"status": [status]}})
         if status not in STATUS_TRANSITIONS.get(locked.status, ()):
             raise ApplicationError(
                 _("A centre that is %(from)s cannot become %(to)s.")

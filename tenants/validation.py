@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tenants.choices import ALLOWED_PARENT_LEVELS, DIVISION_CODE_LENGTH, Level
 
@@ -18,6 +19,20 @@ CODE_RE = re.compile(r"^[0-9]+$")
 
 #: The fields of a centre row, in the order of the CSV/Excel header.
 FIELDS = ("level", "code", "slug", "name_zh", "name_en", "parent_code")
+
+#: How a field is named in a message (the same words as on the onboarding form).
+FIELD_LABELS = {
+    "level": gettext_lazy("Level"),
+    "code": gettext_lazy("Division code"),
+    "slug": gettext_lazy("Address label (slug)"),
+    "name_zh": gettext_lazy("Name (Chinese)"),
+    "name_en": gettext_lazy("Name (English)"),
+    "parent_code": gettext_lazy("Parent centre's division code"),
+}
+
+
+def level_label(level: str) -> str:
+    return str(Level(level).label) if level in Level.values else level
 
 
 @dataclass(frozen=True)
@@ -85,7 +100,7 @@ def validate_centre_input(
     errors = Errors()
     for name in FIELDS:
         if name != "parent_code" and not getattr(data, name):
-            errors.add(name, _("%(field)s is required.") % {"field": name})
+            errors.add(name, _("%(field)s is required.") % {"field": FIELD_LABELS[name]})
     if errors:
         return errors
 
@@ -97,7 +112,7 @@ def validate_centre_input(
     length = DIVISION_CODE_LENGTH[data.level]
     if not CODE_RE.match(data.code) or len(data.code) != length:
         errors.add("code", _("Malformed division code “%(value)s”: a %(level)s centre's code is "
-                             "%(length)d digits.") % {"value": data.code, "level": data.level,
+                             "%(length)d digits.") % {"value": data.code, "level": level_label(data.level),
                                                       "length": length})
     if not SLUG_RE.match(data.slug):
         errors.add("slug", _("Malformed slug “%(value)s”: use 1–40 lower-case letters, digits and "
@@ -115,7 +130,7 @@ def validate_centre_input(
     if existing is not None and (existing.slug != data.slug or existing.level != data.level):
         errors.add("code", _("Duplicate division code: %(code)s already belongs to another centre "
                              "(%(slug)s, %(level)s).") % {"code": data.code, "slug": existing.slug,
-                                                         "level": existing.level})
+                                                         "level": level_label(existing.level)})
 
     allowed = ALLOWED_PARENT_LEVELS[data.level]
     if allowed is None:
@@ -124,7 +139,7 @@ def validate_centre_input(
         if has_city and existing is None:
             errors.add("level", _("There is already a city centre."))
     elif not data.parent_code:
-        errors.add("parent_code", _("A %(level)s centre needs a parent centre.") % {"level": data.level})
+        errors.add("parent_code", _("A %(level)s centre needs a parent centre.") % {"level": level_label(data.level)})
     else:
         parent = by_code.get(data.parent_code)
         if parent is None:
@@ -132,8 +147,9 @@ def validate_centre_input(
         elif parent.level not in allowed:
             errors.add("parent_code", _("A %(level)s centre cannot sit under a %(parent_level)s centre "
                                         "(%(parent)s); allowed parents: %(allowed)s.")
-                       % {"level": data.level, "parent_level": parent.level, "parent": parent.code,
-                          "allowed": ", ".join(sorted(allowed))})
+                       % {"level": level_label(data.level), "parent_level": level_label(parent.level),
+                          "parent": parent.code,
+                          "allowed": ", ".join(level_label(lv) for lv in sorted(allowed))})
         elif data.level == Level.TOWNSHIP and "code" not in errors.fields \
                 and not data.code.startswith(parent.code):
             errors.add("code", _("A township's division code starts with its parent's code %(parent)s.")

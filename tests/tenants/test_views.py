@@ -289,7 +289,7 @@ def test_an_xlsx_with_bad_rows_lists_every_one_and_imports_nothing(admin_client)
     assert "3 of 4 rows are not valid; nothing was imported." in html
     for row in (3, 4, 5):
         assert f'data-row="{row}"' in html
-    assert "Unknown level" in html and "name_zh is required." in html and "needs a parent centre" in html
+    assert "Unknown level" in html and "Name (Chinese) is required." in html and "needs a parent centre" in html
     assert Centre.objects.count() == before
 
 
