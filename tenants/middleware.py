@@ -76,15 +76,17 @@ def split_host(host: str) -> str:
     return host.rsplit(":", 1)[0] if ":" in host else host
 
 
-def platform_url(request: HttpRequest) -> str:
+def _origin(request: HttpRequest, host: str) -> str:
+    """`scheme://host[:port]` with the request's scheme and port (the port left out when default)."""
     port = request.get_port()
     default = "443" if request.is_secure() else "80"
     suffix = "" if port in (default, "") else f":{port}"
-    return f"{request.scheme}://{settings.PLATFORM_DOMAIN}{suffix}/"
+    return f"{request.scheme}://{host}{suffix}"
+
+
+def platform_url(request: HttpRequest) -> str:
+    return _origin(request, settings.PLATFORM_DOMAIN) + "/"
 
 
 def centre_url(request: HttpRequest, slug: str, path: str = "/") -> str:
-    port = request.get_port()
-    default = "443" if request.is_secure() else "80"
-    suffix = "" if port in (default, "") else f":{port}"
-    return f"{request.scheme}://{slug}.{settings.PLATFORM_DOMAIN}{suffix}{path}"
+    return _origin(request, f"{slug}.{settings.PLATFORM_DOMAIN}") + path
