@@ -1,6 +1,7 @@
 """API of the tenants app: thin views over services and selectors."""
 from __future__ import annotations
 
+from django.contrib.auth.hashers import make_password
 from django.http import Http404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
@@ -55,6 +56,8 @@ class CentreListApi(APIView):
         name_en = serializers.CharField()
         parent_code = serializers.CharField(required=False, allow_blank=True, default="")
         admin_username = serializers.CharField(required=False, allow_blank=True, default="")
+        admin_password = serializers.CharField(required=False, allow_blank=True, default="", write_only=True,
+                                               style={"input_type": "password"})
 
     def get_permissions(self):
         if self.request.method == "POST":
@@ -79,7 +82,8 @@ class CentreListApi(APIView):
         data = payload.validated_data
         result = services.centre_onboard(
             data=CentreInput.from_mapping(data), acting_user=request.user,
-            admin_username=data.get("admin_username") or None)
+            admin_username=data.get("admin_username") or None,
+            admin_password_hash=make_password(data["admin_password"]) if data.get("admin_password") else None)
         body = {**CentreOutput(result.centre).data, "created": result.created, "message": result.message}
         return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 

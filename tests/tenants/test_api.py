@@ -113,3 +113,14 @@ def test_a_centre_hosts_schema_lists_the_centre_api(centre_client, beilin):
     schema = centre_client(beilin).get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     assert "/api/v1/windows/" in schema["paths"]
     assert "/api/v1/centres/" not in schema["paths"]
+
+
+def test_a_centre_admin_onboarded_through_the_api_with_a_password_can_sign_in(centre_client, make_user):
+    admin = make_user((None, Role.PLATFORM_ADMIN))
+    payload = {**NEW_TOWNSHIP, "admin_username": "admin-xiaozhai", "admin_password": "Xz-2026-secret"}
+    assert centre_client(None, admin).post("/api/v1/centres/", payload,
+                                           content_type="application/json").status_code == 201
+    centre = Centre.objects.get(division_code="610113001")
+    client = centre_client(centre)
+    assert client.login(username="admin-xiaozhai", password="Xz-2026-secret")
+    assert client.get("/api/v1/me/").json()["memberships"][0]["role"] == "centre_admin"
