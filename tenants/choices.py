@@ -48,6 +48,7 @@ class Role(models.TextChoices):
     WINDOW_CLERK = "window_clerk", _("Window clerk")
     SUPERVISOR = "supervisor", _("Supervisor")
     VILLAGE_AGENT = "village_agent", _("Village agent")
+    CATALOGUE_ADMIN = "catalogue_admin", _("Catalogue administrator")
 
 
 #: Roles that make a user staff of a centre (they may use its staff pages).

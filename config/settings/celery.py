@@ -32,4 +32,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "windows.tasks.centre_heartbeat",
         "schedule": 60.0,
     },
+    # Once, in the public schema: versions whose effective date has come become current.
+    "catalogue-refresh-current-versions": {
+        "task": "catalog.refresh_current_versions",
+        "schedule": 3600.0,
+        "tenant_schemas": ["public"],
+    },
 }

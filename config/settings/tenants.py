@@ -19,7 +19,9 @@ SHARED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "django.contrib.postgres",
     "common",
+    "catalog",
 ]
 
 TENANT_APPS = [

@@ -1,0 +1,72 @@
+"""Reads of the catalogue: a centre's catalogue in one query, search, what accepts cases."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from catalog.models import Adoption, Item
+from tenants.models import Centre
+
+
+def _open_on(day: dt.date) -> Q:
+    return Q(ends_on__isnull=True) | Q(ends_on__gt=day)
+
+
+def centre_catalogue(*, centre: Centre, on: dt.date | None = None, query: str | None = None,
+                     category: str | None = None) -> QuerySet[Adoption]:
+    """The centre's catalogue = its adoptions + its local items (local items are adopted when made),
+    each with its effective promised limit (`promised_days`): one query."""
+    on = on or timezone.localdate()
+    qs = (Adoption.objects.filter(centre=centre).filter(_open_on(on))
+          .filter(Q(item__removed_on__isnull=True) | Q(item__removed_on__gt=on))
+          .select_related("item__current_version", "item__department")
+          .annotate(promised_days=Coalesce("promised_limit_days", F("item__current_version__promised_limit_days")),
+                    legal_days=F("item__current_version__legal_limit_days"))
+          .order_by("item__code"))
+    if category:
+        qs = qs.filter(item__category=category)
+    if query:
+        qs = qs.filter(_search_q(query, prefix="item__"))
+    return qs
+
+
+def _search_q(query: str, *, prefix: str = "") -> Q:
+    condition = Q()
+    for token in query.lower().split():
+        condition &= Q(**{f"{prefix}search_text__contains": token})
+    return condition
+
+
+def item_search(*, query: str | None = None, category: str | None = None, department_code: str | None = None,
+                level: str | None = None, include_local: bool = False) -> QuerySet[Item]:
+    """Master items by name, code, department, keyword or pinyin initials (`jsgc` finds 建设工程…)."""
+    qs = Item.objects.filter(current_version__isnull=False).select_related("current_version", "department")
+    if not include_local:
+        qs = qs.filter(owner_centre__isnull=True)
+    if query:
+        qs = qs.filter(_search_q(query))
+    if category:
+        qs = qs.filter(category=category)
+    if department_code:
+        qs = qs.filter(department__code=department_code)
+    if level:
+        qs = qs.filter(levels__contains=[level])
+    return qs.order_by("code")
+
+
+def adoption_get(*, centre: Centre, item_code: str, on: dt.date | None = None) -> Adoption:
+    """The centre's adoption of an item (404 if it does not exercise it)."""
+    adoption = centre_catalogue(centre=centre, on=on).filter(item__code=item_code).first()
+    if adoption is None:
+        raise Http404
+    return adoption
+
+
+def item_accepts_cases(*, centre: Centre, item: Item, on: dt.date | None = None) -> bool:
+    """From a removal's effective date an item accepts no new case anywhere."""
+    on = on or timezone.localdate()
+    return centre_catalogue(centre=centre, on=on).filter(item=item).exists()

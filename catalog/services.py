@@ -1,0 +1,466 @@
+"""Writes for the catalogue: items and versions, adoption (认领), local items, lifecycle events.
+
+Views, API, commands and tasks all call these. Dates are injectable (`today`) so that effective
+dates can be tested; by default they are the platform's local date (Asia/Shanghai).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from pypinyin import Style, lazy_pinyin
+
+from catalog.choices import (
+    PARENT_KIND,
+    Category,
+    EventKind,
+    ItemKind,
+    ItemType,
+    VersionStatus,
+)
+from catalog.error_codes import CatalogErrorCode
+from catalog.models import Adoption, CatalogueNotice, Department, Item, ItemVersion, LifecycleEvent, Material
+from common.errors import ApplicationError, ConflictError
+from tenants.choices import CentreStatus, Level
+from tenants.models import Centre, User
+
+logger = logging.getLogger(__name__)
+
+#: The national form of an item code: implementing body's division code, department letter pair,
+#: item type, serial; sub-items and handling items add a 3-digit suffix each.
+ITEM_CODE_RE = re.compile(r"^[0-9]{6}[A-Z]{2}-[A-Z]{2}-[0-9]{4}(-[0-9]{3}){0,2}$")
+
+VERSION_CONTENT_FIELDS = (
+    "name_zh", "name_en", "legal_limit_days", "promised_limit_days", "is_immediate", "visits_required",
+    "online_depth", "fee_yuan", "fee_basis", "legal_basis", "conditions", "steps", "contact_phone",
+    "complaint_channel",
+)
+MATERIAL_FIELDS = ("name_zh", "name_en", "originals", "copies", "delivery", "applicant_types", "required", "note")
+
+
+def _today(today: dt.date | None) -> dt.date:
+    return today or timezone.localdate()
+
+
+# --- items and versions --------------------------------------------------------------------------
+
+def item_create(
+    *,
+    code: str,
+    department: Department,
+    category: str,
+    item_type: str,
+    levels: Iterable[str],
+    kind: str = ItemKind.MAIN,
+    parent: Item | None = None,
+    owner_centre: Centre | None = None,
+    keywords: str = "",
+    acting_user: User | None,
+) -> Item:
+    """A new item (no content yet: add a version)."""
+    errors: dict[str, list[str]] = {}
+    if not ITEM_CODE_RE.match(code or ""):
+        errors.setdefault("code", []).append(
+            _("Malformed item code “%(value)s”: use the national form, e.g. 610100SC-XK-0001.") % {"value": code})
+    elif Item.objects.filter(code=code).exists():
+        errors.setdefault("code", []).append(_("Item code %(value)s is taken.") % {"value": code})
+    if category not in Category.values:
+        errors.setdefault("category", []).append(_("Unknown category “%(value)s”.") % {"value": category})
+    if item_type not in ItemType.values:
+        errors.setdefault("item_type", []).append(_("Unknown item type “%(value)s”.") % {"value": item_type})
+    levels = list(dict.fromkeys(levels))
+    if not levels or any(level not in Level.values for level in levels):
+        errors.setdefault("levels", []).append(
+            _("Levels must be some of: %(choices)s.") % {"choices": ", ".join(Level.values)})
+    expected_parent = PARENT_KIND.get(kind, "?")
+    if kind not in ItemKind.values:
+        errors.setdefault("kind", []).append(_("Unknown hierarchy level “%(value)s”.") % {"value": kind})
+    elif expected_parent is None and parent is not None:
+        errors.setdefault("parent", []).append(_("A main item has no parent item."))
+    elif expected_parent is not None and (parent is None or parent.kind != expected_parent):
+        errors.setdefault("parent", []).append(
+            _("A %(kind)s sits under a %(parent)s.") % {"kind": ItemKind(kind).label,
+                                                        "parent": ItemKind(expected_parent).label})
+    if errors:
+        raise ApplicationError(_("The item cannot be created: %(problems)s")
+                               % {"problems": "; ".join(" ".join(v) for v in errors.values())},
+                               CatalogErrorCode.INVALID_ITEM, {"fields": errors})
+    item = Item.objects.create(code=code, department=department, category=category, item_type=item_type,
+                               kind=kind, parent=parent, levels=levels, owner_centre=owner_centre,
+                               keywords=keywords)
+    return item
+
+
+def _validate_content(content: dict) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for name in ("name_zh", "name_en"):
+        if not str(content.get(name) or "").strip():
+            errors.setdefault(name, []).append(_("This field is required."))
+    legal, promised = content.get("legal_limit_days"), content.get("promised_limit_days")
+    for name, value in (("legal_limit_days", legal), ("promised_limit_days", promised)):
+        if not isinstance(value, int) or value < 0:
+            errors.setdefault(name, []).append(_("A number of working days, 0 or more."))
+    if not errors and promised > legal:
+        errors.setdefault("promised_limit_days", []).append(
+            _("The promised limit (%(promised)d working days) cannot exceed the legal limit of %(legal)d "
+              "working days.") % {"promised": promised, "legal": legal})
+    if content.get("is_immediate") and promised not in (0, None):
+        errors.setdefault("promised_limit_days", []).append(
+            _("An immediate item is decided on the spot: its promised limit is 0."))
+    return errors
+
+
+@transaction.atomic
+def version_create_draft(
+    *,
+    item: Item,
+    content: dict,
+    materials: list[dict] | None = None,
+    effective_from: dt.date,
+    acting_user: User | None,
+) -> ItemVersion:
+    """A new draft version of `item`. Fields missing from `content` are taken from the current
+    version, so a change is "the current version with this altered"."""
+    base = item.current_version
+    merged = {name: getattr(base, name) for name in VERSION_CONTENT_FIELDS} if base else {}
+    merged.update({k: v for k, v in content.items() if k in VERSION_CONTENT_FIELDS})
+    errors = _validate_content(merged)
+    if errors:
+        raise ApplicationError(_("The version cannot be saved: %(problems)s")
+                               % {"problems": "; ".join(" ".join(v) for v in errors.values())},
+                               CatalogErrorCode.INVALID_VERSION, {"fields": errors})
+    Item.objects.select_for_update().get(pk=item.pk)  # numbers are handed out one at a time
+    number = (item.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    version = ItemVersion.objects.create(item=item, number=number, effective_from=effective_from, **merged)
+    if materials is None and base is not None:
+        materials = [{name: getattr(m, name) for name in MATERIAL_FIELDS} for m in base.materials.all()]
+    Material.objects.bulk_create(
+        Material(version=version, position=i, **{k: v for k, v in m.items() if k in MATERIAL_FIELDS})
+        for i, m in enumerate(materials or []))
+    return version
+
+
+def version_publish(*, version: ItemVersion, acting_user: User | None, today: dt.date | None = None) -> ItemVersion:
+    """Publish a draft. From its effective date it is the item's current version and the one before
+    is archived; adopting centres follow at once (a local promise above the new legal limit is
+    lowered to it)."""
+    today = _today(today)
+    with transaction.atomic():
+        locked = ItemVersion.objects.select_for_update().get(pk=version.pk)
+        if locked.status != VersionStatus.DRAFT:
+            raise ConflictError(_("Version %(number)d is already %(status)s; only a draft can be published.")
+                                % {"number": locked.number, "status": locked.get_status_display()},
+                                CatalogErrorCode.VERSION_FROZEN)
+        locked.status = VersionStatus.PUBLISHED
+        locked.save(update_fields=["status", "updated_at"])
+        item_refresh_current(item=locked.item, today=today)
+    return locked
+
+
+def item_refresh_current(*, item: Item, today: dt.date | None = None) -> Item:
+    """Point `item.current_version` at its latest published version in effect on `today`; archive the
+    published versions it supersedes; keep the search text and local promises in step."""
+    today = _today(today)
+    with transaction.atomic():
+        item = Item.objects.select_for_update().get(pk=item.pk)
+        current = (item.versions.filter(status=VersionStatus.PUBLISHED, effective_from__lte=today)
+                   .order_by("-effective_from", "-number").first())
+        if current is None or current.pk == item.current_version_id:
+            return item
+        item.versions.filter(status=VersionStatus.PUBLISHED, number__lt=current.number).update(
+            status=VersionStatus.ARCHIVED)
+        item.current_version = current
+        item.search_text = item_search_text(item=item, version=current)
+        item.save(update_fields=["current_version", "search_text", "updated_at"])
+        Adoption.objects.filter(item=item, promised_limit_days__gt=current.legal_limit_days).update(
+            promised_limit_days=current.legal_limit_days)
+    return item
+
+
+def catalogue_refresh_current(*, today: dt.date | None = None) -> int:
+    """Daily: versions whose effective date has come become current. Returns how many items moved."""
+    today = _today(today)
+    moved = 0
+    due = (Item.objects.filter(versions__status=VersionStatus.PUBLISHED, versions__effective_from__lte=today)
+           .exclude(current_version__isnull=False, current_version__effective_from__gte=today).distinct())
+    for item in due:
+        before = item.current_version_id
+        if item_refresh_current(item=item, today=today).current_version_id != before:
+            moved += 1
+    return moved
+
+
+def pinyin_initials(text: str) -> str:
+    return "".join(lazy_pinyin(text, style=Style.FIRST_LETTER, errors="ignore")).lower()
+
+
+def item_search_text(*, item: Item, version: ItemVersion) -> str:
+    """What search matches: names, code, department, keywords, full pinyin and pinyin initials."""
+    department = item.department
+    parts = [version.name_zh, version.name_en, item.code, department.name_zh, department.name_en, item.keywords,
+             pinyin_initials(version.name_zh), "".join(lazy_pinyin(version.name_zh, errors="ignore")),
+             pinyin_initials(department.name_zh)]
+    return " ".join(p for p in parts if p).lower()
+
+
+# --- adoption (逐级认领) ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AdoptResult:
+    adoption: Adoption
+    created: bool
+
+
+def _adoptable_reason(*, centre: Centre, item: Item, today: dt.date, parent_items: set[int] | None) -> str | None:
+    """Why `centre` may not adopt `item` today, or None."""
+    if item.removed_on is not None and item.removed_on <= today:
+        return _("Item %(code)s was removed from the catalogue on %(date)s.") % {"code": item.code,
+                                                                                  "date": item.removed_on}
+    if item.current_version_id is None:
+        return _("Item %(code)s has no published version yet.") % {"code": item.code}
+    if item.owner_centre_id is not None:
+        if item.owner_centre_id != centre.pk:
+            return _("Item %(code)s is another centre's local item.") % {"code": item.code}
+        return None
+    if centre.level not in item.levels:
+        return _("A %(level)s does not exercise item %(code)s (it is exercised by: %(levels)s).") % {
+            "level": Level(centre.level).label, "code": item.code,
+            "levels": ", ".join(str(Level(lv).label) for lv in item.levels if lv in Level.values)}
+    if centre.level == Level.TOWNSHIP and parent_items is not None and item.pk not in parent_items:
+        return _("The township's list is what its district claimed for it: %(parent)s has not adopted "
+                 "item %(code)s.") % {"parent": centre.parent.name_zh if centre.parent else "-", "code": item.code}
+    return None
+
+
+def _parent_items(centre: Centre, today: dt.date) -> set[int] | None:
+    if centre.level != Level.TOWNSHIP or centre.parent_id is None:
+        return None
+    return set(Adoption.objects.filter(centre_id=centre.parent_id).filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gt=today)).values_list("item_id", flat=True))
+
+
+def _check_promise(*, item: Item, promised: int | None) -> None:
+    if promised is None:
+        return
+    legal = item.current_version.legal_limit_days
+    if promised < 0 or promised > legal:
+        raise ApplicationError(
+            _("The promised limit of %(promised)s working days is above the legal limit: item %(code)s's legal "
+              "limit is %(legal)d working days.") % {"promised": promised, "code": item.code, "legal": legal},
+            CatalogErrorCode.PROMISE_ABOVE_LEGAL,
+            {"fields": {"promised_limit_days": [_("At most %(legal)d working days (the legal limit).")
+                                                % {"legal": legal}]}, "legal_limit_days": legal})
+
+
+def adoption_create(
+    *,
+    centre: Centre,
+    item: Item,
+    acting_user: User | None,
+    promised_limit_days: int | None = None,
+    window: str = "",
+    department_name: str = "",
+    today: dt.date | None = None,
+) -> AdoptResult:
+    """`centre` claims `item`. Adopting an item already adopted returns the existing adoption."""
+    today = _today(today)
+    existing = Adoption.objects.filter(centre=centre, item=item, ends_on__isnull=True).first()
+    if existing is not None:
+        return AdoptResult(adoption=existing, created=False)
+    reason = _adoptable_reason(centre=centre, item=item, today=today, parent_items=_parent_items(centre, today))
+    if reason:
+        raise ApplicationError(reason, CatalogErrorCode.NOT_ADOPTABLE, {"item": item.code})
+    _check_promise(item=item, promised=promised_limit_days)
+    try:
+        with transaction.atomic():
+            adoption = Adoption.objects.create(
+                centre=centre, item=item, promised_limit_days=promised_limit_days, window=window,
+                department_name=department_name, starts_on=today)
+    except IntegrityError:
+        return AdoptResult(adoption=Adoption.objects.get(centre=centre, item=item, ends_on__isnull=True),
+                           created=False)
+    return AdoptResult(adoption=adoption, created=True)
+
+
+def adoption_adopt_all(*, centre: Centre, acting_user: User | None, today: dt.date | None = None) -> int:
+    """Claim every item the centre's level may exercise (for a township: those its district claimed),
+    skipping what it has already. Returns how many were adopted."""
+    today = _today(today)
+    parent_items = _parent_items(centre, today)
+    candidates = (Item.objects.filter(owner_centre__isnull=True, levels__contains=[centre.level],
+                                      current_version__isnull=False)
+                  .filter(Q(removed_on__isnull=True) | Q(removed_on__gt=today))
+                  .exclude(adoptions__centre=centre, adoptions__ends_on__isnull=True))
+    if parent_items is not None:
+        candidates = candidates.filter(pk__in=parent_items)
+    rows = [Adoption(centre=centre, item_id=pk, starts_on=today) for pk in candidates.values_list("pk", flat=True)]
+    Adoption.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def adoption_update(
+    *,
+    adoption: Adoption,
+    acting_user: User | None,
+    promised_limit_days: int | None = None,
+    window: str | None = None,
+    department_name: str | None = None,
+) -> Adoption:
+    with transaction.atomic():
+        locked = Adoption.objects.select_for_update().select_related("item__current_version").get(pk=adoption.pk)
+        _check_promise(item=locked.item, promised=promised_limit_days)
+        locked.promised_limit_days = promised_limit_days
+        if window is not None:
+            locked.window = window
+        if department_name is not None:
+            locked.department_name = department_name
+        locked.save(update_fields=["promised_limit_days", "window", "department_name", "updated_at"])
+    return locked
+
+
+def adoption_end(*, adoption: Adoption, acting_user: User | None, today: dt.date | None = None) -> Adoption:
+    """The centre stops exercising the item from today."""
+    Adoption.objects.filter(pk=adoption.pk, ends_on__isnull=True).update(ends_on=_today(today))
+    adoption.refresh_from_db()
+    return adoption
+
+
+@transaction.atomic
+def local_item_create(
+    *,
+    centre: Centre,
+    department: Department,
+    category: str,
+    item_type: str,
+    content: dict,
+    materials: list[dict] | None = None,
+    acting_user: User | None,
+    today: dt.date | None = None,
+) -> Adoption:
+    """A centre's own item: coded from the centre's division code, published and adopted at once."""
+    today = _today(today)
+    prefix = f"{centre.division_code[:6]}{department.code}-{item_type}-"
+    taken = Item.objects.filter(code__startswith=prefix).values_list("code", flat=True)
+    serial = 1 + max((int(code[len(prefix):len(prefix) + 4]) for code in taken), default=9000)
+    item = item_create(code=f"{prefix}{serial:04d}", department=department, category=category,
+                       item_type=item_type, levels=[centre.level], owner_centre=centre, acting_user=acting_user)
+    version = version_create_draft(item=item, content=content, materials=materials, effective_from=today,
+                                   acting_user=acting_user)
+    version_publish(version=version, acting_user=acting_user, today=today)
+    item.refresh_from_db()
+    return adoption_create(centre=centre, item=item, acting_user=acting_user, today=today).adoption
+
+
+# --- lifecycle events -----------------------------------------------------------------------------
+
+def event_record(
+    *,
+    kind: str,
+    item: Item,
+    reason: str,
+    effective_on: dt.date,
+    acting_user: User | None,
+    merged_into: Item | None = None,
+) -> LifecycleEvent:
+    """Record a lifecycle event; a Celery worker carries it to every centre concerned after commit."""
+    errors: dict[str, list[str]] = {}
+    if kind not in EventKind.values:
+        errors["kind"] = [_("Unknown event “%(value)s”.") % {"value": kind}]
+    if not (reason or "").strip():
+        errors["reason"] = [_("A reason is required.")]
+    if kind == EventKind.MERGED and (merged_into is None or merged_into.pk == item.pk):
+        errors["merged_into"] = [_("A merge names another item to merge into.")]
+    if kind != EventKind.MERGED and merged_into is not None:
+        errors["merged_into"] = [_("Only a merge names an item to merge into.")]
+    if kind == EventKind.DEVOLVED and Level.CITY not in item.levels:
+        errors["kind"] = [_("Only an item the city exercises can be devolved to districts.")]
+    if errors:
+        raise ApplicationError(_("The event cannot be recorded: %(problems)s")
+                               % {"problems": "; ".join(" ".join(v) for v in errors.values())},
+                               CatalogErrorCode.INVALID_EVENT, {"fields": errors})
+    with transaction.atomic():
+        event = LifecycleEvent.objects.create(kind=kind, item=item, reason=reason.strip(),
+                                              effective_on=effective_on, merged_into=merged_into,
+                                              created_by=acting_user)
+        from catalog.tasks import event_propagate_task
+
+        transaction.on_commit(lambda: event_propagate_task.delay(event.pk))
+    return event
+
+
+def _notify(event: LifecycleEvent, centre_ids: Iterable[int], message_zh: str, message_en: str) -> int:
+    notices = [CatalogueNotice(centre_id=pk, event=event, message_zh=message_zh[:300], message_en=message_en[:400])
+               for pk in set(centre_ids)]
+    CatalogueNotice.objects.bulk_create(notices, ignore_conflicts=True)
+    return len(notices)
+
+
+def _ready_centres(levels: Iterable[str]) -> list[int]:
+    return list(Centre.objects.filter(level__in=list(levels), status=CentreStatus.READY).values_list("pk", flat=True))
+
+
+def event_propagate(*, event_id: int) -> LifecycleEvent:
+    """Carry an event to every centre concerned: adoptions end (or move) on its effective date, centres
+    that gain the item adopt it, and each centre gets a notice. Idempotent; bulk statements, no loop
+    over centres or schemas."""
+    with transaction.atomic():
+        event = LifecycleEvent.objects.select_for_update().select_related(
+            "item__current_version", "merged_into").get(pk=event_id)
+        item, on = event.item, event.effective_on
+        name_zh = item.current_version.name_zh if item.current_version else item.code
+        name_en = item.current_version.name_en if item.current_version else item.code
+        open_adoptions = Adoption.objects.filter(item=item, ends_on__isnull=True)
+        reached = 0
+
+        if event.kind in (EventKind.ADDED, EventKind.TAKEN_OVER):
+            reached = _notify(event, _ready_centres(item.levels),
+                              f"新增事项 {item.code} {name_zh}，{on} 起可认领",
+                              f"New item {item.code} {name_en} may be adopted from {on}")
+        elif event.kind == EventKind.DEVOLVED:
+            city_ids = list(open_adoptions.filter(centre__level=Level.CITY).values_list("centre_id", flat=True))
+            open_adoptions.filter(centre__level=Level.CITY).update(ends_on=on, end_event=event)
+            Item.objects.filter(pk=item.pk).update(levels=sorted(
+                (set(item.levels) - {Level.CITY}) | {Level.DISTRICT, Level.ZONE}))
+            already = set(open_adoptions.values_list("centre_id", flat=True))
+            gaining = [pk for pk in _ready_centres([Level.DISTRICT, Level.ZONE]) if pk not in already]
+            Adoption.objects.bulk_create([Adoption(centre_id=pk, item=item, starts_on=on) for pk in gaining],
+                                         ignore_conflicts=True)
+            reached = _notify(event, city_ids, f"事项 {item.code} {name_zh} 自 {on} 起下放区县办理",
+                              f"Item {item.code} {name_en} is devolved to districts from {on}")
+            reached += _notify(event, gaining, f"事项 {item.code} {name_zh} 自 {on} 起由本中心承接办理",
+                               f"Item {item.code} {name_en} is handled by this centre from {on}")
+        else:  # merged, cancelled by the state, cancelled for insufficient basis
+            centre_ids = list(open_adoptions.values_list("centre_id", flat=True))
+            open_adoptions.update(ends_on=on, end_event=event)
+            Item.objects.filter(pk=item.pk).update(removed_on=on)
+            if event.kind == EventKind.MERGED:
+                target = event.merged_into
+                already = set(Adoption.objects.filter(item=target, ends_on__isnull=True)
+                              .values_list("centre_id", flat=True))
+                Adoption.objects.bulk_create(
+                    [Adoption(centre_id=pk, item=target, starts_on=on) for pk in centre_ids if pk not in already],
+                    ignore_conflicts=True)
+                message = (f"事项 {item.code} {name_zh} 自 {on} 起并入 {target.code}；在办件按原版本办结",
+                           f"Item {item.code} {name_en} is merged into {target.code} from {on}; open cases "
+                           f"finish under the old version")
+            else:
+                with translation.override("zh-hans"):
+                    kind_zh = str(EventKind(event.kind).label)
+                with translation.override("en"):
+                    kind_en = str(EventKind(event.kind).label)
+                message = (f"事项 {item.code} {name_zh} 自 {on} 起取消（{kind_zh}）",
+                           f"Item {item.code} {name_en} is cancelled from {on} ({kind_en})")
+            reached = _notify(event, centre_ids, *message)
+
+        event.propagated_at = timezone.now()
+        event.centres_reached = reached
+        event.save(update_fields=["propagated_at", "centres_reached", "updated_at"])
+    logger.info("catalogue event %s (%s %s) reached %d centres", event.pk, event.kind, item.code, reached)
+    return event
