@@ -70,3 +70,22 @@ def item_accepts_cases(*, centre: Centre, item: Item, on: dt.date | None = None)
     """From a removal's effective date an item accepts no new case anywhere."""
     on = on or timezone.localdate()
     return centre_catalogue(centre=centre, on=on).filter(item=item).exists()
+
+
+def user_is_catalogue_admin(*, user) -> bool:
+    """Catalogue administrators (and platform administrators) write the master catalogue."""
+    from tenants.choices import Role
+    from tenants.models import Membership
+    from tenants.selectors import user_is_platform_admin
+
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user_is_platform_admin(user=user) or Membership.objects.filter(
+        user=user, role=Role.CATALOGUE_ADMIN).exists()
+
+
+def user_may_adopt(*, user, centre: Centre) -> bool:
+    """Centre administrators (and platform administrators) manage their centre's adoptions."""
+    from tenants.selectors import user_is_centre_admin
+
+    return getattr(user, "is_authenticated", False) and user_is_centre_admin(user=user, centre=centre)

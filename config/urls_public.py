@@ -8,5 +8,7 @@ urlpatterns = [
     *common_patterns,
     path("admin/", admin.site.urls),
     path("api/v1/", include("tenants.api_urls_public")),
+    path("api/v1/catalogue/", include("catalog.api_urls_public")),
+    path("catalogue/", include("catalog.urls_public")),
     path("", include("tenants.urls_public")),
 ]

@@ -7,5 +7,7 @@ urlpatterns = [
     *common_patterns,
     path("api/v1/", include("tenants.api_urls_tenant")),
     path("api/v1/", include("windows.api_urls")),
+    path("api/v1/catalogue/", include("catalog.api_urls_tenant")),
+    path("catalogue/", include("catalog.urls_tenant")),
     path("", include("tenants.urls_tenant")),
 ]

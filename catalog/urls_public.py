@@ -1,0 +1,2 @@
+"""Filled in by the catalogue pages/API work."""
+urlpatterns: list = []
