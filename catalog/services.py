@@ -271,7 +271,9 @@ def adoption_create(
 ) -> AdoptResult:
     """`centre` claims `item`. Adopting an item already adopted returns the existing adoption."""
     today = _today(today)
-    existing = Adoption.objects.filter(centre=centre, item=item, ends_on__isnull=True).first()
+    item = Item.objects.select_related("current_version").get(pk=item.pk)  # the database's word, not a stale copy
+    existing = (Adoption.objects.filter(centre=centre, item=item)
+                .filter(Q(ends_on__isnull=True) | Q(ends_on__gt=today)).first())
     if existing is not None:
         return AdoptResult(adoption=existing, created=False)
     reason = _adoptable_reason(centre=centre, item=item, today=today, parent_items=_parent_items(centre, today))
@@ -314,7 +316,8 @@ def adoption_update(
     department_name: str | None = None,
 ) -> Adoption:
     with transaction.atomic():
-        locked = Adoption.objects.select_for_update().select_related("item__current_version").get(pk=adoption.pk)
+        locked = (Adoption.objects.select_for_update(of=("self",)).select_related("item__current_version")
+                  .get(pk=adoption.pk))
         _check_promise(item=locked.item, promised=promised_limit_days)
         locked.promised_limit_days = promised_limit_days
         if window is not None:
@@ -411,7 +414,7 @@ def event_propagate(*, event_id: int) -> LifecycleEvent:
     that gain the item adopt it, and each centre gets a notice. Idempotent; bulk statements, no loop
     over centres or schemas."""
     with transaction.atomic():
-        event = LifecycleEvent.objects.select_for_update().select_related(
+        event = LifecycleEvent.objects.select_for_update(of=("self",)).select_related(
             "item__current_version", "merged_into").get(pk=event_id)
         item, on = event.item, event.effective_on
         name_zh = item.current_version.name_zh if item.current_version else item.code
