@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
@@ -188,8 +188,11 @@ def catalogue_refresh_current(*, today: dt.date | None = None) -> int:
     """Daily: versions whose effective date has come become current. Returns how many items moved."""
     today = _today(today)
     moved = 0
-    due = (Item.objects.filter(versions__status=VersionStatus.PUBLISHED, versions__effective_from__lte=today)
-           .exclude(current_version__isnull=False, current_version__effective_from__gte=today).distinct())
+    in_effect = ItemVersion.objects.filter(item=OuterRef("pk"), status=VersionStatus.PUBLISHED,
+                                           effective_from__lte=today)
+    due = Item.objects.filter(
+        Q(current_version__isnull=True, pk__in=in_effect.values("item"))
+        | Q(Exists(in_effect.filter(number__gt=OuterRef("current_version__number")))))
     for item in due:
         before = item.current_version_id
         if item_refresh_current(item=item, today=today).current_version_id != before:

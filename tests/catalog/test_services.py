@@ -108,7 +108,9 @@ def test_a_version_effective_later_becomes_current_on_its_date(department):
     assert item.current_version.number == 1
     from catalog.services import catalogue_refresh_current
 
+    assert catalogue_refresh_current(today=TODAY + dt.timedelta(days=9)) == 0
     assert catalogue_refresh_current(today=TODAY + dt.timedelta(days=10)) == 1
+    assert catalogue_refresh_current(today=TODAY + dt.timedelta(days=11)) == 0
     item.refresh_from_db()
     assert item.current_version == later
 
