@@ -1,2 +1,12 @@
-"""Filled in by the catalogue pages/API work."""
-urlpatterns: list = []
+"""The master catalogue on the platform's site (mounted at /catalogue/)."""
+from django.urls import path
+
+from catalog import views
+
+urlpatterns = [
+    path("", views.browse, name="catalog-home"),
+    path("items/<str:code>/", views.item_detail, name="catalog-item"),
+    path("agencies/", views.agencies, name="catalog-agencies"),
+    path("report/", views.compression_report, name="catalog-report"),
+    path("changes/", views.change_report, name="catalog-changes"),
+]

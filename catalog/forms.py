@@ -1,0 +1,31 @@
+"""Forms of the catalogue pages. They only parse input: the rules (a local promise never above the
+legal limit, what a centre may adopt) are the services'; their errors are put back on these forms."""
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from common.errors import ApplicationError
+
+
+class LocalTermsForm(forms.Form):
+    """What a centre sets for an item it exercises: its own promise, window and handling department."""
+
+    promised_limit_days = forms.IntegerField(
+        label=_("Local promised limit (working days)"), min_value=0, required=False,
+        help_text=_("Empty: the master catalogue's promise. Never above the legal limit."))
+    window = forms.CharField(label=_("Window"), max_length=40, required=False)
+    department_name = forms.CharField(label=_("Handling department"), max_length=100, required=False)
+
+    def add_service_error(self, exc: ApplicationError) -> None:
+        """Show a service's error on the fields it names, or on the whole form."""
+        fields = exc.extra.get("fields") or {}
+        for name, problems in fields.items():
+            for problem in problems:
+                self.add_error(name if name in self.fields else None, problem)
+        self.add_error(None, str(exc))
+
+
+class AdoptForm(LocalTermsForm):
+    item = forms.CharField(label=_("Item code"), max_length=32, widget=forms.HiddenInput)
+

@@ -1,0 +1,309 @@
+"""Catalogue pages: the master catalogue on the platform's site, a centre's catalogue, service guides,
+adoption (认领) and the printable guide book on a centre's site. Thin: reads go through
+`catalog.selectors` (and `catalog.reports`), writes through `catalog.services`."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from types import ModuleType
+
+from django.contrib import messages
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_POST
+
+from catalog import selectors, services
+from catalog.choices import Category
+from catalog.forms import AdoptForm, LocalTermsForm
+from catalog.guidebook import guidebook_pdf, materials_of, steps_of
+from catalog.models import Agency, CatalogueNotice, Department, Item
+from common.errors import ApplicationError
+from tenants.choices import Level
+from tenants.models import Centre
+
+
+def _choice(request: HttpRequest, name: str, values) -> str | None:
+    value = request.GET.get(name) or None
+    return value if value in values else None
+
+
+def _query(request: HttpRequest) -> str | None:
+    return (request.GET.get("q") or "").strip()[:100] or None
+
+
+def _reports() -> ModuleType | None:
+    """`catalog.reports`, or None while it is not there."""
+    try:
+        from catalog import reports
+    except ImportError:
+        return None
+    return reports
+
+
+#: Labels of the figures a report may carry (keys of `catalog.reports`' dicts).
+REPORT_LABELS = {
+    "category": _lazy("Category"), "label": _lazy("Category"), "name": _lazy("Name"), "items": _lazy("Items"),
+    "item_count": _lazy("Items"), "count": _lazy("Count"), "sub_items": _lazy("Sub-items"),
+    "legal_days": _lazy("Legal limits (working days)"), "promised_days": _lazy("Promised limits (working days)"),
+    "legal_total": _lazy("Legal limits (working days)"), "promised_total": _lazy("Promised limits (working days)"),
+    "compression": _lazy("Shorter by"), "compression_percent": _lazy("Shorter by"), "percent": _lazy("Shorter by"),
+    "shorter_percent": _lazy("Shorter by"), "overall": _lazy("All items"), "categories": _lazy("By category"),
+    "rows": _lazy("By category"), "centre": _lazy("Centre"), "on": _lazy("As of"), "year": _lazy("Year"),
+    "kind": _lazy("Change"), "added": _lazy("Added"), "removed": _lazy("Removed"), "events": _lazy("Changes"),
+    "by_kind": _lazy("By kind of change"), "departments": _lazy("Departments"), "department": _lazy("Department"),
+    "code": _lazy("Item code"), "effective_on": _lazy("Effective on"), "reason": _lazy("Reason"),
+}
+
+
+def _label(key) -> str:
+    return str(REPORT_LABELS.get(str(key), str(key).replace("_", " ").capitalize()))
+
+
+def _cell(value) -> str:
+    if isinstance(value, float | Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, list | tuple):
+        return ", ".join(_cell(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{_label(k)}: {_cell(v)}" for k, v in value.items())
+    if hasattr(value, "label"):
+        return str(value.label)
+    return "—" if value is None else str(value)
+
+
+def _report_sections(report: dict | None) -> list[dict]:
+    """A report's dict as sections a template can show: facts (scalars) and tables (lists of dicts)."""
+    if not report:
+        return []
+    facts, sections = [], []
+    for key, value in report.items():
+        if isinstance(value, list) and value and all(isinstance(row, dict) for row in value):
+            columns = list(value[0])
+            labels = [_label(c) for c in columns]
+            sections.append({"title": _label(key), "columns": labels,
+                             "rows": [list(zip(labels, [_cell(row.get(c)) for c in columns], strict=True))
+                                      for row in value]})
+        elif isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values()):
+            columns = list(next(iter(value.values())))
+            labels = [_label(key), *[_label(c) for c in columns]]
+            sections.append({"title": _label(key), "columns": labels,
+                             "rows": [list(zip(labels, [_cell(k), *[_cell(row.get(c)) for c in columns]],
+                                               strict=True)) for k, row in value.items()]})
+        elif isinstance(value, dict):
+            sections.append({"title": _label(key), "facts": [(_label(k), _cell(v)) for k, v in value.items()]})
+        else:
+            facts.append((_label(key), _cell(value)))
+    if facts:
+        sections.insert(0, {"title": "", "facts": facts})
+    return sections
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return fallback
+
+
+# --- the platform's site: the master catalogue -------------------------------------------------------
+
+def browse(request: HttpRequest) -> HttpResponse:
+    """The master catalogue: search by name, code, department, keyword or pinyin initials; filters."""
+    query = _query(request)
+    category = _choice(request, "category", Category.values)
+    level = _choice(request, "level", Level.values)
+    departments = list(Department.objects.order_by("code"))
+    department = _choice(request, "department", {d.code for d in departments})
+    items = list(selectors.item_search(query=query, category=category, department_code=department, level=level))
+    return render(request, "catalog/browse.html", {
+        "items": items, "q": query or "", "category": category, "level": level, "department": department,
+        "categories": Category.choices, "levels": Level.choices, "departments": departments,
+    })
+
+
+def item_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """One master item: its current version in full, its place in the hierarchy, its history."""
+    item = get_object_or_404(
+        Item.objects.select_related("current_version", "department", "parent__current_version")
+        .filter(owner_centre__isnull=True, current_version__isnull=False), code=code)
+    version = item.current_version
+    return render(request, "catalog/item_detail.html", {
+        "item": item, "version": version,
+        "materials": materials_of(version),
+        "steps": steps_of(version),
+        "children": list(item.children.select_related("current_version").order_by("code")),
+        "versions": list(item.versions.order_by("-number")),
+        "events": list(item.events.select_related("merged_into").all()),
+        "agencies": list(item.agencies.all()),
+        "levels": [Level(lv).label for lv in item.levels if lv in Level.values],
+    })
+
+
+def agencies(request: HttpRequest) -> HttpResponse:
+    """The directory of third-party service agencies (中介服务机构) and the items they serve."""
+    rows = Agency.objects.prefetch_related("items__current_version").order_by("name_zh")
+    return render(request, "catalog/agencies.html", {"agencies": rows})
+
+
+def compression_report(request: HttpRequest) -> HttpResponse:
+    """How much shorter the promised limits are than the legal ones, per category and overall."""
+    reports = _reports()
+    centre: Centre | None = getattr(request, "centre", None)
+    report = reports.compression_report(centre=centre) if reports else None
+    return render(request, "catalog/report_compression.html", {
+        "report": report, "sections": _report_sections(report), "available": reports is not None})
+
+
+def change_report(request: HttpRequest) -> HttpResponse:
+    """What changed in the catalogue in a year: items added, taken over, removed and why."""
+    reports = _reports()
+    this_year = timezone.localdate().year
+    try:
+        year = int(request.GET.get("year") or this_year)
+    except ValueError:
+        year = this_year
+    year = min(max(year, 2000), this_year + 1)
+    report = reports.change_report(year=year) if reports else None
+    return render(request, "catalog/report_changes.html", {
+        "report": report, "sections": _report_sections(report), "available": reports is not None,
+        "year": year, "years": list(range(this_year, this_year - 12, -1))})
+
+
+# --- a centre's site ---------------------------------------------------------------------------------
+
+def centre_catalogue(request: HttpRequest) -> HttpResponse:
+    """The centre's catalogue (its adoptions and local items) in one query, with its notices."""
+    centre: Centre = request.centre
+    query = _query(request)
+    category = _choice(request, "category", Category.values)
+    adoptions = list(selectors.centre_catalogue(centre=centre, query=query, category=category))
+    notices = list(CatalogueNotice.objects.filter(centre=centre).select_related("event")
+                   .order_by("-created_at")[:10])
+    return render(request, "catalog/centre_catalogue.html", {
+        "adoptions": adoptions, "q": query or "", "category": category, "categories": Category.choices,
+        "notices": notices, "may_adopt": selectors.user_may_adopt(user=request.user, centre=centre),
+    })
+
+
+def service_guide(request: HttpRequest, code: str) -> HttpResponse:
+    """The public service guide (办事指南) of one item at this centre; 404 if the centre does not exercise it."""
+    centre: Centre = request.centre
+    adoption = selectors.adoption_get(centre=centre, item_code=code)
+    item = adoption.item
+    version = item.current_version
+    return render(request, "catalog/service_guide.html", {
+        "adoption": adoption, "item": item, "version": version,
+        "materials": materials_of(version),
+        "steps": steps_of(version),
+        "agencies": list(item.agencies.all()),
+        "may_adopt": selectors.user_may_adopt(user=request.user, centre=centre),
+    })
+
+
+def _require_adopter(request: HttpRequest) -> Centre:
+    centre: Centre = request.centre
+    if not selectors.user_may_adopt(user=request.user, centre=centre):
+        raise Http404
+    return centre
+
+
+def _adoptable(centre: Centre, query: str | None, today: dt.date):
+    """Master items of the centre's level it has not adopted; a township only what its district adopted."""
+    items = (selectors.item_search(query=query, level=centre.level)
+             .filter(Q(removed_on__isnull=True) | Q(removed_on__gt=today))
+             .exclude(pk__in=selectors.centre_catalogue(centre=centre, on=today).values("item_id")))
+    if centre.level == Level.TOWNSHIP:
+        parent = centre.parent
+        if parent is None:
+            return items.none()
+        items = items.filter(pk__in=selectors.centre_catalogue(centre=parent, on=today).values("item_id"))
+    return items
+
+
+def adopt(request: HttpRequest) -> HttpResponse:
+    """Centre administrators: the items the centre may adopt; adopt one, with local terms, or all."""
+    centre = _require_adopter(request)
+    today = timezone.localdate()
+    query = _query(request)
+    form = AdoptForm(request.POST or None)
+    failed = None
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            item = Item.objects.select_related("current_version").filter(code=data["item"]).first()
+            if item is None or item.current_version is None:
+                form.add_error(None, _("There is no item %(code)s in the catalogue.") % {"code": data["item"]})
+            else:
+                try:
+                    result = services.adoption_create(
+                        centre=centre, item=item, acting_user=request.user,
+                        promised_limit_days=data["promised_limit_days"], window=data["window"],
+                        department_name=data["department_name"], today=today)
+                except ApplicationError as exc:
+                    form.add_service_error(exc)
+                else:
+                    name = item.current_version.name
+                    if result.created:
+                        messages.success(request, _("Adopted %(code)s %(name)s.") % {"code": item.code,
+                                                                                      "name": name})
+                    else:
+                        messages.info(request, _("%(code)s %(name)s was adopted already.")
+                                      % {"code": item.code, "name": name})
+                    return redirect(_safe_next(request, reverse("catalog-adopt")))
+        failed = form.data.get("item")
+    items = list(_adoptable(centre, query, today))
+    return render(request, "catalog/adopt.html", {
+        "items": items, "q": query or "", "form": form, "failed": failed,
+        "blank_form": AdoptForm(), "is_township": centre.level == Level.TOWNSHIP,
+    }, status=400 if request.method == "POST" else 200)
+
+
+@require_POST
+def adopt_all(request: HttpRequest) -> HttpResponse:
+    centre = _require_adopter(request)
+    count = services.adoption_adopt_all(centre=centre, acting_user=request.user)
+    if count:
+        messages.success(request, _("Adopted %(count)d items of this centre's level.") % {"count": count})
+    else:
+        messages.info(request, _("There was nothing left to adopt."))
+    return redirect("catalog-home")
+
+
+def adoption_edit(request: HttpRequest, code: str) -> HttpResponse:
+    """Centre administrators: the centre's own promised limit, window and department for one item."""
+    centre = _require_adopter(request)
+    adoption = selectors.adoption_get(centre=centre, item_code=code)
+    initial = {"promised_limit_days": adoption.promised_limit_days, "window": adoption.window,
+               "department_name": adoption.department_name}
+    form = LocalTermsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.adoption_update(adoption=adoption, acting_user=request.user,
+                                     promised_limit_days=data["promised_limit_days"], window=data["window"],
+                                     department_name=data["department_name"])
+        except ApplicationError as exc:
+            form.add_service_error(exc)
+        else:
+            messages.success(request, _("Saved the local terms of %(code)s.") % {"code": code})
+            return redirect("catalog-guide", code=code)
+    return render(request, "catalog/adoption_edit.html", {
+        "adoption": adoption, "item": adoption.item, "version": adoption.item.current_version, "form": form,
+    }, status=400 if request.method == "POST" else 200)
+
+
+def guidebook(request: HttpRequest) -> HttpResponse:
+    """The centre's whole catalogue as a printable guide book (审批清单), PDF."""
+    centre: Centre = request.centre
+    adoptions = selectors.centre_catalogue(centre=centre).prefetch_related("item__current_version__materials")
+    today = timezone.localdate()
+    response = HttpResponse(guidebook_pdf(centre=centre, adoptions=adoptions, today=today),
+                            content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="guidebook-{centre.slug}-{today:%Y%m%d}.pdf"'
+    return response
