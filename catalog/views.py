@@ -4,7 +4,6 @@ adoption (认领) and the printable guide book on a centre's site. Thin: reads g
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from types import ModuleType
 
 from django.contrib import messages
@@ -14,12 +13,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from catalog import selectors, services
-from catalog.choices import Category
+from catalog.choices import Category, EventKind
 from catalog.forms import AdoptForm, LocalTermsForm
 from catalog.guidebook import guidebook_pdf, materials_of, steps_of
 from catalog.models import Agency, CatalogueNotice, Department, Item
@@ -44,64 +43,6 @@ def _reports() -> ModuleType | None:
     except ImportError:
         return None
     return reports
-
-
-#: Labels of the figures a report may carry (keys of `catalog.reports`' dicts).
-REPORT_LABELS = {
-    "category": _lazy("Category"), "label": _lazy("Category"), "name": _lazy("Name"), "items": _lazy("Items"),
-    "item_count": _lazy("Items"), "count": _lazy("Count"), "sub_items": _lazy("Sub-items"),
-    "legal_days": _lazy("Legal limits (working days)"), "promised_days": _lazy("Promised limits (working days)"),
-    "legal_total": _lazy("Legal limits (working days)"), "promised_total": _lazy("Promised limits (working days)"),
-    "compression": _lazy("Shorter by"), "compression_percent": _lazy("Shorter by"), "percent": _lazy("Shorter by"),
-    "shorter_percent": _lazy("Shorter by"), "overall": _lazy("All items"), "categories": _lazy("By category"),
-    "rows": _lazy("By category"), "centre": _lazy("Centre"), "on": _lazy("As of"), "year": _lazy("Year"),
-    "kind": _lazy("Change"), "added": _lazy("Added"), "removed": _lazy("Removed"), "events": _lazy("Changes"),
-    "by_kind": _lazy("By kind of change"), "departments": _lazy("Departments"), "department": _lazy("Department"),
-    "code": _lazy("Item code"), "effective_on": _lazy("Effective on"), "reason": _lazy("Reason"),
-}
-
-
-def _label(key) -> str:
-    return str(REPORT_LABELS.get(str(key), str(key).replace("_", " ").capitalize()))
-
-
-def _cell(value) -> str:
-    if isinstance(value, float | Decimal):
-        return f"{value:.2f}"
-    if isinstance(value, list | tuple):
-        return ", ".join(_cell(v) for v in value)
-    if isinstance(value, dict):
-        return "; ".join(f"{_label(k)}: {_cell(v)}" for k, v in value.items())
-    if hasattr(value, "label"):
-        return str(value.label)
-    return "—" if value is None else str(value)
-
-
-def _report_sections(report: dict | None) -> list[dict]:
-    """A report's dict as sections a template can show: facts (scalars) and tables (lists of dicts)."""
-    if not report:
-        return []
-    facts, sections = [], []
-    for key, value in report.items():
-        if isinstance(value, list) and value and all(isinstance(row, dict) for row in value):
-            columns = list(value[0])
-            labels = [_label(c) for c in columns]
-            sections.append({"title": _label(key), "columns": labels,
-                             "rows": [list(zip(labels, [_cell(row.get(c)) for c in columns], strict=True))
-                                      for row in value]})
-        elif isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values()):
-            columns = list(next(iter(value.values())))
-            labels = [_label(key), *[_label(c) for c in columns]]
-            sections.append({"title": _label(key), "columns": labels,
-                             "rows": [list(zip(labels, [_cell(k), *[_cell(row.get(c)) for c in columns]],
-                                               strict=True)) for k, row in value.items()]})
-        elif isinstance(value, dict):
-            sections.append({"title": _label(key), "facts": [(_label(k), _cell(v)) for k, v in value.items()]})
-        else:
-            facts.append((_label(key), _cell(value)))
-    if facts:
-        sections.insert(0, {"title": "", "facts": facts})
-    return sections
 
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:
@@ -152,12 +93,20 @@ def agencies(request: HttpRequest) -> HttpResponse:
 
 
 def compression_report(request: HttpRequest) -> HttpResponse:
-    """How much shorter the promised limits are than the legal ones, per category and overall."""
+    """How much shorter the promised limits are than the legal ones, per category and overall: city-wide on
+    the platform's site, the centre's own (with its local promises) on a centre's site."""
     reports = _reports()
     centre: Centre | None = getattr(request, "centre", None)
-    report = reports.compression_report(centre=centre) if reports else None
-    return render(request, "catalog/report_compression.html", {
-        "report": report, "sections": _report_sections(report), "available": reports is not None})
+    rows = []
+    if reports is not None:
+        report = reports.compression_report(centre=centre)
+        english = (get_language() or "").startswith("en")
+        for row in [*report["categories"].values(), report["overall"]]:
+            compression = row["compression"]
+            rows.append({**row, "label": row["label_en"] if english else row["label_zh"],
+                         "is_overall": row is report["overall"],
+                         "bar": max(0, min(100, round(float(compression) * 100))) if compression is not None else 0})
+    return render(request, "catalog/report_compression.html", {"rows": rows, "available": reports is not None})
 
 
 def change_report(request: HttpRequest) -> HttpResponse:
@@ -171,8 +120,11 @@ def change_report(request: HttpRequest) -> HttpResponse:
     year = min(max(year, 2000), this_year + 1)
     report = reports.change_report(year=year) if reports else None
     return render(request, "catalog/report_changes.html", {
-        "report": report, "sections": _report_sections(report), "available": reports is not None,
-        "year": year, "years": list(range(this_year, this_year - 12, -1))})
+        "report": report, "available": reports is not None, "year": year,
+        "years": list(range(this_year, this_year - 12, -1)),
+        "sentence": reports.change_sentence(report, language=get_language() or "zh") if report else "",
+        "kinds": [(EventKind(kind).label, report[str(kind)]) for kind in EventKind.values] if report else [],
+    })
 
 
 # --- a centre's site ---------------------------------------------------------------------------------

@@ -118,10 +118,26 @@ def test_the_agencies_directory_lists_agencies_and_their_items(centre_client, it
     assert "西安规划设计院" in html and "Construction project planning permit" in html
 
 
-def test_the_report_pages_answer(centre_client, items, beilin):
+def test_the_compression_report_of_a_centre_counts_its_own_promises(centre_client, items, beilin):
+    adoption_create(centre=beilin, item=items[PLANNING], acting_user=None, promised_limit_days=8)
+    adoption_create(centre=beilin, item=items[FILING], acting_user=None)
+    html = centre_client(beilin).get("/catalogue/report/").content.decode()
+    licence = re.search(r'<tr data-category="licence".*?</tr>', html, re.S).group(0)
+    assert ">35<" in licence and ">13<" in licence and "62.86%" in licence  # 1 - 13/35
+    overall = re.search(r'<tr data-category="all".*?</tr>', html, re.S).group(0)
+    assert "62.86%" in overall
     assert centre_client(None).get("/catalogue/report/").status_code == 200
-    assert centre_client(None).get("/catalogue/changes/", {"year": "2014"}).status_code == 200
-    assert centre_client(beilin).get("/catalogue/report/").status_code == 200
+
+
+def test_the_change_report_tells_what_left_the_catalogue_in_a_year(centre_client, items):
+    today = timezone.localdate()
+    event = event_record(kind=EventKind.CANCELLED_STATE, item=items[WATER], reason="国家取消", effective_on=today,
+                         acting_user=None)
+    event_propagate(event_id=event.pk)
+    html = centre_client(None).get("/catalogue/changes/", {"year": str(today.year)}).content.decode()
+    sentence = re.search(r'id="change-sentence">(.*?)</p>', html, re.S).group(1)
+    assert "1 department removed 1: 1 cancelled by the state" in sentence
+    assert centre_client(None).get("/catalogue/changes/", {"year": "nonsense"}).status_code == 200
 
 
 # --- a centre's catalogue and service guides --------------------------------------------------------
