@@ -1,0 +1,198 @@
+"""The demo catalogue: Xi'an's 28 city departments, the 160 items of the city centre in 2015 and the
+2014 history (11 added, 32 removed), adopted level by level across the demo network.
+
+The data lives in catalog/data/*.csv, written by catalog/data/generate.py (seeded). Every write goes
+through catalog.services; the figures of the reports come out of these rows.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import time
+from decimal import Decimal
+from pathlib import Path
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from catalog.choices import ItemKind
+from catalog.models import Adoption, Department, Item, LifecycleEvent
+from catalog.services import (
+    adoption_adopt_all,
+    adoption_update,
+    event_propagate,
+    event_record,
+    item_create,
+    version_create_draft,
+    version_publish,
+)
+from tenants.choices import CentreStatus, Level
+from tenants.models import Centre
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+#: The catalogue as it stood before the 2014 changes.
+CATALOGUE_SINCE = dt.date(2013, 1, 1)
+#: When the network's centres claimed it (逐级认领).
+ADOPTED_ON = dt.date(2014, 1, 1)
+
+EVENT_REASONS = {
+    "added": ("市政府确定新增进驻市政务服务中心事项", "Added to the city centre by the municipal government"),
+    "devolved": ("市级下放区县实施", "Devolved from the city to the districts and counties"),
+    "cancelled_basis": ("设定依据不足，予以撤销", "Withdrawn: insufficient legal basis"),
+    "merged": ("与相关事项合并办理", "Merged with a related item"),
+    "cancelled_state": ("国务院决定取消", "Cancelled by the State Council"),
+}
+
+STEPS = [("受理", "Acceptance"), ("审查", "Review"), ("决定", "Decision"), ("送达", "Delivery")]
+
+#: Districts that promise less than the master: division code → (department codes, days fewer).
+LOCAL_PROMISES = {"610103": (("SC", "ZJ", "RS"), 1), "610113": (("ZR",), 2)}
+
+_LEVEL_ORDER = {Level.CITY: 0, Level.DISTRICT: 1, Level.ZONE: 1, Level.TOWNSHIP: 2}
+
+
+def _read(name: str) -> list[dict]:
+    with (DATA_DIR / name).open(encoding="utf-8", newline="") as stream:
+        return list(csv.DictReader(stream))
+
+
+def demo_data() -> tuple[list[dict], list[dict], dict[str, list[dict]]]:
+    """(departments, items, materials by item code) as stored in catalog/data."""
+    materials: dict[str, list[dict]] = {}
+    for row in _read("materials.csv"):
+        materials.setdefault(row["item_code"], []).append({
+            "name_zh": row["name_zh"], "name_en": row["name_en"], "originals": int(row["originals"]),
+            "copies": int(row["copies"]), "delivery": row["delivery"],
+            "applicant_types": [row["applicant_types"]] if row["applicant_types"] else [],
+            "required": row["required"] == "1"})
+    return _read("departments.csv"), _read("items.csv"), materials
+
+
+def _content(row: dict, department: dict) -> dict:
+    promised = int(row["promised"])
+    return {
+        "name_zh": row["name_zh"], "name_en": row["name_en"], "legal_limit_days": int(row["legal"]),
+        "promised_limit_days": promised, "is_immediate": row["immediate"] == "1",
+        "visits_required": int(row["visits"]), "online_depth": int(row["online_depth"]),
+        "fee_yuan": Decimal(row["fee"]), "fee_basis": row["fee_basis"], "legal_basis": row["legal_basis"],
+        "conditions": row["conditions"],
+        "steps": [{"name_zh": zh, "name_en": en} for zh, en in STEPS],
+        "contact_phone": department["phone"], "complaint_channel": "12345市民服务热线 / 12345 citizens' hotline",
+    }
+
+
+def _create_items(rows: list[dict], *, departments: dict[str, Department], department_rows: dict[str, dict],
+                  materials: dict[str, list[dict]], items: dict[str, Item], today: dt.date) -> int:
+    created = 0
+    for row in rows:
+        if row["code"] in items:
+            continue
+        item = item_create(
+            code=row["code"], department=departments[row["department"]], category=row["category"],
+            item_type=row["item_type"], levels=row["levels"].split(";"), kind=row["kind"],
+            parent=items[row["parent_code"]] if row["parent_code"] else None, keywords=row["keywords"],
+            acting_user=None)
+        effective = dt.date.fromisoformat(row["fate_on"]) if row["fate"] == "added" else CATALOGUE_SINCE
+        version = version_create_draft(item=item, content=_content(row, department_rows[row["department"]]),
+                                       materials=materials.get(row["code"], []), effective_from=effective,
+                                       acting_user=None)
+        version_publish(version=version, acting_user=None, today=today)
+        item.refresh_from_db()
+        items[row["code"]] = item
+        created += 1
+    return created
+
+
+def _adopt(centres: list[Centre], day: dt.date) -> int:
+    return sum(adoption_adopt_all(centre=centre, acting_user=None, today=day)
+               for centre in sorted(centres, key=lambda c: (_LEVEL_ORDER[c.level], c.division_code)))
+
+
+def _local_settings(*, codes: list[str], departments: list[dict], today: dt.date) -> int:
+    """The city's windows and handling departments; a few districts' shorter promises."""
+    changed = 0
+    by_code = {d["code"]: d for d in departments}
+    city = (Adoption.objects.filter(centre__level=Level.CITY, item__code__in=codes, window="")
+            .filter(Q(ends_on__isnull=True) | Q(ends_on__gt=today)).select_related("item__department"))
+    for adoption in city:
+        department = by_code[adoption.item.department.code]
+        adoption_update(adoption=adoption, acting_user=None, promised_limit_days=adoption.promised_limit_days,
+                        window=department["window"], department_name=department["name_zh"])
+        changed += 1
+    for division_code, (department_codes, fewer) in LOCAL_PROMISES.items():
+        local = (Adoption.objects.filter(centre__division_code=division_code, item__code__in=codes,
+                                         item__department__code__in=department_codes, ends_on__isnull=True,
+                                         promised_limit_days__isnull=True,
+                                         item__current_version__promised_limit_days__gt=fewer)
+                 .select_related("item__current_version"))
+        for adoption in local:
+            adoption_update(adoption=adoption, acting_user=None,
+                            promised_limit_days=adoption.item.current_version.promised_limit_days - fewer)
+            changed += 1
+    return changed
+
+
+def _history(rows: list[dict], items: dict[str, Item]) -> tuple[int, int]:
+    """Record the 2014 events not yet recorded and carry them to the centres at once (no worker runs
+    while provisioning)."""
+    recorded = propagated = 0
+    existing = {(e.item.code, e.kind): e for e in LifecycleEvent.objects.filter(
+        item__code__in=[r["code"] for r in rows]).select_related("item")}
+    for row in rows:
+        if not row["fate"]:
+            continue
+        event = existing.get((row["code"], row["fate"]))
+        if event is None:
+            zh, en = EVENT_REASONS[row["fate"]]
+            event = event_record(kind=row["fate"], item=items[row["code"]], reason=f"{zh} / {en}",
+                                 effective_on=dt.date.fromisoformat(row["fate_on"]), acting_user=None,
+                                 merged_into=items[row["merged_into"]] if row["merged_into"] else None)
+            recorded += 1
+        if event.propagated_at is None:
+            event_propagate(event_id=event.pk)
+            propagated += 1
+    return recorded, propagated
+
+
+def demo_catalogue_provision(*, today: dt.date | None = None) -> dict:
+    """Provision the demo catalogue on the centres that exist (missing ones are skipped). Idempotent:
+    a second run changes nothing and takes a fraction of a second."""
+    started = time.perf_counter()
+    today = today or timezone.localdate()
+    department_rows, rows, materials = demo_data()
+    codes = [r["code"] for r in rows]
+    with transaction.atomic():
+        existing_departments = {d.code: d for d in Department.objects.all()}
+        new_departments = [Department(code=d["code"], name_zh=d["name_zh"], name_en=d["name_en"], phone=d["phone"])
+                           for d in department_rows if d["code"] not in existing_departments]
+        Department.objects.bulk_create(new_departments)
+        departments = {d.code: d for d in Department.objects.filter(code__in=[d["code"] for d in department_rows])}
+        items = {i.code: i for i in Item.objects.filter(code__in=codes)}
+        adopted = set(Adoption.objects.filter(item__code__in=codes).values_list("centre_id", flat=True).distinct())
+        new_centres = [c for c in Centre.objects.filter(status=CentreStatus.READY) if c.pk not in adopted]
+        history_started = LifecycleEvent.objects.filter(item__code__in=codes).exists()
+        kwargs = {"departments": departments, "department_rows": {d["code"]: d for d in department_rows},
+                  "materials": materials, "items": items, "today": today}
+        original = [r for r in rows if r["fate"] != "added"]
+        added = [r for r in rows if r["fate"] == "added"]
+        created = _create_items(original, **kwargs)
+        if history_started:
+            created += _create_items(added, **kwargs)
+            adoptions = _adopt(new_centres, today)
+        else:
+            # As it happened: the network claimed the catalogue, items came in, then others left.
+            adoptions = _adopt(new_centres, ADOPTED_ON)
+            created += _create_items(added, **kwargs)
+            for day in sorted({dt.date.fromisoformat(r["fate_on"]) for r in added}):
+                adoptions += _adopt(new_centres, day)
+        recorded, propagated = _history(rows, items)
+        local = _local_settings(codes=codes, departments=department_rows, today=today)
+    current = sum(1 for r in rows if r["fate"] in ("", "added"))
+    return {"departments": len(department_rows), "departments_created": len(new_departments),
+            "items": current, "removed_items": len(rows) - current,
+            "sub_items": sum(1 for r in rows if r["kind"] != ItemKind.MAIN and r["fate"] in ("", "added")),
+            "items_created": created, "centres_adopting": len(new_centres), "adoptions_created": adoptions,
+            "events_recorded": recorded, "events_propagated": propagated, "local_settings": local,
+            "seconds": round(time.perf_counter() - started, 2)}

@@ -1,0 +1,174 @@
+"""Reports of the catalogue against the 2015 report's figures (given the demo catalogue)."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+import pytest
+
+#: The day the reports describe (the 2015 report on the year 2014).
+TODAY = dt.date(2015, 6, 1)
+
+
+@pytest.fixture(scope="module")
+def demo_catalogue(django_db_setup, django_db_blocker):
+    """The demo catalogue provisioned once for the module, in a transaction rolled back at its end."""
+    from django.db import connection, transaction
+
+    from catalog.demo import demo_catalogue_provision
+
+    with django_db_blocker.unblock():
+        connection.set_schema_to_public()
+        with transaction.atomic():
+            summary = demo_catalogue_provision(today=TODAY)
+            yield summary
+            transaction.set_rollback(True)
+
+
+pytestmark = pytest.mark.usefixtures("demo_catalogue")
+
+
+def _figures(report: dict) -> dict:
+    rows = {**report["categories"], "all": report["overall"]}
+    return {key: (row["items"], row["sub_items"], row["percent"]) for key, row in rows.items()}
+
+
+SEED_FIGURES = {
+    "licence": (110, 58, "44.44%"),
+    "non_licence": (9, 4, "9.98%"),
+    "public_service": (41, 5, "33.41%"),
+    "all": (160, 67, "40.00%"),
+}
+
+
+def test_city_wide_report_has_the_seed_figures(db):
+    from catalog.reports import compression_report
+
+    report = compression_report(on=TODAY)
+
+    assert _figures(report) == SEED_FIGURES
+    assert report["categories"]["licence"]["compression"] == Decimal("0.4444")
+    assert report["overall"]["compression"] == Decimal("0.4000")
+
+
+def test_city_centre_report_is_its_catalogue_of_160(city):
+    from catalog.reports import compression_report
+
+    assert _figures(compression_report(centre=city, on=TODAY)) == SEED_FIGURES
+
+
+def test_reports_are_one_query_each(city, django_assert_num_queries):
+    from catalog.reports import change_report, compression_report
+
+    with django_assert_num_queries(1):
+        compression_report(on=TODAY)
+    with django_assert_num_queries(1):
+        compression_report(centre=city, on=TODAY)
+    with django_assert_num_queries(1):
+        change_report(year=2014)
+
+
+def test_the_2014_changes_read_as_in_the_report(db):
+    from catalog.reports import change_report, change_sentence
+
+    report = change_report(year=2014)
+
+    assert change_sentence(report, language="zh") == (
+        "5个部门新增11项；12个部门减少32项：下放区县15项、设定依据不足9项、合并2项、国家取消6项")
+    assert change_sentence(report, language="en") == (
+        "5 departments added 11 items; 12 departments removed 32: 15 devolved, 9 insufficient basis, 2 merged, "
+        "6 cancelled by the state")
+    assert change_sentence(change_report(year=2013), language="en") == "No changes in 2013"
+
+
+def test_a_new_promise_moves_the_figure(db):
+    """Given a licence whose promise is shortened by one day in a new version, the licence figure moves."""
+    from catalog.models import Item
+    from catalog.reports import compression_report
+    from catalog.services import version_create_draft, version_publish
+
+    item = Item.objects.select_related("current_version").get(code="610100ZR-XK-0003")  # 建设工程规划许可证核发
+    before = compression_report(on=TODAY)["categories"]["licence"]
+    version = version_create_draft(item=item, content={"promised_limit_days": item.current_version.promised_limit_days
+                                                       - 1}, effective_from=TODAY, acting_user=None)
+    version_publish(version=version, acting_user=None, today=TODAY)
+
+    after = compression_report(on=TODAY)["categories"]["licence"]
+    assert (after["legal_days"], after["promised_days"]) == (before["legal_days"], before["promised_days"] - 1)
+    assert after["percent"] == "44.47%"  # 1 − 1839/3312
+
+
+def test_a_centres_report_uses_its_own_promises(beilin):
+    from catalog.reports import compression_report
+    from catalog.selectors import centre_catalogue
+
+    expected = defaultdict(lambda: [0, 0, 0])
+    local_days_saved = 0
+    for adoption in centre_catalogue(centre=beilin, on=TODAY):
+        version = adoption.item.current_version
+        row = expected[adoption.item.category]
+        row[0] += 1
+        row[1] += version.legal_limit_days
+        if adoption.promised_limit_days is None:
+            row[2] += version.promised_limit_days
+        else:
+            row[2] += adoption.promised_limit_days
+            local_days_saved += version.promised_limit_days - adoption.promised_limit_days
+
+    report = compression_report(centre=beilin, on=TODAY)
+
+    assert local_days_saved > 0  # Beilin promises less than the master on some items
+    for category, (items, legal, promised) in expected.items():
+        row = report["categories"][category]
+        assert (row["items"], row["legal_days"], row["promised_days"]) == (items, legal, promised)
+    assert report["overall"]["items"] == sum(r[0] for r in expected.values())
+
+
+def test_a_local_promise_changes_the_centres_figure_only(beilin):
+    from catalog.models import Adoption
+    from catalog.reports import compression_report
+    from catalog.services import adoption_update
+
+    adoption = Adoption.objects.select_related("item__current_version").filter(
+        centre=beilin, ends_on__isnull=True, item__category="public_service",
+        promised_limit_days__isnull=True, item__current_version__promised_limit_days__gte=2).first()
+    before = compression_report(centre=beilin, on=TODAY)["categories"]["public_service"]["promised_days"]
+
+    adoption_update(adoption=adoption, acting_user=None, promised_limit_days=0)
+
+    after = compression_report(centre=beilin, on=TODAY)["categories"]["public_service"]["promised_days"]
+    assert after == before - adoption.item.current_version.promised_limit_days
+    assert _figures(compression_report(on=TODAY)) == SEED_FIGURES
+
+
+def test_removed_items_do_not_count(db):
+    from catalog.models import Item
+    from catalog.reports import compression_report, master_catalogue
+    from catalog.services import event_propagate, event_record
+
+    removed = Item.objects.filter(events__kind__in=["devolved", "merged", "cancelled_basis", "cancelled_state"])
+    assert removed.count() == 32
+    assert not removed.filter(current_version__isnull=True).exists()  # they exist, with published versions
+    assert not master_catalogue(on=TODAY).filter(pk__in=removed).exists()
+
+    item = Item.objects.get(code="610100SC-XK-0004")  # 药品经营许可证（零售）核发
+    event = event_record(kind="cancelled_state", item=item, reason="国家取消", effective_on=TODAY, acting_user=None)
+    event_propagate(event_id=event.pk)
+
+    report = compression_report(on=TODAY)
+    assert (report["categories"]["licence"]["items"], report["overall"]["items"]) == (109, 159)
+    assert compression_report(on=TODAY - dt.timedelta(days=1))["overall"]["items"] == 160
+
+
+def test_devolved_items_leave_the_city_and_reach_the_districts(city, beilin, nanyuanmen):
+    from catalog.models import Item
+    from catalog.selectors import centre_catalogue
+
+    devolved = set(Item.objects.filter(events__kind="devolved").values_list("pk", flat=True))
+    assert len(devolved) == 15
+    assert not centre_catalogue(centre=city, on=TODAY).filter(item__in=devolved).exists()
+    assert centre_catalogue(centre=beilin, on=TODAY).filter(item__in=devolved).count() == 15
+    township = set(centre_catalogue(centre=nanyuanmen, on=TODAY).values_list("item__code", flat=True))
+    assert "610100RS-GG-0001" in township  # 社会保险登记
+    assert township <= set(centre_catalogue(centre=beilin, on=TODAY).values_list("item__code", flat=True))
