@@ -111,7 +111,7 @@ class MaterialOutput(serializers.Serializer):
     copies = serializers.IntegerField()
     delivery = serializers.ChoiceField(choices=Delivery.choices)
     applicant_types = serializers.ListField(child=serializers.CharField())
-    required = serializers.BooleanField()
+    required = serializers.BooleanField()  # type: ignore[assignment]  # DRF pops declared fields
     note = serializers.CharField()
 
 
@@ -280,7 +280,7 @@ class MaterialInput(serializers.Serializer):
     delivery = serializers.ChoiceField(choices=Delivery.choices, required=False, default=Delivery.UPLOAD)
     applicant_types = serializers.ListField(child=serializers.ChoiceField(choices=ApplicantType.choices),
                                             required=False, default=list)
-    required = serializers.BooleanField(required=False, default=True)
+    required = serializers.BooleanField(required=False, default=True)  # type: ignore[assignment]
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 

@@ -31,7 +31,7 @@ class ItemKind(models.TextChoices):
 
 
 #: Which kind may sit under which.
-PARENT_KIND = {ItemKind.MAIN: None, ItemKind.SUB: ItemKind.MAIN, ItemKind.HANDLING: ItemKind.SUB}
+PARENT_KIND: dict[str, str | None] = {ItemKind.MAIN: None, ItemKind.SUB: ItemKind.MAIN, ItemKind.HANDLING: ItemKind.SUB}
 
 
 class VersionStatus(models.TextChoices):

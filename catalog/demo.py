@@ -50,7 +50,7 @@ STEPS = [("受理", "Acceptance"), ("审查", "Review"), ("决定", "Decision"),
 #: Districts that promise less than the master: division code → (department codes, days fewer).
 LOCAL_PROMISES = {"610103": (("SC", "ZJ", "RS"), 1), "610113": (("ZR",), 2)}
 
-_LEVEL_ORDER = {Level.CITY: 0, Level.DISTRICT: 1, Level.ZONE: 1, Level.TOWNSHIP: 2}
+_LEVEL_ORDER: dict[str, int] = {Level.CITY: 0, Level.DISTRICT: 1, Level.ZONE: 1, Level.TOWNSHIP: 2}
 
 
 def _read(name: str) -> list[dict]:

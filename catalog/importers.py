@@ -60,7 +60,7 @@ COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 LIST_SPLIT = re.compile(r"[,;，；、]")
 TRUE_WORDS = {"1", "true", "yes", "y", "是", "t"}
 FALSE_WORDS = {"0", "false", "no", "n", "否", "f", ""}
-KIND_DEPTH = {ItemKind.MAIN: 0, ItemKind.SUB: 1, ItemKind.HANDLING: 2}
+KIND_DEPTH: dict[str, int] = {ItemKind.MAIN: 0, ItemKind.SUB: 1, ItemKind.HANDLING: 2}
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone, translation
@@ -55,6 +56,7 @@ def compression_report(*, centre: Centre | None = None, on: dt.date | None = Non
     City-wide (no centre): the master catalogue's current versions. For a centre: its catalogue, with
     its own promised limits where it set one. One GROUP BY query either way."""
     on = on or timezone.localdate()
+    grouped: Any
     if centre is None:
         grouped = (master_catalogue(on=on).order_by().values("category")
                    .annotate(items=Count("pk"), sub_items=Count("pk", filter=~Q(kind=ItemKind.MAIN)),
@@ -64,10 +66,10 @@ def compression_report(*, centre: Centre | None = None, on: dt.date | None = Non
         grouped = (centre_catalogue(centre=centre, on=on).order_by().values(category=F("item__category"))
                    .annotate(items=Count("pk"), sub_items=Count("pk", filter=~Q(item__kind=ItemKind.MAIN)),
                              legal=Sum("legal_days"), promised=Sum("promised_days")))
-    found = {g["category"]: g for g in grouped}
+    found: dict[str, Any] = {g["category"]: g for g in grouped}
     rows = {}
     for category in Category.values:
-        g = found.get(category, {})
+        g: dict = found.get(category, {})
         rows[category] = _row(category, items=g.get("items", 0), sub_items=g.get("sub_items", 0),
                               legal=g.get("legal") or 0, promised=g.get("promised") or 0)
     overall = _row(OVERALL, **{key: sum(r[field] for r in rows.values()) for key, field in (

@@ -9,6 +9,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from catalog.models import Adoption, Item
+from tenants.choices import Level
 from tenants.models import Centre
 
 
@@ -21,7 +22,7 @@ def centre_catalogue(*, centre: Centre, on: dt.date | None = None, query: str | 
     """The centre's catalogue = its adoptions + its local items (local items are adopted when made),
     each with its effective promised limit (`promised_days`): one query."""
     on = on or timezone.localdate()
-    qs = (Adoption.objects.filter(centre=centre).filter(_open_on(on))
+    qs = (Adoption.objects.filter(centre=centre, starts_on__lte=on).filter(_open_on(on))
           .filter(Q(item__removed_on__isnull=True) | Q(item__removed_on__gt=on))
           .select_related("item__current_version", "item__department")
           .annotate(promised_days=Coalesce("promised_limit_days", F("item__current_version__promised_limit_days")),
@@ -56,6 +57,20 @@ def item_search(*, query: str | None = None, category: str | None = None, depart
     if level:
         qs = qs.filter(levels__contains=[level])
     return qs.order_by("code")
+
+
+def adoptable_items(*, centre: Centre, on: dt.date | None = None, query: str | None = None) -> QuerySet[Item]:
+    """Master items the centre may claim on `on` and has not: those its level exercises, in effect,
+    not removed; for a township only what its district claimed for it (逐级认领)."""
+    on = on or timezone.localdate()
+    items = (item_search(query=query, level=centre.level)
+             .filter(Q(removed_on__isnull=True) | Q(removed_on__gt=on))
+             .exclude(pk__in=centre_catalogue(centre=centre, on=on).values("item_id")))
+    if centre.level == Level.TOWNSHIP:
+        if centre.parent_id is None:
+            return items.none()
+        items = items.filter(pk__in=centre_catalogue(centre=centre.parent, on=on).values("item_id"))
+    return items
 
 
 def adoption_get(*, centre: Centre, item_code: str, on: dt.date | None = None) -> Adoption:

@@ -27,6 +27,7 @@ from catalog.choices import (
 )
 from catalog.error_codes import CatalogErrorCode
 from catalog.models import Adoption, CatalogueNotice, Department, Item, ItemVersion, LifecycleEvent, Material
+from catalog.selectors import adoptable_items
 from common.errors import ApplicationError, ConflictError
 from tenants.choices import CentreStatus, Level
 from tenants.models import Centre, User
@@ -107,7 +108,7 @@ def _validate_content(content: dict) -> dict[str, list[str]]:
     for name, value in (("legal_limit_days", legal), ("promised_limit_days", promised)):
         if not isinstance(value, int) or value < 0:
             errors.setdefault(name, []).append(_("A number of working days, 0 or more."))
-    if not errors and promised > legal:
+    if not errors and int(promised) > int(legal):
         errors.setdefault("promised_limit_days", []).append(
             _("The promised limit (%(promised)d working days) cannot exceed the legal limit of %(legal)d "
               "working days.") % {"promised": promised, "legal": legal})
@@ -253,7 +254,10 @@ def _check_promise(*, item: Item, promised: int | None) -> None:
     if promised is None:
         return
     legal = item.current_version.legal_limit_days
-    if promised < 0 or promised > legal:
+    if promised < 0:
+        raise ApplicationError(_("A promised limit is 0 or more working days."), CatalogErrorCode.INVALID_VERSION,
+                               {"fields": {"promised_limit_days": [_("A number of working days, 0 or more.")]}})
+    if promised > legal:
         raise ApplicationError(
             _("The promised limit of %(promised)s working days is above the legal limit: item %(code)s's legal "
               "limit is %(legal)d working days.") % {"promised": promised, "code": item.code, "legal": legal},
@@ -298,31 +302,31 @@ def adoption_adopt_all(*, centre: Centre, acting_user: User | None, today: dt.da
     """Claim every item the centre's level may exercise (for a township: those its district claimed),
     skipping what it has already. Returns how many were adopted."""
     today = _today(today)
-    parent_items = _parent_items(centre, today)
-    candidates = (Item.objects.filter(owner_centre__isnull=True, levels__contains=[centre.level],
-                                      current_version__isnull=False)
-                  .filter(Q(removed_on__isnull=True) | Q(removed_on__gt=today))
-                  .exclude(adoptions__centre=centre, adoptions__ends_on__isnull=True))
-    if parent_items is not None:
-        candidates = candidates.filter(pk__in=parent_items)
+    candidates = adoptable_items(centre=centre, on=today)
     rows = [Adoption(centre=centre, item_id=pk, starts_on=today) for pk in candidates.values_list("pk", flat=True)]
     Adoption.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
+
+
+_UNCHANGED = object()
 
 
 def adoption_update(
     *,
     adoption: Adoption,
     acting_user: User | None,
-    promised_limit_days: int | None = None,
+    promised_limit_days: int | None | object = _UNCHANGED,
     window: str | None = None,
     department_name: str | None = None,
 ) -> Adoption:
+    """Change a centre's terms for an item; what is not passed stays (None for the promise: follow the
+    master's promise)."""
     with transaction.atomic():
         locked = (Adoption.objects.select_for_update(of=("self",)).select_related("item__current_version")
                   .get(pk=adoption.pk))
-        _check_promise(item=locked.item, promised=promised_limit_days)
-        locked.promised_limit_days = promised_limit_days
+        if promised_limit_days is not _UNCHANGED:
+            _check_promise(item=locked.item, promised=promised_limit_days)
+            locked.promised_limit_days = promised_limit_days  # type: ignore[assignment]
         if window is not None:
             locked.window = window
         if department_name is not None:
@@ -402,8 +406,10 @@ def event_record(
 
 
 def _notify(event: LifecycleEvent, centre_ids: Iterable[int], message_zh: str, message_en: str) -> int:
+    """One notice per centre and event; returns how many centres were newly reached."""
+    already = set(CatalogueNotice.objects.filter(event=event).values_list("centre_id", flat=True))
     notices = [CatalogueNotice(centre_id=pk, event=event, message_zh=message_zh[:300], message_en=message_en[:400])
-               for pk in set(centre_ids)]
+               for pk in set(centre_ids) - already]
     CatalogueNotice.objects.bulk_create(notices, ignore_conflicts=True)
     return len(notices)
 
@@ -466,7 +472,7 @@ def event_propagate(*, event_id: int) -> LifecycleEvent:
             reached = _notify(event, centre_ids, *message)
 
         event.propagated_at = timezone.now()
-        event.centres_reached = reached
+        event.centres_reached += reached
         event.save(update_fields=["propagated_at", "centres_reached", "updated_at"])
     logger.info("catalogue event %s (%s %s) reached %d centres", event.pk, event.kind, item.code, reached)
     return event

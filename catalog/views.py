@@ -7,7 +7,6 @@ import datetime as dt
 from types import ModuleType
 
 from django.contrib import messages
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -167,15 +166,7 @@ def _require_adopter(request: HttpRequest) -> Centre:
 
 def _adoptable(centre: Centre, query: str | None, today: dt.date):
     """Master items of the centre's level it has not adopted; a township only what its district adopted."""
-    items = (selectors.item_search(query=query, level=centre.level)
-             .filter(Q(removed_on__isnull=True) | Q(removed_on__gt=today))
-             .exclude(pk__in=selectors.centre_catalogue(centre=centre, on=today).values("item_id")))
-    if centre.level == Level.TOWNSHIP:
-        parent = centre.parent
-        if parent is None:
-            return items.none()
-        items = items.filter(pk__in=selectors.centre_catalogue(centre=parent, on=today).values("item_id"))
-    return items
+    return selectors.adoptable_items(centre=centre, on=today, query=query)
 
 
 def adopt(request: HttpRequest) -> HttpResponse:

@@ -58,5 +58,8 @@ def demo_provision(*, progress: Callable[[int, int, OnboardResult], None] | None
             for number, name_zh, name_en, department in windows:
                 Window.objects.get_or_create(number=number, defaults={
                     "name_zh": name_zh, "name_en": name_en, "department": department})
-    return {"centres": len(results), "created": sum(r.created for r in results),
+    from catalog.demo import demo_catalogue_provision
+
+    catalogue = demo_catalogue_provision()
+    return {"centres": len(results), "created": sum(r.created for r in results), "catalogue": catalogue,
             "seconds": round(time.perf_counter() - started, 2)}

@@ -147,9 +147,12 @@ def test_a_local_promise_above_the_legal_limit_is_refused_naming_the_legal_limit
     assert error.value.extra["legal_limit_days"] == 20
     assert not Adoption.objects.filter(centre=beilin).exists()
 
-    adoption = adoption_create(centre=beilin, item=item, acting_user=None, today=TODAY).adoption
+    adoption = adoption_create(centre=beilin, item=item, promised_limit_days=12, acting_user=None,
+                               today=TODAY).adoption
     with pytest.raises(ApplicationError):
         adoption_update(adoption=adoption, promised_limit_days=30, acting_user=None)
+    changed = adoption_update(adoption=adoption, window="5", acting_user=None)
+    assert (changed.window, changed.promised_limit_days) == ("5", 12)  # the promise is kept
 
 
 def test_adopting_twice_keeps_one_adoption(department, beilin):
@@ -262,3 +265,25 @@ def test_an_event_needs_a_reason(department):
         event_record(kind=EventKind.CANCELLED_BASIS, item=item, reason=" ", effective_on=TODAY, acting_user=None)
     assert "reason" in error.value.extra["fields"]
     assert connection.schema_name == "public"
+
+
+def test_an_adoption_counts_from_its_start_date_and_a_rerun_event_reaches_no_one_twice(department, city, beilin):
+    item = make_item(department, levels=["city"])
+    adoption_create(centre=city, item=item, acting_user=None, today=TODAY)
+    later = TODAY + dt.timedelta(days=20)
+    event = event_record(kind=EventKind.DEVOLVED, item=item, reason="下放区县实施", effective_on=later,
+                         acting_user=None)
+    event_propagate(event_id=event.pk)
+    assert item_accepts_cases(centre=city, item=item, on=later - dt.timedelta(days=1))
+    assert not item_accepts_cases(centre=beilin, item=item, on=later - dt.timedelta(days=1))
+    assert item_accepts_cases(centre=beilin, item=item, on=later)
+
+    reached = event.__class__.objects.get(pk=event.pk).centres_reached
+    assert event_propagate(event_id=event.pk).centres_reached == reached
+
+
+def test_a_negative_local_promise_is_refused_as_such(department, beilin):
+    item = make_item(department)
+    with pytest.raises(ApplicationError) as error:
+        adoption_create(centre=beilin, item=item, promised_limit_days=-1, acting_user=None, today=TODAY)
+    assert "0 or more" in str(error.value)
