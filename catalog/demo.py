@@ -156,6 +156,43 @@ def _history(rows: list[dict], items: dict[str, Item]) -> tuple[int, int]:
     return recorded, propagated
 
 
+#: Third-party service agencies (中介服务机构): name, English name, address, contact, materials,
+#: procedure, fees, and the code prefixes of the items they serve. Plausible, not real firms.
+DEMO_AGENCIES = [
+    ("西安市勘察测绘院", "Xi'an Survey and Mapping Institute", "西安市碑林区友谊东路 112 号", "029-87654321",
+     "委托书；项目红线图", "签订委托合同→外业测量→出具测绘成果", "按国家测绘收费标准", ("610100ZR-",)),
+    ("陕西华清建筑设计有限公司", "Shaanxi Huaqing Architectural Design Co.", "西安市雁塔区科技路 48 号",
+     "029-88223344", "设计任务书；规划条件", "方案设计→初步设计→施工图设计", "按设计合同约定",
+     ("610100ZR-", "610100ZJ-")),
+    ("西安环科环境评价中心", "Xi'an Environmental Assessment Centre", "西安市未央区凤城八路 56 号", "029-86112233",
+     "建设项目基本情况；选址资料", "现场踏勘→编制报告表→技术评审", "按合同约定，平均 3 万元", ("610100ST-",)),
+    ("陕西安信消防技术服务有限公司", "Shaanxi Anxin Fire Technology Services", "西安市莲湖区大庆路 9 号",
+     "029-84445566", "消防设计文件；施工图", "图纸审查→技术咨询→检测", "按服务项目收费", ("610100ZJ-XK-0003",)),
+    ("西安市公证处", "Xi'an Notary Office", "西安市新城区西一路 200 号", "029-87201234",
+     "身份证明；相关材料原件", "申请→受理→审查→出证", "按物价部门核定标准", ("610100GA-",)),
+    ("西安信达代理记账有限公司", "Xi'an Xinda Bookkeeping Agency", "西安市高新区唐延路 11 号", "029-81112222",
+     "营业执照；财务资料", "签约→建账→按月申报", "每月 200 元起", ("610100SC-",)),
+]
+
+
+def _demo_agencies() -> int:
+    """The demo agencies, each linked to the items it serves; idempotent (by Chinese name)."""
+    from catalog.models import Agency
+
+    created = 0
+    for name_zh, name_en, address, contact, materials_text, procedure, fees, prefixes in DEMO_AGENCIES:
+        agency, new = Agency.objects.get_or_create(name_zh=name_zh, defaults={
+            "name_en": name_en, "address": address, "contact": contact, "materials": materials_text,
+            "procedure": procedure, "fees": fees})
+        if new:
+            query = Q()
+            for prefix in prefixes:
+                query |= Q(code__startswith=prefix)
+            agency.items.set(Item.objects.filter(query, removed_on__isnull=True)[:12])
+            created += 1
+    return created
+
+
 def demo_catalogue_provision(*, today: dt.date | None = None) -> dict:
     """Provision the demo catalogue on the centres that exist (missing ones are skipped). Idempotent:
     a second run changes nothing and takes a fraction of a second."""
@@ -189,10 +226,12 @@ def demo_catalogue_provision(*, today: dt.date | None = None) -> dict:
                 adoptions += _adopt(new_centres, day)
         recorded, propagated = _history(rows, items)
         local = _local_settings(codes=codes, departments=department_rows, today=today)
+        agencies = _demo_agencies()
     current = sum(1 for r in rows if r["fate"] in ("", "added"))
     return {"departments": len(department_rows), "departments_created": len(new_departments),
             "items": current, "removed_items": len(rows) - current,
             "sub_items": sum(1 for r in rows if r["kind"] != ItemKind.MAIN and r["fate"] in ("", "added")),
             "items_created": created, "centres_adopting": len(new_centres), "adoptions_created": adoptions,
             "events_recorded": recorded, "events_propagated": propagated, "local_settings": local,
+            "agencies_created": agencies,
             "seconds": round(time.perf_counter() - started, 2)}

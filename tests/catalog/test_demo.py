@@ -97,3 +97,13 @@ def test_provisioning_twice_changes_nothing(demo_catalogue):
             again["events_propagated"], again["local_settings"]) == (0, 0, 0, 0, 0)
     assert [m.objects.count() for m in (Item, Adoption, LifecycleEvent, Material)] == counts
     assert again["seconds"] < 2
+
+
+@pytest.mark.usefixtures("demo_catalogue")
+def test_the_demo_agencies_serve_current_items(db):
+    from catalog.models import Agency
+
+    agencies = list(Agency.objects.prefetch_related("items"))
+    assert len(agencies) == 6
+    assert all(agency.items.exists() for agency in agencies), [a.name_zh for a in agencies if not a.items.exists()]
+    assert all(item.removed_on is None for agency in agencies for item in agency.items.all())
