@@ -101,3 +101,67 @@ def make_user(db):
         return user
 
     return make
+
+
+# --- a real Celery worker ------------------------------------------------------------------------
+
+def _use_private_broker(app, folder):
+    """CELERY_TEST_BROKER_URL (CI: Redis) or a filesystem broker in a private folder, so that no other
+    worker on the machine takes these tasks. Returns what to restore."""
+    import os
+
+    saved = {"broker_url": app.conf.broker_url, "broker_transport_options": app.conf.broker_transport_options}
+    url = os.environ.get("CELERY_TEST_BROKER_URL")
+    if url:
+        app.conf.broker_url = url
+        app.conf.broker_transport_options = {}
+    elif app.conf.broker_url.startswith("filesystem"):
+        for name in ("queue", "control", "processed"):
+            (folder / name).mkdir()
+        app.conf.broker_transport_options = {
+            "data_folder_in": str(folder / "queue"), "data_folder_out": str(folder / "queue"),
+            "control_folder": str(folder / "control"), "processed_folder": str(folder / "processed"),
+            "store_processed": False}
+    _reset_connections(app)
+    return saved
+
+
+def _reset_connections(app) -> None:
+    """Forget every pooled broker connection: kombu keeps pools globally, keyed by broker URL."""
+    from kombu import pools
+
+    pools.reset()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture(scope="module")
+def celery_worker(django_db_setup, django_db_blocker):
+    """A real worker (celery.contrib.testing, solo pool) in this process for the module. It reads the
+    database through its own connection: data it must see is committed. GOVSERVICE_REQUIRE_CELERY=1
+    turns an unreachable broker from a skip into a failure."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    with tempfile.TemporaryDirectory(prefix="govservice-broker-") as folder:
+        saved = _use_private_broker(app, Path(folder))
+        try:
+            try:
+                with app.connection_for_write() as conn:
+                    conn.ensure_connection(max_retries=1, timeout=3)
+            except Exception as exc:  # noqa: BLE001
+                if os.environ.get("GOVSERVICE_REQUIRE_CELERY") == "1":
+                    pytest.fail(f"Celery broker {app.conf.broker_url} unreachable: {exc}")
+                pytest.skip(f"Celery broker {app.conf.broker_url} unreachable: {exc}")
+            with django_db_blocker.unblock(), start_worker(app, pool="solo", perform_ping_check=False,
+                                                           shutdown_timeout=10):
+                yield app
+        finally:
+            app.conf.broker_url = saved["broker_url"]
+            app.conf.broker_transport_options = saved["broker_transport_options"]
+            _reset_connections(app)

@@ -6,14 +6,12 @@ a skip into a failure.
 """
 from __future__ import annotations
 
-import os
 import time
 
 import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
 
-from config.celery import app
 from tenants.choices import CentreStatus
 from tenants.models import Centre
 
@@ -21,23 +19,8 @@ pytestmark = pytest.mark.celery_integration
 
 
 @pytest.fixture(scope="module")
-def worker(django_db_setup, django_db_blocker):
-    from celery.contrib.testing.worker import start_worker
-
-    url = os.environ.get("CELERY_TEST_BROKER_URL")
-    if url:
-        app.conf.broker_url = url
-        app.conf.broker_transport_options = {}
-    try:
-        with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=3)
-    except Exception as exc:  # noqa: BLE001
-        if os.environ.get("GOVSERVICE_REQUIRE_CELERY") == "1":
-            pytest.fail(f"Celery broker {app.conf.broker_url} unreachable: {exc}")
-        pytest.skip(f"Celery broker {app.conf.broker_url} unreachable: {exc}")
-    with django_db_blocker.unblock():
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-            yield app
+def worker(celery_worker):
+    return celery_worker
 
 
 def beats(centre: Centre) -> int:

@@ -9,10 +9,7 @@ the database is never flushed.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 import time
-from pathlib import Path
 
 import pytest
 from django.db import connection, transaction
@@ -20,7 +17,6 @@ from django.utils import timezone
 
 from catalog import selectors, services
 from catalog.models import Adoption, CatalogueNotice, Department, Item, ItemVersion, LifecycleEvent
-from config.celery import app
 from tenants.models import Centre
 
 pytestmark = pytest.mark.celery_integration
@@ -28,51 +24,9 @@ pytestmark = pytest.mark.celery_integration
 DEPARTMENT = "PX"  # used by no other test
 
 
-def _use_private_broker(folder: Path) -> dict:
-    saved = {"broker_url": app.conf.broker_url, "broker_transport_options": app.conf.broker_transport_options}
-    url = os.environ.get("CELERY_TEST_BROKER_URL")
-    if url:
-        app.conf.broker_url = url
-        app.conf.broker_transport_options = {}
-    elif app.conf.broker_url.startswith("filesystem"):
-        for name in ("queue", "control", "processed"):
-            (folder / name).mkdir()
-        app.conf.broker_transport_options = {
-            "data_folder_in": str(folder / "queue"), "data_folder_out": str(folder / "queue"),
-            "control_folder": str(folder / "control"), "processed_folder": str(folder / "processed"),
-            "store_processed": False}
-    _reset_connections()
-    return saved
-
-
-def _reset_connections() -> None:
-    if app._pool is not None:
-        app._pool.force_close_all()
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
 @pytest.fixture(scope="module")
-def worker(django_db_setup, django_db_blocker):
-    from celery.contrib.testing.worker import start_worker
-
-    with tempfile.TemporaryDirectory(prefix="catalog-broker-") as folder:
-        saved = _use_private_broker(Path(folder))
-        try:
-            try:
-                with app.connection_for_write() as conn:
-                    conn.ensure_connection(max_retries=1, timeout=3)
-            except Exception as exc:  # noqa: BLE001
-                if os.environ.get("GOVSERVICE_REQUIRE_CELERY") == "1":
-                    pytest.fail(f"Celery broker {app.conf.broker_url} unreachable: {exc}")
-                pytest.skip(f"Celery broker {app.conf.broker_url} unreachable: {exc}")
-            with django_db_blocker.unblock(), start_worker(app, pool="solo", perform_ping_check=False,
-                                                           shutdown_timeout=10):
-                yield app
-        finally:
-            app.conf.broker_url = saved["broker_url"]
-            app.conf.broker_transport_options = saved["broker_transport_options"]
-            _reset_connections()
+def worker(celery_worker):
+    return celery_worker
 
 
 @pytest.fixture
