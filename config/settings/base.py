@@ -113,6 +113,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Routing cache (tenants.routing): how often each process checks whether centres changed.
 ROUTING_CHECK_SECONDS = env.ROUTING_CHECK_SECONDS
 
+# Key of the registry's HMACs of ID numbers and lookup factors (defaults to one derived from SECRET_KEY).
+REGISTRY_HMAC_KEY = env.REGISTRY_HMAC_KEY
+
 # Password given to every demo login created by `provision_demo`.
 DEMO_PASSWORD = "demo12345"  # noqa: S105 - demo data only, printed by the launcher
 
@@ -127,6 +130,7 @@ LOGGING = {
 
 from config.settings.celery import *  # noqa: E402,F403
 from config.settings.drf import *  # noqa: E402,F403
+from config.settings.notifications import *  # noqa: E402,F403
 
 # Hosts that serve the platform's own site (public schema) rather than a centre.
 PUBLIC_HOSTS = [PLATFORM_DOMAIN, "127.0.0.1", "[::1]"]

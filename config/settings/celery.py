@@ -33,6 +33,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
     },
     # Once, in the public schema: versions whose effective date has come become current.
+    # Once, in the public schema: outbox messages whose (re)try time has come.
+    "outbox-dispatch-due": {
+        "task": "notifications.dispatch_due",
+        "schedule": 30.0,
+        "tenant_schemas": ["public"],
+    },
     "catalogue-refresh-current-versions": {
         "task": "catalog.refresh_current_versions",
         "schedule": 3600.0,

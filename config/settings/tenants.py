@@ -22,11 +22,15 @@ SHARED_APPS = [
     "django.contrib.postgres",
     "common",
     "catalog",
+    "workcalendar",
+    "registry",
+    "notifications",
 ]
 
 TENANT_APPS = [
     "guardian",
     "windows",
+    "cases",
 ]
 
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]

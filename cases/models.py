@@ -1,0 +1,161 @@
+"""Cases, their materials checklist, events and one-time notices: tenant schema (each centre's own).
+
+References to public rows (item, item version, catalogue material, users) are plain ids, never
+foreign keys across schemas; what a case needs of them is frozen on it at submission/acceptance.
+"""
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from cases.choices import ApplicantKind, CaseStatus, Channel
+from common.models import TimeStampedModel
+
+
+class Case(TimeStampedModel):
+    """A case (办件): one application for one adopted item at this centre."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    number = models.CharField(_("case number"), max_length=32, unique=True)
+    item_id = models.BigIntegerField(_("item id"))
+    item_version_id = models.BigIntegerField(_("item version id"))
+    item_code = models.CharField(_("item code"), max_length=32)
+    item_name_zh = models.CharField(_("item (Chinese)"), max_length=200)
+    item_name_en = models.CharField(_("item (English)"), max_length=300)
+    department_code = models.CharField(_("department"), max_length=2, blank=True)
+    department_name_zh = models.CharField(_("department (Chinese)"), max_length=100, blank=True)
+    department_name_en = models.CharField(_("department (English)"), max_length=150, blank=True)
+    window = models.CharField(_("window"), max_length=40, blank=True)
+    legal_limit_days = models.PositiveIntegerField(_("legal limit (working days)"))
+    promised_limit_days = models.PositiveIntegerField(_("promised limit (working days)"))
+    applicant_kind = models.CharField(_("applicant type"), max_length=16, choices=ApplicantKind.choices)
+    applicant_name = models.CharField(_("applicant"), max_length=200)
+    applicant_id_number = models.CharField(_("ID number / credit code"), max_length=18)
+    phone = models.CharField(_("mobile phone"), max_length=20)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    status = models.CharField(_("status"), max_length=24, choices=CaseStatus.choices, default=CaseStatus.SUBMITTED)
+    submitted_at = models.DateTimeField(_("submitted at"))
+    accepted_on = models.DateField(_("accepted on"), null=True, blank=True)
+    paused_since = models.DateField(_("paused since"), null=True, blank=True)
+    paused_workdays = models.PositiveIntegerField(_("working days paused"), default=0)
+    promised_due = models.DateField(_("promised due date"), null=True, blank=True)
+    legal_due = models.DateField(_("legal due date"), null=True, blank=True)
+    due_provisional = models.BooleanField(_("due dates provisional"), default=False)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    submitted_by_id = models.BigIntegerField(_("submitted by (user id)"), null=True, blank=True)
+    on_behalf_of = models.CharField(_("filed on behalf of"), max_length=200, blank=True)
+    joint_case_id = models.UUIDField(_("joint case"), null=True, blank=True)
+    revision = models.PositiveIntegerField(_("revision"), default=0)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-submitted_at"]
+        indexes = [models.Index(fields=["department_code", "status"], name="cases_case_dept_status"),
+                   models.Index(fields=["promised_due"], name="cases_case_promised_due")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class CaseMaterial(models.Model):
+    """One line of the materials checklist, against the item version's materials."""
+
+    class State(models.TextChoices):
+        PROVIDED = "provided", _("Provided")
+        MISSING = "missing", _("Missing")
+        NOT_NEEDED = "not_needed", _("Not needed for this applicant")
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="materials")
+    material_id = models.BigIntegerField(_("catalogue material id"))
+    name_zh = models.CharField(_("name (Chinese)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=300)
+    required = models.BooleanField(_("required"), default=True)
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.MISSING)
+
+    class Meta:
+        verbose_name = _("case material")
+        verbose_name_plural = _("case materials")
+        ordering = ["case", "pk"]
+        constraints = [models.UniqueConstraint(fields=["case", "material_id"], name="cases_casematerial_once",
+                                               violation_error_message=_("The material is already listed."))]
+
+    def __str__(self) -> str:
+        return self.name_zh
+
+
+class CaseEvent(models.Model):
+    """Every transition (who, when, from, to, note), written in the same transaction as the change."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("action"), max_length=24)
+    from_status = models.CharField(_("from"), max_length=24, blank=True)
+    to_status = models.CharField(_("to"), max_length=24)
+    acting_user_id = models.BigIntegerField(_("acting user id"), null=True, blank=True)
+    acting_name = models.CharField(_("acting"), max_length=150, blank=True)
+    on_behalf_of = models.CharField(_("on behalf of"), max_length=200, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        ordering = ["case", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.from_status}→{self.to_status}"
+
+
+class OneTimeNotice(models.Model):
+    """The one-time notice (一次性告知): one written notice listing every missing material."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="notices")
+    missing = models.JSONField(_("missing materials"))
+    note = models.TextField(_("note"), blank=True)
+    issued_on = models.DateField(_("issued on"))
+    issued_by_id = models.BigIntegerField(_("issued by"), null=True, blank=True)
+    resolved_on = models.DateField(_("resolved on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("one-time notice")
+        verbose_name_plural = _("one-time notices")
+        constraints = [models.UniqueConstraint(fields=["case"], condition=Q(resolved_on__isnull=True),
+                                               name="cases_onetimenotice_one_open",
+                                               violation_error_message=_("The case already has an open notice."))]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.issued_on}"
+
+
+class CaseNumberCounter(models.Model):
+    """The day's last sequence number (row-locked when a number is taken, so numbers never collide)."""
+
+    day = models.DateField(_("day"), primary_key=True)
+    last = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("case number counter")
+        verbose_name_plural = _("case number counters")
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.last}"
+
+
+class IdempotencyKey(models.Model):
+    """A client's `Idempotency-Key`: the same key twice gives the same case."""
+
+    key = models.CharField(_("key"), max_length=100, unique=True)
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="+")
+    request_hash = models.CharField(_("request hash"), max_length=64)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+
+    def __str__(self) -> str:
+        return self.key

@@ -1,0 +1,340 @@
+"""Writes for cases: submission and every transition, each in one transaction with its event, the
+registry row and (where the change causes one) the outbox message.
+
+Run inside the centre's schema (a request on its host, or `schema_context`); the registry and the
+outbox are public tables reached through the same connection, so one transaction covers all.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+
+import phonenumbers
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from stdnum.cn import ric, uscc
+
+from cases.choices import (
+    APPLICANT,
+    TRANSITIONS,
+    Action,
+    ApplicantKind,
+    Channel,
+)
+from cases.error_codes import CaseErrorCode
+from cases.models import Case, CaseEvent, CaseMaterial, IdempotencyKey, OneTimeNotice
+from common.errors import ApplicationError, ConflictError
+from registry.services import registry_sync
+from tenants.models import Centre, User
+from workcalendar.clock import WorkCalendar, due_dates
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    case: Case
+    created: bool
+
+
+def _centre() -> Centre:
+    centre = connection.tenant
+    if not isinstance(centre, Centre):
+        raise RuntimeError("cases services run inside a centre's schema")
+    return centre
+
+
+def _local_day(now: dt.datetime) -> dt.date:
+    return timezone.localtime(now).date()
+
+
+def validate_applicant(*, kind: str, name: str, id_number: str, phone: str) -> tuple[str, str]:
+    """Check the applicant; return the normalised ID number / credit code and E.164-less mobile."""
+    errors: dict[str, list[str]] = {}
+    id_number = (id_number or "").strip().upper()
+    if kind not in ApplicantKind.values:
+        errors["applicant_kind"] = [_("Choose a person or an organisation.")]
+    elif kind == ApplicantKind.PERSON and not ric.is_valid(id_number):
+        errors["applicant_id_number"] = [_("Not a valid resident ID number (18 characters, check digit).")]
+    elif kind == ApplicantKind.ORGANISATION and not uscc.is_valid(id_number):
+        errors["applicant_id_number"] = [_("Not a valid unified social credit code (18 characters, check "
+                                           "character).")]
+    if not (name or "").strip():
+        errors["applicant_name"] = [_("The applicant's name is required.")]
+    normalised_phone = ""
+    try:
+        parsed = phonenumbers.parse(phone or "", "CN")
+        if not phonenumbers.is_valid_number(parsed) or \
+                phonenumbers.number_type(parsed) not in (phonenumbers.PhoneNumberType.MOBILE,
+                                                          phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE):
+            raise phonenumbers.NumberParseException(0, "not a mobile number")
+        normalised_phone = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    except phonenumbers.NumberParseException:
+        errors["phone"] = [_("Not a valid mobile phone number.")]
+    if errors:
+        raise ApplicationError(_("The applicant's details are not valid: %(fields)s")
+                               % {"fields": ", ".join(errors)}, CaseErrorCode.INVALID_APPLICANT,
+                               {"fields": errors})
+    return id_number, normalised_phone
+
+
+def _next_number(centre: Centre, day: dt.date) -> str:
+    """`<division code>-<yyyymmdd>-<nnnnn>`: one atomic statement, so two clerks never get the same."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO cases_casenumbercounter (day, last) VALUES (%s, 1) "
+            "ON CONFLICT (day) DO UPDATE SET last = cases_casenumbercounter.last + 1 RETURNING last", [day])
+        sequence = cursor.fetchone()[0]
+    return f"{centre.division_code}-{day:%Y%m%d}-{sequence:05d}"
+
+
+def request_fingerprint(data: dict) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def case_submit(
+    *,
+    item_code: str,
+    applicant_kind: str,
+    applicant_name: str,
+    applicant_id_number: str,
+    phone: str,
+    channel: str,
+    acting_user: User | None,
+    provided_material_ids: list[int] | None = None,
+    on_behalf_of: str = "",
+    idempotency_key: str | None = None,
+    now: dt.datetime | None = None,
+) -> SubmitResult:
+    """Submit an application for an item this centre has adopted. With an idempotency key, the same
+    key again returns the case it made (and refuses a different request under that key)."""
+    from catalog.models import Material
+    from catalog.selectors import centre_catalogue
+
+    centre = _centre()
+    now = now or timezone.now()
+    fingerprint = request_fingerprint({"item": item_code, "kind": applicant_kind, "name": applicant_name,
+                                       "id": applicant_id_number, "phone": phone, "channel": channel,
+                                       "materials": sorted(provided_material_ids or [])})
+    if idempotency_key:
+        known = IdempotencyKey.objects.select_related("case").filter(key=idempotency_key).first()
+        if known is not None:
+            return _replay(known, fingerprint)
+
+    if channel not in Channel.values:
+        raise ApplicationError(_("Unknown channel “%(value)s”.") % {"value": channel}, CaseErrorCode.INVALID_APPLICANT,
+                               {"fields": {"channel": [channel]}})
+    adoption = centre_catalogue(centre=centre, on=_local_day(now)).filter(item__code=item_code).first()
+    if adoption is None:
+        raise ApplicationError(
+            _("This centre does not accept item %(code)s: it has not adopted it, or the item was removed.")
+            % {"code": item_code}, CaseErrorCode.ITEM_NOT_ACCEPTED, {"fields": {"item_code": [item_code]}})
+    id_number, phone = validate_applicant(kind=applicant_kind, name=applicant_name, id_number=applicant_id_number,
+                                          phone=phone)
+    version = adoption.item.current_version
+    materials = list(Material.objects.filter(version=version))
+    provided = set(provided_material_ids or [])
+    unknown = provided - {m.pk for m in materials}
+    if unknown:
+        raise ApplicationError(_("Unknown materials for this item: %(ids)s.")
+                               % {"ids": ", ".join(map(str, sorted(unknown)))}, CaseErrorCode.UNKNOWN_MATERIAL,
+                               {"fields": {"materials": sorted(unknown)}})
+
+    with transaction.atomic():
+        department = adoption.item.department
+        case = Case.objects.create(
+            number=_next_number(centre, _local_day(now)), item_id=adoption.item_id, item_version_id=version.pk,
+            item_code=item_code, item_name_zh=version.name_zh, item_name_en=version.name_en,
+            department_code=department.code,
+            department_name_zh=adoption.department_name or department.name_zh,
+            department_name_en=department.name_en, window=adoption.window,
+            legal_limit_days=adoption.legal_days, promised_limit_days=adoption.promised_days,
+            applicant_kind=applicant_kind, applicant_name=applicant_name.strip(), applicant_id_number=id_number,
+            phone=phone, channel=channel, submitted_at=now, on_behalf_of=on_behalf_of,
+            submitted_by_id=getattr(acting_user, "pk", None))
+        CaseMaterial.objects.bulk_create(
+            CaseMaterial(case=case, material_id=m.pk, name_zh=m.name_zh, name_en=m.name_en, required=m.required,
+                         state=(CaseMaterial.State.NOT_NEEDED if m.applicant_types and applicant_kind
+                                not in m.applicant_types else CaseMaterial.State.PROVIDED if m.pk in provided
+                                else CaseMaterial.State.MISSING))
+            for m in materials)
+        _event(case, action="submit", from_status="", acting_user=acting_user, now=now, on_behalf_of=on_behalf_of)
+        registry_sync(case=case, centre_id=centre.pk, event_status=case.status, holder_zh=centre.name_zh,
+                      holder_en=centre.name_en)
+        if idempotency_key:
+            IdempotencyKey.objects.create(key=idempotency_key, case=case, request_hash=fingerprint)
+    return SubmitResult(case=case, created=True)
+
+
+def _replay(known: IdempotencyKey, fingerprint: str) -> SubmitResult:
+    if known.request_hash != fingerprint:
+        raise ApplicationError(_("This Idempotency-Key was already used for a different application."),
+                               CaseErrorCode.IDEMPOTENCY_MISMATCH, http_status=422)
+    return SubmitResult(case=known.case, created=False)
+
+
+def _event(case: Case, *, action: str, from_status: str, acting_user: User | None, now: dt.datetime,
+           note: str = "", on_behalf_of: str = "") -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case, action=action, from_status=from_status, to_status=case.status,
+        acting_user_id=getattr(acting_user, "pk", None),
+        acting_name=(str(acting_user) if acting_user is not None else _("applicant")),
+        on_behalf_of=on_behalf_of, note=note, at=now)
+
+
+def roles_of(*, user: User | None, centre: Centre) -> set[str]:
+    """The roles a user acts with on a case of `centre` (no user: the applicant online)."""
+    if user is None or not user.is_authenticated:
+        return {APPLICANT}
+    from tenants.selectors import user_roles_in
+
+    return user_roles_in(user=user, centre=centre)
+
+
+def case_transition(
+    *,
+    case: Case,
+    action: str,
+    acting_user: User | None,
+    note: str = "",
+    missing_material_ids: list[int] | None = None,
+    expected_revision: int | None = None,
+    now: dt.datetime | None = None,
+) -> Case:
+    """Apply one transition of the lifecycle. Two clerks at once: the row lock makes them take turns,
+    and the second finds the case moved on and gets a conflict error; nothing is half-written."""
+    centre = _centre()
+    now = now or timezone.now()
+    transition = TRANSITIONS.get(action)
+    if transition is None:
+        raise ApplicationError(_("Unknown action “%(value)s”.") % {"value": action},
+                               CaseErrorCode.TRANSITION_NOT_ALLOWED)
+    roles = roles_of(user=acting_user, centre=centre)
+    if not transition.roles & roles:
+        raise ApplicationError(_("Your role may not “%(action)s” a case.") % {"action": Action(action).label},
+                               CaseErrorCode.ROLE_NOT_ALLOWED, {"roles": sorted(transition.roles)}, http_status=403)
+    if transition.note_required and not note.strip():
+        raise ApplicationError(_("A reason is required to %(action)s.") % {"action": Action(action).label},
+                               CaseErrorCode.NOTE_REQUIRED, {"fields": {"note": [_("This field is required.")]}})
+
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if expected_revision is not None and locked.revision != expected_revision:
+            raise ConflictError(_("Case %(number)s was changed by someone else (now: %(status)s). Reload and try "
+                                  "again.") % {"number": locked.number, "status": locked.get_status_display()},
+                                CaseErrorCode.CONFLICT, {"status": locked.status, "revision": locked.revision})
+        if locked.status not in transition.sources:
+            raise ConflictError(_("Case %(number)s is %(status)s: it cannot be “%(action)s” now.")
+                                % {"number": locked.number, "status": locked.get_status_display(),
+                                   "action": Action(action).label},
+                                CaseErrorCode.TRANSITION_NOT_ALLOWED, {"status": locked.status})
+        before = locked.status
+        locked.status = transition.target
+        today = _local_day(now)
+        _APPLY[action](locked, centre=centre, today=today, now=now, acting_user=acting_user,
+                       missing_material_ids=missing_material_ids or [], note=note)
+        locked.revision += 1
+        locked.save()
+        _event(locked, action=action, from_status=before, acting_user=acting_user, now=now, note=note)
+        registry_sync(case=locked, centre_id=centre.pk, event_status=locked.status,
+                      holder_zh=locked.department_name_zh or centre.name_zh,
+                      holder_en=locked.department_name_en or centre.name_en)
+    return locked
+
+
+# --- what each transition does besides the status ------------------------------------------------
+
+def _recompute_due(case: Case, centre: Centre) -> None:
+    promised, legal = due_dates(centre_id=centre.pk, accepted_on=case.accepted_on,
+                                promised_days=case.promised_limit_days, legal_days=case.legal_limit_days,
+                                paused_workdays=case.paused_workdays)
+    case.promised_due, case.legal_due = promised.date, legal.date
+    case.due_provisional = promised.provisional or legal.provisional
+
+
+def _accept(case: Case, *, centre: Centre, today: dt.date, **_kw) -> None:
+    """Freeze the item version and both limits as they are at acceptance; start the clock."""
+    from catalog.selectors import centre_catalogue
+
+    adoption = centre_catalogue(centre=centre, on=today).filter(item_id=case.item_id).first()
+    if adoption is None:
+        raise ApplicationError(_("This centre no longer accepts item %(code)s (removed from %(date)s).")
+                               % {"code": case.item_code, "date": today}, CaseErrorCode.ITEM_NOT_ACCEPTED)
+    version = adoption.item.current_version
+    case.item_version_id = version.pk
+    case.item_name_zh, case.item_name_en = version.name_zh, version.name_en
+    case.legal_limit_days, case.promised_limit_days = adoption.legal_days, adoption.promised_days
+    case.accepted_on = today
+    _recompute_due(case, centre)
+
+
+def _issue_notice(case: Case, *, today: dt.date, acting_user: User | None, missing_material_ids: list[int],
+                  note: str, **_kw) -> None:
+    checklist = {m.material_id: m for m in case.materials.all()}
+    unknown = [pk for pk in missing_material_ids if pk not in checklist]
+    if not missing_material_ids or unknown:
+        raise ApplicationError(
+            _("A one-time notice lists every missing material, from the case's checklist.")
+            if not unknown else _("Unknown materials for this case: %(ids)s.") % {"ids": ", ".join(map(str, unknown))},
+            CaseErrorCode.UNKNOWN_MATERIAL, {"fields": {"missing_material_ids": unknown or [_("Required.")]}})
+    CaseMaterial.objects.filter(case=case, material_id__in=missing_material_ids).update(
+        state=CaseMaterial.State.MISSING)
+    OneTimeNotice.objects.create(
+        case=case, note=note, issued_on=today, issued_by_id=getattr(acting_user, "pk", None),
+        missing=[{"id": pk, "name_zh": checklist[pk].name_zh, "name_en": checklist[pk].name_en}
+                 for pk in missing_material_ids])
+    case.paused_since = today
+
+
+def _supplement(case: Case, *, centre: Centre, today: dt.date, **_kw) -> None:
+    """The clock resumes; both due dates move by the working days it was paused."""
+    notice = OneTimeNotice.objects.get(case=case, resolved_on__isnull=True)
+    paused, _guessed = WorkCalendar.for_centre(centre.pk).workdays_between(case.paused_since, today)
+    case.paused_workdays += paused
+    case.paused_since = None
+    notice.resolved_on = today
+    notice.save(update_fields=["resolved_on"])
+    CaseMaterial.objects.filter(case=case, material_id__in=[m["id"] for m in notice.missing]).update(
+        state=CaseMaterial.State.PROVIDED)
+    _recompute_due(case, centre)
+
+
+def _decide(case: Case, *, now: dt.datetime, **_kw) -> None:
+    case.decided_at = now
+
+
+def _result_ready(case: Case, *, centre: Centre, **_kw) -> None:
+    from notifications.services import outbox_enqueue
+
+    place_zh = f"{centre.name_zh}{case.window and f' {case.window} 号窗口' or ''}"
+    place_en = f"{centre.name_en}{case.window and f', window {case.window}' or ''}"
+    outbox_enqueue(dedupe_key=f"case:{case.id}:result_ready", to=case.phone, template_key="case_result_ready",
+                   centre_id=centre.pk, context={
+                       "centre_zh": centre.name_zh, "centre_en": centre.name_en, "number": case.number,
+                       "item_zh": case.item_name_zh, "item_en": case.item_name_en, "place_zh": place_zh,
+                       "place_en": place_en, "lookup_url": "/progress/"})
+
+
+def _close(case: Case, *, now: dt.datetime, **_kw) -> None:
+    case.closed_at = now
+    case.paused_since = None
+
+
+def _nothing(case: Case, **_kw) -> None:
+    return None
+
+
+_APPLY = {
+    Action.ACCEPT: _accept,
+    Action.REFUSE: _close,
+    Action.ISSUE_NOTICE: _issue_notice,
+    Action.SUPPLEMENT: _supplement,
+    Action.START_REVIEW: _nothing,
+    Action.APPROVE: _decide,
+    Action.DENY: _decide,
+    Action.RESULT_READY: _result_ready,
+    Action.COLLECT: _close,
+    Action.WITHDRAW: _close,
+}
+assert set(_APPLY) == set(TRANSITIONS), "every transition has its effect"  # noqa: S101

@@ -1,0 +1,58 @@
+"""Write messages to the outbox in the caller's transaction; the dispatcher sends them after commit."""
+from __future__ import annotations
+
+import logging
+import re
+from string import Formatter
+
+from django.db import transaction
+from django.utils import timezone
+
+from notifications.models import MessageTemplate, OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+#: The default texts; a centre may override any of them (MessageTemplate with its centre).
+DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
+    "case_result_ready": (
+        "【{centre_zh}】您的办件{number}（{item_zh}）已办结，请携带身份证件到{place_zh}领取结果。查询：{lookup_url}",
+        "[{centre_en}] Your case {number} ({item_en}) is decided. Please collect the result at {place_en} "
+        "with your ID. Progress: {lookup_url}",
+    ),
+}
+
+
+def mask_phone(phone: str) -> str:
+    """13812345678 → 138****5678 (for logs)."""
+    digits = re.sub(r"\D", "", phone or "")
+    if len(digits) < 7:
+        return "****"
+    return f"{digits[:3]}****{digits[-4:]}"
+
+
+def render(*, key: str, centre_id: int | None, language: str, context: dict) -> str:
+    template = (MessageTemplate.objects.filter(key=key, centre_id=centre_id).first()
+                or MessageTemplate.objects.filter(key=key, centre__isnull=True).first())
+    if template is not None:
+        body_zh, body_en = template.body_zh, template.body_en
+    else:
+        body_zh, body_en = DEFAULT_TEMPLATES[key]
+    body = body_en if language.startswith("en") else body_zh
+    names = {name for _, name, _, _ in Formatter().parse(body) if name}
+    return body.format(**{name: context.get(name, "") for name in names})
+
+
+def outbox_enqueue(*, dedupe_key: str, to: str, template_key: str, context: dict, centre_id: int | None = None,
+                   language: str = "zh-hans") -> OutboxMessage:
+    """Write the message now (in the caller's transaction); dispatch after commit. The same dedupe key
+    twice gives the one message written first."""
+    message, created = OutboxMessage.objects.get_or_create(dedupe_key=dedupe_key, defaults={
+        "centre_id": centre_id, "to": to, "language": language, "template_key": template_key,
+        "body": render(key=template_key, centre_id=centre_id, language=language, context=context),
+        "next_attempt_at": timezone.now()})
+    if created:
+        from notifications.tasks import dispatch_message
+
+        transaction.on_commit(lambda: dispatch_message.delay(message.pk))
+        logger.info("outbox %s → %s queued", dedupe_key, mask_phone(to))
+    return message

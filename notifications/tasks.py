@@ -1,0 +1,16 @@
+"""Celery tasks of the outbox (public schema). The dispatcher itself lives in notifications.dispatch."""
+from config.celery import app
+
+
+@app.task(name="notifications.dispatch_message")
+def dispatch_message(message_id: int) -> str:
+    from notifications.dispatch import message_send
+
+    return message_send(message_id=message_id)
+
+
+@app.task(name="notifications.dispatch_due")
+def dispatch_due() -> int:
+    from notifications.dispatch import outbox_dispatch_due
+
+    return outbox_dispatch_due()

@@ -1,0 +1,56 @@
+"""One row per case, written in the same transaction as the case change. No personal data: the
+applicant's ID number only as an HMAC, the lookup factors only as HMACs bound to the case number."""
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class RegistryEntry(models.Model):
+    """A case as the platform sees it (centre, case UUID, number, item, status, dates)."""
+
+    centre = models.ForeignKey("tenants.Centre", verbose_name=_("centre"), on_delete=models.PROTECT,
+                               related_name="registry_entries")
+    case_id = models.UUIDField(_("case id"), unique=True)
+    number = models.CharField(_("case number"), max_length=32, unique=True)
+    item_code = models.CharField(_("item code"), max_length=32)
+    item_name_zh = models.CharField(_("item (Chinese)"), max_length=200)
+    item_name_en = models.CharField(_("item (English)"), max_length=300)
+    department_code = models.CharField(_("department"), max_length=2, blank=True)
+    department_name_zh = models.CharField(_("department (Chinese)"), max_length=100, blank=True)
+    department_name_en = models.CharField(_("department (English)"), max_length=150, blank=True)
+    channel = models.CharField(_("channel"), max_length=16)
+    status = models.CharField(_("status"), max_length=24)
+    submitted_at = models.DateTimeField(_("submitted at"))
+    accepted_on = models.DateField(_("accepted on"), null=True, blank=True)
+    promised_limit_days = models.PositiveIntegerField(_("promised limit"), null=True, blank=True)
+    legal_limit_days = models.PositiveIntegerField(_("legal limit"), null=True, blank=True)
+    paused_workdays = models.PositiveIntegerField(_("working days paused"), default=0)
+    promised_due = models.DateField(_("promised due date"), null=True, blank=True)
+    legal_due = models.DateField(_("legal due date"), null=True, blank=True)
+    due_provisional = models.BooleanField(_("due dates provisional"), default=False)
+    paused = models.BooleanField(_("clock paused"), default=False)
+    is_open = models.BooleanField(_("open"), default=True)
+    last_event_at = models.DateTimeField(_("last event at"))
+    applicant_hmac = models.CharField(_("applicant HMAC"), max_length=64)
+    lookup_hmacs = ArrayField(models.CharField(max_length=64), verbose_name=_("lookup factor HMACs"), default=list)
+    history = models.JSONField(_("public history"), default=list)
+    joint_case_id = models.UUIDField(_("joint case"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("registry entry")
+        verbose_name_plural = _("registry entries")
+        indexes = [
+            models.Index(fields=["promised_due"], condition=Q(is_open=True, paused=False),
+                         name="registry_open_promised_due"),
+            models.Index(fields=["legal_due"], condition=Q(is_open=True, paused=False),
+                         name="registry_open_legal_due"),
+            models.Index(fields=["centre", "status"], name="registry_centre_status"),
+            models.Index(fields=["joint_case_id"], condition=Q(joint_case_id__isnull=False),
+                         name="registry_joint_case"),
+            models.Index(fields=["due_provisional"], condition=Q(due_provisional=True),
+                         name="registry_provisional"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
