@@ -19,6 +19,7 @@ class HostSchemaView(SpectacularAPIView):
 common_patterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.health, name="health"),
+    path("progress/", include("registry.urls")),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
     path("accounts/handoff/", views.handoff, name="handoff"),

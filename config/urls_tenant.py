@@ -9,5 +9,7 @@ urlpatterns = [
     path("api/v1/", include("windows.api_urls")),
     path("api/v1/catalogue/", include("catalog.api_urls_tenant")),
     path("catalogue/", include("catalog.urls_tenant")),
+    path("api/v1/cases/", include("cases.api_urls")),
+    path("cases/", include("cases.urls")),
     path("", include("tenants.urls_tenant")),
 ]

@@ -11,6 +11,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "common.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "common.schema.AutoSchema",
+    "DEFAULT_THROTTLE_RATES": {"progress": "10/minute"},
 }
 
 SPECTACULAR_SETTINGS = {

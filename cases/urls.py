@@ -1,0 +1,2 @@
+"""Filled in by the cases pages/API work."""
+urlpatterns: list = []
