@@ -110,6 +110,14 @@ STORAGES = {
 MEDIA_ROOT = VAR_DIR / "media"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# The cache (throttling of the public progress lookup, ...): Redis when CACHE_URL is set, else files
+# under var/cache, which every process on the machine shares.
+CACHES = {"default": (
+    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env.env_str("CACHE_URL")}
+    if env.env_str("CACHE_URL") else
+    {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache")}
+)}
+
 # Routing cache (tenants.routing): how often each process checks whether centres changed.
 ROUTING_CHECK_SECONDS = env.ROUTING_CHECK_SECONDS
 

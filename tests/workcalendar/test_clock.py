@@ -1,0 +1,98 @@
+"""The working-day clock on real dates, entered schedules for later years, closures, recomputation."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.management import call_command
+from django_tenants.utils import schema_context
+
+from workcalendar.clock import WorkCalendar, due_dates
+from workcalendar.services import closure_add, recompute_due_dates, schedule_enter
+
+pytestmark = pytest.mark.django_db
+D = dt.date
+
+
+def test_spring_festival_2026_and_its_weekend_workdays():
+    calendar = WorkCalendar.for_centre(None)
+    assert calendar.kind(D(2026, 2, 14)) == (True, True)   # Saturday, a make-up workday (调休)
+    assert calendar.kind(D(2026, 2, 17)) == (False, True)  # 春节
+    assert calendar.add_workdays(D(2026, 2, 13), 2) == calendar.add_workdays(D(2026, 2, 14), 1)
+    assert calendar.add_workdays(D(2026, 2, 13), 2).date == D(2026, 2, 24)
+
+
+def test_zero_days_is_the_day_itself_and_working_days_between_exclude_the_start():
+    calendar = WorkCalendar.for_centre(None)
+    assert calendar.add_workdays(D(2026, 10, 1), 0).date == D(2026, 10, 1)
+    assert calendar.workdays_between(D(2026, 9, 30), D(2026, 10, 8)) == (1, False)
+
+
+def test_a_year_without_a_schedule_counts_weekends_alone_and_says_so():
+    calendar = WorkCalendar.for_centre(None)
+    due = calendar.add_workdays(D(2026, 12, 30), 3)
+    assert due.date == D(2027, 1, 4)  # Thu 31 Dec, Fri 1 Jan (a guess: weekday), Mon 4 Jan
+    assert due.provisional
+
+
+def test_an_entered_schedule_makes_a_later_year_firm_and_moves_the_dates():
+    schedule_enter(year=2027, holidays=[(D(2027, 1, 1), "元旦")], workdays=[], acting_user=None)
+    due = WorkCalendar.for_centre(None).add_workdays(D(2026, 12, 30), 3)
+    assert (due.date, due.provisional) == (D(2027, 1, 5), False)
+
+
+def test_a_centres_closure_day_is_not_a_working_day_for_it_only(beilin, yanta):
+    closure_add(centre=beilin, date=D(2026, 11, 30), reason="搬迁", acting_user=None)
+    beilin_due, _ = due_dates(centre_id=beilin.pk, accepted_on=D(2026, 11, 27), promised_days=1, legal_days=1)
+    yanta_due, _ = due_dates(centre_id=yanta.pk, accepted_on=D(2026, 11, 27), promised_days=1, legal_days=1)
+    assert (beilin_due.date, yanta_due.date) == (D(2026, 12, 1), D(2026, 11, 30))
+
+
+def test_entering_the_schedule_recomputes_provisional_due_dates_of_open_cases(beilin, item, clerk):
+    from cases.services import case_submit, case_transition
+    from registry.models import RegistryEntry
+    from tests.cases.test_lifecycle import at
+
+    with schema_context(beilin.schema_name):
+        from django.db import connection
+
+        connection.set_tenant(beilin)
+        case = case_submit(item_code="610100SC-XK-0001", applicant_kind="person", applicant_name="张三",
+                           applicant_id_number="11010519491231002X", phone="13812345678", channel="window",
+                           acting_user=clerk, now=at(2026, 12, 24)).case
+        case = case_transition(case=case, action="accept", acting_user=clerk, now=at(2026, 12, 24))
+    assert case.due_provisional
+    before = case.legal_due
+
+    schedule_enter(year=2027, holidays=[(D(2027, 1, 1), "元旦"), (D(2027, 1, 4), "测试假日")], workdays=[],
+                   acting_user=None)
+    assert recompute_due_dates() == 1
+
+    entry = RegistryEntry.objects.get(case_id=case.pk)
+    assert not entry.due_provisional
+    assert entry.legal_due > before
+    with schema_context(beilin.schema_name):
+        case.refresh_from_db()
+    assert (case.legal_due, case.due_provisional) == (entry.legal_due, False)
+
+
+def test_the_reconciliation_reports_drift_between_cases_and_the_registry(beilin, item, clerk):
+    from cases.services import case_submit
+    from registry.models import RegistryEntry
+
+    with schema_context(beilin.schema_name):
+        from django.db import connection
+
+        connection.set_tenant(beilin)
+        case = case_submit(item_code="610100SC-XK-0001", applicant_kind="person", applicant_name="张三",
+                           applicant_id_number="11010519491231002X", phone="13812345678", channel="window",
+                           acting_user=clerk).case
+    out = io.StringIO()
+    call_command("reconcile_registry", stdout=out)
+    assert "agree" in out.getvalue()
+
+    RegistryEntry.objects.filter(case_id=case.pk).update(status="approved")
+    out = io.StringIO()
+    call_command("reconcile_registry", stdout=out)
+    assert f"{case.number}: status case=submitted registry=approved" in out.getvalue()
