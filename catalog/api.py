@@ -26,7 +26,7 @@ from rest_framework.views import APIView
 from catalog import exporters, importers, selectors, services
 from catalog.choices import ApplicantType, Category, Delivery, EventKind, ItemKind, ItemType, VersionStatus
 from catalog.error_codes import CatalogErrorCode
-from catalog.models import Agency, CatalogueNotice, Department, Item, ItemVersion, Material
+from catalog.models import Agency, Department, Item, ItemVersion, Material
 from common.errors import ApplicationError
 from common.pagination import Pagination
 from tenants.choices import Level
@@ -212,7 +212,7 @@ class DepartmentListApi(APIView):
     @extend_schema(responses=DepartmentOutput(many=True))
     def get(self, request: Request) -> Response:
         paginator = Pagination()
-        page = paginator.paginate_queryset(Department.objects.order_by("code"), request, view=self)
+        page = paginator.paginate_queryset(selectors.department_list(), request, view=self)
         return paginator.get_paginated_response(DepartmentOutput(page, many=True).data)
 
 
@@ -578,8 +578,7 @@ class NoticeListApi(APIView):
 
     @extend_schema(responses=NoticeOutput(many=True))
     def get(self, request: Request) -> Response:
-        notices = (CatalogueNotice.objects.filter(centre=_centre(request)).select_related("event__item")
-                   .order_by("-created_at", "-pk"))
+        notices = selectors.notices_of(centre=_centre(request))
         paginator = Pagination()
         page = paginator.paginate_queryset(notices, request, view=self)
         return paginator.get_paginated_response(NoticeOutput(page, many=True).data)

@@ -104,3 +104,50 @@ def user_may_adopt(*, user, centre: Centre) -> bool:
     from tenants.selectors import user_is_centre_admin
 
     return getattr(user, "is_authenticated", False) and user_is_centre_admin(user=user, centre=centre)
+
+
+# --- single reads (the master catalogue is public: no object permissions) -------------------------
+
+def department_list() -> QuerySet:
+    from catalog.models import Department
+
+    return Department.objects.order_by("code")
+
+
+def item_get(*, code: str, master_only: bool = False) -> Item:
+    """One item with what its page shows (current version and materials, parent, children, versions,
+    events, agencies), or 404."""
+    from django.db.models import Prefetch
+
+    from catalog.models import ItemVersion, Material
+
+    qs = (Item.objects.select_related("department", "parent__current_version", "current_version")
+          .prefetch_related(
+              Prefetch("current_version__materials", queryset=Material.objects.order_by("position")),
+              Prefetch("versions", queryset=ItemVersion.objects.order_by("-number")),
+              Prefetch("children", queryset=Item.objects.select_related("current_version").order_by("code")),
+              "events__merged_into", "agencies"))
+    if master_only:
+        qs = qs.filter(owner_centre__isnull=True, current_version__isnull=False)
+    item = qs.filter(code=code).first()
+    if item is None:
+        raise Http404
+    return item
+
+
+def agency_list() -> QuerySet:
+    from django.db.models import Prefetch
+
+    from catalog.models import Agency
+
+    return Agency.objects.prefetch_related(
+        Prefetch("items", queryset=Item.objects.select_related("current_version").order_by("code"))
+    ).order_by("name_zh")
+
+
+def notices_of(*, centre: Centre) -> QuerySet:
+    """A centre's catalogue notices, newest first."""
+    from catalog.models import CatalogueNotice
+
+    return (CatalogueNotice.objects.filter(centre=centre).select_related("event__item")
+            .order_by("-created_at", "-pk"))

@@ -8,7 +8,7 @@ from types import ModuleType
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,7 +20,7 @@ from catalog import selectors, services
 from catalog.choices import Category, EventKind
 from catalog.forms import AdoptForm, LocalTermsForm
 from catalog.guidebook import guidebook_pdf, materials_of, steps_of
-from catalog.models import Agency, CatalogueNotice, Department, Item
+from catalog.models import Item
 from common.errors import ApplicationError
 from tenants.choices import Level
 from tenants.models import Centre
@@ -58,7 +58,7 @@ def browse(request: HttpRequest) -> HttpResponse:
     query = _query(request)
     category = _choice(request, "category", Category.values)
     level = _choice(request, "level", Level.values)
-    departments = list(Department.objects.order_by("code"))
+    departments = list(selectors.department_list())
     department = _choice(request, "department", {d.code for d in departments})
     items = list(selectors.item_search(query=query, category=category, department_code=department, level=level))
     return render(request, "catalog/browse.html", {
@@ -69,17 +69,15 @@ def browse(request: HttpRequest) -> HttpResponse:
 
 def item_detail(request: HttpRequest, code: str) -> HttpResponse:
     """One master item: its current version in full, its place in the hierarchy, its history."""
-    item = get_object_or_404(
-        Item.objects.select_related("current_version", "department", "parent__current_version")
-        .filter(owner_centre__isnull=True, current_version__isnull=False), code=code)
+    item = selectors.item_get(code=code, master_only=True)
     version = item.current_version
     return render(request, "catalog/item_detail.html", {
         "item": item, "version": version,
         "materials": materials_of(version),
         "steps": steps_of(version),
-        "children": list(item.children.select_related("current_version").order_by("code")),
-        "versions": list(item.versions.order_by("-number")),
-        "events": list(item.events.select_related("merged_into").all()),
+        "children": list(item.children.all()),
+        "versions": list(item.versions.all()),
+        "events": list(item.events.all()),
         "agencies": list(item.agencies.all()),
         "levels": [Level(lv).label for lv in item.levels if lv in Level.values],
     })
@@ -87,7 +85,7 @@ def item_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 def agencies(request: HttpRequest) -> HttpResponse:
     """The directory of third-party service agencies (中介服务机构) and the items they serve."""
-    rows = Agency.objects.prefetch_related("items__current_version").order_by("name_zh")
+    rows = selectors.agency_list()
     return render(request, "catalog/agencies.html", {"agencies": rows})
 
 
@@ -134,8 +132,7 @@ def centre_catalogue(request: HttpRequest) -> HttpResponse:
     query = _query(request)
     category = _choice(request, "category", Category.values)
     adoptions = list(selectors.centre_catalogue(centre=centre, query=query, category=category))
-    notices = list(CatalogueNotice.objects.filter(centre=centre).select_related("event")
-                   .order_by("-created_at")[:10])
+    notices = list(selectors.notices_of(centre=centre)[:10])
     return render(request, "catalog/centre_catalogue.html", {
         "adoptions": adoptions, "q": query or "", "category": category, "categories": Category.choices,
         "notices": notices, "may_adopt": selectors.user_may_adopt(user=request.user, centre=centre),
