@@ -1,2 +1,12 @@
-"""Filled in by the cases pages/API work."""
-urlpatterns: list = []
+"""Staff pages of a centre's cases (mounted at /cases/ on a centre's host)."""
+from django.urls import path
+
+from cases import views
+
+urlpatterns = [
+    path("", views.case_inbox, name="cases-inbox"),
+    path("new/", views.case_new, name="cases-new"),
+    path("<uuid:case_id>/", views.case_detail, name="cases-detail"),
+    path("<uuid:case_id>/receipt/", views.case_receipt, name="cases-receipt"),
+    path("<uuid:case_id>/notice/", views.case_notice, name="cases-notice"),
+]

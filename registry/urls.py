@@ -1,2 +1,9 @@
-"""Filled in by the cases pages/API work."""
-urlpatterns: list = []
+"""The public progress lookup (mounted at /progress/ on every host)."""
+from django.urls import path
+
+from registry import views
+
+urlpatterns = [
+    path("", views.progress, name="progress"),
+    path("api/", views.ProgressApi.as_view(), name="progress-api"),
+]

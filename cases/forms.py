@@ -1,0 +1,103 @@
+"""Forms of the staff pages: a new case at the window, and one form per lifecycle action.
+
+The forms only shape the input; the rules (valid ID numbers, who may do what, conflicts) are the
+services'. Errors a service reports in `ApplicationError.extra["fields"]` are put back on the form
+with `add_service_errors`.
+"""
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from cases.choices import TRANSITIONS, Action, ApplicantKind
+from cases.models import Case, CaseMaterial
+from common.errors import ApplicationError
+
+
+def add_service_errors(form: forms.Form, exc: ApplicationError, aliases: dict[str, str] | None = None) -> None:
+    """Show a service's field errors on the fields they name (else on the form as a whole)."""
+    aliases = aliases or {}
+    fields = exc.extra.get("fields") or {}
+    placed = False
+    for name, problems in fields.items():
+        target = aliases.get(name, name)
+        if target in form.fields:
+            for problem in problems:
+                # a service may list offending values (e.g. material ids) rather than messages
+                form.add_error(target, str(problem) if not isinstance(problem, int) else str(exc))
+            placed = True
+    if not placed:
+        form.add_error(None, str(exc))
+
+
+class CaseNewForm(forms.Form):
+    """An application taken at the window: the item, the applicant, the materials handed in."""
+
+    item_code = forms.ChoiceField(label=_("Item"))
+    applicant_kind = forms.ChoiceField(label=_("Applicant type"), choices=ApplicantKind.choices,
+                                       initial=ApplicantKind.PERSON)
+    applicant_name = forms.CharField(label=_("Applicant's name"), max_length=200)
+    applicant_id_number = forms.CharField(
+        label=_("ID number / unified social credit code"), max_length=18,
+        help_text=_("18 characters: a resident ID for a person, a credit code for an organisation."))
+    phone = forms.CharField(label=_("Mobile phone"), max_length=20)
+    materials = forms.TypedMultipleChoiceField(label=_("Materials handed in"), coerce=int, required=False,
+                                               widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, adoptions, materials: list[tuple[int, str]] = (), **kwargs):  # type: ignore[assignment]
+        super().__init__(*args, **kwargs)
+        self.fields["item_code"].choices = [("", _("Choose an item"))] + [
+            (a.item.code, f"{a.item.code} {a.item.current_version.name}") for a in adoptions]
+        self.fields["materials"].choices = list(materials)
+
+
+class CaseActionForm(forms.Form):
+    """One lifecycle action on one case, with the revision the page showed (a later change is a conflict)."""
+
+    action = forms.ChoiceField(choices=Action.choices, widget=forms.HiddenInput)
+    revision = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    note = forms.CharField(label=_("Reason / note"), required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+    missing = forms.TypedMultipleChoiceField(label=_("Missing materials"), coerce=int, required=False,
+                                             widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, case: Case, action: str, **kwargs):
+        kwargs.setdefault("initial", {})
+        kwargs["initial"] = {"action": action, "revision": case.revision, **kwargs["initial"]}
+        super().__init__(*args, **kwargs)
+        self.case = case
+        self.transition = TRANSITIONS[action]
+        self.auto_id = f"id_{action}_%s"
+        materials = [m for m in case.materials.all() if m.state != CaseMaterial.State.NOT_NEEDED]
+        if action == Action.ISSUE_NOTICE:
+            self.fields["missing"].choices = [(m.material_id, m.name_zh if _zh() else m.name_en) for m in materials]
+            self.fields["missing"].help_text = _("Tick every missing material: the notice is given once.")
+            self.fields["missing"].initial = [m.material_id for m in materials
+                                              if m.state == CaseMaterial.State.MISSING]
+        else:
+            del self.fields["missing"]
+        if self.transition.note_required:
+            self.fields["note"].label = _("Reason (required)")
+            self.fields["note"].required = True
+            self.fields["note"].widget.attrs["required"] = True
+
+    @property
+    def label(self) -> str:
+        return Action(self.transition.action).label
+
+    @property
+    def action_code(self) -> str:
+        return str(self.transition.action)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") and data["action"] != self.transition.action:
+            raise forms.ValidationError(_("The form does not match the action."))
+        if self.transition.action == Action.ISSUE_NOTICE and not data.get("missing"):
+            self.add_error("missing", _("Tick the missing materials."))
+        return data
+
+
+def _zh() -> bool:
+    return not (get_language() or "").startswith("en")

@@ -1,0 +1,253 @@
+"""Staff pages of a centre's cases (mounted at /cases/ on the centre's host): the inbox, a case with
+the actions the user may take, a new case at the window, and the printable notice and receipt.
+
+Reads and access go through `cases.selectors` (404 for anyone who is not staff of the centre);
+every change goes through `cases.services`.
+"""
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from cases import selectors
+from cases.choices import (
+    CLOCK_PAUSED,
+    CLOCK_RUNNING,
+    TERMINAL,
+    Action,
+    ApplicantKind,
+    CaseStatus,
+    Channel,
+    actions_from,
+)
+from cases.forms import CaseActionForm, CaseNewForm, add_service_errors
+from cases.models import Case, CaseMaterial
+from cases.services import case_submit, case_transition, roles_of
+from common.errors import ApplicationError, ConflictError
+from tenants.models import Centre
+
+
+def _centre(request: HttpRequest) -> Centre:
+    centre = getattr(request, "centre", None)
+    if centre is None:
+        raise Http404
+    return centre
+
+
+def _en() -> bool:
+    return (get_language() or "").startswith("en")
+
+
+def _localise(case: Case) -> Case:
+    """Names in the active language, as plain attributes for the templates."""
+    en = _en()
+    case.item_name = case.item_name_en if en and case.item_name_en else case.item_name_zh
+    case.department_name = case.department_name_en if en and case.department_name_en else case.department_name_zh
+    return case
+
+
+def _material_name(material) -> str:
+    return material.name_en if _en() and material.name_en else material.name_zh
+
+
+# --- the inbox ----------------------------------------------------------------------------------
+
+@login_required
+def case_inbox(request: HttpRequest) -> HttpResponse:
+    """The centre's cases, most urgent first; filters by status, department and due date."""
+    centre = _centre(request)
+    filters = selectors.CaseFilters.from_mapping(request.GET)
+    today = timezone.localdate()
+    cases = [_localise(c) for c in selectors.case_list_for(user=request.user, centre=centre, filters=filters,
+                                                           today=today)]
+    departments = [(code, name_en if _en() and name_en else name_zh)
+                   for code, name_zh, name_en in selectors.case_departments_for(user=request.user, centre=centre)]
+    return render(request, "cases/inbox.html", {
+        "cases": cases, "filters": filters, "departments": departments, "today": today,
+        "statuses": CaseStatus.choices, "OPEN": selectors.OPEN, "ALL": selectors.ALL,
+        "dues": [(selectors.OVERDUE, _("Overdue")),
+                 (selectors.DUE_SOON, _("Due within %(days)s working days") % {"days": selectors.DUE_SOON_WORKDAYS})],
+        "CLOCK_PAUSED": CLOCK_PAUSED,
+    })
+
+
+# --- one case -----------------------------------------------------------------------------------
+
+def _action_forms(case: Case, roles: set[str], bound: CaseActionForm | None = None) -> list[CaseActionForm]:
+    forms = []
+    for transition in actions_from(case.status, roles):
+        if bound is not None and bound.transition.action == transition.action:
+            forms.append(bound)
+        else:
+            forms.append(CaseActionForm(case=case, action=transition.action))
+    return forms
+
+
+@login_required
+def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    """A case: applicant (ID masked), item and frozen version, limits, due dates, checklist, history,
+    the open one-time notice, and a form for each action this user may take now."""
+    centre = _centre(request)
+    case = selectors.case_get_for(user=request.user, centre=centre, case_id=case_id)
+    roles = roles_of(user=request.user, centre=centre)
+    bound: CaseActionForm | None = None
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action not in {t.action for t in actions_from(case.status, roles)}:
+            if action in Action.values:
+                messages.error(request, _("“%(action)s” is not open to you on this case now. Reload the page.")
+                               % {"action": Action(action).label})
+            else:
+                messages.error(request, _("Unknown action."))
+            return redirect("cases-detail", case_id=case.pk)
+        bound = CaseActionForm(request.POST, case=case, action=action)
+        if bound.is_valid():
+            try:
+                case_transition(case=case, action=action, acting_user=request.user,
+                                note=bound.cleaned_data.get("note") or "",
+                                missing_material_ids=bound.cleaned_data.get("missing") or None,
+                                expected_revision=bound.cleaned_data["revision"])
+            except ConflictError as exc:
+                messages.error(request, str(exc))
+                status = 409
+                bound = None
+            except ApplicationError as exc:
+                add_service_errors(bound, exc, aliases={"missing_material_ids": "missing"})
+                status = exc.http_status
+            else:
+                messages.success(request, _("%(action)s: done.") % {"action": Action(action).label})
+                return redirect("cases-detail", case_id=case.pk)
+        else:
+            status = 400
+        if status == 409:
+            case = selectors.case_get_for(user=request.user, centre=centre, case_id=case_id)
+    return _detail_page(request, case, roles, bound, status)
+
+
+def _detail_page(request: HttpRequest, case: Case, roles: set[str], bound: CaseActionForm | None,
+                 status: int) -> HttpResponse:
+    _localise(case)
+    materials = [(m, _material_name(m)) for m in case.materials.all()]
+    notice = selectors.open_notice(case)
+    return render(request, "cases/detail.html", {
+        "case": case, "masked_id": selectors.mask_id_number(case.applicant_id_number),
+        "masked_phone": selectors.mask_phone(case.phone), "materials": materials,
+        "events": [(e, _event_label(e.action), _status_label(e.to_status)) for e in case.events.all()],
+        "notice": notice,
+        "notice_missing": [m.get("name_en") if _en() and m.get("name_en") else m.get("name_zh")
+                           for m in (notice.missing if notice else [])],
+        "has_notice": bool(list(case.notices.all())),
+        "action_forms": _action_forms(case, roles, bound),
+        "clock_running": case.status in CLOCK_RUNNING, "clock_paused": case.status in CLOCK_PAUSED,
+        "closed": case.status in TERMINAL,
+    }, status=status)
+
+
+def _event_label(action: str) -> str:
+    if action == "submit":
+        return _("Submitted")
+    return str(Action(action).label) if action in Action.values else action
+
+
+def _status_label(status: str) -> str:
+    return str(CaseStatus(status).label) if status in CaseStatus.values else status
+
+
+# --- a new case at the window -------------------------------------------------------------------
+
+def _material_choices(adoption) -> list[tuple[int, str]]:
+    from catalog.models import Material
+
+    choices = []
+    for m in Material.objects.filter(version=adoption.item.current_version).order_by("position", "pk"):
+        label = _material_name(m)
+        if not m.required:
+            label += " " + _("(optional)")
+        if m.applicant_types:
+            kinds = ", ".join(str(ApplicantKind(k).label) for k in m.applicant_types if k in ApplicantKind.values)
+            label += " " + _("(only for: %(kinds)s)") % {"kinds": kinds}
+        choices.append((m.pk, label))
+    return choices
+
+
+@login_required
+def case_new(request: HttpRequest) -> HttpResponse:
+    """File an application at the window: choose the item (its materials then appear), the applicant,
+    the materials handed in. Invalid details are shown on the form; nothing is saved."""
+    from catalog.selectors import centre_catalogue
+
+    centre = _centre(request)
+    selectors.require_case_staff(user=request.user, centre=centre)
+    adoptions = list(centre_catalogue(centre=centre))
+    by_code = {a.item.code: a for a in adoptions}
+    data = request.POST if request.method == "POST" else None
+    code = (data or request.GET).get("item_code", "")
+    adoption = by_code.get(code)
+    materials = _material_choices(adoption) if adoption else []
+    form = CaseNewForm(data, adoptions=adoptions, materials=materials,
+                       initial={"item_code": code} if adoption else None)
+    status = 200
+    if data is not None and adoption is not None:
+        if form.is_valid():
+            clean = form.cleaned_data
+            try:
+                result = case_submit(item_code=clean["item_code"], applicant_kind=clean["applicant_kind"],
+                                     applicant_name=clean["applicant_name"],
+                                     applicant_id_number=clean["applicant_id_number"], phone=clean["phone"],
+                                     channel=Channel.WINDOW, acting_user=request.user,
+                                     provided_material_ids=clean["materials"])
+            except ApplicationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("Case %(number)s filed.") % {"number": result.case.number})
+                return redirect("cases-detail", case_id=result.case.pk)
+        status = 400
+    elif data is not None:
+        form.is_valid()
+        status = 400
+    return render(request, "cases/new.html", {"form": form, "adoption": adoption, "has_item": adoption is not None},
+                  status=status)
+
+
+# --- printable pages ----------------------------------------------------------------------------
+
+def _print_context(request: HttpRequest, case: Case) -> dict:
+    from catalog.models import Department
+
+    _localise(case)
+    department = Department.objects.filter(code=case.department_code).first() if case.department_code else None
+    return {"case": case, "today": timezone.localdate(),
+            "address": department.address if department is not None else "",
+            "department_phone": department.phone if department is not None else ""}
+
+
+@login_required
+def case_receipt(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    """The acceptance receipt (受理回执): the materials accepted and the promised due date."""
+    centre = _centre(request)
+    case = selectors.case_get_for(user=request.user, centre=centre, case_id=case_id)
+    if case.accepted_on is None:
+        raise Http404
+    accepted = [_material_name(m) for m in case.materials.all() if m.state == CaseMaterial.State.PROVIDED]
+    return render(request, "cases/receipt.html", {**_print_context(request, case), "accepted": accepted})
+
+
+@login_required
+def case_notice(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    """The one-time notice (一次性告知书): every missing material, listed once."""
+    centre = _centre(request)
+    case = selectors.case_get_for(user=request.user, centre=centre, case_id=case_id)
+    notice = selectors.latest_notice(case)
+    if notice is None:
+        raise Http404
+    missing = [m.get("name_en") if _en() and m.get("name_en") else m.get("name_zh") for m in notice.missing]
+    return render(request, "cases/notice.html", {**_print_context(request, case), "notice": notice,
+                                                 "missing": missing})
