@@ -25,5 +25,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ItemKindEnum": "catalog.choices.ItemKind",
         "EventKindEnum": "catalog.choices.EventKind",
+        "CentreStatusEnum": "tenants.choices.CentreStatus",
+        "CaseStatusEnum": "cases.choices.CaseStatus",
+        "VersionStatusEnum": "catalog.choices.VersionStatus",
+        "OutboxStatusEnum": "notifications.models.OutboxStatus",
     },
 }
