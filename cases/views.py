@@ -224,9 +224,10 @@ def _print_context(request: HttpRequest, case: Case) -> dict:
 
     _localise(case)
     department = Department.objects.filter(code=case.department_code).first() if case.department_code else None
+    centre = request.centre
     return {"case": case, "today": timezone.localdate(),
-            "address": department.address if department is not None else "",
-            "department_phone": department.phone if department is not None else ""}
+            "address": centre.address or (department.address if department is not None else ""),
+            "department_phone": centre.phone or (department.phone if department is not None else "")}
 
 
 @login_required

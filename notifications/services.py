@@ -19,6 +19,8 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
         "[{centre_en}] Your case {number} ({item_en}) is decided. Please collect the result at {place_en} "
         "with your ID. Progress: {lookup_url}",
     ),
+    "test_sms": ("【西安政务服务平台】测试短信，发送于{stamp}，无需回复。",
+                 "[Xi'an Government Services] Test message sent at {stamp}; no reply needed."),
 }
 
 
@@ -31,8 +33,8 @@ def mask_phone(phone: str) -> str:
 
 
 def render(*, key: str, centre_id: int | None, language: str, context: dict) -> str:
-    template = (MessageTemplate.objects.filter(key=key, centre_id=centre_id).first()
-                or MessageTemplate.objects.filter(key=key, centre__isnull=True).first())
+    own = MessageTemplate.objects.filter(key=key, centre_id=centre_id).first() if centre_id is not None else None
+    template = own or MessageTemplate.objects.filter(key=key, centre__isnull=True).first()
     if template is not None:
         body_zh, body_en = template.body_zh, template.body_en
     else:
@@ -53,6 +55,7 @@ def outbox_enqueue(*, dedupe_key: str, to: str, template_key: str, context: dict
     if created:
         from notifications.tasks import dispatch_message
 
-        transaction.on_commit(lambda: dispatch_message.delay(message.pk))
+        # robust: a broker outage must not fail a request whose data is committed; beat retries it
+        transaction.on_commit(lambda: dispatch_message.delay(message.pk), robust=True)
         logger.info("outbox %s → %s queued", dedupe_key, mask_phone(to))
     return message

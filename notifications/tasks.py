@@ -1,4 +1,6 @@
-"""Celery tasks of the outbox (public schema). The dispatcher itself lives in notifications.dispatch."""
+"""Celery tasks of the outbox. The outbox is a public table: a task sent from inside a centre runs in
+that centre's schema and still finds it; the beat sweep runs in public. The dispatcher itself lives in
+notifications.dispatch."""
 from config.celery import app
 
 

@@ -37,6 +37,14 @@ DEMO_WINDOWS = {
 }
 
 
+#: Addresses of a few demo centres (shown on guides and printed receipts).
+DEMO_ADDRESSES = {
+    "xian": ("西安市未央区凤城八路 109 号市政务服务中心", "029-86787000"),
+    "beilin": ("西安市碑林区南关正街 88 号碑林区政务服务中心", "029-87451234"),
+    "yanta": ("西安市雁塔区雁塔北路 2 号雁塔区政务服务中心", "029-85231234"),
+}
+
+
 def demo_provision(*, progress: Callable[[int, int, OnboardResult], None] | None = None) -> dict:
     """Onboard the demo network, its users and a few windows. Idempotent: a second run changes
     nothing and takes a second or two."""
@@ -51,6 +59,8 @@ def demo_provision(*, progress: Callable[[int, int, OnboardResult], None] | None
         user = user_get_or_create(username=username, full_name=full_name, password_hash=password_hash)
         for slug, role in roles:
             membership_grant(user=user, centre=centres[slug] if slug else None, role=role, acting_user=None)
+    for slug, (address, phone) in DEMO_ADDRESSES.items():
+        Centre.objects.filter(slug=slug, address="").update(address=address, phone=phone)
     from windows.models import Window
 
     for slug, windows in DEMO_WINDOWS.items():

@@ -33,6 +33,8 @@ class Centre(TenantMixin, TimeStampedModel):
                                on_delete=models.PROTECT, related_name="children")
     status = models.CharField(_("status"), max_length=16, choices=CentreStatus.choices,
                               default=CentreStatus.PROVISIONING)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
 
     class Meta:
         verbose_name = _("centre")
