@@ -17,7 +17,6 @@ Every error is `{code, message, extra}` in the request's language (common.errors
 """
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -26,17 +25,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases import services
+from cases import selectors, services
 from cases.choices import Action, ApplicantKind, CaseStatus, Channel
-from cases.models import Case, CaseEvent
 from common.pagination import Pagination
 from tenants.models import Centre
 from tenants.selectors import user_is_staff_of
-
-# --- reads ---------------------------------------------------------------------------------------
-# cases/selectors.py (case_get_for / case_list_for) is being written alongside; until it lands these
-# two small reads carry the same rule: only the centre's staff read its cases, and "missing" and
-# "forbidden" are the same 404.
 
 
 def _centre(request: Request) -> Centre:
@@ -44,29 +37,6 @@ def _centre(request: Request) -> Centre:
     if centre is None:
         raise Http404
     return centre
-
-
-def _case_get_for(*, user, centre: Centre, case_id, detail: bool = False) -> Case:
-    if not user_is_staff_of(user=user, centre=centre):
-        raise Http404
-    qs = Case.objects.all()
-    if detail:
-        qs = qs.prefetch_related("materials", Prefetch("events", queryset=CaseEvent.objects.order_by("at", "pk")))
-    case = qs.filter(pk=case_id).first()
-    if case is None:
-        raise Http404
-    return case
-
-
-def _case_list_for(*, user, centre: Centre, filters: dict) -> QuerySet[Case]:
-    if not user_is_staff_of(user=user, centre=centre):
-        raise Http404
-    qs = Case.objects.order_by("-submitted_at", "-pk")
-    if filters.get("status"):
-        qs = qs.filter(status=filters["status"])
-    if filters.get("department"):
-        qs = qs.filter(department_code=filters["department"])
-    return qs
 
 
 # --- output --------------------------------------------------------------------------------------
@@ -155,11 +125,16 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 
 
 class CaseListApi(APIView):
-    """The centre's cases (its staff) or submit a case (staff at the window; anyone else online)."""
+    """The centre's cases for its staff, most urgent first (cases.selectors.case_list_for), or submit
+    a case (staff at the window; anyone else online)."""
 
     class FilterSerializer(serializers.Serializer):
-        status = serializers.ChoiceField(choices=CaseStatus.choices, required=False)
+        status = serializers.ChoiceField(
+            choices=[(selectors.OPEN, "open"), (selectors.ALL, "all"), *CaseStatus.choices], required=False,
+            help_text="`open` (default: not refused, collected or withdrawn), `all`, or one status.")
         department = serializers.CharField(required=False, max_length=2, help_text="Department code, e.g. SC.")
+        due = serializers.ChoiceField(choices=[(selectors.OVERDUE, "overdue"), (selectors.DUE_SOON, "soon")],
+                                      required=False, help_text="Only overdue cases, or those due soon.")
 
     class InputSerializer(serializers.Serializer):
         item_code = serializers.CharField(max_length=32)
@@ -180,7 +155,8 @@ class CaseListApi(APIView):
     def get(self, request: Request) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        cases = _case_list_for(user=request.user, centre=_centre(request), filters=filters.validated_data)
+        cases = selectors.case_list_for(user=request.user, centre=_centre(request),
+                                        filters=selectors.CaseFilters.from_mapping(filters.validated_data))
         paginator = Pagination()
         page = paginator.paginate_queryset(cases, request, view=self)
         return paginator.get_paginated_response(CaseOutput(page, many=True).data)
@@ -211,7 +187,7 @@ class CaseDetailApi(APIView):
 
     @extend_schema(responses=CaseDetailOutput)
     def get(self, request: Request, case_id) -> Response:
-        case = _case_get_for(user=request.user, centre=_centre(request), case_id=case_id, detail=True)
+        case = selectors.case_get_for(user=request.user, centre=_centre(request), case_id=case_id)
         return Response(CaseDetailOutput(case).data)
 
 
@@ -236,7 +212,7 @@ class CaseTransitionApi(APIView):
         404: OpenApiResponse(description="No such case at this centre, or not its staff"),
         409: OpenApiResponse(description="`case_conflict`, `case_transition_not_allowed`")})
     def post(self, request: Request, case_id) -> Response:
-        case = _case_get_for(user=request.user, centre=_centre(request), case_id=case_id)
+        case = selectors.case_get_for(user=request.user, centre=_centre(request), case_id=case_id)
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         case = services.case_transition(case=case, acting_user=request.user, **payload.validated_data)
