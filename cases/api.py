@@ -212,7 +212,7 @@ class CaseTransitionApi(APIView):
         404: OpenApiResponse(description="No such case at this centre, or not its staff"),
         409: OpenApiResponse(description="`case_conflict`, `case_transition_not_allowed`")})
     def post(self, request: Request, case_id) -> Response:
-        case = selectors.case_get_for(user=request.user, centre=_centre(request), case_id=case_id)
+        case = selectors.case_get_for(user=request.user, centre=_centre(request), case_id=case_id, detail=False)
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         case = services.case_transition(case=case, acting_user=request.user, **payload.validated_data)

@@ -106,13 +106,16 @@ def case_departments_for(*, user: User, centre: Centre) -> list[tuple[str, str, 
     return list(seen.values())
 
 
-def case_get_for(*, user: User, centre: Centre, case_id: uuid.UUID | str) -> Case:
-    """One case of the centre with its checklist, events and notices; 404 if missing or not allowed."""
+def case_get_for(*, user: User, centre: Centre, case_id: uuid.UUID | str, detail: bool = True) -> Case:
+    """One case of the centre — with its checklist, events and notices unless `detail` is False (a
+    write only needs to know it exists and may be touched); 404 if missing or not allowed."""
     require_case_staff(user=user, centre=centre)
-    case = (Case.objects.prefetch_related(
-        "materials", Prefetch("events", queryset=CaseEvent.objects.order_by("at", "pk")),
-        Prefetch("notices", queryset=OneTimeNotice.objects.order_by("-issued_on", "-pk")))
-        .filter(pk=case_id).first())
+    qs = Case.objects.all()
+    if detail:
+        qs = qs.prefetch_related(
+            "materials", Prefetch("events", queryset=CaseEvent.objects.order_by("at", "pk")),
+            Prefetch("notices", queryset=OneTimeNotice.objects.order_by("-issued_on", "-pk")))
+    case = qs.filter(pk=case_id).first()
     if case is None:
         raise Http404
     return case

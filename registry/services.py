@@ -1,6 +1,8 @@
 """Writes of the registry: called by the cases services inside their transaction."""
 from __future__ import annotations
 
+from django.db.models import F, JSONField, Value
+from django.db.models.expressions import CombinedExpression
 from django.utils import timezone
 
 from registry.hashing import applicant_hmac, lookup_hmac
@@ -8,16 +10,13 @@ from registry.models import RegistryEntry
 
 
 def registry_sync(*, case, centre_id: int, event_status: str | None = None, holder_zh: str = "",
-                  holder_en: str = "") -> RegistryEntry:
+                  holder_en: str = "") -> None:
     """Mirror `case` into its registry row (create or update) and append the public history step."""
     from cases.choices import CLOCK_PAUSED, TERMINAL
 
     now = timezone.now()
-    entry = RegistryEntry.objects.filter(case_id=case.id).first()
-    history = list(entry.history) if entry else []
-    if event_status:
-        history.append({"status": event_status, "at": now.isoformat(), "holder_zh": holder_zh,
-                        "holder_en": holder_en})
+    step = [{"status": event_status, "at": now.isoformat(), "holder_zh": holder_zh, "holder_en": holder_en}] \
+        if event_status else []
     values = {
         "centre_id": centre_id, "number": case.number, "item_code": case.item_code,
         "item_name_zh": case.item_name_zh, "item_name_en": case.item_name_en,
@@ -32,11 +31,10 @@ def registry_sync(*, case, centre_id: int, event_status: str | None = None, hold
         "applicant_hmac": applicant_hmac(case.applicant_id_number),
         "lookup_hmacs": [lookup_hmac(case.number, case.applicant_id_number[-4:]),
                          lookup_hmac(case.number, case.phone[-4:])],
-        "history": history, "joint_case_id": case.joint_case_id,
+        "joint_case_id": case.joint_case_id,
     }
-    if entry is None:
-        return RegistryEntry.objects.create(case_id=case.id, **values)
-    RegistryEntry.objects.filter(pk=entry.pk).update(**values)
-    for name, value in values.items():
-        setattr(entry, name, value)
-    return entry
+    # One statement either way: a transition appends its step to the history inside the UPDATE.
+    updated = RegistryEntry.objects.filter(case_id=case.id).update(
+        **values, history=CombinedExpression(F("history"), "||", Value(step, output_field=JSONField())))
+    if not updated:
+        RegistryEntry.objects.create(case_id=case.id, history=step, **values)

@@ -8,22 +8,33 @@ from tenants.choices import STAFF_ROLES, Role
 from tenants.models import Centre, Membership, User
 
 
+def _memberships(user: User) -> dict[int | None, set[str]]:
+    """All of the user's roles, by centre id (None: platform-wide), read once per user object (a
+    request's user): the permission checks of one request cost one query in all."""
+    cached = getattr(user, "_memberships_cache", None)
+    if cached is None:
+        cached = {}
+        for centre_id, role in Membership.objects.filter(user=user).values_list("centre_id", "role"):
+            cached.setdefault(centre_id, set()).add(role)
+        user._memberships_cache = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def forget_memberships(*, user: User) -> None:
+    """Drop the memoised roles (after a grant, so the same object sees it)."""
+    user.__dict__.pop("_memberships_cache", None)
+
+
 def user_is_platform_admin(*, user: User) -> bool:
     if not user.is_authenticated:
         return False
-    if user.is_superuser:
-        return True
-    cached = getattr(user, "_is_platform_admin", None)
-    if cached is None:
-        cached = Membership.objects.filter(user=user, role=Role.PLATFORM_ADMIN).exists()
-        user._is_platform_admin = cached  # type: ignore[attr-defined]
-    return cached
+    return user.is_superuser or Role.PLATFORM_ADMIN in _memberships(user).get(None, set())
 
 
 def user_roles_in(*, user: User, centre: Centre | None) -> set[str]:
     if centre is None or not user.is_authenticated:
         return set()
-    return set(Membership.objects.filter(user=user, centre=centre).values_list("role", flat=True))
+    return set(_memberships(user).get(centre.pk, set()))
 
 
 def user_is_staff_of(*, user: User, centre: Centre) -> bool:

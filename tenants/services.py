@@ -265,6 +265,9 @@ def membership_grant(*, user: User, centre: Centre | None, role: str, acting_use
         raise ApplicationError(_("Only the platform administrator role is held without a centre."),
                                CentreErrorCode.MEMBERSHIP_INVALID, {"fields": {"role": [role]}})
     membership, _created = Membership.objects.get_or_create(user=user, centre=centre, role=role)
+    from tenants.selectors import forget_memberships
+
+    forget_memberships(user=user)
     return membership
 
 
