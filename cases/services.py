@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 
 import phonenumbers
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum.cn import ric, uscc
@@ -116,7 +116,8 @@ def case_submit(
     now = now or timezone.now()
     fingerprint = request_fingerprint({"item": item_code, "kind": applicant_kind, "name": applicant_name,
                                        "id": applicant_id_number, "phone": phone, "channel": channel,
-                                       "materials": sorted(provided_material_ids or [])})
+                                       "materials": sorted(provided_material_ids or []),
+                                       "on_behalf_of": on_behalf_of})
     if idempotency_key:
         known = IdempotencyKey.objects.select_related("case").filter(key=idempotency_key).first()
         if known is not None:
@@ -141,6 +142,23 @@ def case_submit(
                                % {"ids": ", ".join(map(str, sorted(unknown)))}, CaseErrorCode.UNKNOWN_MATERIAL,
                                {"fields": {"materials": sorted(unknown)}})
 
+    try:
+        return _create_case(centre=centre, adoption=adoption, version=version, materials=materials,
+                            provided=provided, item_code=item_code, applicant_kind=applicant_kind,
+                            applicant_name=applicant_name, id_number=id_number, phone=phone, channel=channel,
+                            acting_user=acting_user, on_behalf_of=on_behalf_of, now=now,
+                            idempotency_key=idempotency_key, fingerprint=fingerprint)
+    except IntegrityError:
+        # Two requests with the same key at once: the other one made the case; answer with it.
+        known = IdempotencyKey.objects.select_related("case").filter(key=idempotency_key).first() \
+            if idempotency_key else None
+        if known is None:
+            raise
+        return _replay(known, fingerprint)
+
+
+def _create_case(*, centre, adoption, version, materials, provided, item_code, applicant_kind, applicant_name,
+                 id_number, phone, channel, acting_user, on_behalf_of, now, idempotency_key, fingerprint):
     with transaction.atomic():
         department = adoption.item.department
         case = Case.objects.create(

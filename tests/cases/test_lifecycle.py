@@ -190,3 +190,32 @@ def test_result_ready_writes_one_sms_to_the_outbox_in_the_same_transaction(in_be
     message = OutboxMessage.objects.get()
     assert message.to == "+8613812345678"
     assert case.number in message.body and "领取" in message.body
+
+
+def test_a_second_request_racing_on_the_same_idempotency_key_gets_the_first_case(in_beilin, item, clerk,
+                                                                                  monkeypatch):
+    """The racer's early lookup misses (the first request had not committed); its insert then meets the
+    unique key, its case is rolled back, and it answers with the first one."""
+    from django.db.models import QuerySet
+
+    from cases.models import Case, IdempotencyKey
+
+    data = dict(item_code="610100SC-XK-0001", applicant_kind="person", applicant_name="张三",
+                applicant_id_number=VALID_ID, phone="13812345678", channel="online", acting_user=None,
+                idempotency_key="race-1")
+    first = case_submit(**data)
+    real_first = QuerySet.first
+    missed = {"n": 0}
+
+    def first_missing_once(self):
+        if self.model is IdempotencyKey and not missed["n"]:
+            missed["n"] += 1
+            return None
+        return real_first(self)
+
+    monkeypatch.setattr(QuerySet, "first", first_missing_once)
+    racer = case_submit(**data)
+
+    assert missed["n"] == 1
+    assert (racer.created, racer.case.pk) == (False, first.case.pk)
+    assert Case.objects.count() == 1 and RegistryEntry.objects.count() == 1
