@@ -31,6 +31,8 @@ from registry.services import registry_sync
 from tenants.models import Centre, User
 from workcalendar.clock import WorkCalendar, due_dates
 
+_CASE_FIELDS = [f for f in Case._meta.concrete_fields if not f.primary_key]
+
 
 @dataclass(frozen=True)
 class SubmitResult:
@@ -248,12 +250,14 @@ def case_transition(
                                    "action": Action(action).label},
                                 CaseErrorCode.TRANSITION_NOT_ALLOWED, {"status": locked.status})
         before = locked.status
+        snapshot = {f.attname: getattr(locked, f.attname) for f in _CASE_FIELDS}
         locked.status = transition.target
         today = _local_day(now)
         _APPLY[action](locked, centre=centre, today=today, now=now, acting_user=acting_user,
                        missing_material_ids=missing_material_ids or [], note=note)
         locked.revision += 1
-        locked.save()
+        changed = [name for name, value in snapshot.items() if getattr(locked, name) != value]
+        locked.save(update_fields=[*changed, "updated_at"])
         _event(locked, action=action, from_status=before, acting_user=acting_user, now=now, note=note)
         registry_sync(case=locked, centre_id=centre.pk, event_status=locked.status,
                       holder_zh=locked.department_name_zh or centre.name_zh,
@@ -273,16 +277,15 @@ def _recompute_due(case: Case, centre: Centre) -> None:
 
 def _accept(case: Case, *, centre: Centre, today: dt.date, **_kw) -> None:
     """Freeze the item version and both limits as they are at acceptance; start the clock."""
-    from catalog.selectors import centre_catalogue
+    from catalog.selectors import adoption_terms
 
-    adoption = centre_catalogue(centre=centre, on=today).filter(item_id=case.item_id).first()
-    if adoption is None:
+    terms = adoption_terms(centre_id=centre.pk, item_id=case.item_id, on=today)
+    if terms is None:
         raise ApplicationError(_("This centre no longer accepts item %(code)s (removed from %(date)s).")
                                % {"code": case.item_code, "date": today}, CaseErrorCode.ITEM_NOT_ACCEPTED)
-    version = adoption.item.current_version
-    case.item_version_id = version.pk
-    case.item_name_zh, case.item_name_en = version.name_zh, version.name_en
-    case.legal_limit_days, case.promised_limit_days = adoption.legal_days, adoption.promised_days
+    case.item_version_id = terms.version_id
+    case.item_name_zh, case.item_name_en = terms.name_zh, terms.name_en
+    case.legal_limit_days, case.promised_limit_days = terms.legal_days, terms.promised_days
     case.accepted_on = today
     _recompute_due(case, centre)
 

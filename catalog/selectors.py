@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -151,3 +153,30 @@ def notices_of(*, centre: Centre) -> QuerySet:
 
     return (CatalogueNotice.objects.filter(centre=centre).select_related("event__item")
             .order_by("-created_at", "-pk"))
+
+
+@dataclass(frozen=True)
+class AdoptionTerms:
+    version_id: int
+    name_zh: str
+    name_en: str
+    legal_days: int
+    promised_days: int
+
+
+def adoption_terms(*, centre_id: int, item_id: int, on: dt.date) -> AdoptionTerms | None:
+    """What accepting a case of `item_id` at the centre on `on` freezes: the current version and both
+    limits (the centre's own promise, else the master's) — or None if the centre does not accept it.
+    The same rule as `centre_catalogue`, as one plain statement for the case-acceptance hot path (a
+    test checks that the two agree)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT v.id, v.name_zh, v.name_en, v.legal_limit_days, "
+            "       COALESCE(a.promised_limit_days, v.promised_limit_days) "
+            "FROM catalog_adoption a JOIN catalog_item i ON i.id = a.item_id "
+            "JOIN catalog_itemversion v ON v.id = i.current_version_id "
+            "WHERE a.centre_id = %s AND a.item_id = %s AND a.starts_on <= %s "
+            "AND (a.ends_on IS NULL OR a.ends_on > %s) AND (i.removed_on IS NULL OR i.removed_on > %s) "
+            "LIMIT 1", [centre_id, item_id, on, on, on])
+        row = cursor.fetchone()
+    return AdoptionTerms(*row) if row else None

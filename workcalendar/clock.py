@@ -14,6 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import chinese_calendar
+from django.db import connection
 
 from workcalendar.models import CentreClosure, ScheduleDay, ScheduleYear
 
@@ -28,33 +29,35 @@ class Due:
 
 @dataclass
 class WorkCalendar:
-    """A calendar loaded for one computation: admin schedules and one centre's closures."""
+    """A calendar loaded for one computation — every entered schedule and one centre's closures — in
+    one query (schedules are a few dozen rows a year)."""
 
     centre_id: int | None = None
     _entered: dict[int, dict[dt.date, bool]] = field(default_factory=dict)
     _closures: set[dt.date] = field(default_factory=set)
-    _loaded_years: set[int] = field(default_factory=set)
 
     @classmethod
     def for_centre(cls, centre_id: int | None) -> WorkCalendar:
         calendar = cls(centre_id=centre_id)
-        if centre_id is not None:
-            calendar._closures = set(CentreClosure.objects.filter(centre_id=centre_id).values_list("date", flat=True))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT 0, date, false FROM {CentreClosure._meta.db_table} WHERE centre_id = %s "
+                f"UNION ALL SELECT 1, make_date(year, 1, 1), false FROM {ScheduleYear._meta.db_table} "
+                f"UNION ALL SELECT 2, d.date, d.is_workday FROM {ScheduleDay._meta.db_table} d",
+                [centre_id])
+            for kind, day, is_workday in cursor.fetchall():
+                if kind == 0:
+                    calendar._closures.add(day)
+                elif kind == 1:
+                    calendar._entered.setdefault(day.year, {})
+                else:
+                    calendar._entered.setdefault(day.year, {})[day] = is_workday
         return calendar
-
-    def _load(self, year: int) -> None:
-        if year in self._loaded_years:
-            return
-        self._loaded_years.add(year)
-        if ScheduleYear.objects.filter(year=year).exists():
-            self._entered[year] = dict(ScheduleDay.objects.filter(schedule__year=year)
-                                       .values_list("date", "is_workday"))
 
     def kind(self, day: dt.date) -> tuple[bool, bool]:
         """(is a working day, known from a schedule rather than guessed from weekends)."""
         if day in self._closures:
             return False, True
-        self._load(day.year)
         entered = self._entered.get(day.year)
         if entered is not None:
             return entered.get(day, day.weekday() < 5), True

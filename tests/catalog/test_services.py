@@ -287,3 +287,22 @@ def test_a_negative_local_promise_is_refused_as_such(department, beilin):
     with pytest.raises(ApplicationError) as error:
         adoption_create(centre=beilin, item=item, promised_limit_days=-1, acting_user=None, today=TODAY)
     assert "0 or more" in str(error.value)
+
+
+def test_the_acceptance_terms_follow_the_same_rule_as_the_centres_catalogue(department, beilin, yanta):
+    from catalog.selectors import adoption_terms
+
+    item = make_item(department)
+    adoption_create(centre=beilin, item=item, promised_limit_days=6, acting_user=None, today=TODAY)
+    for centre, day in ((beilin, TODAY), (beilin, TODAY - dt.timedelta(days=1)), (yanta, TODAY)):
+        listed = centre_catalogue(centre=centre, on=day).filter(item=item).first()
+        terms = adoption_terms(centre_id=centre.pk, item_id=item.pk, on=day)
+        assert (terms is None) == (listed is None)
+        if listed:
+            assert (terms.version_id, terms.legal_days, terms.promised_days) == (
+                listed.item.current_version_id, listed.legal_days, listed.promised_days) == (
+                item.current_version_id, 20, 6)
+    event = event_record(kind=EventKind.CANCELLED_STATE, item=item, reason="取消", effective_on=TODAY,
+                         acting_user=None)
+    event_propagate(event_id=event.pk)
+    assert adoption_terms(centre_id=beilin.pk, item_id=item.pk, on=TODAY) is None
