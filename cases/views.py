@@ -7,6 +7,7 @@ every change goes through `cases.services`.
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -32,6 +33,7 @@ from cases.models import Case, CaseMaterial
 from cases.services import case_submit, case_transition, roles_of
 from common.errors import ApplicationError, ConflictError
 from tenants.models import Centre
+from tenants.selectors import user_department_in
 
 
 def _centre(request: HttpRequest) -> Centre:
@@ -64,6 +66,8 @@ def case_inbox(request: HttpRequest) -> HttpResponse:
     """The centre's cases, most urgent first; filters by status, department and due date."""
     centre = _centre(request)
     filters = selectors.CaseFilters.from_mapping(request.GET)
+    if "department" not in request.GET:  # a clerk's inbox opens on their own department's cases
+        filters = replace(filters, department=user_department_in(user=request.user, centre=centre))
     today = timezone.localdate()
     cases = [_localise(c) for c in selectors.case_list_for(user=request.user, centre=centre, filters=filters,
                                                            today=today)]

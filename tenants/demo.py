@@ -17,13 +17,14 @@ from tenants.services import OnboardResult, centre_bulk_onboard, membership_gran
 NETWORK_CSV = Path(__file__).resolve().parent / "data" / "xian_network.csv"
 
 #: (username, full name, [(centre slug or None, role)])
-DEMO_USERS: list[tuple[str, str, list[tuple[str | None, str]]]] = [
+DEMO_USERS: list[tuple[str, str, list[tuple]]] = [
     ("platform", "平台管理员", [(None, Role.PLATFORM_ADMIN)]),
     ("coordinator", "市级协调员 City coordinator", [
         ("xian", Role.CENTRE_ADMIN), ("beilin", Role.SUPERVISOR), ("yanta", Role.SUPERVISOR),
         ("gaoxin", Role.SUPERVISOR)]),
     ("chief-beilin", "碑林区首席代表", [("beilin", Role.CHIEF_REPRESENTATIVE)]),
     ("clerk-beilin", "碑林区窗口人员", [("beilin", Role.WINDOW_CLERK)]),
+    ("clerk-beilin-sc", "碑林区市场监管窗口人员", [("beilin", Role.WINDOW_CLERK, "SC")]),
     ("supervisor-xian", "市电子监察员", [("xian", Role.SUPERVISOR)]),
     ("agent-nanyuanmen", "南院门村级代办员", [("beilin-nanyuanmen", Role.VILLAGE_AGENT)]),
 ]
@@ -57,8 +58,9 @@ def demo_provision(*, progress: Callable[[int, int, OnboardResult], None] | None
     centres = {c.slug: c for c in Centre.objects.all()}
     for username, full_name, roles in DEMO_USERS:
         user = user_get_or_create(username=username, full_name=full_name, password_hash=password_hash)
-        for slug, role in roles:
-            membership_grant(user=user, centre=centres[slug] if slug else None, role=role, acting_user=None)
+        for slug, role, *department in roles:
+            membership_grant(user=user, centre=centres[slug] if slug else None, role=role, acting_user=None,
+                             department_code=department[0] if department else "")
     for slug, (address, phone) in DEMO_ADDRESSES.items():
         Centre.objects.filter(slug=slug, address="").update(address=address, phone=phone)
     from windows.models import Window

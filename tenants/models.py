@@ -128,6 +128,9 @@ class Membership(TimeStampedModel):
     centre = models.ForeignKey(Centre, verbose_name=_("centre"), null=True, blank=True,
                                on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    department_code = models.CharField(_("department"), max_length=2, blank=True,
+                                       help_text=_("The department whose cases this person handles (its letter "
+                                                   "pair in the catalogue); empty: every department."))
 
     class Meta:
         verbose_name = _("membership")

@@ -14,15 +14,29 @@ def _memberships(user: User) -> dict[int | None, set[str]]:
     cached = getattr(user, "_memberships_cache", None)
     if cached is None:
         cached = {}
-        for centre_id, role in Membership.objects.filter(user=user).values_list("centre_id", "role"):
+        departments: dict[int | None, str] = {}
+        for centre_id, role, department in Membership.objects.filter(user=user).values_list(
+                "centre_id", "role", "department_code"):
             cached.setdefault(centre_id, set()).add(role)
+            if department:
+                departments[centre_id] = department
         user._memberships_cache = cached  # type: ignore[attr-defined]
+        user._departments_cache = departments  # type: ignore[attr-defined]
     return cached
+
+
+def user_department_in(*, user: User, centre: Centre) -> str:
+    """The department whose cases the user handles at `centre` ("" for all)."""
+    if not user.is_authenticated:
+        return ""
+    _memberships(user)
+    return user._departments_cache.get(centre.pk, "")  # type: ignore[attr-defined]
 
 
 def forget_memberships(*, user: User) -> None:
     """Drop the memoised roles (after a grant, so the same object sees it)."""
     user.__dict__.pop("_memberships_cache", None)
+    user.__dict__.pop("_departments_cache", None)
 
 
 def user_is_platform_admin(*, user: User) -> bool:

@@ -260,11 +260,16 @@ def user_get_or_create(*, username: str, full_name: str = "", password_hash: str
     return user
 
 
-def membership_grant(*, user: User, centre: Centre | None, role: str, acting_user: User | None) -> Membership:
+def membership_grant(*, user: User, centre: Centre | None, role: str, acting_user: User | None,
+                     department_code: str = "") -> Membership:
     if (role == Role.PLATFORM_ADMIN) != (centre is None):
         raise ApplicationError(_("Only the platform administrator role is held without a centre."),
                                CentreErrorCode.MEMBERSHIP_INVALID, {"fields": {"role": [role]}})
-    membership, _created = Membership.objects.get_or_create(user=user, centre=centre, role=role)
+    membership, _created = Membership.objects.get_or_create(user=user, centre=centre, role=role,
+                                                            defaults={"department_code": department_code})
+    if department_code and membership.department_code != department_code:
+        membership.department_code = department_code
+        membership.save(update_fields=["department_code", "updated_at"])
     from tenants.selectors import forget_memberships
 
     forget_memberships(user=user)

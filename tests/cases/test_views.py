@@ -78,6 +78,19 @@ def test_the_inbox_filters_by_due_date_status_and_department(inbox_cases, beilin
     assert '<option value="SC"' in client.get("/cases/").content.decode()
 
 
+def test_a_clerks_inbox_opens_on_their_own_departments_cases(inbox_cases, beilin, make_user, centre_client):
+    from tenants.services import membership_grant
+
+    market = make_user((beilin, Role.WINDOW_CLERK), username="clerk-sc")
+    police = make_user(username="clerk-ga")
+    membership_grant(user=police, centre=beilin, role=Role.WINDOW_CLERK, department_code="GA", acting_user=None)
+    membership_grant(user=market, centre=beilin, role=Role.WINDOW_CLERK, department_code="SC", acting_user=None)
+
+    assert len(numbers(centre_client(beilin, market).get("/cases/"))) == 5
+    assert numbers(centre_client(beilin, police).get("/cases/")) == []
+    assert len(numbers(centre_client(beilin, police).get("/cases/?department="))) == 5  # all departments
+
+
 def test_closed_cases_leave_the_default_inbox_but_show_under_all(in_beilin, item, beilin, clerk, centre_client):
     refused = case_transition(case=submit(clerk), action=Action.REFUSE, acting_user=clerk, note="不属于本中心")
     client = centre_client(beilin, clerk)
