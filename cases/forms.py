@@ -84,7 +84,7 @@ class CaseActionForm(forms.Form):
 
     @property
     def label(self) -> str:
-        return Action(self.transition.action).label
+        return str(Action(self.transition.action).label)
 
     @property
     def action_code(self) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import phonenumbers
@@ -346,7 +347,7 @@ def _nothing(case: Case, **_kw) -> None:
     return None
 
 
-_APPLY = {
+_APPLY: dict[str, Callable[..., None]] = {
     Action.ACCEPT: _accept,
     Action.REFUSE: _close,
     Action.ISSUE_NOTICE: _issue_notice,

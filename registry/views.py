@@ -38,7 +38,8 @@ class ProgressThrottle(SimpleRateThrottle):
 
     def get_rate(self) -> str | None:
         # read at each request (DRF binds the rates at import; settings overridden in tests must count)
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        return str(rate) if rate is not None else None
 
     def get_cache_key(self, request, view) -> str | None:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

@@ -58,9 +58,9 @@ def demo_provision(*, progress: Callable[[int, int, OnboardResult], None] | None
     centres = {c.slug: c for c in Centre.objects.all()}
     for username, full_name, roles in DEMO_USERS:
         user = user_get_or_create(username=username, full_name=full_name, password_hash=password_hash)
-        for slug, role, *department in roles:
+        for slug, role, *dept in roles:
             membership_grant(user=user, centre=centres[slug] if slug else None, role=role, acting_user=None,
-                             department_code=department[0] if department else "")
+                             department_code=dept[0] if dept else "")
     for slug, (address, phone) in DEMO_ADDRESSES.items():
         Centre.objects.filter(slug=slug, address="").update(address=address, phone=phone)
     from windows.models import Window
