@@ -10,6 +10,7 @@ import uuid
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cases.choices import ApplicantKind, CaseStatus, Channel
 from common.models import TimeStampedModel
@@ -93,8 +94,8 @@ class CaseEvent(models.Model):
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="events")
     action = models.CharField(_("action"), max_length=24)
-    from_status = models.CharField(_("from"), max_length=24, blank=True)
-    to_status = models.CharField(_("to"), max_length=24)
+    from_status = models.CharField(pgettext_lazy("case status", "from"), max_length=24, blank=True)
+    to_status = models.CharField(pgettext_lazy("case status", "to"), max_length=24)
     acting_user_id = models.BigIntegerField(_("acting user id"), null=True, blank=True)
     acting_name = models.CharField(_("acting"), max_length=150, blank=True)
     on_behalf_of = models.CharField(_("on behalf of"), max_length=200, blank=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.utils.translation import ngettext
 
 from notifications.dispatch import outbox_retry_now
@@ -67,7 +68,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     readonly_fields = fields
     actions = ["retry_now"]
 
-    @admin.display(description=_("to"))
+    @admin.display(description=pgettext_lazy("message recipient", "to"))
     def masked_to(self, obj: OutboxMessage) -> str:
         return mask_phone(obj.to)
 
