@@ -6,8 +6,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from notifications.dispatch import outbox_retry_now
 from notifications.models import MessageTemplate, OutboxMessage
