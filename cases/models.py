@@ -48,6 +48,8 @@ class Case(TimeStampedModel):
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     submitted_by_id = models.BigIntegerField(_("submitted by (user id)"), null=True, blank=True)
+    handler_id = models.BigIntegerField(_("responsible clerk (user id)"), null=True, blank=True,
+                                        help_text=_("Who accepted the case."))
     on_behalf_of = models.CharField(_("filed on behalf of"), max_length=200, blank=True)
     joint_case_id = models.UUIDField(_("joint case"), null=True, blank=True)
     revision = models.PositiveIntegerField(_("revision"), default=0)

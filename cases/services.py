@@ -42,10 +42,16 @@ class SubmitResult:
 
 
 def _centre() -> Centre:
+    """The centre whose schema the connection is in (a request sets the Centre itself; `schema_context`
+    in commands and tasks only the schema name, so it is looked up once)."""
     centre = connection.tenant
-    if not isinstance(centre, Centre):
+    if isinstance(centre, Centre):
+        return centre
+    found = Centre.objects.filter(schema_name=connection.schema_name).first()
+    if found is None:
         raise RuntimeError("cases services run inside a centre's schema")
-    return centre
+    connection.tenant = found
+    return found
 
 
 def _local_day(now: dt.datetime) -> dt.date:
@@ -233,37 +239,52 @@ def case_transition(
                                CaseErrorCode.TRANSITION_NOT_ALLOWED)
     roles = roles_of(user=acting_user, centre=centre)
     if not transition.roles & roles:
+        _out_of_process(centre=centre, case=case, kind="wrong_role", action=action, acting_user=acting_user)
         raise ApplicationError(_("Your role may not “%(action)s” a case.") % {"action": Action(action).label},
                                CaseErrorCode.ROLE_NOT_ALLOWED, {"roles": sorted(transition.roles)}, http_status=403)
     if transition.note_required and not note.strip():
         raise ApplicationError(_("A reason is required to %(action)s.") % {"action": Action(action).label},
                                CaseErrorCode.NOTE_REQUIRED, {"fields": {"note": [_("This field is required.")]}})
 
-    with transaction.atomic():
-        locked = Case.objects.select_for_update().get(pk=case.pk)
-        if expected_revision is not None and locked.revision != expected_revision:
-            raise ConflictError(_("Case %(number)s was changed by someone else (now: %(status)s). Reload and try "
-                                  "again.") % {"number": locked.number, "status": locked.get_status_display()},
-                                CaseErrorCode.CONFLICT, {"status": locked.status, "revision": locked.revision})
-        if locked.status not in transition.sources:
-            raise ConflictError(_("Case %(number)s is %(status)s: it cannot be “%(action)s” now.")
-                                % {"number": locked.number, "status": locked.get_status_display(),
-                                   "action": Action(action).label},
-                                CaseErrorCode.TRANSITION_NOT_ALLOWED, {"status": locked.status})
-        before = locked.status
-        snapshot = {f.attname: getattr(locked, f.attname) for f in _CASE_FIELDS}
-        locked.status = transition.target
-        today = _local_day(now)
-        _APPLY[action](locked, centre=centre, today=today, now=now, acting_user=acting_user,
-                       missing_material_ids=missing_material_ids or [], note=note)
-        locked.revision += 1
-        changed = [name for name, value in snapshot.items() if getattr(locked, name) != value]
-        locked.save(update_fields=[*changed, "updated_at"])
-        _event(locked, action=action, from_status=before, acting_user=acting_user, now=now, note=note)
-        registry_sync(case=locked, centre_id=centre.pk, event_status=locked.status,
-                      holder_zh=locked.department_name_zh or centre.name_zh,
-                      holder_en=locked.department_name_en or centre.name_en)
+    try:
+        with transaction.atomic():
+            locked = Case.objects.select_for_update().get(pk=case.pk)
+            if expected_revision is not None and locked.revision != expected_revision:
+                raise ConflictError(
+                    _("Case %(number)s was changed by someone else (now: %(status)s). Reload and try again.")
+                    % {"number": locked.number, "status": locked.get_status_display()},
+                    CaseErrorCode.CONFLICT, {"status": locked.status, "revision": locked.revision})
+            if locked.status not in transition.sources:
+                raise ConflictError(_("Case %(number)s is %(status)s: it cannot be “%(action)s” now.")
+                                    % {"number": locked.number, "status": locked.get_status_display(),
+                                       "action": Action(action).label},
+                                    CaseErrorCode.TRANSITION_NOT_ALLOWED, {"status": locked.status})
+            before = locked.status
+            snapshot = {f.attname: getattr(locked, f.attname) for f in _CASE_FIELDS}
+            locked.status = transition.target
+            today = _local_day(now)
+            _APPLY[action](locked, centre=centre, today=today, now=now, acting_user=acting_user,
+                           missing_material_ids=missing_material_ids or [], note=note)
+            locked.revision += 1
+            changed = [name for name, value in snapshot.items() if getattr(locked, name) != value]
+            locked.save(update_fields=[*changed, "updated_at"])
+            _event(locked, action=action, from_status=before, acting_user=acting_user, now=now, note=note)
+            registry_sync(case=locked, centre_id=centre.pk, event_status=locked.status,
+                          holder_zh=locked.department_name_zh or centre.name_zh,
+                          holder_en=locked.department_name_en or centre.name_en)
+    except ConflictError as error:
+        # Tried from a state the caller had seen (not a race lost to another clerk): a step skipped.
+        if error.code == CaseErrorCode.TRANSITION_NOT_ALLOWED and expected_revision in (None, case.revision):
+            _out_of_process(centre=centre, case=case, kind="step_skipped", action=action, acting_user=acting_user)
+        raise
     return locked
+
+
+def _out_of_process(*, centre: Centre, case: Case, kind: str, action: str, acting_user: User | None) -> None:
+    """Supervision records out-of-process handling (its own statement, outside the refused change)."""
+    from supervision.services import finding_record
+
+    finding_record(centre=centre, case=case, kind=kind, action=action, acting_user=acting_user)
 
 
 # --- what each transition does besides the status ------------------------------------------------
@@ -276,7 +297,7 @@ def _recompute_due(case: Case, centre: Centre) -> None:
     case.due_provisional = promised.provisional or legal.provisional
 
 
-def _accept(case: Case, *, centre: Centre, today: dt.date, **_kw) -> None:
+def _accept(case: Case, *, centre: Centre, today: dt.date, acting_user: User | None = None, **_kw) -> None:
     """Freeze the item version and both limits as they are at acceptance; start the clock."""
     from catalog.selectors import adoption_terms
 
@@ -288,6 +309,7 @@ def _accept(case: Case, *, centre: Centre, today: dt.date, **_kw) -> None:
     case.item_name_zh, case.item_name_en = terms.name_zh, terms.name_en
     case.legal_limit_days, case.promised_limit_days = terms.legal_days, terms.promised_days
     case.accepted_on = today
+    case.handler_id = getattr(acting_user, "pk", None)
     _recompute_due(case, centre)
 
 

@@ -11,5 +11,6 @@ urlpatterns = [
     path("catalogue/", include("catalog.urls_tenant")),
     path("api/v1/cases/", include("cases.api_urls")),
     path("cases/", include("cases.urls")),
+    path("supervision/", include("supervision.urls")),
     path("", include("tenants.urls_tenant")),
 ]

@@ -19,6 +19,10 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
         "[{centre_en}] Your case {number} ({item_en}) is decided. Please collect the result at {place_en} "
         "with your ID. Progress: {lookup_url}",
     ),
+    "deadline_warning": (
+        "【电子监察】{level_zh}：办件{number}（{item_zh}）{what_zh}，期限{due}，请及时办理。",
+        "[Supervision] {level_zh}: case {number} ({item_zh}) {what_zh}, due {due}. Please act on it.",
+    ),
     "test_sms": ("【西安政务服务平台】测试短信，发送于{stamp}，无需回复。",
                  "[Xi'an Government Services] Test message sent at {stamp}; no reply needed."),
 }

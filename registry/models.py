@@ -36,6 +36,7 @@ class RegistryEntry(models.Model):
     lookup_hmacs = ArrayField(models.CharField(max_length=64), verbose_name=_("lookup factor HMACs"), default=list)
     history = models.JSONField(_("public history"), default=list)
     joint_case_id = models.UUIDField(_("joint case"), null=True, blank=True)
+    handler_id = models.BigIntegerField(_("responsible clerk (user id)"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("registry entry")

@@ -111,6 +111,8 @@ class User(AbstractUser):
     """A person who signs in: staff of one or more centres, or a platform administrator."""
 
     full_name = models.CharField(_("full name"), max_length=100, blank=True)
+    mobile = models.CharField(_("mobile phone"), max_length=20, blank=True,
+                              help_text=_("For deadline warnings by SMS (E.164, e.g. +8613800000000)."))
 
     class Meta:
         verbose_name = _("user")

@@ -33,6 +33,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
     },
     # Once, in the public schema: versions whose effective date has come become current.
+    # Once, in the public schema: the deadline sweep over the registry (电子监察).
+    "supervision-deadline-sweep": {
+        "task": "supervision.deadline_sweep",
+        "schedule": 300.0,
+        "tenant_schemas": ["public"],
+    },
     # Once, in the public schema: outbox messages whose (re)try time has come.
     "outbox-dispatch-due": {
         "task": "notifications.dispatch_due",

@@ -25,6 +25,7 @@ SHARED_APPS = [
     "workcalendar",
     "registry",
     "notifications",
+    "supervision",
 ]
 
 TENANT_APPS = [
