@@ -92,7 +92,9 @@ def deadline_sweep(*, today: dt.date | None = None, now: dt.datetime | None = No
     """Fire every warning due today and queue its SMS; returns how many fired per level."""
     now = now or timezone.now()
     today = today or timezone.localtime(now).date()
-    thresholds_sql, thresholds_params = _values(_yellow_thresholds(today), ("bigint", "date"))
+    thresholds = _yellow_thresholds(today)
+    latest_yellow = max((until for _centre, until in thresholds), default=today)
+    thresholds_sql, thresholds_params = _values(thresholds, ("bigint", "date"))
     default_format, overrides = _formats()
     formats_sql, formats_params = _values(overrides, ("bigint", "text"))
     running = list(CLOCK_RUNNING)
@@ -117,7 +119,7 @@ due AS (
            'yellow', r.promised_due
       FROM registry_registryentry r JOIN thresholds t ON t.centre_id = r.centre_id
      WHERE r.is_open AND NOT r.paused AND r.status = ANY(%s)
-       AND r.promised_due >= %s AND r.promised_due <= t.yellow_until
+       AND r.promised_due >= %s AND r.promised_due <= %s AND r.promised_due <= t.yellow_until
        AND NOT EXISTS (SELECT 1 FROM supervision_deadlinewarning w WHERE w.case_id = r.case_id AND w.level = 'yellow')
 ),
 fired AS (
@@ -157,7 +159,7 @@ queued AS (
 SELECT (SELECT count(*) FROM queued), level, count(*) FROM fired GROUP BY level
 """
     params = [*thresholds_params, *formats_params,
-              running, today, running, today, running, today,
+              running, today, running, today, running, today, latest_yellow,
               now, Role.CHIEF_REPRESENTATIVE, TEMPLATE_KEY, default_format,
               level_text["black"][0], level_text["red"][0], level_text["yellow"][0],
               level_text["black"][1], level_text["red"][1], level_text["yellow"][1],
