@@ -72,3 +72,4 @@ class Finding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_number} {self.kind}"
+from supervision.models_reviews import *  # noqa: E402,F403
