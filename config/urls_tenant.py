@@ -12,5 +12,6 @@ urlpatterns = [
     path("api/v1/cases/", include("cases.api_urls")),
     path("cases/", include("cases.urls")),
     path("supervision/", include("supervision.urls")),
+    path("supervision/", include("supervision.urls_assessment")),
     path("", include("tenants.urls_tenant")),
 ]
