@@ -72,5 +72,5 @@ class Finding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_number} {self.kind}"
-from supervision.models_reviews import *  # noqa: E402,F403
 from supervision.models_assessment import *  # noqa: E402,F403
+from supervision.models_reviews import *  # noqa: E402,F403

@@ -13,11 +13,12 @@ pytestmark = pytest.mark.django_db
 
 def test_a_permission_on_window_pk_1_in_one_centre_grants_nothing_on_pk_1_in_another(beilin, yanta, make_user):
     clerk = make_user((beilin, Role.WINDOW_CLERK))
+    # the same id in two schemas (set explicitly: identity sequences move even in rolled-back tests)
     with schema_context(beilin.schema_name):
-        beilin_window = window_create(number="1", name_zh="综合窗口", name_en="General", acting_user=None)
+        beilin_window = Window.objects.create(id=4242, number="1", name_zh="综合窗口", name_en="General")
     with schema_context(yanta.schema_name):
-        yanta_window = window_create(number="1", name_zh="综合窗口", name_en="General", acting_user=None)
-    assert beilin_window.pk == yanta_window.pk  # same id in two schemas
+        yanta_window = Window.objects.create(id=4242, number="1", name_zh="综合窗口", name_en="General")
+    assert beilin_window.pk == yanta_window.pk
 
     with schema_context(beilin.schema_name):
         window_grant_operator(window=beilin_window, user=clerk, acting_user=None)
