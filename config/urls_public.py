@@ -10,5 +10,6 @@ urlpatterns = [
     path("api/v1/", include("tenants.api_urls_public")),
     path("api/v1/catalogue/", include("catalog.api_urls_public")),
     path("catalogue/", include("catalog.urls_public")),
+    path("supervision/dashboard/", include("supervision.urls_dashboards_public")),
     path("", include("tenants.urls_public")),
 ]

@@ -11,6 +11,7 @@ urlpatterns = [
     path("catalogue/", include("catalog.urls_tenant")),
     path("api/v1/cases/", include("cases.api_urls")),
     path("cases/", include("cases.urls")),
+    path("supervision/dashboard/", include("supervision.urls_dashboards_tenant")),
     path("supervision/", include("supervision.urls")),
     path("supervision/", include("supervision.urls_assessment")),
     path("", include("tenants.urls_tenant")),
