@@ -14,5 +14,6 @@ urlpatterns = [
     path("supervision/dashboard/", include("supervision.urls_dashboards_tenant")),
     path("supervision/", include("supervision.urls")),
     path("supervision/", include("supervision.urls_assessment")),
+    path("supervision/", include("supervision.urls_reviews")),
     path("", include("tenants.urls_tenant")),
 ]

@@ -51,6 +51,15 @@ class RegistryEntry(models.Model):
                          name="registry_joint_case"),
             models.Index(fields=["due_provisional"], condition=Q(due_provisional=True),
                          name="registry_provisional"),
+            # The supervision dashboards (measured over 10,000,000 rows, docs/benchmarks.md): period
+            # charts read this index alone; "overdue now" only the running cases.
+            models.Index(fields=["submitted_at"],
+                         include=["centre", "item_code", "channel", "status", "accepted_on", "promised_due",
+                                  "legal_due", "last_event_at", "promised_limit_days", "legal_limit_days"],
+                         name="registry_dash_submitted"),
+            models.Index(fields=["promised_due"], include=["centre", "department_code"],
+                         condition=Q(status__in=["accepted", "supplemented", "under_review"]),
+                         name="registry_dash_running_due"),
         ]
 
     def __str__(self) -> str:
