@@ -45,6 +45,7 @@ from catalog.choices import PARENT_KIND, Category, Delivery, ItemKind, ItemType
 from catalog.error_codes import CatalogErrorCode
 from catalog.models import Department, Item
 from common.errors import ApplicationError
+from common.textfiles import decode_upload
 from tenants.choices import Level
 from tenants.models import User
 
@@ -124,15 +125,7 @@ def _text(value) -> str:
 
 
 def _read_csv(stream: BinaryIO) -> tuple[list[str], list[tuple[int, list]]]:
-    raw = stream.read()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = raw.decode("gb18030")
-        except UnicodeDecodeError as exc:
-            raise ApplicationError(_("The file is neither UTF-8 nor GB18030 text."),
-                                   CatalogErrorCode.INVALID_FILE) from exc
+    text = decode_upload(stream.read(), error_code=CatalogErrorCode.INVALID_FILE)
     reader = csv.reader(io.StringIO(text, newline=""))
     header = [h.strip() for h in next(reader, [])]
     # Rows numbered as a spreadsheet shows them (a quoted cell may span several physical lines).

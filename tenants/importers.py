@@ -8,6 +8,7 @@ from typing import BinaryIO
 from django.utils.translation import gettext as _
 
 from common.errors import ApplicationError
+from common.textfiles import decode_upload
 from tenants.error_codes import CentreErrorCode
 from tenants.validation import FIELDS, CentreInput
 
@@ -33,15 +34,7 @@ def _check_header(header: list[str]) -> None:
 
 
 def _read_csv(stream: BinaryIO) -> list[dict]:
-    raw = stream.read()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = raw.decode("gb18030")
-        except UnicodeDecodeError as exc:
-            raise ApplicationError(_("The file is neither UTF-8 nor GB18030 text."),
-                                   CentreErrorCode.INVALID_FILE) from exc
+    text = decode_upload(stream.read(), error_code=CentreErrorCode.INVALID_FILE)
     reader = csv.DictReader(io.StringIO(text))
     _check_header([h.strip() for h in (reader.fieldnames or [])])
     return [{(k or "").strip(): v for k, v in row.items()} for row in reader]

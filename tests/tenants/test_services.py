@@ -227,3 +227,12 @@ def test_a_failure_after_the_schema_was_made_is_resumed_by_migrating_the_existin
     centre.refresh_from_db()
     assert centre.status == CentreStatus.READY
     assert Membership.objects.filter(centre=centre, user__username="admin-boshulin").count() == 1
+
+
+def test_a_csv_saved_by_chinese_excel_in_gb18030_is_read_and_other_bytes_are_refused_clearly():
+    text = CSV_HEADER + "township,610103002,beilin-boshulin,柏树林街道,Baishulin,610103\n"
+    rows = read_centre_file(io.BytesIO(text.encode("gb18030")), "centres.csv")
+    assert rows[0].name_zh == "柏树林街道"
+    with pytest.raises(ApplicationError) as error:
+        read_centre_file(io.BytesIO(b"level,code\n\xff\xfe\xfa\x80"), "centres.csv")
+    assert "neither UTF-8 nor GB18030" in str(error.value)
