@@ -52,6 +52,11 @@ class Case(TimeStampedModel):
                                         help_text=_("Who accepted the case."))
     on_behalf_of = models.CharField(_("filed on behalf of"), max_length=200, blank=True)
     joint_case_id = models.UUIDField(_("joint case"), null=True, blank=True)
+    green_channel = models.CharField(_("green channel"), max_length=32, blank=True, db_default="",
+                                     help_text=_("The programme whose simplified materials and shorter limit apply."))
+    promised_cap_days = models.PositiveIntegerField(
+        _("promised limit cap (working days)"), null=True, blank=True,
+        help_text=_("At acceptance the promised limit is at most this (a green channel's compressed limit)."))
     revision = models.PositiveIntegerField(_("revision"), default=0)
 
     class Meta:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -115,9 +116,18 @@ def case_submit(
     on_behalf_of: str = "",
     idempotency_key: str | None = None,
     now: dt.datetime | None = None,
+    joint_case_id: uuid.UUID | None = None,
+    green_channel: str = "",
+    promised_cap_days: int | None = None,
+    waived_material_ids: list[int] | None = None,
 ) -> SubmitResult:
     """Submit an application for an item this centre has adopted. With an idempotency key, the same
-    key again returns the case it made (and refuses a different request under that key)."""
+    key again returns the case it made (and refuses a different request under that key).
+
+    A leg of a joint case carries `joint_case_id`; a case on a green channel carries the programme's
+    code and its compressed limit (`promised_cap_days`, applied at acceptance); `waived_material_ids`
+    are materials the applicant is not asked for (shared with another leg, produced by another leg,
+    or waived by a green channel): they are listed as not needed."""
     from catalog.models import Material
     from catalog.selectors import centre_catalogue
 
@@ -126,7 +136,9 @@ def case_submit(
     fingerprint = request_fingerprint({"item": item_code, "kind": applicant_kind, "name": applicant_name,
                                        "id": applicant_id_number, "phone": phone, "channel": channel,
                                        "materials": sorted(provided_material_ids or []),
-                                       "on_behalf_of": on_behalf_of})
+                                       "on_behalf_of": on_behalf_of, "joint": joint_case_id,
+                                       "green": green_channel, "cap": promised_cap_days,
+                                       "waived": sorted(waived_material_ids or [])})
     if idempotency_key:
         known = IdempotencyKey.objects.select_related("case").filter(key=idempotency_key).first()
         if known is not None:
@@ -145,7 +157,8 @@ def case_submit(
     version = adoption.item.current_version
     materials = list(Material.objects.filter(version=version))
     provided = set(provided_material_ids or [])
-    unknown = provided - {m.pk for m in materials}
+    waived = set(waived_material_ids or [])
+    unknown = (provided | waived) - {m.pk for m in materials}
     if unknown:
         raise ApplicationError(_("Unknown materials for this item: %(ids)s.")
                                % {"ids": ", ".join(map(str, sorted(unknown)))}, CaseErrorCode.UNKNOWN_MATERIAL,
@@ -156,7 +169,9 @@ def case_submit(
                             provided=provided, item_code=item_code, applicant_kind=applicant_kind,
                             applicant_name=applicant_name, id_number=id_number, phone=phone, channel=channel,
                             acting_user=acting_user, on_behalf_of=on_behalf_of, now=now,
-                            idempotency_key=idempotency_key, fingerprint=fingerprint)
+                            idempotency_key=idempotency_key, fingerprint=fingerprint,
+                            extra={"joint_case_id": joint_case_id, "green_channel": green_channel,
+                                   "promised_cap_days": promised_cap_days}, waived=waived)
     except IntegrityError:
         # Two requests with the same key at once: the other one made the case; answer with it.
         known = IdempotencyKey.objects.select_related("case").filter(key=idempotency_key).first() \
@@ -167,7 +182,8 @@ def case_submit(
 
 
 def _create_case(*, centre, adoption, version, materials, provided, item_code, applicant_kind, applicant_name,
-                 id_number, phone, channel, acting_user, on_behalf_of, now, idempotency_key, fingerprint):
+                 id_number, phone, channel, acting_user, on_behalf_of, now, idempotency_key, fingerprint,
+                 extra, waived):
     with transaction.atomic():
         department = adoption.item.department
         case = Case.objects.create(
@@ -179,11 +195,12 @@ def _create_case(*, centre, adoption, version, materials, provided, item_code, a
             legal_limit_days=adoption.legal_days, promised_limit_days=adoption.promised_days,
             applicant_kind=applicant_kind, applicant_name=applicant_name.strip(), applicant_id_number=id_number,
             phone=phone, channel=channel, submitted_at=now, on_behalf_of=on_behalf_of,
-            submitted_by_id=getattr(acting_user, "pk", None))
+            submitted_by_id=getattr(acting_user, "pk", None), **extra)
         CaseMaterial.objects.bulk_create(
             CaseMaterial(case=case, material_id=m.pk, name_zh=m.name_zh, name_en=m.name_en, required=m.required,
                          state=(CaseMaterial.State.NOT_NEEDED if m.applicant_types and applicant_kind
-                                not in m.applicant_types else CaseMaterial.State.PROVIDED if m.pk in provided
+                                not in m.applicant_types or m.pk in waived
+                                else CaseMaterial.State.PROVIDED if m.pk in provided
                                 else CaseMaterial.State.MISSING))
             for m in materials)
         _event(case, action="submit", from_status="", acting_user=acting_user, now=now, on_behalf_of=on_behalf_of)
@@ -228,16 +245,22 @@ def case_transition(
     missing_material_ids: list[int] | None = None,
     expected_revision: int | None = None,
     now: dt.datetime | None = None,
+    on_authority_of: str = "",
 ) -> Case:
     """Apply one transition of the lifecycle. Two clerks at once: the row lock makes them take turns,
-    and the second finds the case moved on and gets a conflict error; nothing is half-written."""
+    and the second finds the case moved on and gets a conflict error; nothing is half-written.
+
+    `on_authority_of` is for server code only: a step taken on another centre's authority (a joint
+    acceptance at one centre accepting the legs at the others, 一站受理) skips the role check here and
+    records the authority in the event's note."""
     centre = _centre()
     now = now or timezone.now()
     transition = TRANSITIONS.get(action)
     if transition is None:
         raise ApplicationError(_("Unknown action “%(value)s”.") % {"value": action},
                                CaseErrorCode.TRANSITION_NOT_ALLOWED)
-    roles = roles_of(user=acting_user, centre=centre)
+    roles = set(transition.roles) if on_authority_of else roles_of(user=acting_user, centre=centre)
+    note = note or on_authority_of
     if not transition.roles & roles:
         _out_of_process(centre=centre, case=case, kind="wrong_role", action=action, acting_user=acting_user)
         raise ApplicationError(_("Your role may not “%(action)s” a case.") % {"action": Action(action).label},
@@ -272,6 +295,11 @@ def case_transition(
             registry_sync(case=locked, centre_id=centre.pk, event_status=locked.status,
                           holder_zh=locked.department_name_zh or centre.name_zh,
                           holder_en=locked.department_name_en or centre.name_en)
+            if locked.joint_case_id is not None:
+                # A leg of a joint case: the joint case follows (its row locked, in this transaction).
+                from joint_approval.services import joint_case_leg_changed
+
+                joint_case_leg_changed(case=locked, centre=centre, action=action, now=now)
     except ConflictError as error:
         # Tried from a state the caller had seen (not a race lost to another clerk): a step skipped.
         if error.code == CaseErrorCode.TRANSITION_NOT_ALLOWED and expected_revision in (None, case.revision):
@@ -308,6 +336,8 @@ def _accept(case: Case, *, centre: Centre, today: dt.date, acting_user: User | N
     case.item_version_id = terms.version_id
     case.item_name_zh, case.item_name_en = terms.name_zh, terms.name_en
     case.legal_limit_days, case.promised_limit_days = terms.legal_days, terms.promised_days
+    if case.promised_cap_days:
+        case.promised_limit_days = min(case.promised_limit_days, case.promised_cap_days)
     case.accepted_on = today
     case.handler_id = getattr(acting_user, "pk", None)
     _recompute_due(case, centre)

@@ -37,6 +37,7 @@ class RegistryEntry(models.Model):
     history = models.JSONField(_("public history"), default=list)
     joint_case_id = models.UUIDField(_("joint case"), null=True, blank=True)
     handler_id = models.BigIntegerField(_("responsible clerk (user id)"), null=True, blank=True)
+    green_channel = models.CharField(_("green channel"), max_length=32, blank=True, db_default="")
 
     class Meta:
         verbose_name = _("registry entry")

@@ -32,6 +32,7 @@ def registry_sync(*, case, centre_id: int, event_status: str | None = None, hold
         "lookup_hmacs": [lookup_hmac(case.number, case.applicant_id_number[-4:]),
                          lookup_hmac(case.number, case.phone[-4:])],
         "joint_case_id": case.joint_case_id, "handler_id": case.handler_id,
+        "green_channel": case.green_channel,
     }
     # One statement either way: a transition appends its step to the history inside the UPDATE.
     updated = RegistryEntry.objects.filter(case_id=case.id).update(
