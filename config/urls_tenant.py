@@ -15,5 +15,9 @@ urlpatterns = [
     path("supervision/", include("supervision.urls")),
     path("supervision/", include("supervision.urls_assessment")),
     path("supervision/", include("supervision.urls_reviews")),
+    path("api/v1/joint/", include("joint_approval.api_urls_tenant")),
+    path("joint/", include("joint_approval.urls_tenant")),
+    path("api/v1/delegation/", include("delegation.api_urls_tenant")),
+    path("delegation/", include("delegation.urls_tenant")),
     path("", include("tenants.urls_tenant")),
 ]

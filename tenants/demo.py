@@ -73,5 +73,11 @@ def demo_provision(*, progress: Callable[[int, int, OnboardResult], None] | None
     from catalog.demo import demo_catalogue_provision
 
     catalogue = demo_catalogue_provision()
+    from delegation.demo import demo_provision as demo_delegation_provision
+    from joint_approval.demo import demo_provision as demo_joint_provision
+
+    joint = demo_joint_provision()
+    delegation = demo_delegation_provision()
     return {"centres": len(results), "created": sum(r.created for r in results), "catalogue": catalogue,
+            "joint": joint, "delegation": delegation,
             "seconds": round(time.perf_counter() - started, 2)}

@@ -26,6 +26,8 @@ SHARED_APPS = [
     "registry",
     "notifications",
     "supervision",
+    "joint_approval",
+    "delegation",
 ]
 
 TENANT_APPS = [

@@ -1,0 +1,4 @@
+"""api_urls_tenant of the delegation app."""
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []

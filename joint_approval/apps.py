@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class JointApprovalConfig(AppConfig):
+    name = "joint_approval"
+    verbose_name = _("Joint approvals")

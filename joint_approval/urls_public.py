@@ -1,0 +1,4 @@
+"""urls_public of the joint_approval app."""
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []
