@@ -23,6 +23,24 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
         "【电子监察】{level_zh}：办件{number}（{item_zh}）{what_zh}，期限{due}，请及时办理。",
         "[Supervision] {level_zh}: case {number} ({item_zh}) {what_zh}, due {due}. Please act on it.",
     ),
+    # delegation (代办): the resident hears of each handover of a proxy filing
+    "proxy_received": (
+        "【{centre_zh}】代办员{agent}已收到您委托代办的材料，办件{number}（{item_zh}）已提交{centre_zh}。",
+        "[{centre_en}] Agent {agent} received your materials; case {number} ({item_en}) is filed with {centre_en}.",
+    ),
+    "proxy_handed_to_centre": (
+        "【{centre_zh}】您委托代办的办件{number}（{item_zh}）的材料已由代办员{agent}交到{centre_zh}。",
+        "[{centre_en}] Agent {agent} handed the materials of your case {number} ({item_en}) to {centre_en}.",
+    ),
+    "proxy_result_received": (
+        "【{centre_zh}】您委托代办的办件{number}（{item_zh}）已办结，结果已由代办员{agent}取回，将送到您手中。",
+        "[{centre_en}] Your case {number} ({item_en}) is decided; agent {agent} has the result and will bring it "
+        "to you.",
+    ),
+    "proxy_delivered": (
+        "【{centre_zh}】办件{number}（{item_zh}）的结果已由代办员{agent}送达，代办完成。疑问请联系{station_zh}。",
+        "[{centre_en}] Agent {agent} delivered the result of case {number} ({item_en}). Questions: {station_en}.",
+    ),
     "test_sms": ("【西安政务服务平台】测试短信，发送于{stamp}，无需回复。",
                  "[Xi'an Government Services] Test message sent at {stamp}; no reply needed."),
 }

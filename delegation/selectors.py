@@ -1,0 +1,285 @@
+"""Reads of delegation and who may see them. Missing and forbidden look alike (404).
+
+The agent's workbench reads the case's state from the public registry (a correlated subquery on its
+unique `case_id` per row), so a filing's status is never a stale copy.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.http import Http404
+
+from cases.choices import DECIDED, TERMINAL
+from delegation.choices import HandoverStepKind
+from delegation.models import (
+    GreenChannel,
+    HandoverStep,
+    KeyProject,
+    ProxyFiling,
+    StationAgent,
+)
+from registry.models import RegistryEntry
+from tenants.choices import Level
+from tenants.models import Centre, User
+from tenants.selectors import user_is_platform_admin, user_roles_in
+
+#: Rows on one page of the workbench (a small page for a weak connection).
+PAGE_SIZE = 20
+
+#: The workbench's views.
+ALL = "all"
+CARRY = "carry"      # materials received from the resident, to hand to the centre
+DUE = "due"          # open cases by their promised due date
+DELIVER = "deliver"  # decided: collect the result at the centre, or bring it to the resident
+VIEWS = (ALL, CARRY, DUE, DELIVER)
+
+
+def agent_post_for(*, user: User, centre: Centre | None) -> StationAgent:
+    """The user's station at this township (404 for anyone who is not an active agent here)."""
+    if centre is None or not user.is_authenticated:
+        raise Http404
+    post = (StationAgent.objects.select_related("station").filter(user=user, active=True, station__township=centre)
+            .first())
+    if post is None:
+        raise Http404
+    return post
+
+
+def _registry(field: str) -> Subquery:
+    return Subquery(RegistryEntry.objects.filter(case_id=OuterRef("case_id")).values(field)[:1])
+
+
+def _annotated(user: User) -> QuerySet[ProxyFiling]:
+    return ProxyFiling.objects.filter(agent=user).annotate(
+        case_status=_registry("status"), promised_due=_registry("promised_due"))
+
+
+def _view_q(view: str) -> Q:
+    if view == CARRY:
+        return Q(last_step=HandoverStepKind.RECEIVED_FROM_RESIDENT)
+    if view == DUE:
+        return Q(promised_due__isnull=False) & ~Q(case_status__in=[*TERMINAL, *DECIDED])
+    if view == DELIVER:
+        return Q(case_status__in=DECIDED, last_step__in=[HandoverStepKind.HANDED_TO_CENTRE,
+                                                          HandoverStepKind.RESULT_RECEIVED])
+    return Q()
+
+
+def workbench_counts(*, user: User) -> dict[str, int]:
+    """How many filings each view holds: one query."""
+    return _annotated(user).aggregate(**{view: Count("pk", filter=_view_q(view)) for view in VIEWS})
+
+
+def filing_page_for(*, user: User, view: str, page: int) -> list[ProxyFiling]:
+    """One page of the agent's own filings in a view: one query, whatever the number of filings."""
+    qs = _annotated(user).filter(_view_q(view))
+    qs = qs.order_by("promised_due", "filed_at") if view == DUE else qs.order_by("-filed_at")
+    start = (max(page, 1) - 1) * PAGE_SIZE
+    return list(qs.only("id", "case_number", "item_name_zh", "item_name_en", "resident_name_masked", "last_step",
+                        "last_step_at", "filed_at", "target_centre_id")[start:start + PAGE_SIZE])
+
+
+def filing_get_for(*, user: User, filing_id: uuid.UUID | str) -> ProxyFiling:
+    """One of the agent's own filings with its handover log (404 for anyone else's)."""
+    if not user.is_authenticated:
+        raise Http404
+    filing = (_annotated(user).select_related("target_centre", "station", "consent")
+              .prefetch_related(Prefetch("handovers", queryset=HandoverStep.objects.order_by("at", "pk")))
+              .filter(pk=filing_id).first())
+    if filing is None:
+        raise Http404
+    return filing
+
+
+def filing_list_for(*, user: User, view: str = ALL) -> QuerySet[ProxyFiling]:
+    """The agent's own filings in a view (the API paginates it)."""
+    qs = _annotated(user).filter(_view_q(view if view in VIEWS else ALL)).select_related("target_centre")
+    return qs.order_by("promised_due", "filed_at") if view == DUE else qs.order_by("-filed_at")
+
+
+# --- coverage ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CoverageRow:
+    code: str
+    name_zh: str
+    name_en: str
+    village_stations: int
+    villages: int
+    community_stations: int
+    communities: int
+
+    @staticmethod
+    def _percent(part: int, whole: int) -> float | None:
+        return round(100 * part / whole, 1) if whole else None
+
+    @property
+    def village_coverage(self) -> float | None:
+        return self._percent(self.village_stations, self.villages)
+
+    @property
+    def community_coverage(self) -> float | None:
+        return self._percent(self.community_stations, self.communities)
+
+    @property
+    def coverage(self) -> float | None:
+        return self._percent(self.village_stations + self.community_stations, self.villages + self.communities)
+
+
+_COVERAGE_SQL = """
+SELECT {key}.division_code, {key}.name_zh, {key}.name_en,
+       COALESCE(SUM(s.village_stations), 0), COALESCE(SUM(d.villages), 0),
+       COALESCE(SUM(s.community_stations), 0), COALESCE(SUM(d.communities), 0)
+FROM tenants_centre t
+JOIN tenants_centre p ON p.id = t.parent_id
+LEFT JOIN delegation_townshipdivisions d ON d.township_id = t.id
+LEFT JOIN (SELECT township_id, COUNT(*) FILTER (WHERE kind = 'village') AS village_stations,
+                  COUNT(*) FILTER (WHERE kind = 'community') AS community_stations
+           FROM delegation_station GROUP BY township_id) s ON s.township_id = t.id
+WHERE t.level = %s {where}
+GROUP BY {key}.id, {key}.division_code, {key}.name_zh, {key}.name_en
+ORDER BY {key}.division_code
+"""
+
+
+def coverage_by_district() -> list[CoverageRow]:
+    """Stations ÷ villages (and communities) per district or zone, over its townships: one statement."""
+    with connection.cursor() as cursor:
+        cursor.execute(_COVERAGE_SQL.format(key="p", where=""), [Level.TOWNSHIP])
+        return [CoverageRow(*row) for row in cursor.fetchall()]
+
+
+def coverage_by_township(*, district: Centre) -> list[CoverageRow]:
+    """The same per township of one district or zone: one statement."""
+    with connection.cursor() as cursor:
+        cursor.execute(_COVERAGE_SQL.format(key="t", where="AND t.parent_id = %s"), [Level.TOWNSHIP, district.pk])
+        return [CoverageRow(*row) for row in cursor.fetchall()]
+
+
+def coverage_total(rows: list[CoverageRow]) -> CoverageRow:
+    return CoverageRow("", "合计", "Total", *(sum(getattr(r, f) for r in rows) for f in (
+        "village_stations", "villages", "community_stations", "communities")))
+
+
+# --- the city's reports -------------------------------------------------------------------------------------
+
+def require_city_reader(*, user: User) -> None:
+    """The city's reports (key projects, green channels): the city centre's staff, platform admins."""
+    if not user.is_authenticated:
+        raise Http404
+    if user_is_platform_admin(user=user):
+        return
+    city = Centre.objects.filter(level=Level.CITY).first()
+    if not user_roles_in(user=user, centre=city):
+        raise Http404
+
+
+def key_project_report(*, year: int) -> list[KeyProject]:
+    """The year's key projects, each with its agents, problems raised and solved, approvals finished:
+    one query for the counts (subqueries per project), one for the agents."""
+    from delegation.models import AgencyAssignment, ProjectApproval, ProjectProblem
+
+    def count(model, extra: Q | None = None) -> Subquery:
+        qs = model.objects.filter(project=OuterRef("pk"))
+        if extra is not None:
+            qs = qs.filter(extra)
+        return Subquery(qs.order_by().values("project").annotate(n=Count("pk")).values("n")[:1])
+
+    return list(KeyProject.objects.filter(year=year).select_related("centre").annotate(
+        problems_raised=count(ProjectProblem), problems_solved=count(ProjectProblem, Q(resolved_on__isnull=False)),
+        approvals_finished=count(ProjectApproval),
+    ).prefetch_related(Prefetch("assignments", queryset=AgencyAssignment.objects.select_related("agent")))
+        .order_by("name_zh"))
+
+
+def key_project_years() -> list[int]:
+    return list(KeyProject.objects.order_by("-year").values_list("year", flat=True).distinct())
+
+
+@dataclass
+class GreenItemReport:
+    item_code: str
+    item_name_zh: str
+    item_name_en: str
+    usual_days: int | None
+    cap_days: int
+    filed: int = 0
+    finished: int = 0
+    days_used: list[int] | None = None
+
+    @property
+    def average_days(self) -> float | None:
+        return round(sum(self.days_used) / len(self.days_used), 2) if self.days_used else None
+
+
+@dataclass
+class GreenReport:
+    channel: GreenChannel
+    items: list[GreenItemReport]
+
+    @property
+    def filed(self) -> int:
+        return sum(i.filed for i in self.items)
+
+    @property
+    def finished(self) -> int:
+        return sum(i.finished for i in self.items)
+
+    @property
+    def average_days(self) -> float | None:
+        days = [d for i in self.items for d in (i.days_used or [])]
+        return round(sum(days) / len(days), 2) if days else None
+
+    @property
+    def progress(self) -> float:
+        return round(100 * self.finished / self.channel.target_count, 1) if self.channel.target_count else 0.0
+
+
+def _decided_on(history: list[dict]) -> dt.date | None:
+    for step in history:
+        if step.get("status") in ("approved", "denied"):
+            return dt.datetime.fromisoformat(step["at"]).date()
+    return None
+
+
+def green_channel_get(*, code: str) -> GreenChannel:
+    channel = GreenChannel.objects.filter(code=code).first()
+    if channel is None:
+        raise Http404
+    return channel
+
+
+def green_channel_report(*, channel: GreenChannel) -> GreenReport:
+    """Targets and progress of a programme from the registry: cases filed and finished per item, and
+    the working days used from acceptance to decision (the centre's calendar, pauses taken off)."""
+    from workcalendar.clock import WorkCalendar
+
+    entries = {e.item.code: GreenItemReport(e.item.code, e.item.current_version.name_zh if e.item.current_version
+                                            else e.item.code,
+                                            e.item.current_version.name_en if e.item.current_version else "",
+                                            e.usual_days, e.promised_cap_days, days_used=[])
+               for e in channel.items.select_related("item__current_version").order_by("item__code")}
+    calendars: dict[int, WorkCalendar] = {}
+    rows = RegistryEntry.objects.filter(green_channel=channel.code).values_list(
+        "centre_id", "item_code", "item_name_zh", "item_name_en", "status", "accepted_on", "paused_workdays",
+        "history")
+    for centre_id, item_code, name_zh, name_en, status, accepted_on, paused, history in rows:
+        report = entries.setdefault(item_code, GreenItemReport(item_code, name_zh, name_en, None, 0, days_used=[]))
+        report.filed += 1
+        if status in DECIDED:
+            report.finished += 1
+            decided = _decided_on(history)
+            if accepted_on and decided:
+                calendar = calendars.get(centre_id) or calendars.setdefault(centre_id,
+                                                                            WorkCalendar.for_centre(centre_id))
+                used, _guessed = calendar.workdays_between(accepted_on, decided)
+                report.days_used.append(max(used - paused, 0))  # type: ignore[union-attr]
+    return GreenReport(channel=channel, items=list(entries.values()))
+
+
+def green_channels_open(*, on: dt.date) -> QuerySet[GreenChannel]:
+    return GreenChannel.objects.filter(starts_on__lte=on).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))

@@ -1,0 +1,365 @@
+"""Writes of delegation: stations and agents, consent, proxy filings and their handover log, key-project
+agency records, green-channel filings. Views, API, commands and the demo all call these.
+
+A proxy filing's case is written in the target centre's schema (`tenant_context`) through
+`cases.services.case_submit`; the public rows (filing, consent, first handover step, outbox SMS) and
+the case, its event and its registry row share one transaction on one connection: an error anywhere
+leaves nothing behind.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tenants.utils import tenant_context
+from stdnum.cn import ric, uscc
+
+from cases.choices import DECIDED, ApplicantKind, Channel
+from common.errors import ApplicationError, ConflictError
+from delegation.choices import (
+    HANDOVER_ORDER,
+    STEP_TEMPLATE,
+    AgencyLevel,
+    ConsentMethod,
+    HandoverStepKind,
+    StationKind,
+    next_step,
+)
+from delegation.error_codes import DelegationErrorCode
+from delegation.models import (
+    AgencyAssignment,
+    Consent,
+    GreenChannel,
+    GreenChannelItem,
+    HandoverStep,
+    KeyProject,
+    ProjectProblem,
+    ProxyFiling,
+    Station,
+    StationAgent,
+)
+from registry.hashing import applicant_hmac
+from tenants.choices import Level, Role
+from tenants.models import Centre, User
+
+
+def mask_name(name: str) -> str:
+    """张三丰 → 张**; a workbench shows no more of the resident than this."""
+    name = (name or "").strip()
+    return (name[:1] + "*" * max(len(name) - 1, 1)) if name else ""
+
+
+def _local_day(now: dt.datetime) -> dt.date:
+    return timezone.localtime(now).date()
+
+
+# --- stations and agents -------------------------------------------------------------------------
+
+def station_create(*, township: Centre, kind: str, name_zh: str, division_code: str, name_en: str = "") -> Station:
+    """A station under a township; its 12-digit code extends the township's 9-digit one."""
+    errors: dict[str, list[str]] = {}
+    if township.level != Level.TOWNSHIP:
+        errors["township"] = [_("Stations belong to a township or street centre.")]
+    if kind not in StationKind.values:
+        errors["kind"] = [_("Choose a village or a community station.")]
+    if not (len(division_code) == 12 and division_code.isdigit()
+            and division_code.startswith(township.division_code)):
+        errors["division_code"] = [_("12 digits starting with the township's code %(code)s.")
+                                   % {"code": township.division_code}]
+    if not name_zh.strip():
+        errors["name_zh"] = [_("This field is required.")]
+    if errors:
+        raise ApplicationError(_("The station is not valid: %(fields)s") % {"fields": ", ".join(errors)},
+                               DelegationErrorCode.INVALID_STATION, {"fields": errors})
+    return Station.objects.create(township=township, kind=kind, name_zh=name_zh.strip(), name_en=name_en.strip(),
+                                  division_code=division_code)
+
+
+def station_agent_assign(*, user: User, station: Station, acting_user: User | None) -> StationAgent:
+    """Make `user` the agent of `station` (ending any other post) and grant the village-agent role at
+    the station's township, which lets the user sign in there."""
+    from tenants.services import membership_grant
+
+    with transaction.atomic():
+        StationAgent.objects.filter(user=user, active=True).exclude(station=station).update(active=False)
+        post, _created = StationAgent.objects.update_or_create(user=user, station=station,
+                                                               defaults={"active": True})
+        membership_grant(user=user, centre=station.township, role=Role.VILLAGE_AGENT, acting_user=acting_user)
+    return post
+
+
+def _require_post(*, agent: User, station: Station) -> None:
+    if not StationAgent.objects.filter(user=agent, station=station, active=True).exists():
+        raise ApplicationError(_("You are not an agent of this station."), DelegationErrorCode.NOT_AN_AGENT,
+                               http_status=403)
+
+
+# --- consent and proxy filings -----------------------------------------------------------------------
+
+def consent_record(*, agent: User, station: Station, resident_name: str, resident_id_number: str, item_code: str,
+                   method: str, given_at: dt.datetime | None, evidence: str = "",
+                   now: dt.datetime | None = None) -> Consent:
+    """Record the resident's consent: who (masked name, ID as an HMAC), for which item, when and how."""
+    now = now or timezone.now()
+    _require_post(agent=agent, station=station)
+    errors: dict[str, list[str]] = {}
+    id_number = (resident_id_number or "").strip().upper()
+    if not (resident_name or "").strip():
+        errors["resident_name"] = [_("The resident's name is required.")]
+    if not ric.is_valid(id_number):
+        errors["resident_id_number"] = [_("Not a valid resident ID number (18 characters, check digit).")]
+    if method not in ConsentMethod.values:
+        errors["consent_method"] = [_("Say how the resident gave consent.")]
+    if given_at is None:
+        errors["consent_given_at"] = [_("Say when the resident gave consent.")]
+    elif given_at > now + dt.timedelta(minutes=5):
+        errors["consent_given_at"] = [_("Consent cannot be given in the future.")]
+    if method in (ConsentMethod.RECORDED_CALL, ConsentMethod.SMS_CODE) and not evidence.strip():
+        errors["consent_evidence"] = [_("Give the recording or SMS reference.")]
+    if not item_code:
+        errors["item_code"] = [_("Choose the item.")]
+    if errors:
+        raise ApplicationError(_("The consent is not complete: %(fields)s") % {"fields": ", ".join(errors)},
+                               DelegationErrorCode.CONSENT_REQUIRED, {"fields": errors})
+    return Consent.objects.create(
+        station=station, recorded_by=agent, resident_name_masked=mask_name(resident_name),
+        resident_id_hmac=applicant_hmac(id_number), item_code=item_code, method=method, given_at=given_at,
+        evidence=evidence.strip()[:100], recorded_at=now)
+
+
+def proxy_filing_target(*, township: Centre, item_code: str, on: dt.date):
+    """Where a proxy filing goes: the township if it exercises the item, else its district (or zone),
+    else the city. Returns (centre, adoption); an item none of them accepts is an error."""
+    from catalog.selectors import centre_catalogue
+
+    candidates = [township]
+    if township.parent is not None:
+        candidates.append(township.parent)
+        city = township.parent.parent if township.parent.parent_id else None
+        candidates.append(city or Centre.objects.get(level=Level.CITY))
+    for centre in candidates:
+        adoption = centre_catalogue(centre=centre, on=on).filter(item__code=item_code).first()
+        if adoption is not None:
+            return centre, adoption
+    raise ApplicationError(
+        _("Item %(code)s is not handled at this township, its district or the city.") % {"code": item_code},
+        DelegationErrorCode.ITEM_NOT_OFFERED, {"fields": {"item_code": [item_code]}})
+
+
+def proxy_filing_submit(
+    *,
+    agent: User,
+    station: Station,
+    consent: Consent | None,
+    item_code: str,
+    resident_name: str,
+    resident_id_number: str,
+    phone: str,
+    provided_material_ids: list[int] | None = None,
+    note: str = "",
+    idempotency_key: str | None = None,
+    now: dt.datetime | None = None,
+) -> ProxyFiling:
+    """File a case on a resident's behalf (代办) at the centre that exercises the item, with the
+    resident's recorded consent. The agent is the acting user, the resident the applicant (and the
+    one the case was filed on behalf of); the first handover step (materials received from the
+    resident) is logged and the resident's SMS queued, all in one transaction.
+
+    With an `idempotency_key` (the form's token, an API client's header) a repeat returns the filing
+    the first request made: a retry on a weak connection never files twice."""
+    now = now or timezone.now()
+    if idempotency_key:
+        known = ProxyFiling.objects.filter(idempotency_key=idempotency_key, agent=agent).first()
+        if known is not None:
+            return known
+    _require_post(agent=agent, station=station)
+    if consent is None:
+        raise ApplicationError(_("A proxy filing needs the resident's recorded consent."),
+                               DelegationErrorCode.CONSENT_REQUIRED, {"fields": {"consent": [_("Required.")]}})
+    id_number = (resident_id_number or "").strip().upper()
+    mismatch = []
+    if consent.station_id != station.pk or consent.recorded_by_id != agent.pk:
+        mismatch.append(_("it was recorded by another agent or station"))
+    if consent.item_code != item_code:
+        mismatch.append(_("it is for item %(code)s") % {"code": consent.item_code})
+    if consent.resident_id_hmac != applicant_hmac(id_number):
+        mismatch.append(_("it was given by another resident"))
+    if ProxyFiling.objects.filter(consent=consent).exists():
+        mismatch.append(_("it was already used for another filing"))
+    if mismatch:
+        raise ApplicationError(_("The consent does not cover this filing: %(why)s.") % {"why": "; ".join(mismatch)},
+                               DelegationErrorCode.CONSENT_MISMATCH, {"fields": {"consent": mismatch}})
+    township = Centre.objects.select_related("parent__parent").get(pk=station.township_id)
+    target, _adoption = proxy_filing_target(township=township, item_code=item_code, on=_local_day(now))
+    from cases.services import case_submit
+
+    try:
+        with transaction.atomic():
+            with tenant_context(target):
+                case = case_submit(item_code=item_code, applicant_kind=ApplicantKind.PERSON,
+                                   applicant_name=resident_name, applicant_id_number=id_number, phone=phone,
+                                   channel=Channel.PROXY, acting_user=agent,
+                                   provided_material_ids=provided_material_ids,
+                                   on_behalf_of=resident_name.strip(), now=now).case
+            filing = ProxyFiling.objects.create(
+                agent=agent, station=station, consent=consent, target_centre=target, case_id=case.id,
+                case_number=case.number, item_code=item_code, item_name_zh=case.item_name_zh,
+                item_name_en=case.item_name_en, resident_name_masked=consent.resident_name_masked,
+                filed_at=now, idempotency_key=idempotency_key or None)
+            _log_step(filing=filing, step=HandoverStepKind.RECEIVED_FROM_RESIDENT, acting_user=agent, now=now,
+                      note=note, phone=case.phone)
+    except IntegrityError:
+        known = ProxyFiling.objects.filter(idempotency_key=idempotency_key, agent=agent).first() \
+            if idempotency_key else None
+        if known is None:
+            raise
+        return known
+    return filing
+
+
+def _log_step(*, filing: ProxyFiling, step: str, acting_user: User, now: dt.datetime, note: str = "",
+              phone: str | None = None) -> HandoverStep:
+    from notifications.services import outbox_enqueue
+
+    row = HandoverStep.objects.create(filing=filing, step=step, at=now, by=acting_user, note=note[:300])
+    filing.last_step, filing.last_step_at = step, now
+    filing.save(update_fields=["last_step", "last_step_at"])
+    centre = filing.target_centre
+    if phone is None:
+        from cases.models import Case
+
+        with tenant_context(centre):
+            phone = Case.objects.filter(pk=filing.case_id).values_list("phone", flat=True).first() or ""
+    station = filing.station
+    if phone:
+        outbox_enqueue(dedupe_key=f"proxy:{filing.pk}:{step}", to=phone, template_key=STEP_TEMPLATE[step],
+                       centre_id=centre.pk, context={
+                           "centre_zh": centre.name_zh, "centre_en": centre.name_en, "number": filing.case_number,
+                           "item_zh": filing.item_name_zh, "item_en": filing.item_name_en or filing.item_name_zh,
+                           "station_zh": station.name_zh, "station_en": station.name_en or station.name_zh,
+                           "agent": str(acting_user), "at": timezone.localtime(now).strftime("%Y-%m-%d %H:%M")})
+    return row
+
+
+def handover_log(*, filing: ProxyFiling, step: str, acting_user: User, note: str = "",
+                 now: dt.datetime | None = None) -> HandoverStep:
+    """Log the next step of the materials' journey (only the next one, in order), and queue the
+    resident's SMS. Two taps at once: the filing's row lock makes them take turns; the second finds
+    the step logged and gets a conflict that says so. "Result received" needs the case decided."""
+    from registry.models import RegistryEntry
+
+    now = now or timezone.now()
+    if step not in HANDOVER_ORDER:
+        raise ApplicationError(_("Unknown handover step."), DelegationErrorCode.HANDOVER_OUT_OF_ORDER,
+                               {"fields": {"step": [step]}})
+    with transaction.atomic():
+        locked = ProxyFiling.objects.select_for_update().select_related("target_centre", "station").get(pk=filing.pk)
+        if locked.agent_id != acting_user.pk:
+            raise ApplicationError(_("Only the filing's agent logs its handovers."), DelegationErrorCode.NOT_AN_AGENT,
+                                   http_status=403)
+        expected = next_step(locked.last_step)
+        if step != expected:
+            done = HANDOVER_ORDER.index(step) <= HANDOVER_ORDER.index(locked.last_step) if locked.last_step else False
+            label = HandoverStepKind(step).label
+            message = (_("“%(step)s” is already logged for case %(number)s.") if done else
+                       _("“%(step)s” cannot be logged yet for case %(number)s: the next step is “%(next)s”."))
+            raise ConflictError(message % {"step": label, "number": locked.case_number,
+                                           "next": HandoverStepKind(expected).label if expected else "—"},
+                                DelegationErrorCode.HANDOVER_OUT_OF_ORDER,
+                                {"last_step": locked.last_step, "next_step": expected})
+        if step == HandoverStepKind.RESULT_RECEIVED:
+            status = RegistryEntry.objects.filter(case_id=locked.case_id).values_list("status", flat=True).first()
+            if status not in DECIDED:
+                raise ApplicationError(
+                    _("The result of case %(number)s is not ready yet.") % {"number": locked.case_number},
+                    DelegationErrorCode.RESULT_NOT_READY, {"status": status}, http_status=409)
+        return _log_step(filing=locked, step=step, acting_user=acting_user, now=now, note=note)
+
+
+# --- key-project agency service -------------------------------------------------------------------------
+
+def key_project_create(*, year: int, name_zh: str, company: str, credit_code: str, centre: Centre,
+                       name_en: str = "") -> KeyProject:
+    """A project on the city's key-project list; the company's credit code is checked."""
+    errors: dict[str, list[str]] = {}
+    code = (credit_code or "").strip().upper()
+    if not uscc.is_valid(code):
+        errors["credit_code"] = [_("Not a valid unified social credit code (18 characters, check character).")]
+    if centre.level not in (Level.DISTRICT, Level.ZONE):
+        errors["centre"] = [_("A key project is located in a district or a development zone.")]
+    if not name_zh.strip() or not company.strip():
+        errors["name_zh" if not name_zh.strip() else "company"] = [_("This field is required.")]
+    if errors:
+        raise ApplicationError(_("The project is not valid: %(fields)s") % {"fields": ", ".join(errors)},
+                               DelegationErrorCode.INVALID_PROJECT, {"fields": errors})
+    return KeyProject.objects.create(year=year, name_zh=name_zh.strip(), name_en=name_en.strip(),
+                                     company=company.strip(), credit_code=code, centre=centre)
+
+
+def agency_assign(*, project: KeyProject, agent: User, level: str, today: dt.date) -> AgencyAssignment:
+    if level not in AgencyLevel.values:
+        raise ApplicationError(_("Choose guide, assist or full agency."), DelegationErrorCode.INVALID_PROJECT,
+                               {"fields": {"level": [level]}})
+    assignment, _created = AgencyAssignment.objects.update_or_create(project=project, agent=agent, defaults={
+        "level": level, "assigned_on": today})
+    return assignment
+
+
+def project_problem_resolve(*, problem: ProjectProblem, resolution: str, today: dt.date) -> ProjectProblem:
+    """Record how a problem was solved (row-locked: the first resolution stands)."""
+    with transaction.atomic():
+        locked = ProjectProblem.objects.select_for_update().get(pk=problem.pk)
+        if locked.resolved_on is not None:
+            raise ConflictError(_("This problem was already resolved on %(date)s.") % {"date": locked.resolved_on},
+                                DelegationErrorCode.INVALID_PROJECT)
+        if not resolution.strip():
+            raise ApplicationError(_("Say how it was resolved."), DelegationErrorCode.INVALID_PROJECT,
+                                   {"fields": {"resolution": [_("This field is required.")]}})
+        locked.resolution, locked.resolved_on = resolution.strip(), today
+        locked.save(update_fields=["resolution", "resolved_on"])
+    return locked
+
+
+# --- green channels ---------------------------------------------------------------------------------------
+
+def green_channel_item_for(*, code: str, item_code: str, on: dt.date) -> GreenChannelItem:
+    channel = GreenChannel.objects.filter(code=code).first()
+    if channel is None or channel.starts_on > on or (channel.ends_on is not None and channel.ends_on < on):
+        raise ApplicationError(_("The green channel “%(code)s” is not open on %(date)s.") % {"code": code, "date": on},
+                               DelegationErrorCode.GREEN_CHANNEL_CLOSED, {"fields": {"green_channel": [code]}})
+    entry = GreenChannelItem.objects.select_related("channel", "item__current_version").filter(
+        channel=channel, item__code=item_code).first()
+    if entry is None:
+        raise ApplicationError(_("Item %(item)s is not on the green channel “%(code)s”.")
+                               % {"item": item_code, "code": code}, DelegationErrorCode.GREEN_CHANNEL_ITEM,
+                               {"fields": {"item_code": [item_code]}})
+    return entry
+
+
+def green_channel_case_submit(*, code: str, item_code: str, applicant_kind: str, applicant_name: str,
+                              applicant_id_number: str, phone: str, acting_user: User | None,
+                              provided_material_ids: list[int] | None = None, channel: str = Channel.WINDOW,
+                              idempotency_key: str | None = None, now: dt.datetime | None = None):
+    """File a case flagged for a green channel (inside the centre's schema): the programme's code, its
+    compressed promised limit (applied at acceptance) and its waived materials (not needed)."""
+    from cases.services import case_submit
+    from catalog.models import Material
+
+    now = now or timezone.now()
+    entry = green_channel_item_for(code=code, item_code=item_code, on=_local_day(now))
+    waived = list(Material.objects.filter(version_id=entry.item.current_version_id,
+                                          name_zh__in=entry.waived_materials).values_list("pk", flat=True))
+    provided = [pk for pk in (provided_material_ids or []) if pk not in waived]
+    return case_submit(item_code=item_code, applicant_kind=applicant_kind, applicant_name=applicant_name,
+                       applicant_id_number=applicant_id_number, phone=phone, channel=channel,
+                       acting_user=acting_user, provided_material_ids=provided, idempotency_key=idempotency_key,
+                       now=now, green_channel=entry.channel.code, promised_cap_days=entry.promised_cap_days,
+                       waived_material_ids=waived)
+
+
+def new_form_token() -> str:
+    """A one-time token a form carries, used as the idempotency key of what it submits."""
+    return uuid.uuid4().hex
