@@ -1,0 +1,105 @@
+"""Reads of joint approvals and who may see them. Missing and forbidden look alike (404).
+
+- The bundle catalogue is public (it is the service guide of the joint services).
+- A joint case is seen by the staff of every centre that holds one of its legs or accepted it, by
+  the city centre's staff (the city follows every joint case), and by platform administrators.
+  Seeing is not acting: a leg is acted on only on its own centre's host, where its case lives.
+- Linked projects: the city's staff see the whole register, a zone's or district's staff its own.
+"""
+from __future__ import annotations
+
+import uuid
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from joint_approval.choices import BundleKind
+from joint_approval.models import Bundle, BundleItem, JointCase, JointLeg, LinkedProject, LinkedProjectItem
+from tenants.choices import Level
+from tenants.models import Centre, User
+from tenants.selectors import user_is_platform_admin, user_is_staff_of
+
+
+def bundle_list(*, kind: str | None = None) -> QuerySet[Bundle]:
+    qs = Bundle.objects.filter(active=True).annotate(item_count=Count("items"))
+    if kind in BundleKind.values:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("position", "code")
+
+
+def bundle_get(*, code: str) -> Bundle:
+    bundle = (Bundle.objects.filter(code=code, active=True)
+              .prefetch_related(Prefetch("items", queryset=BundleItem.objects.select_related(
+                  "item__current_version", "item__department").order_by("position", "pk"))).first())
+    if bundle is None:
+        raise Http404
+    return bundle
+
+
+def _city_staff(user: User) -> bool:
+    city = Centre.objects.filter(level=Level.CITY).first()
+    return city is not None and user_is_staff_of(user=user, centre=city)
+
+
+def joint_cases_visible(*, user: User, centre: Centre | None) -> QuerySet[JointCase]:
+    """The joint cases `user` may see on `centre`'s host (None: the platform's host, the city's
+    overview). Anyone else sees none."""
+    if not user.is_authenticated:
+        return JointCase.objects.none()
+    qs = JointCase.objects.select_related("bundle", "project", "accepting_centre")
+    if centre is None:
+        return qs if user_is_platform_admin(user=user) or _city_staff(user) else qs.none()
+    if not user_is_staff_of(user=user, centre=centre):
+        return qs.none()
+    if centre.level == Level.CITY:
+        return qs
+    return qs.filter(Q(accepting_centre=centre) | Q(legs__centre=centre)).distinct()
+
+
+def joint_case_list_for(*, user: User, centre: Centre | None, status: str = "") -> QuerySet[JointCase]:
+    qs = joint_cases_visible(user=user, centre=centre).annotate(leg_count=Count("legs", distinct=True))
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-accepted_at", "number")
+
+
+def joint_case_get_for(*, user: User, centre: Centre | None, joint_case_id: uuid.UUID | str) -> JointCase:
+    """One joint case with its legs (each with its holding centre) and events; 404 if not visible."""
+    joint = (joint_cases_visible(user=user, centre=centre).filter(pk=joint_case_id)
+             .prefetch_related(Prefetch("legs", queryset=JointLeg.objects.select_related("centre")
+                                        .order_by("position")), "events").first())
+    if joint is None:
+        raise Http404
+    return joint
+
+
+def projects_visible(*, user: User, centre: Centre | None) -> QuerySet[LinkedProject]:
+    if not user.is_authenticated:
+        return LinkedProject.objects.none()
+    qs = LinkedProject.objects.select_related("zone", "bundle")
+    if centre is None:
+        return qs if user_is_platform_admin(user=user) or _city_staff(user) else qs.none()
+    if not user_is_staff_of(user=user, centre=centre):
+        return qs.none()
+    return qs if centre.level == Level.CITY else qs.filter(zone=centre)
+
+
+def project_list_for(*, user: User, centre: Centre | None) -> QuerySet[LinkedProject]:
+    return projects_visible(user=user, centre=centre).annotate(
+        item_count=Count("items", distinct=True),
+        city_items=Count("items", filter=Q(items__level="city"), distinct=True),
+        joint_count=Count("joint_cases", distinct=True)).order_by("-year", "zone__division_code", "name_zh")
+
+
+def project_get_for(*, user: User, centre: Centre | None, project_id: int) -> LinkedProject:
+    project = (projects_visible(user=user, centre=centre).filter(pk=project_id)
+               .prefetch_related(Prefetch("items", queryset=LinkedProjectItem.objects.select_related(
+                   "item__current_version", "item__department").order_by("position", "pk"))).first())
+    if project is None:
+        raise Http404
+    return project
+
+
+def leg_link_allowed(*, leg: JointLeg, centre: Centre | None) -> bool:
+    """A leg's case page is reachable only on its own centre's host."""
+    return centre is not None and leg.centre_id == centre.pk

@@ -1,0 +1,402 @@
+"""Writes of joint approvals: one acceptance that starts every leg (并联审批, 一站受理), and the join
+that follows each leg's transitions.
+
+`joint_case_accept` runs in one transaction over several schemas (one connection; `schema_context`
+switches the search path): the joint case, then per leg the case in its centre's schema (submitted
+and accepted on the joint acceptance's authority), its registry row and its mirror here. A leg that
+cannot start raises an error naming it, and everything — other centres' cases and registry rows
+included — is rolled back.
+
+`joint_case_leg_changed` is called by `cases.services.case_transition` inside the leg's transaction:
+it locks the joint case row first, so two legs decided at the same moment take turns and the second
+sees the first's decision.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tenants.utils import schema_context
+
+from cases.choices import CLOCK_PAUSED, Action, Channel
+from common.errors import ApplicationError
+from joint_approval.choices import JointStatus, LegLevel
+from joint_approval.error_codes import JointErrorCode
+from joint_approval.models import (
+    Bundle,
+    JointCase,
+    JointCaseEvent,
+    JointLeg,
+    LinkedProject,
+)
+from tenants.choices import Level, Role
+from tenants.models import Centre, User
+
+#: Staff who may accept a joint case at their centre (the roles that accept a single case).
+ACCEPTING_ROLES = frozenset({Role.WINDOW_CLERK, Role.CHIEF_REPRESENTATIVE, Role.CENTRE_ADMIN})
+
+#: A leg's outcome once decided (or ended); empty while it runs.
+OUTCOMES = {Action.APPROVE: "approved", Action.DENY: "denied", Action.REFUSE: "refused",
+            Action.WITHDRAW: "withdrawn"}
+
+
+def _local_day(now: dt.datetime) -> dt.date:
+    return timezone.localtime(now).date()
+
+
+# --- what the legs are ---------------------------------------------------------------------------
+
+@dataclass
+class LegSpec:
+    """One leg to start: the item, the level that handles it, the document it produces."""
+
+    position: int
+    item: object  # catalog.models.Item with current_version and department loaded
+    level: str
+    required: bool = True
+    produces_zh: str = ""
+    produces_en: str = ""
+    centre: Centre | None = None
+
+
+def bundle_legs(*, bundle: Bundle, chosen_item_ids: list[int] | None = None) -> list[LegSpec]:
+    """The bundle's required items plus the optional ones chosen (dynamic combination); `None`
+    chooses every item. An item that is not the bundle's is refused."""
+    rows = list(bundle.items.select_related("item__current_version", "item__department").order_by("position", "pk"))
+    known = {row.item_id for row in rows}
+    chosen = set(known if chosen_item_ids is None else chosen_item_ids)
+    unknown = chosen - known
+    if unknown:
+        raise ApplicationError(_("These items are not in the bundle “%(bundle)s”: %(ids)s.")
+                               % {"bundle": bundle.name, "ids": ", ".join(map(str, sorted(unknown)))},
+                               JointErrorCode.UNKNOWN_ITEM, {"fields": {"item_ids": sorted(unknown)}})
+    legs = [LegSpec(position=0, item=row.item, level=row.level, required=row.required, produces_zh=row.produces_zh,
+                    produces_en=row.produces_en) for row in rows if row.required or row.item_id in chosen]
+    for position, leg in enumerate(legs, start=1):
+        leg.position = position
+    return legs
+
+
+def project_legs(*, project: LinkedProject) -> list[LegSpec]:
+    rows = project.items.select_related("item__current_version", "item__department").order_by("position", "pk")
+    return [LegSpec(position=i, item=row.item, level=row.level, produces_zh=row.produces_zh,
+                    produces_en=row.produces_en) for i, row in enumerate(rows, start=1)]
+
+
+# --- the merged checklist (materials submitted once) ---------------------------------------------
+
+_PUNCTUATION = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+def material_key(name: str) -> str:
+    """The name a material is recognised by across items: full-width forms folded (NFKC), case,
+    spaces and punctuation dropped. The catalogue has no shared material id, so 申请表 and
+    “申请表 ” are one material; 营业执照复印件 and 营业执照 are not."""
+    return _PUNCTUATION.sub("", unicodedata.normalize("NFKC", name or "")).lower()
+
+
+@dataclass
+class MaterialLine:
+    """One line of the merged checklist: asked once, shared by every leg that lists it."""
+
+    key: str
+    name_zh: str
+    name_en: str
+    required: bool
+    applicant_types: list[str]
+    #: leg position → that leg's catalogue material id
+    material_ids: dict[int, int] = field(default_factory=dict)
+    #: the leg that produces this document (the others do not ask for it), or None
+    produced_by: int | None = None
+
+    @property
+    def legs(self) -> list[int]:
+        return sorted(self.material_ids)
+
+    @property
+    def asked(self) -> bool:
+        """The applicant is asked for it: some leg needs it that does not get it from another leg."""
+        return self.produced_by is None or self.produced_by in self.material_ids
+
+    def shared(self) -> bool:
+        return len(self.material_ids) > 1
+
+
+@dataclass
+class Checklist:
+    lines: list[MaterialLine]
+
+    def asked(self) -> list[MaterialLine]:
+        return [line for line in self.lines if line.asked]
+
+    def produced(self) -> list[MaterialLine]:
+        return [line for line in self.lines if not line.asked]
+
+    def for_leg(self, position: int, provided_keys: set[str]) -> tuple[list[int], list[int]]:
+        """(provided material ids, waived material ids) of one leg."""
+        provided, waived = [], []
+        for line in self.lines:
+            material_id = line.material_ids.get(position)
+            if material_id is None:
+                continue
+            if line.produced_by is not None and line.produced_by != position:
+                waived.append(material_id)
+            elif line.key in provided_keys:
+                provided.append(material_id)
+        return provided, waived
+
+
+def merged_checklist(legs: list[LegSpec]) -> Checklist:
+    """The materials of the chosen legs, each asked once: keyed by `material_key`; a material that
+    another chosen leg produces (its `produces` is contained in the material's name, e.g. 营业执照 in
+    营业执照或统一社会信用代码证书) is waived on every leg but the producer and shown as produced."""
+    from catalog.models import Material
+
+    version_ids = {leg.item.current_version_id: leg.position for leg in legs}
+    by_key: dict[str, MaterialLine] = {}
+    materials = sorted(Material.objects.filter(version_id__in=version_ids),
+                       key=lambda m: (version_ids[m.version_id], m.position, m.pk))
+    for material in materials:
+        position = version_ids[material.version_id]
+        key = material_key(material.name_zh)
+        line = by_key.get(key)
+        if line is None:
+            line = by_key[key] = MaterialLine(key=key, name_zh=material.name_zh, name_en=material.name_en,
+                                              required=material.required,
+                                              applicant_types=list(material.applicant_types or []))
+        else:
+            line.required = line.required or material.required
+            # needed by every applicant if any leg needs it from everyone
+            if not material.applicant_types:
+                line.applicant_types = []
+        line.material_ids.setdefault(position, material.pk)
+    producers = [(material_key(leg.produces_zh), leg.position) for leg in legs if leg.produces_zh]
+    for line in by_key.values():
+        for produced, position in producers:
+            if produced and produced in line.key and set(line.material_ids) != {position}:
+                line.produced_by = position
+                break
+    return Checklist(lines=list(by_key.values()))  # in the order of the legs, then of each item's list
+
+
+# --- acceptance ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AcceptResult:
+    joint_case: JointCase
+    created: bool
+
+
+def city_centre() -> Centre:
+    centre = Centre.objects.filter(level=Level.CITY).first()
+    if centre is None:
+        raise ApplicationError(_("There is no city centre to handle the city's items."), JointErrorCode.NO_CENTRE)
+    return centre
+
+
+def _may_accept(*, user: User, centre: Centre) -> bool:
+    from tenants.selectors import user_is_platform_admin, user_roles_in
+
+    return user_is_platform_admin(user=user) or bool(user_roles_in(user=user, centre=centre) & ACCEPTING_ROLES)
+
+
+def _next_number(centre: Centre, day: dt.date) -> str:
+    """`J<division code>-<yyyymmdd>-<nnnn>`, one atomic statement (two acceptances never collide)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO public.joint_approval_jointcasecounter (day, last) VALUES (%s, 1) "
+            "ON CONFLICT (day) DO UPDATE SET last = public.joint_approval_jointcasecounter.last + 1 RETURNING last",
+            [day])
+        sequence = cursor.fetchone()[0]
+    return f"J{centre.division_code}-{day:%Y%m%d}-{sequence:04d}"
+
+
+def _resolve_centres(*, legs: list[LegSpec], accepting: Centre, project: LinkedProject | None) -> None:
+    city = city_centre() if any(leg.level == LegLevel.CITY for leg in legs) else None
+    local = project.zone if project is not None else accepting
+    for leg in legs:
+        leg.centre = city if leg.level == LegLevel.CITY else local
+
+
+def joint_case_accept(
+    *,
+    accepting_centre: Centre,
+    acting_user: User,
+    applicant_kind: str,
+    applicant_name: str,
+    applicant_id_number: str,
+    phone: str,
+    bundle: Bundle | None = None,
+    project: LinkedProject | None = None,
+    chosen_item_ids: list[int] | None = None,
+    provided_keys: list[str] | None = None,
+    idempotency_key: str | None = None,
+    now: dt.datetime | None = None,
+) -> AcceptResult:
+    """Accept a joint case at `accepting_centre`: one leg per item of the bundle (its required
+    items and the optional ones chosen) or of the linked project, each submitted and accepted at
+    the centre that handles it, materials asked once (`provided_keys`: the merged checklist's keys
+    handed in). With an idempotency key, the same request again returns the joint case it made."""
+    from cases.services import case_submit, case_transition, request_fingerprint, validate_applicant
+    from catalog.selectors import centre_catalogue
+    from registry.hashing import applicant_hmac
+
+    now = now or timezone.now()
+    if (bundle is None) == (project is None):
+        raise ApplicationError(_("Choose a bundle or a linked project."), JointErrorCode.NO_ITEMS)
+    if not acting_user.is_authenticated or not _may_accept(user=acting_user, centre=accepting_centre):
+        raise ApplicationError(_("Only the window staff of %(centre)s accept joint cases there.")
+                               % {"centre": accepting_centre.name}, JointErrorCode.NOT_STAFF, http_status=403)
+    if project is not None and accepting_centre.pk not in (project.zone_id, city_centre().pk):
+        raise ApplicationError(
+            _("Project “%(project)s” is accepted at the city centre or at %(zone)s, not here.")
+            % {"project": project.name, "zone": project.zone.name}, JointErrorCode.WRONG_CENTRE, http_status=403)
+    legs = bundle_legs(bundle=bundle, chosen_item_ids=chosen_item_ids) if bundle is not None \
+        else project_legs(project=project)  # type: ignore[arg-type]
+    if not legs:
+        raise ApplicationError(_("Choose at least one item."), JointErrorCode.NO_ITEMS,
+                               {"fields": {"item_ids": [_("Choose at least one item.")]}})
+    id_number, _phone = validate_applicant(kind=applicant_kind, name=applicant_name, id_number=applicant_id_number,
+                                           phone=phone)
+    provided = {material_key(k) for k in (provided_keys or [])} | set(provided_keys or [])
+    fingerprint = request_fingerprint({
+        "centre": accepting_centre.pk, "bundle": getattr(bundle, "pk", None), "project": getattr(project, "pk", None),
+        "items": sorted(leg.item.pk for leg in legs), "kind": applicant_kind, "name": applicant_name,
+        "id": id_number, "phone": phone, "provided": sorted(provided)})
+    if idempotency_key:
+        known = JointCase.objects.filter(idempotency_key=idempotency_key).first()
+        if known is not None:
+            if known.request_hash != fingerprint:
+                raise ApplicationError(_("This Idempotency-Key was already used for a different application."),
+                                       JointErrorCode.IDEMPOTENCY_MISMATCH, http_status=422)
+            return AcceptResult(joint_case=known, created=False)
+    _resolve_centres(legs=legs, accepting=accepting_centre, project=project)
+    checklist = merged_checklist(legs)
+    day = _local_day(now)
+    source = bundle if bundle is not None else project
+    with transaction.atomic():
+        joint = JointCase.objects.create(
+            number=_next_number(accepting_centre, day), bundle=bundle, project=project,
+            title_zh=source.name_zh, title_en=source.name_en,  # type: ignore[union-attr]
+            accepting_centre=accepting_centre, accepted_by=acting_user, applicant_kind=applicant_kind,
+            applicant_hmac=applicant_hmac(id_number), accepted_at=now, accepted_on=day,
+            promised_days=bundle.promised_days if bundle is not None else 0, sequential_days=0, parallel_days=0,
+            idempotency_key=idempotency_key or None, request_hash=fingerprint)
+        authority = _("joint acceptance %(number)s at %(centre)s") % {"number": joint.number,
+                                                                       "centre": accepting_centre.name_zh}
+        sequential = 0
+        fees = Decimal(0)
+        for leg in legs:
+            centre = leg.centre
+            assert centre is not None  # noqa: S101
+            provided_ids, waived_ids = checklist.for_leg(leg.position, provided)
+            try:
+                with schema_context(centre.schema_name):
+                    adoption = centre_catalogue(centre=centre, on=day).filter(item_id=leg.item.pk).first()
+                    result = case_submit(
+                        item_code=leg.item.code, applicant_kind=applicant_kind, applicant_name=applicant_name,
+                        applicant_id_number=id_number, phone=phone, channel=Channel.JOINT, acting_user=acting_user,
+                        provided_material_ids=provided_ids, waived_material_ids=waived_ids, now=now,
+                        joint_case_id=joint.id,
+                        promised_cap_days=bundle.promised_days if bundle is not None else None)
+                    case = result.case
+                    version = leg.item.current_version
+                    fee = version.fee_yuan if version is not None else Decimal(0)
+                    JointLeg.objects.create(
+                        joint_case=joint, position=leg.position, centre=centre, level=leg.level, case_id=case.id,
+                        case_number=case.number, item=leg.item, item_code=case.item_code,
+                        item_name_zh=case.item_name_zh, item_name_en=case.item_name_en,
+                        department_code=case.department_code, department_name_zh=case.department_name_zh,
+                        department_name_en=case.department_name_en, fee_yuan=fee, produces_zh=leg.produces_zh,
+                        status=case.status)
+                    case_transition(case=case, action=Action.ACCEPT, acting_user=acting_user, now=now,
+                                    on_authority_of=authority)
+            except ApplicationError as error:
+                raise ApplicationError(
+                    _("Leg %(position)s (%(item)s at %(centre)s) could not start: %(reason)s Nothing was accepted.")
+                    % {"position": leg.position, "item": leg.item.code, "centre": centre.name, "reason": error},
+                    JointErrorCode.LEG_FAILED,
+                    {"leg": leg.position, "item_code": leg.item.code, "centre": centre.division_code,
+                     "cause": {"code": error.code, "message": str(error), "extra": error.extra}},
+                    http_status=error.http_status) from error
+            sequential += adoption.promised_days if adoption is not None else 0
+            fees += fee
+        joint.refresh_from_db()
+        joint.sequential_days = max(sequential, joint.parallel_days)
+        joint.fee_total_yuan = fees
+        if not joint.promised_days:
+            joint.promised_days = joint.parallel_days
+        joint.save(update_fields=["sequential_days", "fee_total_yuan", "promised_days", "updated_at"])
+        JointCaseEvent.objects.create(joint_case=joint, kind="accepted", status=joint.status, at=now,
+                                      note=_("%(legs)d legs started at once") % {"legs": len(legs)})
+    return AcceptResult(joint_case=joint, created=True)
+
+
+# --- the join ------------------------------------------------------------------------------------
+
+def _outcome_status(legs: list[JointLeg]) -> str:
+    """The joint case's status from its legs' outcomes: running until every leg has one."""
+    outcomes = [leg.outcome for leg in legs]
+    if not legs or "" in outcomes:
+        return JointStatus.RUNNING
+    decided = [o for o in outcomes if o != "withdrawn"]
+    if not decided:
+        return JointStatus.WITHDRAWN
+    denied = sum(o in ("denied", "refused") for o in decided)
+    if not denied:
+        return JointStatus.COMPLETED
+    return JointStatus.DENIED if denied == len(decided) else JointStatus.PARTLY_DENIED
+
+
+def joint_case_leg_changed(*, case, centre: Centre, action: str, now: dt.datetime) -> JointCase | None:
+    """Follow one leg's transition (called by cases inside the leg's transaction): lock the joint
+    case, mirror the leg, recompute the due date (the latest leg's), the status (joined when every
+    leg is decided) and the denial reasons. Two legs at once take turns on the lock."""
+    joint = JointCase.objects.select_for_update().filter(pk=case.joint_case_id).first()
+    if joint is None:
+        return None
+    leg = JointLeg.objects.filter(joint_case=joint, case_id=case.id).first()
+    if leg is None:
+        return joint
+    leg.status = case.status
+    leg.promised_limit_days = case.promised_limit_days if case.accepted_on else None
+    leg.promised_due = case.promised_due
+    leg.paused = case.status in CLOCK_PAUSED
+    leg.decided_at = case.decided_at
+    note = ""
+    if action in OUTCOMES:
+        leg.outcome = OUTCOMES[action]
+        if action in (Action.DENY, Action.REFUSE):
+            event = case.events.order_by("-at", "-pk").first()
+            note = event.note if event is not None else ""
+            leg.denial_reason = note
+            joint.denial_reasons = [*joint.denial_reasons, {
+                "leg": leg.position, "case_number": leg.case_number, "item_zh": leg.item_name_zh,
+                "item_en": leg.item_name_en, "centre_zh": centre.name_zh, "centre_en": centre.name_en,
+                "outcome": leg.outcome, "reason": note}]
+    leg.save()
+    legs = list(joint.legs.order_by("position"))
+    dues = [lg.promised_due for lg in legs if lg.promised_due]
+    joint.due = max(dues) if dues else None
+    limits = [lg.promised_limit_days for lg in legs if lg.promised_limit_days is not None]
+    joint.parallel_days = max(limits) if limits else 0
+    before = joint.status
+    joint.status = _outcome_status(legs)
+    joint.revision += 1
+    JointCaseEvent.objects.create(joint_case=joint, kind="leg", leg_position=leg.position, status=case.status,
+                                  note=note or action, at=now)
+    if joint.status != JointStatus.RUNNING and before == JointStatus.RUNNING:
+        from workcalendar.clock import WorkCalendar
+
+        joint.completed_at = now
+        joint.actual_workdays = WorkCalendar.for_centre(joint.accepting_centre_id).workdays_between(
+            joint.accepted_on, _local_day(now))[0]
+        JointCaseEvent.objects.create(joint_case=joint, kind="joined", status=joint.status, at=now)
+    joint.save()
+    return joint
