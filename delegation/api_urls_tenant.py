@@ -1,4 +1,10 @@
-"""api_urls_tenant of the delegation app."""
-from django.urls import path  # noqa: F401
+"""The delegation API on a centre's host (/api/v1/delegation/)."""
+from django.urls import path
 
-urlpatterns: list = []
+from delegation import api
+
+urlpatterns = [
+    path("filings/", api.FilingListApi.as_view(), name="api-delegation-filings"),
+    path("filings/<uuid:filing_id>/", api.FilingDetailApi.as_view(), name="api-delegation-filing"),
+    path("filings/<uuid:filing_id>/handover/", api.HandoverApi.as_view(), name="api-delegation-handover"),
+]

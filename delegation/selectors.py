@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
 from cases.choices import DECIDED, TERMINAL
@@ -77,7 +77,7 @@ def workbench_counts(*, user: User) -> dict[str, int]:
 def filing_page_for(*, user: User, view: str, page: int) -> list[ProxyFiling]:
     """One page of the agent's own filings in a view: one query, whatever the number of filings."""
     qs = _annotated(user).filter(_view_q(view))
-    qs = qs.order_by("promised_due", "filed_at") if view == DUE else qs.order_by("-filed_at")
+    qs = qs.order_by(F("promised_due").asc(), "filed_at") if view == DUE else qs.order_by("-filed_at")
     start = (max(page, 1) - 1) * PAGE_SIZE
     return list(qs.only("id", "case_number", "item_name_zh", "item_name_en", "resident_name_masked", "last_step",
                         "last_step_at", "filed_at", "target_centre_id")[start:start + PAGE_SIZE])
@@ -98,7 +98,7 @@ def filing_get_for(*, user: User, filing_id: uuid.UUID | str) -> ProxyFiling:
 def filing_list_for(*, user: User, view: str = ALL) -> QuerySet[ProxyFiling]:
     """The agent's own filings in a view (the API paginates it)."""
     qs = _annotated(user).filter(_view_q(view if view in VIEWS else ALL)).select_related("target_centre")
-    return qs.order_by("promised_due", "filed_at") if view == DUE else qs.order_by("-filed_at")
+    return qs.order_by(F("promised_due").asc(), "filed_at") if view == DUE else qs.order_by("-filed_at")
 
 
 # --- coverage ---------------------------------------------------------------------------------------------
@@ -132,8 +132,8 @@ class CoverageRow:
 
 _COVERAGE_SQL = """
 SELECT {key}.division_code, {key}.name_zh, {key}.name_en,
-       COALESCE(SUM(s.village_stations), 0), COALESCE(SUM(d.villages), 0),
-       COALESCE(SUM(s.community_stations), 0), COALESCE(SUM(d.communities), 0)
+       COALESCE(SUM(s.village_stations), 0)::int, COALESCE(SUM(d.villages), 0)::int,
+       COALESCE(SUM(s.community_stations), 0)::int, COALESCE(SUM(d.communities), 0)::int
 FROM tenants_centre t
 JOIN tenants_centre p ON p.id = t.parent_id
 LEFT JOIN delegation_townshipdivisions d ON d.township_id = t.id
@@ -194,6 +194,16 @@ def key_project_report(*, year: int) -> list[KeyProject]:
         approvals_finished=count(ProjectApproval),
     ).prefetch_related(Prefetch("assignments", queryset=AgencyAssignment.objects.select_related("agent")))
         .order_by("name_zh"))
+
+
+def key_project_totals(projects: list[KeyProject]) -> dict[str, int]:
+    """The report's totals (the seed's form: projects, problems solved, approvals finished)."""
+
+    def total(name: str) -> int:
+        return sum(int(getattr(p, name, 0) or 0) for p in projects)
+
+    return {"projects": len(projects), "problems_solved": total("problems_solved"),
+            "problems_raised": total("problems_raised"), "approvals_finished": total("approvals_finished")}
 
 
 def key_project_years() -> list[int]:

@@ -121,7 +121,7 @@ def consent_record(*, agent: User, station: Station, resident_name: str, residen
         errors["consent_evidence"] = [_("Give the recording or SMS reference.")]
     if not item_code:
         errors["item_code"] = [_("Choose the item.")]
-    if errors:
+    if errors or given_at is None:
         raise ApplicationError(_("The consent is not complete: %(fields)s") % {"fields": ", ".join(errors)},
                                DelegationErrorCode.CONSENT_REQUIRED, {"fields": errors})
     return Consent.objects.create(

@@ -1,4 +1,13 @@
-"""urls_tenant of the delegation app."""
-from django.urls import path  # noqa: F401
+"""Delegation pages on a centre's host (/delegation/)."""
+from django.urls import path
 
-urlpatterns: list = []
+from delegation import views
+
+urlpatterns = [
+    path("", views.workbench, name="delegation-workbench"),
+    path("new/", views.filing_new, name="delegation-new"),
+    path("filings/<uuid:filing_id>/", views.filing_detail, name="delegation-filing"),
+    path("filings/<uuid:filing_id>/handover/", views.filing_handover, name="delegation-handover"),
+    path("green/", views.green_list, name="delegation-green"),
+    path("green/<slug:code>/new/", views.green_case_new, name="delegation-green-new"),
+]

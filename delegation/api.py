@@ -1,0 +1,212 @@
+"""Delegation API.
+
+On a centre's host (`/api/v1/delegation/`), for the township's village agents:
+- `GET filings/?view=all|carry|due|deliver`: the agent's own filings, paginated;
+- `POST filings/`: file for a resident with the consent (how, when, evidence); an `Idempotency-Key`
+  header makes a retry on a weak connection return the first filing (200) instead of filing twice;
+- `GET filings/<uuid>/`: one filing with its handover log (404 for anyone else's);
+- `POST filings/<uuid>/handover/` `{step, note}`: the next handover step (409 out of order or twice,
+  409 `delegation_result_not_ready`).
+
+On the platform's host: `GET coverage/` (per district or zone; `?district=<code>` per township),
+`GET key-projects/report/?year=` and `GET green-channels/<code>/report/` (the city's staff).
+"""
+from __future__ import annotations
+
+from django.db import transaction
+from django.http import Http404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import permissions, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from common.pagination import Pagination
+from delegation import selectors
+from delegation.choices import ConsentMethod, HandoverStepKind
+from delegation.services import consent_record, handover_log, proxy_filing_submit
+from tenants.models import Centre
+
+
+class HandoverOutput(serializers.Serializer):
+    step = serializers.ChoiceField(choices=HandoverStepKind.choices)
+    at = serializers.DateTimeField()
+    note = serializers.CharField()
+
+
+class FilingOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    case_id = serializers.UUIDField()
+    case_number = serializers.CharField()
+    centre_code = serializers.CharField(source="target_centre.division_code")
+    item_code = serializers.CharField()
+    item_name_zh = serializers.CharField()
+    item_name_en = serializers.CharField()
+    resident = serializers.CharField(source="resident_name_masked")
+    case_status = serializers.CharField(allow_null=True)
+    promised_due = serializers.DateField(allow_null=True)
+    last_step = serializers.CharField()
+    last_step_at = serializers.DateTimeField(allow_null=True)
+    filed_at = serializers.DateTimeField()
+
+
+class FilingDetailOutput(FilingOutput):
+    consent_method = serializers.CharField(source="consent.method")
+    consent_given_at = serializers.DateTimeField(source="consent.given_at")
+    handovers = HandoverOutput(many=True, source="handovers.all")
+
+
+def _centre(request: Request) -> Centre:
+    centre = getattr(request, "centre", None)
+    if centre is None:
+        raise Http404
+    return centre
+
+
+class FilingListApi(APIView):
+    """The agent's own filings, or a new filing for a resident."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        item_code = serializers.CharField(max_length=32)
+        resident_name = serializers.CharField(max_length=200)
+        resident_id_number = serializers.CharField(max_length=18)
+        phone = serializers.CharField(max_length=20)
+        consent_method = serializers.ChoiceField(choices=ConsentMethod.choices)
+        consent_given_at = serializers.DateTimeField()
+        consent_evidence = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+        provided_material_ids = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+        note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+    @extend_schema(responses=FilingOutput(many=True))
+    def get(self, request: Request) -> Response:
+        selectors.agent_post_for(user=request.user, centre=_centre(request))
+        filings = selectors.filing_list_for(user=request.user, view=request.query_params.get("view") or "all")
+        paginator = Pagination()
+        page = paginator.paginate_queryset(filings, request, view=self)
+        return paginator.get_paginated_response(FilingOutput(page, many=True).data)
+
+    @extend_schema(request=InputSerializer, responses={201: FilingOutput, 200: FilingOutput,
+                                                        400: OpenApiResponse(description="`delegation_consent_*`, "
+                                                                                         "`case_invalid_applicant`")})
+    def post(self, request: Request) -> Response:
+        post = selectors.agent_post_for(user=request.user, centre=_centre(request))
+        payload = self.InputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        key = request.headers.get("Idempotency-Key") or None
+        key = f"api:{request.user.pk}:{key}" if key else None
+        from delegation.models import ProxyFiling
+
+        if key and (known := ProxyFiling.objects.filter(idempotency_key=key, agent=post.user).first()):
+            return Response(FilingOutput(selectors.filing_get_for(user=request.user, filing_id=known.pk)).data)
+        with transaction.atomic():
+            consent = consent_record(agent=request.user, station=post.station, resident_name=data["resident_name"],
+                                     resident_id_number=data["resident_id_number"], item_code=data["item_code"],
+                                     method=data["consent_method"], given_at=data["consent_given_at"],
+                                     evidence=data["consent_evidence"])
+            filing = proxy_filing_submit(agent=request.user, station=post.station, consent=consent,
+                                         item_code=data["item_code"], resident_name=data["resident_name"],
+                                         resident_id_number=data["resident_id_number"], phone=data["phone"],
+                                         provided_material_ids=data["provided_material_ids"], note=data["note"],
+                                         idempotency_key=key)
+        return Response(FilingOutput(selectors.filing_get_for(user=request.user, filing_id=filing.pk)).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class FilingDetailApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses=FilingDetailOutput)
+    def get(self, request: Request, filing_id) -> Response:
+        return Response(FilingDetailOutput(selectors.filing_get_for(user=request.user, filing_id=filing_id)).data)
+
+
+class HandoverApi(APIView):
+    """Log the next handover step; the resident gets an SMS."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        step = serializers.ChoiceField(choices=HandoverStepKind.choices)
+        note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+    @extend_schema(request=InputSerializer, responses={201: HandoverOutput, 409: OpenApiResponse(
+        description="`delegation_handover_out_of_order`, `delegation_result_not_ready`")})
+    def post(self, request: Request, filing_id) -> Response:
+        filing = selectors.filing_get_for(user=request.user, filing_id=filing_id)
+        payload = self.InputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        row = handover_log(filing=filing, acting_user=request.user, **payload.validated_data)
+        return Response(HandoverOutput(row).data, status=status.HTTP_201_CREATED)
+
+
+# --- the platform's host ---------------------------------------------------------------------------------
+
+class CoverageOutput(serializers.Serializer):
+    code = serializers.CharField()
+    name_zh = serializers.CharField()
+    name_en = serializers.CharField()
+    village_stations = serializers.IntegerField()
+    villages = serializers.IntegerField()
+    community_stations = serializers.IntegerField()
+    communities = serializers.IntegerField()
+    village_coverage = serializers.FloatField(allow_null=True)
+    community_coverage = serializers.FloatField(allow_null=True)
+    coverage = serializers.FloatField(allow_null=True)
+
+
+class CoverageApi(APIView):
+    """Stations ÷ villages and communities per district or zone (`?district=<code>`: per township)."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(responses=CoverageOutput(many=True))
+    def get(self, request: Request) -> Response:
+        code = request.query_params.get("district")
+        if code:
+            district = Centre.objects.filter(division_code=code, level__in=["district", "zone"]).first()
+            if district is None:
+                raise Http404
+            rows = selectors.coverage_by_township(district=district)
+        else:
+            rows = selectors.coverage_by_district()
+        return Response({"rows": CoverageOutput(rows, many=True).data,
+                         "total": CoverageOutput(selectors.coverage_total(rows)).data})
+
+
+class KeyProjectReportApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses=OpenApiResponse(description="{year, projects, problems_solved, approvals_finished, "
+                                                          "rows}"))
+    def get(self, request: Request) -> Response:
+        selectors.require_city_reader(user=request.user)
+        try:
+            year = int(request.query_params.get("year") or 0)
+        except ValueError as exc:
+            raise Http404 from exc
+        projects = selectors.key_project_report(year=year)
+        rows = [{"name_zh": p.name_zh, "company": p.company, "credit_code": p.credit_code,
+                 "centre_code": p.centre.division_code,
+                 "agents": [{"agent": str(a.agent), "level": a.level} for a in p.assignments.all()],
+                 "problems_raised": p.problems_raised or 0, "problems_solved": p.problems_solved or 0,
+                 "approvals_finished": p.approvals_finished or 0} for p in projects]
+        return Response({"year": year, "projects": len(rows),
+                         "problems_solved": sum(r["problems_solved"] for r in rows),
+                         "approvals_finished": sum(r["approvals_finished"] for r in rows), "rows": rows})
+
+
+class GreenChannelReportApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses=OpenApiResponse(description="{code, target, filed, finished, average_days, items}"))
+    def get(self, request: Request, code: str) -> Response:
+        selectors.require_city_reader(user=request.user)
+        report = selectors.green_channel_report(channel=selectors.green_channel_get(code=code))
+        return Response({"code": report.channel.code, "target": report.channel.target_count,
+                         "filed": report.filed, "finished": report.finished, "average_days": report.average_days,
+                         "items": [{"item_code": i.item_code, "usual_days": i.usual_days, "cap_days": i.cap_days,
+                                    "filed": i.filed, "finished": i.finished, "average_days": i.average_days}
+                                   for i in report.items]})

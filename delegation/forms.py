@@ -1,0 +1,55 @@
+"""Forms of the delegation pages: they shape input; the rules are the services'."""
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cases.choices import ApplicantKind
+from delegation.choices import ConsentMethod
+
+
+class ProxyFilingForm(forms.Form):
+    """A filing for a resident: who, with their consent (how and when given), and what they handed over."""
+
+    item_code = forms.CharField(widget=forms.HiddenInput, max_length=32)
+    token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    resident_name = forms.CharField(label=_("Resident's name"), max_length=200)
+    resident_id_number = forms.CharField(label=_("Resident's ID number"), max_length=18,
+                                         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}))
+    phone = forms.CharField(label=_("Resident's mobile (for the SMS)"), max_length=20,
+                            widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}))
+    consent_method = forms.ChoiceField(label=_("How the resident gave consent"), choices=ConsentMethod.choices,
+                                       widget=forms.RadioSelect, initial=ConsentMethod.SIGNED_FORM)
+    consent_given_at = forms.DateTimeField(label=_("Consent given at"), input_formats=["%Y-%m-%dT%H:%M"],
+                                           widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
+                                                                      format="%Y-%m-%dT%H:%M"))
+    consent_evidence = forms.CharField(label=_("Form number or recording reference"), max_length=100,
+                                       required=False)
+    materials = forms.TypedMultipleChoiceField(label=_("Materials received"), coerce=int, required=False,
+                                               widget=forms.CheckboxSelectMultiple)
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+    def __init__(self, *args, material_choices: list[tuple[int, str]] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["materials"].choices = material_choices or []
+
+
+class HandoverForm(forms.Form):
+    step = forms.CharField(max_length=24)
+    note = forms.CharField(max_length=300, required=False)
+
+
+class GreenCaseForm(forms.Form):
+    """A case at the window flagged for a green channel."""
+
+    applicant_kind = forms.ChoiceField(label=_("Applicant type"), choices=ApplicantKind.choices,
+                                       initial=ApplicantKind.ORGANISATION)
+    applicant_name = forms.CharField(label=_("Applicant's name"), max_length=200)
+    applicant_id_number = forms.CharField(label=_("ID number or unified social credit code"), max_length=18)
+    phone = forms.CharField(label=_("Mobile phone"), max_length=20)
+    materials = forms.TypedMultipleChoiceField(label=_("Materials handed in"), coerce=int, required=False,
+                                               widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, material_choices: list[tuple[int, str]] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["materials"].choices = material_choices or []

@@ -1,0 +1,403 @@
+"""Delegation pages.
+
+On a centre's host (/delegation/):
+- the agent's workbench, made for a cheap phone on a weak connection: a 360 px page of its own
+  (no site stylesheet, no script, a few hundred bytes of inline CSS), 20 rows a page, one plain
+  `<form method=post>` per row for the next handover step. It is rendered without the site's
+  context processors (they would add a query for the centre switcher): at most 5 queries whatever
+  the number of filings — session, user, the agent's station, the views' counts, the page;
+- a new filing for a resident (item, resident, consent, materials received), the filing with its
+  handover log;
+- green channels for the centre's staff: the open programmes and a case at the window flagged for one.
+
+On the platform's host: station coverage (per district or zone, per township), the year's
+key-project agency report and a green channel's report (the city's staff), both also as CSV.
+"""
+from __future__ import annotations
+
+import csv
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import redirect, render
+from django.template import loader
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from cases.choices import DECIDED, ApplicantKind, CaseStatus
+from cases.forms import add_service_errors
+from common.errors import ApplicationError, ConflictError
+from delegation import selectors
+from delegation.choices import HandoverStepKind, next_step
+from delegation.forms import GreenCaseForm, HandoverForm, ProxyFilingForm
+from delegation.models import Station
+from delegation.services import (
+    consent_record,
+    green_channel_case_submit,
+    handover_log,
+    new_form_token,
+    proxy_filing_submit,
+)
+from tenants.models import Centre
+
+
+def _en() -> bool:
+    return (get_language() or "").startswith("en")
+
+
+def _name(zh: str, en: str) -> str:
+    return en if _en() and en else zh
+
+
+def _lite(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
+    """Render an agent's page without the site's context processors (no query behind the page)."""
+    context = {**context, "csrf_token": get_token(request), "path": request.get_full_path(),
+               "user_name": str(request.user), "centre": getattr(request, "centre", None),
+               "messages": messages.get_messages(request)}
+    return HttpResponse(loader.get_template(template).render(context), status=status)
+
+
+def _status_label(status: str | None) -> str:
+    return str(CaseStatus(status).label) if status in CaseStatus.values else "—"
+
+
+def _decorate(filing) -> None:
+    filing.item_name = _name(filing.item_name_zh, filing.item_name_en)
+    filing.status_label = _status_label(filing.case_status)
+    filing.decided = filing.case_status in DECIDED
+    step = next_step(filing.last_step)
+    filing.next_step = step
+    filing.next_label = HandoverStepKind(step).label if step else ""
+    filing.waiting = step == HandoverStepKind.RESULT_RECEIVED and not filing.decided
+    filing.last_label = HandoverStepKind(filing.last_step).label if filing.last_step else ""
+
+
+# --- the agent's workbench (a centre's host) ---------------------------------------------------------
+
+@login_required
+def workbench(request: HttpRequest) -> HttpResponse:
+    """My filings, what is due, results to deliver; one tap logs a handover."""
+    centre = getattr(request, "centre", None)
+    try:
+        post = selectors.agent_post_for(user=request.user, centre=centre)
+    except Http404:
+        from tenants.selectors import user_is_staff_of
+
+        if centre is not None and user_is_staff_of(user=request.user, centre=centre):
+            return redirect("delegation-green")
+        raise
+    view = request.GET.get("view") or selectors.ALL
+    view = view if view in selectors.VIEWS else selectors.ALL
+    try:
+        page = max(int(request.GET.get("page") or 1), 1)
+    except ValueError:
+        page = 1
+    counts = selectors.workbench_counts(user=request.user)
+    filings = selectors.filing_page_for(user=request.user, view=view, page=page)
+    for filing in filings:
+        _decorate(filing)
+    labels = {selectors.ALL: _("My filings"), selectors.CARRY: _("To hand in"), selectors.DUE: _("Due"),
+              selectors.DELIVER: _("Results to deliver")}
+    return _lite(request, "delegation/workbench.html", {
+        "station": post.station, "station_name": _name(post.station.name_zh, post.station.name_en),
+        "filings": filings, "view": view, "page": page,
+        "tabs": [(v, labels[v], counts[v]) for v in selectors.VIEWS],
+        "has_next": counts[view] > page * selectors.PAGE_SIZE, "has_previous": page > 1,
+        "today": timezone.localdate(),
+    })
+
+
+def _material_choices(adoption) -> list[tuple[int, str]]:
+    from catalog.models import Material
+
+    return [(m.pk, _name(m.name_zh, m.name_en)) for m in
+            Material.objects.filter(version_id=adoption.item.current_version_id).order_by("position", "pk")]
+
+
+def _item_choices(township: Centre, query: str) -> list[dict]:
+    """Items the agent can file: the township's own, its district's, the city's (lowest level first)."""
+    from catalog.selectors import centre_catalogue
+
+    chain = [township]
+    if township.parent is not None:
+        chain.append(township.parent)
+        chain.append(township.parent.parent or Centre.objects.get(level="city"))
+    seen: dict[str, dict] = {}
+    for centre in chain:
+        qs = centre_catalogue(centre=centre, query=query or None)
+        if centre is not township and not query:
+            continue  # without a search, the township's own list (the district's and city's are long)
+        for adoption in qs[:40]:
+            version = adoption.item.current_version
+            seen.setdefault(adoption.item.code, {"code": adoption.item.code,
+                                                 "name": _name(version.name_zh, version.name_en),
+                                                 "where": centre.name})
+    return list(seen.values())[:40]
+
+
+@login_required
+def filing_new(request: HttpRequest) -> HttpResponse:
+    """A filing for a resident: pick the item (search), then the resident, the consent, the materials."""
+    from delegation.services import proxy_filing_target
+
+    centre = getattr(request, "centre", None)
+    post = selectors.agent_post_for(user=request.user, centre=centre)
+    township = Centre.objects.select_related("parent__parent").get(pk=post.station.township_id)
+    data = request.POST if request.method == "POST" else None
+    code = ((data or request.GET).get("item_code") or "").strip()
+    if not code:
+        query = (request.GET.get("q") or "").strip()
+        return _lite(request, "delegation/filing_pick.html", {
+            "items": _item_choices(township, query), "q": query, "station_name": post.station.name_zh})
+    try:
+        target, adoption = proxy_filing_target(township=township, item_code=code, on=timezone.localdate())
+    except ApplicationError as exc:
+        messages.error(request, str(exc))
+        return redirect("delegation-new")
+    form = ProxyFilingForm(data, material_choices=_material_choices(adoption), initial={
+        "item_code": code, "token": new_form_token(),
+        "consent_given_at": timezone.localtime().replace(second=0, microsecond=0)})
+    status = 200
+    if data is not None:
+        if form.is_valid():
+            clean = form.cleaned_data
+            try:
+                with transaction.atomic():
+                    consent = consent_record(
+                        agent=request.user, station=post.station, resident_name=clean["resident_name"],
+                        resident_id_number=clean["resident_id_number"], item_code=code,
+                        method=clean["consent_method"], given_at=clean["consent_given_at"],
+                        evidence=clean["consent_evidence"])
+                    filing = proxy_filing_submit(
+                        agent=request.user, station=post.station, consent=consent, item_code=code,
+                        resident_name=clean["resident_name"], resident_id_number=clean["resident_id_number"],
+                        phone=clean["phone"], provided_material_ids=clean["materials"], note=clean["note"],
+                        idempotency_key=f"form:{request.user.pk}:{clean['token']}")
+            except ApplicationError as exc:
+                add_service_errors(form, exc, aliases={"applicant_name": "resident_name",
+                                                       "applicant_id_number": "resident_id_number"})
+                status = exc.http_status
+            else:
+                messages.success(request, _("Case %(number)s filed at %(centre)s. The resident gets an SMS.")
+                                 % {"number": filing.case_number, "centre": filing.target_centre.name})
+                return redirect("delegation-filing", filing_id=filing.pk)
+        else:
+            status = 400
+    version = adoption.item.current_version
+    return _lite(request, "delegation/filing_new.html", {
+        "form": form, "item_code": code, "item_name": _name(version.name_zh, version.name_en),
+        "target": target.name, "station_name": post.station.name_zh}, status=status)
+
+
+@login_required
+def filing_detail(request: HttpRequest, filing_id: uuid.UUID) -> HttpResponse:
+    """One of the agent's filings: where it is, the consent, the handover log, the next step."""
+    filing = selectors.filing_get_for(user=request.user, filing_id=filing_id)
+    _decorate(filing)
+    return _lite(request, "delegation/filing_detail.html", {
+        "filing": filing, "steps": [(h, HandoverStepKind(h.step).label) for h in filing.handovers.all()],
+        "consent_method": filing.consent.get_method_display(), "target": filing.target_centre.name})
+
+
+@login_required
+def filing_handover(request: HttpRequest, filing_id: uuid.UUID) -> HttpResponse:
+    """The one-tap handover (POST): log the step, back to where the agent was."""
+    if request.method != "POST":
+        return redirect("delegation-filing", filing_id=filing_id)
+    filing = selectors.filing_get_for(user=request.user, filing_id=filing_id)
+    form = HandoverForm(request.POST)
+    back = request.POST.get("next") or ""
+    if not back.startswith("/delegation/"):
+        back = reverse("delegation-filing", kwargs={"filing_id": filing.pk})
+    if not form.is_valid():
+        messages.error(request, _("Unknown handover step."))
+        return redirect(back)
+    try:
+        handover_log(filing=filing, step=form.cleaned_data["step"], acting_user=request.user,
+                     note=form.cleaned_data["note"])
+    except (ConflictError, ApplicationError) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("%(number)s: %(step)s. The resident gets an SMS.")
+                         % {"number": filing.case_number, "step": HandoverStepKind(form.cleaned_data["step"]).label})
+    return redirect(back)
+
+
+# --- green channels at a centre (its staff) -------------------------------------------------------------
+
+def _require_staff(request: HttpRequest) -> Centre:
+    from cases.selectors import require_case_staff
+
+    centre = getattr(request, "centre", None)
+    if centre is None:
+        raise Http404
+    require_case_staff(user=request.user, centre=centre)
+    return centre
+
+
+@login_required
+def green_list(request: HttpRequest) -> HttpResponse:
+    """The open green channels and their items (those this centre has adopted can be filed here)."""
+    from catalog.selectors import centre_catalogue
+
+    centre = _require_staff(request)
+    today = timezone.localdate()
+    adopted = set(centre_catalogue(centre=centre, on=today).values_list("item__code", flat=True))
+    channels = []
+    for channel in selectors.green_channels_open(on=today).prefetch_related("items__item__current_version"):
+        rows = [(entry, _name(entry.item.current_version.name_zh, entry.item.current_version.name_en)
+                 if entry.item.current_version else entry.item.code, entry.item.code in adopted)
+                for entry in channel.items.all()]
+        channels.append((channel, _name(channel.name_zh, channel.name_en), rows))
+    return render(request, "delegation/green_list.html", {"channels": channels})
+
+
+@login_required
+def green_case_new(request: HttpRequest, code: str) -> HttpResponse:
+    """A case at the window on a green channel: simplified materials (waived ones not asked for) and
+    the programme's shorter promised limit, applied at acceptance."""
+    from catalog.selectors import adoption_get
+    from delegation.services import green_channel_item_for
+
+    centre = _require_staff(request)
+    channel = selectors.green_channel_get(code=code)
+    item_code = (request.POST.get("item_code") or request.GET.get("item_code") or "").strip()
+    try:
+        entry = green_channel_item_for(code=code, item_code=item_code, on=timezone.localdate())
+    except ApplicationError as exc:
+        messages.error(request, str(exc))
+        return redirect("delegation-green")
+    adoption = adoption_get(centre=centre, item_code=item_code)
+    waived = set(entry.waived_materials)
+    choices, waived_names = [], []
+    from catalog.models import Material
+
+    for m in Material.objects.filter(version_id=adoption.item.current_version_id).order_by("position", "pk"):
+        (waived_names.append(_name(m.name_zh, m.name_en)) if m.name_zh in waived
+         else choices.append((m.pk, _name(m.name_zh, m.name_en))))
+    form = GreenCaseForm(request.POST or None, material_choices=choices)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            clean = form.cleaned_data
+            try:
+                result = green_channel_case_submit(
+                    code=code, item_code=item_code, applicant_kind=clean["applicant_kind"],
+                    applicant_name=clean["applicant_name"], applicant_id_number=clean["applicant_id_number"],
+                    phone=clean["phone"], acting_user=request.user, provided_material_ids=clean["materials"])
+            except ApplicationError as exc:
+                add_service_errors(form, exc)
+                status = exc.http_status
+            else:
+                messages.success(request, _("Case %(number)s filed on the green channel “%(channel)s”.")
+                                 % {"number": result.case.number, "channel": _name(channel.name_zh, channel.name_en)})
+                return redirect("cases-detail", case_id=result.case.pk)
+        else:
+            status = 400
+    version = adoption.item.current_version
+    return render(request, "delegation/green_case_new.html", {
+        "form": form, "channel": channel, "channel_name": _name(channel.name_zh, channel.name_en), "entry": entry,
+        "item_code": item_code, "item_name": _name(version.name_zh, version.name_en), "waived": waived_names,
+        "promised_days": adoption.promised_limit_days or version.promised_limit_days,
+        "ApplicantKind": ApplicantKind}, status=status)
+
+
+# --- the platform's host -------------------------------------------------------------------------------
+
+def coverage(request: HttpRequest) -> HttpResponse:
+    """Stations ÷ villages and communities, per district or zone (or per township of one)."""
+    code = (request.GET.get("district") or "").strip()
+    district = None
+    if code:
+        district = Centre.objects.filter(division_code=code, level__in=["district", "zone"]).first()
+        if district is None:
+            raise Http404
+        rows = selectors.coverage_by_township(district=district)
+    else:
+        rows = selectors.coverage_by_district()
+    rows = [r for r in rows if r.villages or r.communities or r.village_stations or r.community_stations] or rows
+    return render(request, "delegation/coverage.html", {
+        "rows": [(r, _name(r.name_zh, r.name_en)) for r in rows], "total": selectors.coverage_total(rows),
+        "district": district, "stations": Station.objects.count() if district is None else None})
+
+
+def _year(request: HttpRequest) -> int:
+    years = selectors.key_project_years()
+    try:
+        return int(request.GET.get("year") or (years[0] if years else timezone.localdate().year))
+    except ValueError as exc:
+        raise Http404 from exc
+
+
+@login_required
+def key_projects(request: HttpRequest) -> HttpResponse:
+    """The year's key-project agency report: projects, agents and levels, problems solved, approvals."""
+    selectors.require_city_reader(user=request.user)
+    year = _year(request)
+    projects = selectors.key_project_report(year=year)
+    totals = selectors.key_project_totals(projects)
+    for p in projects:
+        p.display_name = _name(p.name_zh, p.name_en)
+        p.centre_name = p.centre.name
+    return render(request, "delegation/key_projects.html", {
+        "year": year, "years": selectors.key_project_years(), "projects": projects, "totals": totals})
+
+
+@login_required
+def key_projects_csv(request: HttpRequest) -> HttpResponse:
+    selectors.require_city_reader(user=request.user)
+    year = _year(request)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="key-projects-{year}.csv"'
+    response.write("\ufeff")  # Excel opens UTF-8 with a BOM
+    writer = csv.writer(response)
+    writer.writerow([_("Project"), _("Company"), _("Unified social credit code"), _("District or zone"),
+                     _("Agents"), _("Problems raised"), _("Problems solved"), _("Approvals finished")])
+    projects = selectors.key_project_report(year=year)
+    for p in projects:
+        writer.writerow([p.name_zh, p.company, p.credit_code, p.centre.name_zh,
+                         "; ".join(f"{a.agent} ({a.get_level_display()})" for a in p.assignments.all()),
+                         p.problems_raised or 0, p.problems_solved or 0, p.approvals_finished or 0])
+    totals = selectors.key_project_totals(projects)
+    writer.writerow([_("Total"), "", "", "", "", totals["problems_raised"], totals["problems_solved"],
+                     totals["approvals_finished"]])
+    return response
+
+
+@login_required
+def green_report(request: HttpRequest, code: str) -> HttpResponse:
+    """A programme's targets, progress (cases filed and finished) and average working days used."""
+    selectors.require_city_reader(user=request.user)
+    report = selectors.green_channel_report(channel=selectors.green_channel_get(code=code))
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="green-channel-{code}.csv"'
+        response.write("\ufeff")
+        writer = csv.writer(response)
+        writer.writerow([_("Item code"), _("Item"), _("Usual limit"), _("Compressed limit"), _("Cases filed"),
+                         _("Cases finished"), _("Average working days used")])
+        for row in report.items:
+            writer.writerow([row.item_code, row.item_name_zh, row.usual_days or "", row.cap_days, row.filed,
+                             row.finished, row.average_days if row.average_days is not None else ""])
+        return response
+    for row in report.items:
+        row.name = _name(row.item_name_zh, row.item_name_en)
+    return render(request, "delegation/green_report.html", {
+        "report": report, "channel_name": _name(report.channel.name_zh, report.channel.name_en),
+        "unit": _name(report.channel.target_unit_zh, report.channel.target_unit_en)})
+
+
+@login_required
+def green_reports(request: HttpRequest) -> HttpResponse:
+    """The programmes, for the city's staff."""
+    from delegation.models import GreenChannel
+
+    selectors.require_city_reader(user=request.user)
+    channels = [(c, _name(c.name_zh, c.name_en)) for c in GreenChannel.objects.order_by("-starts_on", "code")]
+    return render(request, "delegation/green_reports.html", {"channels": channels})
