@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
 from cases.choices import CLOCK_PAUSED, Action, Channel
+from catalog.models import Item
 from common.errors import ApplicationError
 from joint_approval.choices import JointStatus, LegLevel
 from joint_approval.error_codes import JointErrorCode
@@ -42,7 +43,7 @@ from tenants.models import Centre, User
 ACCEPTING_ROLES = frozenset({Role.WINDOW_CLERK, Role.CHIEF_REPRESENTATIVE, Role.CENTRE_ADMIN})
 
 #: A leg's outcome once decided (or ended); empty while it runs.
-OUTCOMES = {Action.APPROVE: "approved", Action.DENY: "denied", Action.REFUSE: "refused",
+OUTCOMES: dict[str, str] = {Action.APPROVE: "approved", Action.DENY: "denied", Action.REFUSE: "refused",
             Action.WITHDRAW: "withdrawn"}
 
 
@@ -57,7 +58,7 @@ class LegSpec:
     """One leg to start: the item, the level that handles it, the document it produces."""
 
     position: int
-    item: object  # catalog.models.Item with current_version and department loaded
+    item: Item  # with current_version and department loaded
     level: str
     required: bool = True
     produces_zh: str = ""
@@ -200,7 +201,7 @@ def city_centre() -> Centre:
     return centre
 
 
-def _may_accept(*, user: User, centre: Centre) -> bool:
+def may_accept(*, user: User, centre: Centre) -> bool:
     from tenants.selectors import user_is_platform_admin, user_roles_in
 
     return user_is_platform_admin(user=user) or bool(user_roles_in(user=user, centre=centre) & ACCEPTING_ROLES)
@@ -217,7 +218,7 @@ def _next_number(centre: Centre, day: dt.date) -> str:
     return f"J{centre.division_code}-{day:%Y%m%d}-{sequence:04d}"
 
 
-def _resolve_centres(*, legs: list[LegSpec], accepting: Centre, project: LinkedProject | None) -> None:
+def resolve_centres(*, legs: list[LegSpec], accepting: Centre, project: LinkedProject | None) -> None:
     city = city_centre() if any(leg.level == LegLevel.CITY for leg in legs) else None
     local = project.zone if project is not None else accepting
     for leg in legs:
@@ -250,7 +251,7 @@ def joint_case_accept(
     now = now or timezone.now()
     if (bundle is None) == (project is None):
         raise ApplicationError(_("Choose a bundle or a linked project."), JointErrorCode.NO_ITEMS)
-    if not acting_user.is_authenticated or not _may_accept(user=acting_user, centre=accepting_centre):
+    if not acting_user.is_authenticated or not may_accept(user=acting_user, centre=accepting_centre):
         raise ApplicationError(_("Only the window staff of %(centre)s accept joint cases there.")
                                % {"centre": accepting_centre.name}, JointErrorCode.NOT_STAFF, http_status=403)
     if project is not None and accepting_centre.pk not in (project.zone_id, city_centre().pk):
@@ -276,7 +277,7 @@ def joint_case_accept(
                 raise ApplicationError(_("This Idempotency-Key was already used for a different application."),
                                        JointErrorCode.IDEMPOTENCY_MISMATCH, http_status=422)
             return AcceptResult(joint_case=known, created=False)
-    _resolve_centres(legs=legs, accepting=accepting_centre, project=project)
+    resolve_centres(legs=legs, accepting=accepting_centre, project=project)
     checklist = merged_checklist(legs)
     day = _local_day(now)
     source = bundle if bundle is not None else project

@@ -1,4 +1,14 @@
-"""urls_public of the joint_approval app."""
-from django.urls import path  # noqa: F401
+"""Pages of joint approvals on the platform's host (/joint/): the catalogue and the city's overview
+of every joint case and linked project (city staff and platform administrators)."""
+from django.urls import path
 
-urlpatterns: list = []
+from joint_approval import views
+
+urlpatterns = [
+    path("", views.joint_home, name="joint-home"),
+    path("bundles/<slug:code>/", views.bundle_detail, name="joint-bundle"),
+    path("cases/", views.joint_case_list, name="joint-cases"),
+    path("cases/<uuid:joint_case_id>/", views.joint_case_detail, name="joint-case"),
+    path("projects/", views.project_list, name="joint-projects"),
+    path("projects/<int:project_id>/", views.project_detail, name="joint-project"),
+]

@@ -1,0 +1,271 @@
+"""API of joint approvals (`/api/v1/joint/`): thin views over joint_approval.services and selectors.
+
+- `GET bundles/`, `GET bundles/<code>/?items=<id>&items=<id>`: the joint-service catalogue (anyone),
+  a bundle with its items and the merged checklist of the chosen items (each material once; those
+  another leg produces listed as produced).
+- `POST cases/` (a centre's host, its window staff): accept a joint case from a bundle (`bundle`,
+  `item_ids` of the optional items chosen) or a linked project (`project`); `provided` lists the
+  merged checklist's keys handed in. An `Idempotency-Key` header makes a retry answer 200 with the
+  joint case the first request made. A leg that cannot start answers `joint_leg_failed` naming it,
+  and nothing is accepted.
+- `GET cases/`, `GET cases/<uuid>/`: the joint cases the user follows, one with its legs.
+- `GET projects/`, `GET projects/<id>/`: the linked key-project register.
+
+Every error is `{code, message, extra}` in the request's language (common.errors).
+"""
+from __future__ import annotations
+
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import permissions, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cases.choices import ApplicantKind
+from common.pagination import Pagination
+from joint_approval import selectors
+from joint_approval.choices import BundleKind, JointStatus, Stage
+from joint_approval.models import Bundle, LinkedProject
+from joint_approval.services import bundle_legs, joint_case_accept, merged_checklist
+
+# --- output --------------------------------------------------------------------------------------
+
+
+class BundleOutput(serializers.Serializer):
+    code = serializers.CharField()
+    name_zh = serializers.CharField()
+    name_en = serializers.CharField()
+    stage = serializers.ChoiceField(choices=Stage.choices)
+    kind = serializers.CharField(help_text="`parallel` (并联审批) or `linked` (市区两级联动).")
+    promised_days = serializers.IntegerField()
+    sequential_days = serializers.IntegerField(allow_null=True)
+    description_zh = serializers.CharField()
+    description_en = serializers.CharField()
+
+
+class BundleItemOutput(serializers.Serializer):
+    item_id = serializers.IntegerField()
+    item_code = serializers.CharField(source="item.code")
+    name_zh = serializers.CharField(source="item.current_version.name_zh")
+    name_en = serializers.CharField(source="item.current_version.name_en")
+    department_code = serializers.CharField(source="item.department.code")
+    level = serializers.CharField(help_text="`city`: the city centre handles it; `local`: the district or zone.")
+    required = serializers.BooleanField()  # type: ignore[assignment]  # DRF pops declared fields
+    produces_zh = serializers.CharField()
+    promised_limit_days = serializers.IntegerField(source="item.current_version.promised_limit_days")
+    fee_yuan = serializers.DecimalField(source="item.current_version.fee_yuan", max_digits=10, decimal_places=2)
+
+
+class MaterialLineOutput(serializers.Serializer):
+    key = serializers.CharField(help_text="Send this in `provided` when the material is handed in.")
+    name_zh = serializers.CharField()
+    name_en = serializers.CharField()
+    required = serializers.BooleanField()  # type: ignore[assignment]
+    legs = serializers.ListField(child=serializers.IntegerField(), help_text="The legs (positions) that need it.")
+    produced_by = serializers.IntegerField(allow_null=True, help_text="The leg that produces it: not asked.")
+
+
+class BundleDetailOutput(BundleOutput):
+    items = BundleItemOutput(many=True, source="items.all")
+    checklist = MaterialLineOutput(many=True, help_text="The chosen items' materials, each once.")
+
+
+class LegOutput(serializers.Serializer):
+    position = serializers.IntegerField()
+    centre = serializers.CharField(source="centre.division_code")
+    centre_name_zh = serializers.CharField(source="centre.name_zh")
+    centre_name_en = serializers.CharField(source="centre.name_en")
+    level = serializers.CharField(help_text="`city`: the city centre handles it; `local`: the district or zone.")
+    case_id = serializers.UUIDField()
+    case_number = serializers.CharField()
+    item_code = serializers.CharField()
+    item_name_zh = serializers.CharField()
+    item_name_en = serializers.CharField()
+    department_code = serializers.CharField()
+    department_name_zh = serializers.CharField()
+    status = serializers.CharField()
+    outcome = serializers.CharField()
+    paused = serializers.BooleanField()
+    promised_limit_days = serializers.IntegerField(allow_null=True)
+    promised_due = serializers.DateField(allow_null=True)
+    decided_at = serializers.DateTimeField(allow_null=True)
+    denial_reason = serializers.CharField()
+    fee_yuan = serializers.DecimalField(max_digits=10, decimal_places=2)
+
+
+class JointCaseOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    number = serializers.CharField()
+    title_zh = serializers.CharField()
+    title_en = serializers.CharField()
+    bundle = serializers.CharField(source="bundle.code", allow_null=True, default=None)
+    project = serializers.IntegerField(source="project_id", allow_null=True)
+    accepting_centre = serializers.CharField(source="accepting_centre.division_code")
+    status = serializers.CharField(help_text=", ".join(f"`{v}`" for v in JointStatus.values))
+    accepted_at = serializers.DateTimeField()
+    due = serializers.DateField(allow_null=True)
+    promised_days = serializers.IntegerField()
+    sequential_days = serializers.IntegerField()
+    parallel_days = serializers.IntegerField()
+    days_saved = serializers.IntegerField()
+    completed_at = serializers.DateTimeField(allow_null=True)
+    actual_workdays = serializers.IntegerField(allow_null=True)
+    fee_total_yuan = serializers.DecimalField(max_digits=12, decimal_places=2)
+    denial_reasons = serializers.JSONField()
+
+
+class JointCaseDetailOutput(JointCaseOutput):
+    legs = LegOutput(many=True, source="legs.all")
+
+
+class ProjectOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name_zh = serializers.CharField()
+    name_en = serializers.CharField()
+    zone = serializers.CharField(source="zone.division_code")
+    zone_name_zh = serializers.CharField(source="zone.name_zh")
+    company_name = serializers.CharField()
+    credit_code = serializers.CharField()
+    year = serializers.IntegerField()
+
+
+class ProjectItemOutput(serializers.Serializer):
+    item_code = serializers.CharField(source="item.code")
+    name_zh = serializers.CharField(source="item.current_version.name_zh")
+    level = serializers.CharField(help_text="`city`: the city centre handles it; `local`: the district or zone.")
+
+
+class ProjectDetailOutput(ProjectOutput):
+    items = ProjectItemOutput(many=True, source="items.all")
+
+
+# --- views ---------------------------------------------------------------------------------------
+
+class BundleListApi(APIView):
+    """The joint-service catalogue."""
+
+    permission_classes = [permissions.AllowAny]
+
+    class FilterSerializer(serializers.Serializer):
+        kind = serializers.ChoiceField(choices=BundleKind.choices, required=False)
+
+    @extend_schema(parameters=[FilterSerializer], responses=BundleOutput(many=True))
+    def get(self, request: Request) -> Response:
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        return Response(BundleOutput(selectors.bundle_list(kind=filters.validated_data.get("kind")), many=True).data)
+
+
+class BundleDetailApi(APIView):
+    """A bundle, its items, and the merged checklist of the chosen optional items (`?items=`; none
+    given: every item)."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(parameters=[OpenApiParameter("items", OpenApiTypes.INT, many=True, required=False,
+                                                description="Optional items chosen (catalogue item ids).")],
+                   responses=BundleDetailOutput)
+    def get(self, request: Request, code: str) -> Response:
+        bundle: Bundle = selectors.bundle_get(code=code)
+        chosen = [int(v) for v in request.query_params.getlist("items") if v.isdigit()] \
+            if "items" in request.query_params else None
+        checklist = merged_checklist(bundle_legs(bundle=bundle, chosen_item_ids=chosen))
+        bundle.checklist = checklist.lines  # type: ignore[attr-defined]
+        return Response(BundleDetailOutput(bundle).data)
+
+
+def _centre(request: Request):
+    return getattr(request, "centre", None)
+
+
+class JointCaseListApi(APIView):
+    """The joint cases the user follows (GET), or accept one at this centre (POST, window staff)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        bundle = serializers.SlugField(required=False, help_text="A bundle's code (or give `project`).")
+        project = serializers.IntegerField(required=False, help_text="A linked project's id.")
+        item_ids = serializers.ListField(child=serializers.IntegerField(), required=False, allow_null=True,
+                                         default=None, help_text="The optional items chosen (none given: all).")
+        provided = serializers.ListField(child=serializers.CharField(max_length=200), required=False, default=list,
+                                         help_text="The merged checklist's keys of the materials handed in.")
+        applicant_kind = serializers.ChoiceField(choices=ApplicantKind.choices)
+        applicant_name = serializers.CharField(max_length=200)
+        applicant_id_number = serializers.CharField(max_length=18)
+        phone = serializers.CharField(max_length=20)
+
+        def validate(self, attrs):
+            if bool(attrs.get("bundle")) == bool(attrs.get("project")):
+                raise serializers.ValidationError("Give a bundle or a project.")
+            return attrs
+
+    @extend_schema(responses=JointCaseOutput(many=True))
+    def get(self, request: Request) -> Response:
+        cases = selectors.joint_case_list_for(user=request.user, centre=_centre(request),
+                                              status=request.query_params.get("status", ""))
+        paginator = Pagination()
+        page = paginator.paginate_queryset(cases, request, view=self)
+        return paginator.get_paginated_response(JointCaseOutput(page, many=True).data)
+
+    @extend_schema(request=InputSerializer, parameters=[OpenApiParameter(
+        "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False)], responses={
+        201: JointCaseDetailOutput, 200: OpenApiResponse(JointCaseDetailOutput, description="Replayed."),
+        400: OpenApiResponse(description="`joint_leg_failed` (names the leg), `case_invalid_applicant`, ..."),
+        403: OpenApiResponse(description="`joint_not_staff`, `joint_wrong_centre`")})
+    def post(self, request: Request) -> Response:
+        centre = _centre(request)
+        if centre is None:
+            raise Http404
+        payload = self.InputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        bundle = selectors.bundle_get(code=data["bundle"]) if data.get("bundle") else None
+        project = None
+        if data.get("project"):
+            project = LinkedProject.objects.select_related("zone").filter(pk=data["project"]).first()
+            if project is None:
+                raise Http404
+        result = joint_case_accept(
+            accepting_centre=centre, acting_user=request.user, bundle=bundle, project=project,
+            chosen_item_ids=data["item_ids"], provided_keys=data["provided"], applicant_kind=data["applicant_kind"],
+            applicant_name=data["applicant_name"], applicant_id_number=data["applicant_id_number"],
+            phone=data["phone"], idempotency_key=request.headers.get("Idempotency-Key") or None)
+        joint = selectors.joint_case_get_for(user=request.user, centre=centre, joint_case_id=result.joint_case.pk)
+        return Response(JointCaseDetailOutput(joint).data,
+                        status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+
+
+class JointCaseDetailApi(APIView):
+    """One joint case with every leg's holder and status."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses=JointCaseDetailOutput)
+    def get(self, request: Request, joint_case_id) -> Response:
+        joint = selectors.joint_case_get_for(user=request.user, centre=_centre(request), joint_case_id=joint_case_id)
+        return Response(JointCaseDetailOutput(joint).data)
+
+
+class ProjectListApi(APIView):
+    """The linked key-project register (the city's staff: all; a zone's: its own)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses=ProjectOutput(many=True))
+    def get(self, request: Request) -> Response:
+        projects = selectors.project_list_for(user=request.user, centre=_centre(request))
+        paginator = Pagination()
+        page = paginator.paginate_queryset(projects, request, view=self)
+        return paginator.get_paginated_response(ProjectOutput(page, many=True).data)
+
+
+class ProjectDetailApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses=ProjectDetailOutput)
+    def get(self, request: Request, project_id: int) -> Response:
+        project = selectors.project_get_for(user=request.user, centre=_centre(request), project_id=project_id)
+        return Response(ProjectDetailOutput(project).data)

@@ -1,0 +1,30 @@
+"""The acceptance form of a joint case: the optional items chosen, the merged checklist's materials
+handed in (each once), and the applicant. The rules are the services'."""
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cases.choices import ApplicantKind
+
+
+class JointAcceptForm(forms.Form):
+    items = forms.TypedMultipleChoiceField(label=_("Optional items to run in parallel"), coerce=int, required=False,
+                                           widget=forms.CheckboxSelectMultiple)
+    materials = forms.MultipleChoiceField(label=_("Materials handed in (each once)"), required=False,
+                                          widget=forms.CheckboxSelectMultiple)
+    applicant_kind = forms.ChoiceField(label=_("Applicant type"), choices=ApplicantKind.choices,
+                                       initial=ApplicantKind.ORGANISATION)
+    applicant_name = forms.CharField(label=_("Applicant's name"), max_length=200)
+    applicant_id_number = forms.CharField(
+        label=_("ID number / unified social credit code"), max_length=18,
+        help_text=_("18 characters: a resident ID for a person, a credit code for an organisation."))
+    phone = forms.CharField(label=_("Mobile phone"), max_length=20)
+
+    def __init__(self, *args, optional: list[tuple[int, str]] = (), materials: list[tuple[str, str]] = (),  # type: ignore[assignment]
+                 with_items: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["items"].choices = list(optional)
+        self.fields["materials"].choices = list(materials)
+        if not with_items or not optional:
+            del self.fields["items"]

@@ -1,0 +1,308 @@
+"""Pages of joint approvals, on a centre's host (/joint/) and on the platform's (the city's overview).
+
+- The bundle catalogue and the picker: choose the optional items (dynamic combination), see the
+  merged materials list (each material once; documents another leg produces are not asked), the
+  fees in all and the time saved, and — for the centre's window staff — accept.
+- A joint case: every leg's holder (centre, department), status, due date and outcome; a leg links
+  to its case page only on its own centre's host, where it can be acted on.
+- The linked key-project register and a project's page (accepted at the city or the project's zone).
+
+Reads and access go through `joint_approval.selectors`; the acceptance through the service.
+"""
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from cases.choices import CaseStatus
+from cases.forms import add_service_errors
+from common.errors import ApplicationError
+from joint_approval import selectors
+from joint_approval.choices import JointStatus, LegLevel
+from joint_approval.forms import JointAcceptForm
+from joint_approval.models import JointCase
+from joint_approval.services import (
+    Checklist,
+    LegSpec,
+    bundle_legs,
+    joint_case_accept,
+    may_accept,
+    merged_checklist,
+    project_legs,
+    resolve_centres,
+)
+from tenants.models import Centre
+
+
+def _centre(request: HttpRequest) -> Centre | None:
+    return getattr(request, "centre", None)
+
+
+def _en() -> bool:
+    return (get_language() or "").startswith("en")
+
+
+def _name(zh: str, en: str) -> str:
+    return en if _en() and en else zh
+
+
+def _status_label(status: str) -> str:
+    return str(CaseStatus(status).label) if status in CaseStatus.values else status
+
+
+# --- the catalogue and the picker ---------------------------------------------------------------
+
+def joint_home(request: HttpRequest) -> HttpResponse:
+    """The joint-service catalogue; for staff, the joint cases and linked projects they follow."""
+    centre = _centre(request)
+    bundles = list(selectors.bundle_list())
+    cases = projects = None
+    if request.user.is_authenticated:
+        cases = list(selectors.joint_case_list_for(user=request.user, centre=centre)[:10])
+        projects = selectors.project_list_for(user=request.user, centre=centre).count()
+    stats = None
+    if centre is None and cases is not None:
+        stats = _overview(request)
+    return render(request, "joint_approval/home.html", {
+        "bundles": bundles, "cases": cases, "project_count": projects, "stats": stats})
+
+
+def _overview(request: HttpRequest) -> dict:
+    from django.db.models import Avg, Count, Q, Sum
+
+    qs = selectors.joint_cases_visible(user=request.user, centre=None)
+    figures = qs.aggregate(total=Count("pk"), running=Count("pk", filter=Q(status=JointStatus.RUNNING)),
+                           joined=Count("pk", filter=~Q(status=JointStatus.RUNNING)),
+                           sequential=Sum("sequential_days"), parallel=Sum("parallel_days"),
+                           actual=Avg("actual_workdays"))
+    per_bundle: list[dict] = list(qs.filter(bundle__isnull=False).values("bundle__name_zh", "bundle__name_en").annotate(
+        n=Count("pk"), sequential=Avg("sequential_days"), parallel=Avg("parallel_days"),
+        actual=Avg("actual_workdays")).order_by("-n"))
+    for row in per_bundle:
+        row["name"] = _name(row["bundle__name_zh"], row["bundle__name_en"])
+    return {**figures, "per_bundle": per_bundle,
+            "linked": qs.filter(project__isnull=False).count()}
+
+
+def _leg_rows(legs: list[LegSpec]) -> list[dict]:
+    rows = []
+    for leg in legs:
+        version = leg.item.current_version
+        rows.append({"position": leg.position, "item": leg.item,
+                     "name": _name(version.name_zh, version.name_en) if version else leg.item.code,
+                     "department": _name(leg.item.department.name_zh, leg.item.department.name_en),
+                     "centre": leg.centre, "level": LegLevel(leg.level).label, "required": leg.required,
+                     "promised": version.promised_limit_days if version else 0,
+                     "fee": version.fee_yuan if version else Decimal(0),
+                     "produces": _name(leg.produces_zh, leg.produces_en)})
+    return rows
+
+
+def _material_choices(checklist: Checklist) -> list[tuple[str, str]]:
+    choices = []
+    for line in checklist.asked():
+        label = _name(line.name_zh, line.name_en)
+        if line.shared():
+            label += " " + _("(one copy for legs %(legs)s)") % {"legs": ", ".join(map(str, line.legs))}
+        if not line.required:
+            label += " " + _("(optional)")
+        choices.append((line.key, label))
+    return choices
+
+
+def _produced_rows(checklist: Checklist, legs: list[LegSpec]) -> list[dict]:
+    names = {leg.position: _name(leg.item.current_version.name_zh, leg.item.current_version.name_en)
+             for leg in legs}
+    return [{"name": _name(line.name_zh, line.name_en), "by": line.produced_by, "by_name": names[line.produced_by],
+             "legs": [p for p in line.legs if p != line.produced_by]}
+            for line in checklist.produced() if line.produced_by is not None]
+
+
+def _int_list(values: list[str]) -> list[int]:
+    return [int(v) for v in values if v.isdigit()]
+
+
+def bundle_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """Pick the bundle's optional items, see the merged checklist once, fees and limits; accept."""
+    bundle = selectors.bundle_get(code=code)
+    centre = _centre(request)
+    staff = centre is not None and request.user.is_authenticated and may_accept(user=request.user, centre=centre)
+    rows = list(bundle.items.all())
+    optional = [(row.item_id, _name(row.item.current_version.name_zh, row.item.current_version.name_en))
+                for row in rows if not row.required and row.item.current_version]
+    data = request.POST if request.method == "POST" else None
+    if data is not None:
+        chosen = _int_list(data.getlist("items"))
+    elif "items" in request.GET or request.GET.get("picked"):
+        chosen = _int_list(request.GET.getlist("items"))
+    else:
+        chosen = [pk for pk, _label in optional]
+    status = 200
+    try:
+        legs = bundle_legs(bundle=bundle, chosen_item_ids=chosen)
+    except ApplicationError as exc:
+        messages.error(request, str(exc))
+        legs = bundle_legs(bundle=bundle, chosen_item_ids=[])
+        status = 400
+    if centre is not None:
+        resolve_centres(legs=legs, accepting=centre, project=None)
+    checklist = merged_checklist(legs)
+    form = JointAcceptForm(data if data is not None and "accept" in data else None, optional=optional,
+                           materials=_material_choices(checklist),
+                           initial={"items": chosen, "materials": []})
+    if data is not None and "accept" in data:
+        if not staff:
+            raise Http404
+        if form.is_valid():
+            clean = form.cleaned_data
+            try:
+                joint = joint_case_accept(
+                    accepting_centre=centre, acting_user=request.user, bundle=bundle,  # type: ignore[arg-type]
+                    chosen_item_ids=chosen, provided_keys=clean["materials"],
+                    applicant_kind=clean["applicant_kind"], applicant_name=clean["applicant_name"],
+                    applicant_id_number=clean["applicant_id_number"], phone=clean["phone"]).joint_case
+            except ApplicationError as exc:
+                add_service_errors(form, exc)
+                status = exc.http_status
+            else:
+                messages.success(request, _("Joint case %(number)s accepted: %(legs)d legs started at once.")
+                                 % {"number": joint.number, "legs": len(legs)})
+                return redirect("joint-case", joint_case_id=joint.pk)
+        else:
+            status = 400
+    elif data is not None:
+        form = JointAcceptForm(None, optional=optional, materials=_material_choices(checklist),
+                               initial={"items": chosen, "materials": data.getlist("materials"),
+                                        **{k: data.get(k, "") for k in ("applicant_kind", "applicant_name",
+                                                                        "applicant_id_number", "phone")}})
+    leg_rows = _leg_rows(legs)
+    sequential = sum(row["promised"] for row in leg_rows)
+    parallel = min(max((row["promised"] for row in leg_rows), default=0), bundle.promised_days)
+    return render(request, "joint_approval/bundle.html", {
+        "bundle": bundle, "legs": leg_rows, "form": form, "staff": staff, "optional": optional, "chosen": chosen,
+        "produced": _produced_rows(checklist, legs), "asked": _material_choices(checklist),
+        "fee_total": sum((row["fee"] for row in leg_rows), Decimal(0)), "sequential": sequential,
+        "parallel": parallel, "saved": max(sequential - parallel, 0),
+    }, status=status)
+
+
+def _event_label(kind: str) -> str:
+    return {"accepted": _("Accepted: every leg started"), "leg": _("A leg moved"),
+            "joined": _("Joined: every leg decided")}.get(kind, kind)
+
+
+def _joint_status_label(status: str) -> str:
+    return str(JointStatus(status).label) if status in JointStatus.values else status
+
+
+# --- joint cases --------------------------------------------------------------------------------
+
+@login_required
+def joint_case_list(request: HttpRequest) -> HttpResponse:
+    centre = _centre(request)
+    status = request.GET.get("status", "")
+    status = status if status in JointStatus.values else ""
+    cases = list(selectors.joint_case_list_for(user=request.user, centre=centre, status=status)[:200])
+    if centre is not None and not cases and not selectors.joint_cases_visible(user=request.user,
+                                                                             centre=centre).exists():
+        from tenants.selectors import user_is_staff_of
+
+        if not user_is_staff_of(user=request.user, centre=centre):
+            raise Http404
+    if centre is None and not (cases or selectors.projects_visible(user=request.user, centre=None).exists()):
+        raise Http404
+    return render(request, "joint_approval/cases.html", {"cases": cases, "status": status,
+                                                         "statuses": JointStatus.choices})
+
+
+def _applicant_here(joint: JointCase, centre: Centre | None) -> str:
+    """The applicant's name from a leg held here (the public joint case keeps none)."""
+    if centre is None:
+        return ""
+    from cases.models import Case
+
+    own = [leg.case_id for leg in joint.legs.all() if leg.centre_id == centre.pk]
+    case = Case.objects.filter(pk__in=own).only("applicant_name").first() if own else None
+    return case.applicant_name if case is not None else ""
+
+
+@login_required
+def joint_case_detail(request: HttpRequest, joint_case_id: uuid.UUID) -> HttpResponse:
+    """A joint case with every leg's holder and status; links to the legs held at this centre."""
+    centre = _centre(request)
+    joint = selectors.joint_case_get_for(user=request.user, centre=centre, joint_case_id=joint_case_id)
+    legs = []
+    for leg in joint.legs.all():
+        legs.append({
+            "leg": leg, "centre": leg.centre.name, "status": _status_label(leg.status),
+            "url": reverse("cases-detail", args=[leg.case_id])
+            if selectors.leg_link_allowed(leg=leg, centre=centre) else "",
+            "own": centre is not None and leg.centre_id == centre.pk})
+    reasons = [{**r, "item": _name(r.get("item_zh", ""), r.get("item_en", "")),
+                "centre": _name(r.get("centre_zh", ""), r.get("centre_en", ""))} for r in joint.denial_reasons]
+    return render(request, "joint_approval/case.html", {
+        "joint": joint, "legs": legs, "reasons": reasons, "applicant": _applicant_here(joint, centre),
+        "events": [(e, _event_label(e.kind), _joint_status_label(e.status) if e.kind != "leg"
+                    else _status_label(e.status)) for e in joint.events.all()],
+        "own_legs": sum(1 for row in legs if row["own"])})
+
+
+# --- linked projects ----------------------------------------------------------------------------
+
+@login_required
+def project_list(request: HttpRequest) -> HttpResponse:
+    centre = _centre(request)
+    projects = list(selectors.project_list_for(user=request.user, centre=centre))
+    return render(request, "joint_approval/projects.html", {"projects": projects})
+
+
+@login_required
+def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
+    """A linked project: its items by level, its joint cases with both centres' legs, and (at the
+    city or the project's zone, for window staff) the one-stop acceptance."""
+    centre = _centre(request)
+    project = selectors.project_get_for(user=request.user, centre=centre, project_id=project_id)
+    legs = project_legs(project=project)
+    accepts_here = (centre is not None and may_accept(user=request.user, centre=centre)
+                    and (centre.pk == project.zone_id or centre.level == "city"))
+    resolve_centres(legs=legs, accepting=centre or project.zone, project=project)
+    checklist = merged_checklist(legs)
+    data = request.POST if request.method == "POST" else None
+    form = JointAcceptForm(data, materials=_material_choices(checklist), with_items=False,
+                           initial={"applicant_name": project.company_name, "applicant_id_number": project.credit_code})
+    status = 200
+    if data is not None:
+        if not accepts_here:
+            raise Http404
+        if form.is_valid():
+            clean = form.cleaned_data
+            try:
+                joint = joint_case_accept(
+                    accepting_centre=centre, acting_user=request.user, project=project,  # type: ignore[arg-type]
+                    provided_keys=clean["materials"], applicant_kind=clean["applicant_kind"],
+                    applicant_name=clean["applicant_name"], applicant_id_number=clean["applicant_id_number"],
+                    phone=clean["phone"]).joint_case
+            except ApplicationError as exc:
+                add_service_errors(form, exc)
+                status = exc.http_status
+            else:
+                messages.success(request, _("Joint case %(number)s accepted: %(legs)d legs started at once.")
+                                 % {"number": joint.number, "legs": len(legs)})
+                return redirect("joint-case", joint_case_id=joint.pk)
+        else:
+            status = 400
+    joints = [{"joint": joint, "legs": [{"leg": leg, "centre": leg.centre.name, "status": _status_label(leg.status)}
+                                        for leg in joint.legs.all()]}
+              for joint in project.joint_cases.prefetch_related("legs__centre").order_by("-accepted_at")]
+    return render(request, "joint_approval/project.html", {
+        "project": project, "legs": _leg_rows(legs), "joints": joints, "form": form, "accepts_here": accepts_here,
+        "produced": _produced_rows(checklist, legs)}, status=status)
+

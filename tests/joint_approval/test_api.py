@@ -1,0 +1,67 @@
+"""The joint-approvals API: catalogue with merged checklist, acceptance (idempotent, leg failure
+named), reads with 404 for centres that hold no leg, and a clean OpenAPI schema."""
+from __future__ import annotations
+
+from tests.joint_approval.conftest import VALID_USCC, make_item
+
+BODY = {"bundle": "company-test", "applicant_kind": "organisation", "applicant_name": "西安测试科技有限公司",
+        "applicant_id_number": VALID_USCC, "phone": "13912345678", "provided": ["申请表"]}
+
+
+def test_the_bundle_lists_its_items_and_each_material_once(centre_client, bundle, company_items, beilin):
+    registration, seal, tax = company_items
+    data = centre_client(beilin).get("/api/v1/joint/bundles/company-test/").json()
+    assert [i["item_code"] for i in data["items"]] == [registration.code, seal.code, tax.code]
+    keys = [line["key"] for line in data["checklist"]]
+    assert keys.count("申请表") == 1
+    assert next(line for line in data["checklist"] if line["key"] == "营业执照")["produced_by"] == 1
+    chosen = centre_client(beilin).get(f"/api/v1/joint/bundles/company-test/?items={seal.pk}").json()
+    assert len(chosen["checklist"]) == 6
+    none = centre_client(beilin).get("/api/v1/joint/bundles/company-test/?items=").json()
+    assert "营业执照复印件" not in [line["key"] for line in none["checklist"]]
+    assert [b["code"] for b in centre_client(None).get("/api/v1/joint/bundles/").json()] == ["company-test"]
+
+
+def test_accepting_through_the_api_is_idempotent(centre_client, bundle, beilin, clerk_beilin):
+    client = centre_client(beilin, clerk_beilin)
+    first = client.post("/api/v1/joint/cases/", BODY, content_type="application/json", HTTP_IDEMPOTENCY_KEY="abc")
+    assert first.status_code == 201, first.json()
+    assert len(first.json()["legs"]) == 3 and {leg["status"] for leg in first.json()["legs"]} == {"accepted"}
+    again = client.post("/api/v1/joint/cases/", BODY, content_type="application/json", HTTP_IDEMPOTENCY_KEY="abc")
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    other = client.post("/api/v1/joint/cases/", {**BODY, "applicant_name": "别的公司"}, content_type="application/json",
+                        HTTP_IDEMPOTENCY_KEY="abc")
+    assert other.status_code == 422 and other.json()["code"] == "joint_idempotency_key_reused"
+
+
+def test_a_leg_that_cannot_start_is_named_and_nothing_is_accepted(centre_client, bundle, beilin, clerk_beilin):
+    from joint_approval.models import BundleItem, JointCase
+
+    late = make_item("610100SW-XK-0103", "SW", "发票领用", "Invoice issue", [("申请表", "Application form")])
+    BundleItem.objects.create(bundle=bundle, item=late, level="city", position=9)
+    response = centre_client(beilin, clerk_beilin).post("/api/v1/joint/cases/", BODY,
+                                                        content_type="application/json")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "joint_leg_failed" and body["extra"]["item_code"] == late.code
+    assert not JointCase.objects.exists()
+
+
+def test_a_centre_holding_no_leg_gets_404(centre_client, bundle, beilin, yanta, clerk_beilin, make_user):
+    from tenants.choices import Role
+
+    created = centre_client(beilin, clerk_beilin).post("/api/v1/joint/cases/", BODY, content_type="application/json")
+    joint_id = created.json()["id"]
+    assert centre_client(beilin, clerk_beilin).get(f"/api/v1/joint/cases/{joint_id}/").status_code == 200
+    other = make_user((yanta, Role.WINDOW_CLERK))
+    assert centre_client(yanta, other).get(f"/api/v1/joint/cases/{joint_id}/").status_code == 404
+    assert centre_client(yanta, other).get("/api/v1/joint/cases/").json()["count"] == 0
+    refused = centre_client(yanta, other).post("/api/v1/joint/cases/", BODY, content_type="application/json")
+    assert refused.status_code == 400 and refused.json()["code"] == "joint_leg_failed"  # Yanta has not adopted it
+
+
+def test_the_schema_documents_the_joint_api(centre_client, beilin):
+    response = centre_client(beilin).get("/api/schema/?format=json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    assert "/api/v1/joint/cases/" in paths and "/api/v1/joint/bundles/{code}/" in paths

@@ -1,0 +1,123 @@
+"""Pages: the bundle picker (merged checklist, accept), the joint case page with every leg's holder,
+who sees what, and that a district clerk cannot act on the city's leg (404)."""
+from __future__ import annotations
+
+from tests.joint_approval.conftest import VALID_USCC, accept
+
+
+def test_the_picker_shows_each_shared_material_once_and_what_another_leg_produces(
+        centre_client, bundle, beilin, clerk_beilin):
+    page = centre_client(beilin, clerk_beilin).get("/joint/bundles/company-test/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert html.count('value="申请表"') == 1
+    assert "(one copy for legs 1, 2, 3)" in html or "1, 2, 3" in html
+    assert "produced by leg 1" in html or "由第 1 项产生" in html
+    assert 'id="fee-total">70.00' in html
+
+
+def test_unticking_an_optional_item_drops_its_leg_and_materials(centre_client, bundle, company_items, beilin,
+                                                                clerk_beilin):
+    registration, seal, tax = company_items
+    page = centre_client(beilin, clerk_beilin).post("/joint/bundles/company-test/", {"refresh": "1"})
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert f'data-item="{seal.code}"' not in html and f'data-item="{tax.code}"' in html
+    assert "营业执照复印件" not in html
+
+
+def test_a_clerk_accepts_a_bundle_at_the_window_and_sees_every_leg(centre_client, bundle, company_items, beilin,
+                                                                   clerk_beilin):
+    from joint_approval.models import JointCase
+
+    registration, seal, tax = company_items
+    client = centre_client(beilin, clerk_beilin)
+    response = client.post("/joint/bundles/company-test/", {
+        "accept": "1", "items": [seal.pk], "materials": ["申请表"], "applicant_kind": "organisation",
+        "applicant_name": "西安测试科技有限公司", "applicant_id_number": VALID_USCC, "phone": "13912345678"})
+    joint = JointCase.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/joint/cases/{joint.pk}/"
+    html = client.get(response["Location"]).content.decode()
+    assert joint.number in html and html.count("data-leg=") == 3
+    assert 'data-centre="610100"' in html and 'data-centre="610103"' in html  # each leg's holder
+    city_leg = joint.legs.get(item_code=tax.code)
+    own_leg = joint.legs.get(item_code=registration.code)
+    assert f"/cases/{own_leg.case_id}/" in html  # a leg held here links to its case page
+    assert f"/cases/{city_leg.case_id}/" not in html  # the city's does not
+
+
+def test_invalid_applicant_details_are_shown_on_the_form_and_nothing_is_accepted(centre_client, bundle, beilin,
+                                                                                 clerk_beilin):
+    from joint_approval.models import JointCase
+
+    response = centre_client(beilin, clerk_beilin).post("/joint/bundles/company-test/", {
+        "accept": "1", "applicant_kind": "organisation", "applicant_name": "X", "applicant_id_number": "123",
+        "phone": "13912345678"})
+    assert response.status_code == 400
+    assert not JointCase.objects.exists()
+
+
+def test_someone_not_staff_cannot_accept(centre_client, bundle, beilin):
+    response = centre_client(beilin).post("/joint/bundles/company-test/", {
+        "accept": "1", "applicant_kind": "organisation", "applicant_name": "X", "applicant_id_number": VALID_USCC,
+        "phone": "13912345678"})
+    assert response.status_code == 404
+
+
+def test_a_district_clerk_cannot_act_on_the_citys_leg(centre_client, bundle, company_items, city, beilin,
+                                                      clerk_beilin):
+    """The city's leg lives in the city's schema: on Beilin's host its URL is 404, and on the city's
+    host a Beilin clerk is nobody."""
+    registration, seal, tax = company_items
+    joint = accept(bundle, clerk_beilin, beilin)
+    city_leg = joint.legs.get(item_code=tax.code)
+    here = centre_client(beilin, clerk_beilin)
+    assert here.get(f"/cases/{city_leg.case_id}/").status_code == 404
+    assert here.post(f"/cases/{city_leg.case_id}/", {"action": "start_review", "revision": 1}).status_code == 404
+    assert here.post(f"/api/v1/cases/{city_leg.case_id}/transitions/", {"action": "start_review"},
+                     content_type="application/json").status_code == 404
+    there = centre_client(city, clerk_beilin)
+    assert there.get(f"/cases/{city_leg.case_id}/").status_code == 404
+    assert there.post(f"/api/v1/cases/{city_leg.case_id}/transitions/", {"action": "start_review"},
+                      content_type="application/json").status_code == 404
+    assert city_leg.status == "accepted"
+    from joint_approval.models import JointLeg
+
+    assert JointLeg.objects.get(pk=city_leg.pk).status == "accepted"
+    # their own leg they can act on
+    own = joint.legs.get(item_code=registration.code)
+    assert here.post(f"/api/v1/cases/{own.case_id}/transitions/", {"action": "start_review"},
+                     content_type="application/json").status_code == 200
+
+
+def test_the_joint_case_page_is_seen_by_the_centres_of_its_legs_and_the_city_only(
+        centre_client, bundle, city, beilin, yanta, clerk_beilin, chief_city, make_user):
+    from tenants.choices import Role
+
+    joint = accept(bundle, clerk_beilin, beilin)
+    url = f"/joint/cases/{joint.pk}/"
+    assert centre_client(beilin, clerk_beilin).get(url).status_code == 200
+    assert centre_client(city, chief_city).get(url).status_code == 200
+    yanta_clerk = make_user((yanta, Role.WINDOW_CLERK))
+    assert centre_client(yanta, yanta_clerk).get(url).status_code == 404
+    assert centre_client(beilin, yanta_clerk).get(url).status_code == 404
+    assert centre_client(beilin).get(url).status_code == 302  # anonymous: sign in first
+    # the platform's host: the city's overview
+    assert centre_client(None, chief_city).get(url).status_code == 200
+    assert centre_client(None, yanta_clerk).get(url).status_code == 404
+
+
+def test_the_case_page_of_a_leg_links_to_its_joint_case(centre_client, bundle, company_items, beilin, clerk_beilin):
+    registration, seal, tax = company_items
+    joint = accept(bundle, clerk_beilin, beilin)
+    leg = joint.legs.get(item_code=registration.code)
+    html = centre_client(beilin, clerk_beilin).get(f"/cases/{leg.case_id}/").content.decode()
+    assert joint.number in html and f"/joint/cases/{joint.pk}/" in html
+
+
+def test_the_catalogue_and_the_city_overview(centre_client, bundle, beilin, clerk_beilin, chief_city):
+    accept(bundle, clerk_beilin, beilin)
+    assert "Start a company" in centre_client(beilin).get("/joint/").content.decode()
+    html = centre_client(None, chief_city).get("/joint/").content.decode()
+    assert 'id="kpi-total">1<' in html
+    assert centre_client(beilin, clerk_beilin).get("/joint/cases/").status_code == 200
