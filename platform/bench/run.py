@@ -5,7 +5,8 @@ plain request throughput.
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/govservice \
         python platform/bench/run.py [--quick] [--only NAME] [--write] [--keep] [--profile]
 
-NAME is one of: network, migrate, http, onboard (default: all, in that order).
+NAME is one of: network, migrate, http, onboard, delegation (default: all, in that order;
+delegation runs platform/bench/delegation_bench.py: the agent's workbench with 10 and 1,000 filings).
 
 The script never touches the database named in DATABASE_URL: it creates its own databases on
 the same server (`bench_<name>_network`, `bench_<name>_onboard`), drops them first if they
@@ -55,7 +56,7 @@ PYTHON = sys.executable
 MARK_START = "<!-- bench:results:start -->"
 MARK_END = "<!-- bench:results:end -->"
 RESULT_PREFIX = "BENCH_RESULT "
-STEPS = ["network", "migrate", "http", "onboard"]
+STEPS = ["network", "migrate", "http", "onboard", "delegation"]
 
 TARGETS = {
     "onboard_empty": ("<= 0.5 s", lambda r: r["median"] <= 0.5),
@@ -63,6 +64,8 @@ TARGETS = {
     "network": ("<= 60 s", lambda r: r["seconds"] <= 60),
     "migrate": ("<= 10 s", lambda r: r["median"] <= 10),
     "http": (">= 0.90 (aim 0.95)", lambda r: r["ratio"] >= 0.9),  # median of paired rounds
+    # delegation_bench.py: the agent's workbench, worst row over 10 and 1,000 filings
+    "delegation": ("<= 50 KB, <= 5 queries", lambda r: r["bytes"] <= 50_000 and r["queries"] <= 5),
 }
 
 # Centres onboarded by the `onboard` measurement: townships under Beilin (610103), codes the
@@ -532,6 +535,11 @@ def render(results: dict, machine: dict, args_line: str) -> str:
                          f"ratio of medians {r['ratio_of_medians']:.3f}; load average "
                          f"{r['loadavg'][0]} before, {r['loadavg'][1]} after) | "
                          f"{TARGETS['http'][0]} | {verdict('http', r)} |")
+    if "delegation" in results:
+        r = results["delegation"]
+        lines.append(f"| agent's workbench `/delegation/` (10 and 1,000 filings; largest page) | {r['bytes']:,} bytes "
+                     f"({r['gzip']:,} gzip), {r['queries']} queries (all runs: {r['queries_all']}), median "
+                     f"{r['median_ms']:.1f} ms | {TARGETS['delegation'][0]} | {verdict('delegation', r)} |")
     runs = {name: row["run"] for name, row in results.items() if row.get("run")}
     if len(set(runs.values())) > 1:
         lines += ["", "Rows come from different runs (`--only`): "
@@ -624,6 +632,12 @@ def main() -> None:
             bench_http(network_db_url, args, results)
         if "onboard" in steps:
             bench_onboard(url, network_db_url, args, results)
+        if "delegation" in steps:
+            from delegation_bench import run_bench  # platform/bench/delegation_bench.py
+
+            rows = run_bench(url, [10, 1000])["rows"]
+            results["delegation"] = {**max(rows, key=lambda r: (r["bytes"], r["queries"])),
+                                     "queries_all": sorted({r["queries"] for r in rows})}
     finally:
         if not args.keep:
             for suffix in ("network", "onboard"):

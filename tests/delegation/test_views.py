@@ -252,3 +252,11 @@ def test_coverage_is_stations_over_villages_per_township_and_district(centre_cli
     assert township.code == nanyuanmen.division_code and township.coverage == 33.3
     page = centre_client(None).get(f"/delegation/stations/?district={beilin.division_code}")
     assert page.status_code == 200 and "33.3%" in page.content.decode()
+
+
+def test_the_workbench_speaks_chinese(centre_client, nanyuanmen, agent, station, items, settings):
+    file_for_resident(agent, station, items["township"], now=now_minus(1))
+    client = centre_client(nanyuanmen, agent)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    body = client.get("/delegation/").content.decode()
+    assert "我的代办" in body and "待交材料" in body and "材料已交中心" in body
