@@ -47,9 +47,9 @@ from tenants.models import Centre, User
 
 
 def mask_name(name: str) -> str:
-    """张三丰 → 张**; a workbench shows no more of the resident than this."""
+    """张三丰 → 张**; a workbench shows no more of the resident than this (not even the name's length)."""
     name = (name or "").strip()
-    return (name[:1] + "*" * max(len(name) - 1, 1)) if name else ""
+    return (name[:1] + "**") if name else ""
 
 
 def _local_day(now: dt.datetime) -> dt.date:

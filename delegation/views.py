@@ -154,7 +154,8 @@ def filing_new(request: HttpRequest) -> HttpResponse:
     if not code:
         query = (request.GET.get("q") or "").strip()
         return _lite(request, "delegation/filing_pick.html", {
-            "items": _item_choices(township, query), "q": query, "station_name": post.station.name_zh})
+            "items": _item_choices(township, query), "q": query,
+            "station_name": _name(post.station.name_zh, post.station.name_en)})
     try:
         target, adoption = proxy_filing_target(township=township, item_code=code, on=timezone.localdate())
     except ApplicationError as exc:
@@ -192,7 +193,7 @@ def filing_new(request: HttpRequest) -> HttpResponse:
     version = adoption.item.current_version
     return _lite(request, "delegation/filing_new.html", {
         "form": form, "item_code": code, "item_name": _name(version.name_zh, version.name_en),
-        "target": target.name, "station_name": post.station.name_zh}, status=status)
+        "target": target.name, "station_name": _name(post.station.name_zh, post.station.name_en)}, status=status)
 
 
 @login_required
@@ -202,7 +203,8 @@ def filing_detail(request: HttpRequest, filing_id: uuid.UUID) -> HttpResponse:
     _decorate(filing)
     return _lite(request, "delegation/filing_detail.html", {
         "filing": filing, "steps": [(h, HandoverStepKind(h.step).label) for h in filing.handovers.all()],
-        "consent_method": filing.consent.get_method_display(), "target": filing.target_centre.name})
+        "consent_method": filing.consent.get_method_display(), "target": filing.target_centre.name,
+        "station_name": _name(filing.station.name_zh, filing.station.name_en)})
 
 
 @login_required
