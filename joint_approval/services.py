@@ -16,13 +16,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+import uuid
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tenants.utils import schema_context
+from django_tenants.utils import tenant_context
 
 from cases.choices import CLOCK_PAUSED, Action, Channel
 from catalog.models import Item
@@ -41,6 +43,9 @@ from tenants.models import Centre, User
 
 #: Staff who may accept a joint case at their centre (the roles that accept a single case).
 ACCEPTING_ROLES = frozenset({Role.WINDOW_CLERK, Role.CHIEF_REPRESENTATIVE, Role.CENTRE_ADMIN})
+
+#: The joint case being accepted in this context (its legs' acceptance transitions are not followed).
+_ACCEPTING: ContextVar[uuid.UUID | None] = ContextVar("joint_accepting", default=None)
 
 #: A leg's outcome once decided (or ended); empty while it runs.
 OUTCOMES: dict[str, str] = {Action.APPROVE: "approved", Action.DENY: "denied", Action.REFUSE: "refused",
@@ -245,7 +250,6 @@ def joint_case_accept(
     the centre that handles it, materials asked once (`provided_keys`: the merged checklist's keys
     handed in). With an idempotency key, the same request again returns the joint case it made."""
     from cases.services import case_submit, case_transition, request_fingerprint, validate_applicant
-    from catalog.selectors import centre_catalogue
     from registry.hashing import applicant_hmac
 
     now = now or timezone.now()
@@ -291,52 +295,74 @@ def joint_case_accept(
             idempotency_key=idempotency_key or None, request_hash=fingerprint)
         authority = _("joint acceptance %(number)s at %(centre)s") % {"number": joint.number,
                                                                        "centre": accepting_centre.name_zh}
+        rows: list[JointLeg] = []
         sequential = 0
-        fees = Decimal(0)
-        for leg in legs:
-            centre = leg.centre
-            assert centre is not None  # noqa: S101
-            provided_ids, waived_ids = checklist.for_leg(leg.position, provided)
-            try:
-                with schema_context(centre.schema_name):
-                    adoption = centre_catalogue(centre=centre, on=day).filter(item_id=leg.item.pk).first()
-                    result = case_submit(
-                        item_code=leg.item.code, applicant_kind=applicant_kind, applicant_name=applicant_name,
-                        applicant_id_number=id_number, phone=phone, channel=Channel.JOINT, acting_user=acting_user,
-                        provided_material_ids=provided_ids, waived_material_ids=waived_ids, now=now,
-                        joint_case_id=joint.id,
-                        promised_cap_days=bundle.promised_days if bundle is not None else None)
-                    case = result.case
-                    version = leg.item.current_version
-                    fee = version.fee_yuan if version is not None else Decimal(0)
-                    JointLeg.objects.create(
-                        joint_case=joint, position=leg.position, centre=centre, level=leg.level, case_id=case.id,
-                        case_number=case.number, item=leg.item, item_code=case.item_code,
-                        item_name_zh=case.item_name_zh, item_name_en=case.item_name_en,
-                        department_code=case.department_code, department_name_zh=case.department_name_zh,
-                        department_name_en=case.department_name_en, fee_yuan=fee, produces_zh=leg.produces_zh,
-                        status=case.status)
-                    case_transition(case=case, action=Action.ACCEPT, acting_user=acting_user, now=now,
-                                    on_authority_of=authority)
-            except ApplicationError as error:
-                raise ApplicationError(
-                    _("Leg %(position)s (%(item)s at %(centre)s) could not start: %(reason)s Nothing was accepted.")
-                    % {"position": leg.position, "item": leg.item.code, "centre": centre.name, "reason": error},
-                    JointErrorCode.LEG_FAILED,
-                    {"leg": leg.position, "item_code": leg.item.code, "centre": centre.division_code,
-                     "cause": {"code": error.code, "message": str(error), "extra": error.extra}},
-                    http_status=error.http_status) from error
-            sequential += adoption.promised_days if adoption is not None else 0
-            fees += fee
-        joint.refresh_from_db()
+        token = _ACCEPTING.set(joint.id)  # the legs' own transitions need not update the joint case now
+        try:
+            # One centre after another (one search-path switch each); `tenant_context` hands the cases
+            # services the Centre itself, so they need not look it up.
+            for centre, group in _by_centre(legs):
+                with tenant_context(centre):
+                    for leg in group:
+                        provided_ids, waived_ids = checklist.for_leg(leg.position, provided)
+                        try:
+                            case = case_submit(
+                                item_code=leg.item.code, applicant_kind=applicant_kind,
+                                applicant_name=applicant_name, applicant_id_number=id_number, phone=phone,
+                                channel=Channel.JOINT, acting_user=acting_user, provided_material_ids=provided_ids,
+                                waived_material_ids=waived_ids, now=now, joint_case_id=joint.id,
+                                promised_cap_days=bundle.promised_days if bundle is not None else None).case
+                            sequential += case.promised_limit_days  # the centre's own limit, before any cap
+                            case = case_transition(case=case, action=Action.ACCEPT, acting_user=acting_user,
+                                                   now=now, on_authority_of=authority)
+                        except ApplicationError as error:
+                            raise _leg_failed(leg, centre, error) from error
+                        rows.append(_leg_row(joint, leg, centre, case))
+        finally:
+            _ACCEPTING.reset(token)
+        rows.sort(key=lambda row: row.position)
+        JointLeg.objects.bulk_create(rows)
+        dues = [row.promised_due for row in rows if row.promised_due]
+        joint.due = max(dues) if dues else None
+        joint.parallel_days = max((row.promised_limit_days or 0 for row in rows), default=0)
         joint.sequential_days = max(sequential, joint.parallel_days)
-        joint.fee_total_yuan = fees
-        if not joint.promised_days:
-            joint.promised_days = joint.parallel_days
-        joint.save(update_fields=["sequential_days", "fee_total_yuan", "promised_days", "updated_at"])
+        joint.fee_total_yuan = sum((row.fee_yuan for row in rows), Decimal(0))
+        joint.promised_days = joint.promised_days or joint.parallel_days
+        joint.save(update_fields=["due", "parallel_days", "sequential_days", "fee_total_yuan", "promised_days",
+                                  "updated_at"])
         JointCaseEvent.objects.create(joint_case=joint, kind="accepted", status=joint.status, at=now,
                                       note=_("%(legs)d legs started at once") % {"legs": len(legs)})
     return AcceptResult(joint_case=joint, created=True)
+
+
+def _by_centre(legs: list[LegSpec]) -> list[tuple[Centre, list[LegSpec]]]:
+    groups: dict[int, tuple[Centre, list[LegSpec]]] = {}
+    for leg in legs:
+        assert leg.centre is not None  # noqa: S101
+        groups.setdefault(leg.centre.pk, (leg.centre, []))[1].append(leg)
+    return list(groups.values())
+
+
+def _leg_failed(leg: LegSpec, centre: Centre, error: ApplicationError) -> ApplicationError:
+    return ApplicationError(
+        _("Leg %(position)s (%(item)s at %(centre)s) could not start: %(reason)s Nothing was accepted.")
+        % {"position": leg.position, "item": leg.item.code, "centre": centre.name, "reason": error},
+        JointErrorCode.LEG_FAILED,
+        {"leg": leg.position, "item_code": leg.item.code, "centre": centre.division_code,
+         "cause": {"code": error.code, "message": str(error), "extra": error.extra}},
+        http_status=error.http_status)
+
+
+def _leg_row(joint: JointCase, leg: LegSpec, centre: Centre, case) -> JointLeg:
+    version = leg.item.current_version
+    return JointLeg(
+        joint_case=joint, position=leg.position, centre=centre, level=leg.level, case_id=case.id,
+        case_number=case.number, item=leg.item, item_code=case.item_code, item_name_zh=case.item_name_zh,
+        item_name_en=case.item_name_en, department_code=case.department_code,
+        department_name_zh=case.department_name_zh, department_name_en=case.department_name_en,
+        fee_yuan=version.fee_yuan if version is not None else Decimal(0), produces_zh=leg.produces_zh,
+        status=case.status, promised_limit_days=case.promised_limit_days, promised_due=case.promised_due,
+        paused=case.status in CLOCK_PAUSED)
 
 
 # --- the join ------------------------------------------------------------------------------------
@@ -359,6 +385,8 @@ def joint_case_leg_changed(*, case, centre: Centre, action: str, now: dt.datetim
     """Follow one leg's transition (called by cases inside the leg's transaction): lock the joint
     case, mirror the leg, recompute the due date (the latest leg's), the status (joined when every
     leg is decided) and the denial reasons. Two legs at once take turns on the lock."""
+    if _ACCEPTING.get() == case.joint_case_id:
+        return None  # the acceptance itself writes the legs once they have all started
     joint = JointCase.objects.select_for_update().filter(pk=case.joint_case_id).first()
     if joint is None:
         return None
@@ -401,3 +429,43 @@ def joint_case_leg_changed(*, case, centre: Centre, action: str, now: dt.datetim
         JointCaseEvent.objects.create(joint_case=joint, kind="joined", status=joint.status, at=now)
     joint.save()
     return joint
+
+
+# --- the key-project register --------------------------------------------------------------------
+
+def linked_project_register(*, name_zh: str, name_en: str = "", zone: Centre, company_name: str, credit_code: str,
+                            year: int, items: list[tuple[Item, str]], bundle: Bundle | None = None,
+                            produces: dict[str, str] | None = None) -> LinkedProject:
+    """Register a key project for city-district linked approval: its development zone or district,
+    the company (a valid unified social credit code) and its items with the level that handles each
+    (`city` or `local`). The same name in the same zone again returns the project."""
+    from stdnum.cn import uscc
+
+    from joint_approval.models import LinkedProjectItem
+
+    errors: dict[str, list[str]] = {}
+    code = (credit_code or "").strip().upper()
+    if not uscc.is_valid(code):
+        errors["credit_code"] = [_("Not a valid unified social credit code (18 characters, check character).")]
+    if zone.level == Level.CITY or zone.level == Level.TOWNSHIP:
+        errors["zone"] = [_("A linked project belongs to a development zone or a district.")]
+    if not items:
+        errors["items"] = [_("Choose at least one item.")]
+    if any(level not in LegLevel.values for _item, level in items):
+        errors["items"] = [_("Each item is handled by the city or the local centre.")]
+    if not (name_zh or "").strip() or not (company_name or "").strip():
+        errors["name_zh"] = [_("The project and the company are named.")]
+    if errors:
+        raise ApplicationError(_("The project cannot be registered: %(fields)s") % {"fields": ", ".join(errors)},
+                               JointErrorCode.INVALID_PROJECT, {"fields": errors})
+    produces = produces or {}
+    with transaction.atomic():
+        project, created = LinkedProject.objects.get_or_create(
+            name_zh=name_zh.strip(), zone=zone, defaults={"name_en": name_en, "company_name": company_name.strip(),
+                                                          "credit_code": code, "year": year, "bundle": bundle})
+        if created:
+            LinkedProjectItem.objects.bulk_create(
+                LinkedProjectItem(project=project, item=item, level=level, position=i,
+                                  produces_zh=produces.get(item.code, ""))
+                for i, (item, level) in enumerate(items, start=1))
+    return project

@@ -27,6 +27,10 @@ DEMO_USERS: list[tuple[str, str, list[tuple]]] = [
     ("clerk-beilin-sc", "碑林区市场监管窗口人员", [("beilin", Role.WINDOW_CLERK, "SC")]),
     ("supervisor-xian", "市电子监察员", [("xian", Role.SUPERVISOR)]),
     ("agent-nanyuanmen", "南院门村级代办员", [("beilin-nanyuanmen", Role.VILLAGE_AGENT)]),
+    ("clerk-xian", "市政务服务中心窗口人员", [("xian", Role.WINDOW_CLERK)]),
+    ("chief-xian", "市政务服务中心首席代表", [("xian", Role.CHIEF_REPRESENTATIVE)]),
+    ("clerk-gaoxin", "高新区政务中心窗口人员", [("gaoxin", Role.WINDOW_CLERK)]),
+    ("chief-gaoxin", "高新区政务中心首席代表", [("gaoxin", Role.CHIEF_REPRESENTATIVE)]),
 ]
 
 DEMO_WINDOWS = {
