@@ -5,8 +5,9 @@ plain request throughput.
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/govservice \
         python platform/bench/run.py [--quick] [--only NAME] [--write] [--keep] [--profile]
 
-NAME is one of: network, migrate, http, onboard, delegation (default: all, in that order;
-delegation runs platform/bench/delegation_bench.py: the agent's workbench with 10 and 1,000 filings).
+NAME is one of: network, migrate, http, onboard, delegation, joint (default: all, in that order;
+delegation runs platform/bench/delegation_bench.py: the agent's workbench with 10 and 1,000 filings;
+joint runs platform/bench/joint_bench.py: a 6-leg bundle across two centres vs one case).
 
 The script never touches the database named in DATABASE_URL: it creates its own databases on
 the same server (`bench_<name>_network`, `bench_<name>_onboard`), drops them first if they
@@ -56,7 +57,7 @@ PYTHON = sys.executable
 MARK_START = "<!-- bench:results:start -->"
 MARK_END = "<!-- bench:results:end -->"
 RESULT_PREFIX = "BENCH_RESULT "
-STEPS = ["network", "migrate", "http", "onboard", "delegation"]
+STEPS = ["network", "migrate", "http", "onboard", "delegation", "joint"]
 
 TARGETS = {
     "onboard_empty": ("<= 0.5 s", lambda r: r["median"] <= 0.5),
@@ -66,6 +67,8 @@ TARGETS = {
     "http": (">= 0.90 (aim 0.95)", lambda r: r["ratio"] >= 0.9),  # median of paired rounds
     # delegation_bench.py: the agent's workbench, worst row over 10 and 1,000 filings
     "delegation": ("<= 50 KB, <= 5 queries", lambda r: r["bytes"] <= 50_000 and r["queries"] <= 5),
+    # joint_bench.py: accepting a 6-leg bundle across two centres vs one case (submit + accept)
+    "joint": ("<= 3x (median)", lambda r: r["ratio_median"] <= 3.0),
 }
 
 # Centres onboarded by the `onboard` measurement: townships under Beilin (610103), codes the
@@ -540,6 +543,14 @@ def render(results: dict, machine: dict, args_line: str) -> str:
         lines.append(f"| agent's workbench `/delegation/` (10 and 1,000 filings; largest page) | {r['bytes']:,} bytes "
                      f"({r['gzip']:,} gzip), {r['queries']} queries (all runs: {r['queries_all']}), median "
                      f"{r['median_ms']:.1f} ms | {TARGETS['delegation'][0]} | {verdict('delegation', r)} |")
+    if "joint" in results:
+        r = results["joint"]
+        lines.append(f"| joint acceptance: 6-leg bundle across 2 centres vs one case (submit + accept), API, "
+                     f"{r['joint']['rounds']} rounds | median {r['joint']['median_ms']:.1f} vs "
+                     f"{r['single']['median_ms']:.1f} ms (ratio {r['ratio_median']:.2f}); p99 "
+                     f"{r['joint']['p99_ms']:.1f} vs {r['single']['p99_ms']:.1f} ms (ratio {r['ratio_p99']:.2f}); "
+                     f"{r['joint']['queries']} vs {r['single']['queries']} queries | {TARGETS['joint'][0]} | "
+                     f"{verdict('joint', r)} |")
     runs = {name: row["run"] for name, row in results.items() if row.get("run")}
     if len(set(runs.values())) > 1:
         lines += ["", "Rows come from different runs (`--only`): "
@@ -638,6 +649,10 @@ def main() -> None:
             rows = run_bench(url, [10, 1000])["rows"]
             results["delegation"] = {**max(rows, key=lambda r: (r["bytes"], r["queries"])),
                                      "queries_all": sorted({r["queries"] for r in rows})}
+        if "joint" in steps:
+            from joint_bench import run_bench as run_joint_bench  # platform/bench/joint_bench.py
+
+            results["joint"] = run_joint_bench(url, 50 if args.quick else 200)
     finally:
         if not args.keep:
             for suffix in ("network", "onboard"):
