@@ -36,7 +36,7 @@ from common.errors import ApplicationError, ConflictError
 from delegation import selectors
 from delegation.choices import HandoverStepKind, next_step
 from delegation.forms import GreenCaseForm, HandoverForm, ProxyFilingForm
-from delegation.models import Station
+from delegation.models import ProxyFiling, Station
 from delegation.services import (
     consent_record,
     green_channel_case_submit,
@@ -168,6 +168,10 @@ def filing_new(request: HttpRequest) -> HttpResponse:
     if data is not None:
         if form.is_valid():
             clean = form.cleaned_data
+            key = f"form:{request.user.pk}:{clean['token']}"
+            known = ProxyFiling.objects.filter(idempotency_key=key, agent=post.user).first()
+            if known is not None:  # the same form sent again (a retry on a weak connection)
+                return redirect("delegation-filing", filing_id=known.pk)
             try:
                 with transaction.atomic():
                     consent = consent_record(
@@ -179,7 +183,7 @@ def filing_new(request: HttpRequest) -> HttpResponse:
                         agent=request.user, station=post.station, consent=consent, item_code=code,
                         resident_name=clean["resident_name"], resident_id_number=clean["resident_id_number"],
                         phone=clean["phone"], provided_material_ids=clean["materials"], note=clean["note"],
-                        idempotency_key=f"form:{request.user.pk}:{clean['token']}")
+                        idempotency_key=key)
             except ApplicationError as exc:
                 add_service_errors(form, exc, aliases={"applicant_name": "resident_name",
                                                        "applicant_id_number": "resident_id_number"})

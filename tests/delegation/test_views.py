@@ -11,7 +11,7 @@ from django_tenants.utils import schema_context
 
 from cases.models import Case
 from delegation.choices import HandoverStepKind as Step
-from delegation.models import HandoverStep, ProxyFiling
+from delegation.models import Consent, HandoverStep, ProxyFiling
 from notifications.models import OutboxMessage
 from tenants.choices import Role
 from tests.delegation.conftest import VALID_ID, file_for_resident
@@ -118,7 +118,7 @@ def test_an_agent_files_through_the_form(centre_client, nanyuanmen, beilin, agen
     assert filing.target_centre == beilin
     # a retry of the same form (same token) does not file twice
     assert client.post("/delegation/new/", data).status_code == 302
-    assert ProxyFiling.objects.count() == 1
+    assert ProxyFiling.objects.count() == 1 and Consent.objects.count() == 1
     assert OutboxMessage.objects.filter(to="+8613912345678", template_key="proxy_received").count() == 1
 
 

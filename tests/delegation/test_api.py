@@ -1,0 +1,78 @@
+"""The delegation API: filing with consent (idempotent), handovers with their conflicts, public reports."""
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from delegation.models import ProxyFiling
+from tenants.choices import Role
+from tests.delegation.conftest import VALID_ID
+
+pytestmark = pytest.mark.django_db
+
+
+def filing_body(item, **over):
+    body = {"item_code": item.code, "resident_name": "李四", "resident_id_number": VALID_ID, "phone": "13812345678",
+            "consent_method": "recorded_call", "consent_given_at": timezone.now().isoformat(),
+            "consent_evidence": "REC-77", "provided_material_ids": []}
+    body.update(over)
+    return body
+
+
+def test_an_agent_files_through_the_api_and_a_retry_gives_the_same_filing(centre_client, nanyuanmen, city, agent,
+                                                                          items):
+    client = centre_client(nanyuanmen, agent)
+    first = client.post("/api/v1/delegation/filings/", filing_body(items["city"]), content_type="application/json",
+                        HTTP_IDEMPOTENCY_KEY="k-1")
+    assert first.status_code == 201, first.json()
+    assert first.json()["centre_code"] == city.division_code and first.json()["resident"] == "李**"
+    again = client.post("/api/v1/delegation/filings/", filing_body(items["city"]), content_type="application/json",
+                        HTTP_IDEMPOTENCY_KEY="k-1")
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    assert ProxyFiling.objects.count() == 1
+    detail = client.get(f"/api/v1/delegation/filings/{first.json()['id']}/").json()
+    assert detail["consent_method"] == "recorded_call"
+    assert [h["step"] for h in detail["handovers"]] == ["received_from_resident"]
+
+
+def test_an_incomplete_consent_is_a_clear_error_and_nothing_is_filed(centre_client, nanyuanmen, agent, items):
+    client = centre_client(nanyuanmen, agent)
+    response = client.post("/api/v1/delegation/filings/", filing_body(items["township"], consent_evidence=""),
+                           content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "delegation_consent_required"
+    assert "consent_evidence" in response.json()["extra"]["fields"]
+    assert not ProxyFiling.objects.exists()
+
+
+def test_handover_conflicts_say_why(centre_client, nanyuanmen, agent, items):
+    client = centre_client(nanyuanmen, agent)
+    filing = client.post("/api/v1/delegation/filings/", filing_body(items["township"]),
+                         content_type="application/json").json()
+    url = f"/api/v1/delegation/filings/{filing['id']}/handover/"
+    skipped = client.post(url, {"step": "delivered_to_resident"}, content_type="application/json")
+    assert (skipped.status_code, skipped.json()["code"]) == (409, "delegation_handover_out_of_order")
+    assert skipped.json()["extra"]["next_step"] == "handed_to_centre"
+    assert client.post(url, {"step": "handed_to_centre"}, content_type="application/json").status_code == 201
+    early = client.post(url, {"step": "result_received"}, content_type="application/json")
+    assert (early.status_code, early.json()["code"]) == (409, "delegation_result_not_ready")
+
+
+def test_someone_who_is_not_an_agent_here_gets_404(centre_client, nanyuanmen, beilin, agent, items, make_user):
+    assert centre_client(beilin, agent).get("/api/v1/delegation/filings/").status_code == 404
+    clerk = make_user((nanyuanmen, Role.WINDOW_CLERK))
+    assert centre_client(nanyuanmen, clerk).post("/api/v1/delegation/filings/", filing_body(items["township"]),
+                                                 content_type="application/json").status_code == 404
+
+
+def test_the_public_coverage_and_the_citys_key_project_report(centre_client, city, nanyuanmen, station, make_user):
+    from delegation.models import TownshipDivisions
+
+    TownshipDivisions.objects.create(township=nanyuanmen, villages=4, communities=0)
+    coverage = centre_client(None).get("/api/v1/delegation/coverage/").json()
+    assert coverage["total"]["village_stations"] == 1 and coverage["total"]["coverage"] == 25.0
+    reader = make_user((city, Role.SUPERVISOR))
+    report = centre_client(None, reader).get("/api/v1/delegation/key-projects/report/?year=2014")
+    assert report.status_code == 200 and report.json()["projects"] == 0
+    outsider = make_user()
+    assert centre_client(None, outsider).get("/api/v1/delegation/key-projects/report/?year=2014").status_code == 404
