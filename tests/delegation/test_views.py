@@ -260,3 +260,15 @@ def test_the_workbench_speaks_chinese(centre_client, nanyuanmen, agent, station,
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
     body = client.get("/delegation/").content.decode()
     assert "我的代办" in body and "待交材料" in body and "材料已交中心" in body
+
+
+def test_the_admin_lists_delegation_records(centre_client, agent, station, items, db):
+    from tenants.models import User
+
+    file_for_resident(agent, station, items["township"], now=now_minus(1))
+    admin = User.objects.create_superuser(username="deleg-admin", password="pw-12345-xyz")
+    client = centre_client(None, admin)
+    for model in ("station", "keyproject", "greenchannel", "proxyfiling", "consent", "stationagent"):
+        assert client.get(f"/admin/delegation/{model}/").status_code == 200, model
+    filing = ProxyFiling.objects.get()
+    assert client.get(f"/admin/delegation/proxyfiling/{filing.pk}/change/").status_code == 200

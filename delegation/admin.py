@@ -1,0 +1,117 @@
+"""Django admin for delegation (on the platform's site): stations and divisions, the key-project list
+with its agents, problems and approvals, green channels with their items. Proxy filings, consents
+and handovers are read-only here: they are written by the services (the case, registry and SMS go
+with them)."""
+from __future__ import annotations
+
+from django.contrib import admin
+
+from delegation.models import (
+    AgencyAssignment,
+    Consent,
+    GreenChannel,
+    GreenChannelItem,
+    HandoverStep,
+    KeyProject,
+    ProjectApproval,
+    ProjectProblem,
+    ProxyFiling,
+    Station,
+    StationAgent,
+    TownshipDivisions,
+)
+
+
+@admin.register(Station)
+class StationAdmin(admin.ModelAdmin):
+    list_display = ("division_code", "name_zh", "kind", "township")
+    list_filter = ("kind",)
+    search_fields = ("division_code", "name_zh", "name_en")
+    raw_id_fields = ("township",)
+
+
+@admin.register(TownshipDivisions)
+class TownshipDivisionsAdmin(admin.ModelAdmin):
+    list_display = ("township", "villages", "communities")
+    raw_id_fields = ("township",)
+
+
+@admin.register(StationAgent)
+class StationAgentAdmin(admin.ModelAdmin):
+    list_display = ("user", "station", "active")
+    raw_id_fields = ("user", "station")
+
+
+class AssignmentInline(admin.TabularInline):
+    model = AgencyAssignment
+    raw_id_fields = ("agent",)
+    extra = 0
+
+
+class ProblemInline(admin.TabularInline):
+    model = ProjectProblem
+    extra = 0
+
+
+class ApprovalInline(admin.TabularInline):
+    model = ProjectApproval
+    raw_id_fields = ("centre",)
+    extra = 0
+
+
+@admin.register(KeyProject)
+class KeyProjectAdmin(admin.ModelAdmin):
+    list_display = ("year", "name_zh", "company", "credit_code", "centre")
+    list_filter = ("year",)
+    search_fields = ("name_zh", "company", "credit_code")
+    raw_id_fields = ("centre",)
+    inlines = [AssignmentInline, ProblemInline, ApprovalInline]
+
+
+class GreenChannelItemInline(admin.TabularInline):
+    model = GreenChannelItem
+    raw_id_fields = ("item",)
+    extra = 0
+
+
+@admin.register(GreenChannel)
+class GreenChannelAdmin(admin.ModelAdmin):
+    list_display = ("code", "name_zh", "target_count", "starts_on", "ends_on")
+    inlines = [GreenChannelItemInline]
+
+
+class HandoverInline(admin.TabularInline):
+    model = HandoverStep
+    fields = ("step", "at", "by", "note")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ProxyFiling)
+class ProxyFilingAdmin(admin.ModelAdmin):
+    list_display = ("case_number", "item_code", "resident_name_masked", "agent", "station", "target_centre",
+                    "last_step", "filed_at")
+    list_filter = ("last_step",)
+    search_fields = ("case_number", "item_code")
+    inlines = [HandoverInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(Consent)
+class ConsentAdmin(admin.ModelAdmin):
+    list_display = ("resident_name_masked", "item_code", "method", "given_at", "recorded_by", "station")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
