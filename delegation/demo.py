@@ -238,7 +238,46 @@ def _green_channel() -> dict:
         if code in items:
             GreenChannelItem.objects.get_or_create(channel=channel, item=items[code], defaults={
                 "promised_cap_days": cap, "usual_days": usual, "waived_materials": [waived]})
-    return {"green_channel": channel.code, "created": created, "items": channel.items.count()}
+    return {"green_channel": channel.code, "created": created, "items": channel.items.count(),
+            "cases": _green_cases(channel)}
+
+
+def _green_cases(channel: GreenChannel) -> int:
+    """A few pipeline permits on the channel at the city centre: most decided within the 15 days."""
+    from django_tenants.utils import tenant_context
+
+    from cases.choices import Action
+    from cases.services import case_transition
+    from delegation.services import green_channel_case_submit
+    from registry.models import RegistryEntry
+    from tenants.models import User
+
+    city = Centre.objects.filter(level=Level.CITY).first()
+    clerk = User.objects.filter(username=f"admin-{city.slug}").first() if city else None
+    entry = channel.items.select_related("item").filter(item__code=GREEN_ITEMS[0][0]).first()
+    if city is None or clerk is None or entry is None or RegistryEntry.objects.filter(
+            green_channel=channel.code).exists():
+        return 0
+    from catalog.selectors import centre_catalogue
+
+    if not centre_catalogue(centre=city).filter(item=entry.item).exists():
+        return 0
+    now = timezone.now()
+    made = 0
+    with transaction.atomic(), tenant_context(city):
+        for n in range(6):
+            started = now - dt.timedelta(days=20 - n)
+            case = green_channel_case_submit(
+                code=channel.code, item_code=entry.item.code, applicant_kind="organisation",
+                applicant_name=f"西安热力锅炉改造第{n + 1}标段", applicant_id_number=_credit_code(900 + n),
+                phone=f"1390000{n:04d}", acting_user=clerk, now=started).case
+            made += 1
+            if n < 5:
+                case = case_transition(case=case, action=Action.ACCEPT, acting_user=clerk, now=started)
+                case = case_transition(case=case, action=Action.START_REVIEW, acting_user=clerk, now=started)
+            if n < 4:
+                case_transition(case=case, action=Action.APPROVE, acting_user=clerk, now=now)
+    return made
 
 
 def demo_provision() -> dict:

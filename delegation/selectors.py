@@ -206,6 +206,23 @@ def key_project_totals(projects: list[KeyProject]) -> dict[str, int]:
             "problems_raised": total("problems_raised"), "approvals_finished": total("approvals_finished")}
 
 
+def key_project_get_for(*, user: User, project_id: int) -> KeyProject:
+    """One key project with its agents, problem log and approvals: for the city's staff and the
+    project's own agents (404 for anyone else)."""
+    from delegation.models import AgencyAssignment, ProjectApproval, ProjectProblem
+
+    project = (KeyProject.objects.select_related("centre").prefetch_related(
+        Prefetch("assignments", queryset=AgencyAssignment.objects.select_related("agent")),
+        Prefetch("problems", queryset=ProjectProblem.objects.order_by("raised_on", "pk")),
+        Prefetch("approvals", queryset=ProjectApproval.objects.select_related("centre").order_by("finished_on", "pk")))
+        .filter(pk=project_id).first())
+    if project is None or not user.is_authenticated:
+        raise Http404
+    if not any(a.agent_id == user.pk for a in project.assignments.all()):
+        require_city_reader(user=user)
+    return project
+
+
 def key_project_years() -> list[int]:
     return list(KeyProject.objects.order_by("-year").values_list("year", flat=True).distinct())
 

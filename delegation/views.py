@@ -356,6 +356,14 @@ def key_projects(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def key_project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
+    """A key project: its agents and levels, the problem log, the approvals finished."""
+    project = selectors.key_project_get_for(user=request.user, project_id=project_id)
+    return render(request, "delegation/key_project.html", {
+        "project": project, "name": _name(project.name_zh, project.name_en)})
+
+
+@login_required
 def key_projects_csv(request: HttpRequest) -> HttpResponse:
     selectors.require_city_reader(user=request.user)
     year = _year(request)

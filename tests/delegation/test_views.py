@@ -228,6 +228,10 @@ def test_the_key_project_report_counts_the_years_work(centre_client, city, beili
     csv_body = centre_client(None, reader).get("/delegation/key-projects/report.csv?year=2014").content.decode()
     assert "地铁四号线" in csv_body and "kp-agent" in csv_body
     assert centre_client(None, agent).get("/delegation/key-projects/?year=2014").status_code == 404
+    # the project's page: its problem log, for the city's staff and the project's own agent
+    detail = centre_client(None, agent).get(f"/delegation/key-projects/{project.pk}/")
+    assert detail.status_code == 200 and "协调会解决" in detail.content.decode()
+    assert centre_client(None, make_user()).get(f"/delegation/key-projects/{project.pk}/").status_code == 404
 
 
 def test_a_bad_credit_code_is_refused(beilin):
