@@ -121,3 +121,9 @@ def test_the_catalogue_and_the_city_overview(centre_client, bundle, beilin, cler
     html = centre_client(None, chief_city).get("/joint/").content.decode()
     assert 'id="kpi-total">1<' in html
     assert centre_client(beilin, clerk_beilin).get("/joint/cases/").status_code == 200
+
+
+def test_the_pages_speak_chinese(centre_client, bundle, beilin, clerk_beilin):
+    html = centre_client(beilin, clerk_beilin).get("/joint/bundles/company-test/",
+                                                   HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "受理：所有分项同步启动" in html and "开办企业" in html
