@@ -21,7 +21,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
@@ -285,53 +285,63 @@ def joint_case_accept(
     checklist = merged_checklist(legs)
     day = _local_day(now)
     source = bundle if bundle is not None else project
-    with transaction.atomic():
-        joint = JointCase.objects.create(
-            number=_next_number(accepting_centre, day), bundle=bundle, project=project,
-            title_zh=source.name_zh, title_en=source.name_en,  # type: ignore[union-attr]
-            accepting_centre=accepting_centre, accepted_by=acting_user, applicant_kind=applicant_kind,
-            applicant_hmac=applicant_hmac(id_number), accepted_at=now, accepted_on=day,
-            promised_days=bundle.promised_days if bundle is not None else 0, sequential_days=0, parallel_days=0,
-            idempotency_key=idempotency_key or None, request_hash=fingerprint)
-        authority = _("joint acceptance %(number)s at %(centre)s") % {"number": joint.number,
-                                                                       "centre": accepting_centre.name_zh}
-        rows: list[JointLeg] = []
-        sequential = 0
-        token = _ACCEPTING.set(joint.id)  # the legs' own transitions need not update the joint case now
-        try:
-            # One centre after another (one search-path switch each); `tenant_context` hands the cases
-            # services the Centre itself, so they need not look it up.
-            for centre, group in _by_centre(legs):
-                with tenant_context(centre):
-                    for leg in group:
-                        provided_ids, waived_ids = checklist.for_leg(leg.position, provided)
-                        try:
-                            case = case_submit(
-                                item_code=leg.item.code, applicant_kind=applicant_kind,
-                                applicant_name=applicant_name, applicant_id_number=id_number, phone=phone,
-                                channel=Channel.JOINT, acting_user=acting_user, provided_material_ids=provided_ids,
-                                waived_material_ids=waived_ids, now=now, joint_case_id=joint.id,
-                                promised_cap_days=bundle.promised_days if bundle is not None else None).case
-                            sequential += case.promised_limit_days  # the centre's own limit, before any cap
-                            case = case_transition(case=case, action=Action.ACCEPT, acting_user=acting_user,
-                                                   now=now, on_authority_of=authority)
-                        except ApplicationError as error:
-                            raise _leg_failed(leg, centre, error) from error
-                        rows.append(_leg_row(joint, leg, centre, case))
-        finally:
-            _ACCEPTING.reset(token)
-        rows.sort(key=lambda row: row.position)
-        JointLeg.objects.bulk_create(rows)
-        dues = [row.promised_due for row in rows if row.promised_due]
-        joint.due = max(dues) if dues else None
-        joint.parallel_days = max((row.promised_limit_days or 0 for row in rows), default=0)
-        joint.sequential_days = max(sequential, joint.parallel_days)
-        joint.fee_total_yuan = sum((row.fee_yuan for row in rows), Decimal(0))
-        joint.promised_days = joint.promised_days or joint.parallel_days
-        joint.save(update_fields=["due", "parallel_days", "sequential_days", "fee_total_yuan", "promised_days",
-                                  "updated_at"])
-        JointCaseEvent.objects.create(joint_case=joint, kind="accepted", status=joint.status, at=now,
-                                      note=_("%(legs)d legs started at once") % {"legs": len(legs)})
+    try:
+        with transaction.atomic():
+            joint = JointCase.objects.create(
+                number=_next_number(accepting_centre, day), bundle=bundle, project=project,
+                title_zh=source.name_zh, title_en=source.name_en,  # type: ignore[union-attr]
+                accepting_centre=accepting_centre, accepted_by=acting_user, applicant_kind=applicant_kind,
+                applicant_hmac=applicant_hmac(id_number), accepted_at=now, accepted_on=day,
+                promised_days=bundle.promised_days if bundle is not None else 0, sequential_days=0, parallel_days=0,
+                idempotency_key=idempotency_key or None, request_hash=fingerprint)
+            authority = _("joint acceptance %(number)s at %(centre)s") % {"number": joint.number,
+                                                                           "centre": accepting_centre.name_zh}
+            rows: list[JointLeg] = []
+            sequential = 0
+            token = _ACCEPTING.set(joint.id)  # the legs' own transitions need not update the joint case now
+            try:
+                # One centre after another (one search-path switch each); `tenant_context` hands the cases
+                # services the Centre itself, so they need not look it up.
+                for centre, group in _by_centre(legs):
+                    with tenant_context(centre):
+                        for leg in group:
+                            provided_ids, waived_ids = checklist.for_leg(leg.position, provided)
+                            try:
+                                case = case_submit(
+                                    item_code=leg.item.code, applicant_kind=applicant_kind,
+                                    applicant_name=applicant_name, applicant_id_number=id_number, phone=phone,
+                                    channel=Channel.JOINT, acting_user=acting_user, provided_material_ids=provided_ids,
+                                    waived_material_ids=waived_ids, now=now, joint_case_id=joint.id,
+                                    promised_cap_days=bundle.promised_days if bundle is not None else None).case
+                                sequential += case.promised_limit_days  # the centre's own limit, before any cap
+                                case = case_transition(case=case, action=Action.ACCEPT, acting_user=acting_user,
+                                                       now=now, on_authority_of=authority)
+                            except ApplicationError as error:
+                                raise _leg_failed(leg, centre, error) from error
+                            rows.append(_leg_row(joint, leg, centre, case))
+            finally:
+                _ACCEPTING.reset(token)
+            rows.sort(key=lambda row: row.position)
+            JointLeg.objects.bulk_create(rows)
+            dues = [row.promised_due for row in rows if row.promised_due]
+            joint.due = max(dues) if dues else None
+            joint.parallel_days = max((row.promised_limit_days or 0 for row in rows), default=0)
+            joint.sequential_days = max(sequential, joint.parallel_days)
+            joint.fee_total_yuan = sum((row.fee_yuan for row in rows), Decimal(0))
+            joint.promised_days = joint.promised_days or joint.parallel_days
+            joint.save(update_fields=["due", "parallel_days", "sequential_days", "fee_total_yuan", "promised_days",
+                                      "updated_at"])
+            JointCaseEvent.objects.create(joint_case=joint, kind="accepted", status=joint.status, at=now,
+                                          note=_("%(legs)d legs started at once") % {"legs": len(legs)})
+    except IntegrityError:
+        # The same Idempotency-Key twice at once: the other request made the joint case; answer with it.
+        known = JointCase.objects.filter(idempotency_key=idempotency_key).first() if idempotency_key else None
+        if known is None:
+            raise
+        if known.request_hash != fingerprint:
+            raise ApplicationError(_("This Idempotency-Key was already used for a different application."),
+                                   JointErrorCode.IDEMPOTENCY_MISMATCH, http_status=422) from None
+        return AcceptResult(joint_case=known, created=False)
     return AcceptResult(joint_case=joint, created=True)
 
 
