@@ -117,6 +117,9 @@ def test_an_agent_files_for_a_resident_on_a_phone_and_the_clerk_sees_it_as_proxy
     page.wait_for_load_state()
     assert "Materials handed to the centre" in page.content()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.goto(base + "/delegation/")
+    assert "Waiting for the result" in page.locator(f"li[data-number='{number}']").inner_text()  # not decided yet
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
     screenshot(page, "delegation-workbench-360")
     assert sorted(orm(sms)) == [("proxy_handed_to_centre", "+8613700001234"), ("proxy_received", "+8613700001234")]
     phone.close()

@@ -76,3 +76,11 @@ def test_the_public_coverage_and_the_citys_key_project_report(centre_client, cit
     assert report.status_code == 200 and report.json()["projects"] == 0
     outsider = make_user()
     assert centre_client(None, outsider).get("/api/v1/delegation/key-projects/report/?year=2014").status_code == 404
+
+
+def test_the_schema_documents_the_delegation_api(centre_client, nanyuanmen):
+    paths = centre_client(nanyuanmen).get("/api/schema/?format=json").json()["paths"]
+    assert "/api/v1/delegation/filings/" in paths and "/api/v1/delegation/filings/{filing_id}/handover/" in paths
+    public = centre_client(None).get("/api/schema/?format=json").json()["paths"]
+    assert "/api/v1/delegation/coverage/" in public
+    assert "/api/v1/delegation/green-channels/{code}/report/" in public
