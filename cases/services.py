@@ -11,7 +11,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import phonenumbers
 from django.db import IntegrityError, connection, transaction
@@ -24,12 +24,13 @@ from cases.choices import (
     TRANSITIONS,
     Action,
     ApplicantKind,
+    CaseStatus,
     Channel,
 )
 from cases.error_codes import CaseErrorCode
 from cases.models import Case, CaseEvent, CaseMaterial, IdempotencyKey, OneTimeNotice
 from common.errors import ApplicationError, ConflictError
-from registry.services import registry_sync
+from registry.services import registry_add, registry_sync
 from tenants.models import Centre, User
 from workcalendar.clock import WorkCalendar, due_dates
 
@@ -40,6 +41,8 @@ _CASE_FIELDS = [f for f in Case._meta.concrete_fields if not f.primary_key]
 class SubmitResult:
     case: Case
     created: bool
+    #: The centre's own promised limit for the item (before a green channel's or a bundle's cap).
+    adopted_promised_days: int | None = None
 
 
 def _centre() -> Centre:
@@ -99,6 +102,17 @@ def _next_number(centre: Centre, day: dt.date) -> str:
     return f"{centre.division_code}-{day:%Y%m%d}-{sequence:05d}"
 
 
+def _next_numbers(centre: Centre, day: dt.date, count: int) -> list[str]:
+    """`count` consecutive numbers in one statement (the counter moves by `count` at once)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO cases_casenumbercounter (day, last) VALUES (%s, %s) "
+            "ON CONFLICT (day) DO UPDATE SET last = cases_casenumbercounter.last + EXCLUDED.last RETURNING last",
+            [day, count])
+        last = cursor.fetchone()[0]
+    return [f"{centre.division_code}-{day:%Y%m%d}-{sequence:05d}" for sequence in range(last - count + 1, last + 1)]
+
+
 def request_fingerprint(data: dict) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -116,7 +130,6 @@ def case_submit(
     on_behalf_of: str = "",
     idempotency_key: str | None = None,
     now: dt.datetime | None = None,
-    joint_case_id: uuid.UUID | None = None,
     green_channel: str = "",
     promised_cap_days: int | None = None,
     waived_material_ids: list[int] | None = None,
@@ -124,54 +137,44 @@ def case_submit(
     """Submit an application for an item this centre has adopted. With an idempotency key, the same
     key again returns the case it made (and refuses a different request under that key).
 
-    A leg of a joint case carries `joint_case_id`; a case on a green channel carries the programme's
-    code and its compressed limit (`promised_cap_days`, applied at acceptance); `waived_material_ids`
-    are materials the applicant is not asked for (shared with another leg, produced by another leg,
-    or waived by a green channel): they are listed as not needed."""
+    A case on a green channel carries the programme's code and its compressed limit
+    (`promised_cap_days`, applied at acceptance); `waived_material_ids` are materials the applicant is
+    not asked for (waived by the programme): they are listed as not needed."""
     from catalog.models import Material
-    from catalog.selectors import centre_catalogue
 
     centre = _centre()
     now = now or timezone.now()
     fingerprint = request_fingerprint({"item": item_code, "kind": applicant_kind, "name": applicant_name,
                                        "id": applicant_id_number, "phone": phone, "channel": channel,
                                        "materials": sorted(provided_material_ids or []),
-                                       "on_behalf_of": on_behalf_of, "joint": joint_case_id,
-                                       "green": green_channel, "cap": promised_cap_days,
+                                       "on_behalf_of": on_behalf_of, "green": green_channel, "cap": promised_cap_days,
                                        "waived": sorted(waived_material_ids or [])})
     if idempotency_key:
         known = IdempotencyKey.objects.select_related("case").filter(key=idempotency_key).first()
         if known is not None:
             return _replay(known, fingerprint)
 
-    if channel not in Channel.values:
-        raise ApplicationError(_("Unknown channel “%(value)s”.") % {"value": channel}, CaseErrorCode.INVALID_APPLICANT,
-                               {"fields": {"channel": [channel]}})
-    adoption = centre_catalogue(centre=centre, on=_local_day(now)).filter(item__code=item_code).first()
-    if adoption is None:
-        raise ApplicationError(
-            _("This centre does not accept item %(code)s: it has not adopted it, or the item was removed.")
-            % {"code": item_code}, CaseErrorCode.ITEM_NOT_ACCEPTED, {"fields": {"item_code": [item_code]}})
+    _check_channel(channel)
+    adoption = _adoptions(centre, [item_code], now)[item_code]
     id_number, phone = validate_applicant(kind=applicant_kind, name=applicant_name, id_number=applicant_id_number,
                                           phone=phone)
-    version = adoption.item.current_version
-    materials = list(Material.objects.filter(version=version))
-    provided = set(provided_material_ids or [])
-    waived = set(waived_material_ids or [])
-    unknown = (provided | waived) - {m.pk for m in materials}
-    if unknown:
-        raise ApplicationError(_("Unknown materials for this item: %(ids)s.")
-                               % {"ids": ", ".join(map(str, sorted(unknown)))}, CaseErrorCode.UNKNOWN_MATERIAL,
-                               {"fields": {"materials": sorted(unknown)}})
-
+    materials = list(Material.objects.filter(version=adoption.item.current_version))
+    provided, waived = _check_materials(materials, provided_material_ids, waived_material_ids)
+    applicant = {"applicant_kind": applicant_kind, "applicant_name": applicant_name.strip(),
+                 "applicant_id_number": id_number, "phone": phone}
     try:
-        return _create_case(centre=centre, adoption=adoption, version=version, materials=materials,
-                            provided=provided, item_code=item_code, applicant_kind=applicant_kind,
-                            applicant_name=applicant_name, id_number=id_number, phone=phone, channel=channel,
-                            acting_user=acting_user, on_behalf_of=on_behalf_of, now=now,
-                            idempotency_key=idempotency_key, fingerprint=fingerprint,
-                            extra={"joint_case_id": joint_case_id, "green_channel": green_channel,
-                                   "promised_cap_days": promised_cap_days}, waived=waived)
+        with transaction.atomic():
+            case = _build_case(centre=centre, adoption=adoption, number=_next_number(centre, _local_day(now)),
+                               channel=channel, acting_user=acting_user, on_behalf_of=on_behalf_of, now=now,
+                               green_channel=green_channel, promised_cap_days=promised_cap_days, **applicant)
+            case.save(force_insert=True)
+            CaseMaterial.objects.bulk_create(_checklist(case, materials, provided, waived))
+            _event(case, action="submit", from_status="", acting_user=acting_user, now=now,
+                   on_behalf_of=on_behalf_of)
+            registry_sync(case=case, centre_id=centre.pk, event_status=case.status, holder_zh=centre.name_zh,
+                          holder_en=centre.name_en, now=now, created=True)
+            if idempotency_key:
+                IdempotencyKey.objects.create(key=idempotency_key, case=case, request_hash=fingerprint)
     except IntegrityError:
         # Two requests with the same key at once: the other one made the case; answer with it.
         known = IdempotencyKey.objects.select_related("case").filter(key=idempotency_key).first() \
@@ -179,36 +182,146 @@ def case_submit(
         if known is None:
             raise
         return _replay(known, fingerprint)
+    return SubmitResult(case=case, created=True, adopted_promised_days=adoption.promised_days)
 
 
-def _create_case(*, centre, adoption, version, materials, provided, item_code, applicant_kind, applicant_name,
-                 id_number, phone, channel, acting_user, on_behalf_of, now, idempotency_key, fingerprint,
-                 extra, waived):
+@dataclass(frozen=True)
+class AcceptedSubmission:
+    """One case of `cases_submit_accepted`: the item, the materials handed in and those not asked for."""
+
+    item_code: str
+    provided_material_ids: list[int] = field(default_factory=list)
+    waived_material_ids: list[int] = field(default_factory=list)
+    promised_cap_days: int | None = None
+
+
+def cases_submit_accepted(
+    *,
+    submissions: list[AcceptedSubmission],
+    applicant_kind: str,
+    applicant_name: str,
+    applicant_id_number: str,
+    phone: str,
+    channel: str,
+    acting_user: User | None,
+    authority: str,
+    joint_case_id: uuid.UUID | None = None,
+    now: dt.datetime | None = None,
+) -> list[SubmitResult]:
+    """Several cases of one applicant at this centre, submitted already accepted on `authority` (server
+    code only: one acceptance for all the legs of a joint case, 一站受理 — 同步办理): in one transaction and
+    a fixed number of statements whatever the number of cases (the adoptions, materials, calendar and
+    numbers read once; cases, checklists, both events of each case and the registry rows written in one
+    statement each). The terms frozen are those the submission finds, the same rule as the accept
+    transition's; the acting clerk is the responsible clerk where they are this centre's staff, else the
+    centre names its own. An item this centre does not accept, or an unknown material, refuses them all."""
+    from catalog.models import Material
+
+    centre = _centre()
+    now = now or timezone.now()
+    today = _local_day(now)
+    _check_channel(channel)
+    adoptions = _adoptions(centre, [s.item_code for s in submissions], now)
+    id_number, phone = validate_applicant(kind=applicant_kind, name=applicant_name, id_number=applicant_id_number,
+                                          phone=phone)
+    by_version: dict[int, list] = {}
+    for material in Material.objects.filter(version__in={a.item.current_version_id for a in adoptions.values()}):
+        by_version.setdefault(material.version_id, []).append(material)
+    checked = [_check_materials(by_version.get(adoptions[s.item_code].item.current_version_id, []),
+                                s.provided_material_ids, s.waived_material_ids, item_code=s.item_code)
+               for s in submissions]
+    calendar = WorkCalendar.for_centre(centre.pk)
+    handler = getattr(acting_user, "pk", None) \
+        if TRANSITIONS[Action.ACCEPT].roles & roles_of(user=acting_user, centre=centre) else None
+    applicant = {"applicant_kind": applicant_kind, "applicant_name": applicant_name.strip(),
+                 "applicant_id_number": id_number, "phone": phone}
     with transaction.atomic():
-        department = adoption.item.department
-        case = Case.objects.create(
-            number=_next_number(centre, _local_day(now)), item_id=adoption.item_id, item_version_id=version.pk,
-            item_code=item_code, item_name_zh=version.name_zh, item_name_en=version.name_en,
-            department_code=department.code,
-            department_name_zh=adoption.department_name or department.name_zh,
-            department_name_en=department.name_en, window=adoption.window,
-            legal_limit_days=adoption.legal_days, promised_limit_days=adoption.promised_days,
-            applicant_kind=applicant_kind, applicant_name=applicant_name.strip(), applicant_id_number=id_number,
-            phone=phone, channel=channel, submitted_at=now, on_behalf_of=on_behalf_of,
-            submitted_by_id=getattr(acting_user, "pk", None), **extra)
-        CaseMaterial.objects.bulk_create(
-            CaseMaterial(case=case, material_id=m.pk, name_zh=m.name_zh, name_en=m.name_en, required=m.required,
-                         state=(CaseMaterial.State.NOT_NEEDED if m.applicant_types and applicant_kind
+        numbers = _next_numbers(centre, today, len(submissions))
+        cases, lines, events = [], [], []
+        for submission, number, (provided, waived) in zip(submissions, numbers, checked, strict=True):
+            adoption = adoptions[submission.item_code]
+            case = _build_case(centre=centre, adoption=adoption, number=number, channel=channel,
+                               acting_user=acting_user, now=now, joint_case_id=joint_case_id,
+                               promised_cap_days=submission.promised_cap_days, **applicant)
+            promised_days = min(adoption.promised_days, submission.promised_cap_days or adoption.promised_days)
+            promised = calendar.add_workdays(today, promised_days)
+            legal = calendar.add_workdays(today, adoption.legal_days)
+            case.status, case.accepted_on, case.handler_id = CaseStatus.ACCEPTED, today, handler
+            case.promised_limit_days, case.promised_due, case.legal_due = promised_days, promised.date, legal.date
+            case.due_provisional = promised.provisional or legal.provisional
+            cases.append(case)
+            lines += _checklist(case, by_version.get(adoption.item.current_version_id, []), provided, waived)
+            events += [_event(case, action="submit", from_status="", acting_user=acting_user, now=now,
+                              to_status=CaseStatus.SUBMITTED, save=False),
+                       _event(case, action=Action.ACCEPT, from_status=CaseStatus.SUBMITTED, acting_user=acting_user,
+                              now=now, note=authority, save=False)]
+        Case.objects.bulk_create(cases)
+        CaseMaterial.objects.bulk_create(lines)
+        CaseEvent.objects.bulk_create(events)
+        registry_add(cases=cases, centre_id=centre.pk, now=now, steps=lambda case: [
+            (CaseStatus.SUBMITTED, centre.name_zh, centre.name_en),
+            (CaseStatus.ACCEPTED, case.department_name_zh or centre.name_zh,
+             case.department_name_en or centre.name_en)])
+    return [SubmitResult(case=case, created=True, adopted_promised_days=adoptions[s.item_code].promised_days)
+            for case, s in zip(cases, submissions, strict=True)]
+
+
+def _check_channel(channel: str) -> None:
+    if channel not in Channel.values:
+        raise ApplicationError(_("Unknown channel “%(value)s”.") % {"value": channel}, CaseErrorCode.INVALID_APPLICANT,
+                               {"fields": {"channel": [channel]}})
+
+
+def _adoptions(centre: Centre, item_codes: list[str], now: dt.datetime) -> dict:
+    """The centre's adoptions of these items today (one query), each with its effective limits; an item
+    it does not accept is refused by name."""
+    from catalog.selectors import centre_catalogue
+
+    catalogue = centre_catalogue(centre=centre, on=_local_day(now))
+    found = {a.item.code: a for a in (catalogue.filter(item__code=item_codes[0]) if len(item_codes) == 1
+                                      else catalogue.filter(item__code__in=item_codes))}
+    for code in item_codes:
+        if code not in found:
+            raise ApplicationError(
+                _("This centre does not accept item %(code)s: it has not adopted it, or the item was removed.")
+                % {"code": code}, CaseErrorCode.ITEM_NOT_ACCEPTED, {"fields": {"item_code": [code]}, "item_code": code})
+    return found
+
+
+def _check_materials(materials: list, provided_ids: list[int] | None, waived_ids: list[int] | None,
+                     item_code: str = "") -> tuple[set[int], set[int]]:
+    provided, waived = set(provided_ids or []), set(waived_ids or [])
+    unknown = (provided | waived) - {m.pk for m in materials}
+    if unknown:
+        raise ApplicationError(_("Unknown materials for this item: %(ids)s.")
+                               % {"ids": ", ".join(map(str, sorted(unknown)))}, CaseErrorCode.UNKNOWN_MATERIAL,
+                               {"fields": {"materials": sorted(unknown)}, "item_code": item_code})
+    return provided, waived
+
+
+def _build_case(*, centre: Centre, adoption, number: str, channel: str, acting_user: User | None, now: dt.datetime,
+                on_behalf_of: str = "", joint_case_id: uuid.UUID | None = None, green_channel: str = "",
+                promised_cap_days: int | None = None, **applicant) -> Case:
+    """A submitted case with the adoption's item version, department, window and limits frozen on it."""
+    department = adoption.item.department
+    version = adoption.item.current_version
+    return Case(
+        number=number, item_id=adoption.item_id, item_version_id=version.pk, item_code=adoption.item.code,
+        item_name_zh=version.name_zh, item_name_en=version.name_en, department_code=department.code,
+        department_name_zh=adoption.department_name or department.name_zh, department_name_en=department.name_en,
+        window=adoption.window, legal_limit_days=adoption.legal_days, promised_limit_days=adoption.promised_days,
+        channel=channel, submitted_at=now, on_behalf_of=on_behalf_of, submitted_by_id=getattr(acting_user, "pk", None),
+        joint_case_id=joint_case_id, green_channel=green_channel, promised_cap_days=promised_cap_days, **applicant)
+
+
+def _checklist(case: Case, materials: list, provided: set[int], waived: set[int]) -> list[CaseMaterial]:
+    """The case's materials: not needed (another applicant type's, or waived), provided or missing."""
+    return [CaseMaterial(case=case, material_id=m.pk, name_zh=m.name_zh, name_en=m.name_en, required=m.required,
+                         state=(CaseMaterial.State.NOT_NEEDED if m.applicant_types and case.applicant_kind
                                 not in m.applicant_types or m.pk in waived
                                 else CaseMaterial.State.PROVIDED if m.pk in provided
                                 else CaseMaterial.State.MISSING))
-            for m in materials)
-        _event(case, action="submit", from_status="", acting_user=acting_user, now=now, on_behalf_of=on_behalf_of)
-        registry_sync(case=case, centre_id=centre.pk, event_status=case.status, holder_zh=centre.name_zh,
-                      holder_en=centre.name_en)
-        if idempotency_key:
-            IdempotencyKey.objects.create(key=idempotency_key, case=case, request_hash=fingerprint)
-    return SubmitResult(case=case, created=True)
+            for m in materials]
 
 
 def _replay(known: IdempotencyKey, fingerprint: str) -> SubmitResult:
@@ -219,12 +332,15 @@ def _replay(known: IdempotencyKey, fingerprint: str) -> SubmitResult:
 
 
 def _event(case: Case, *, action: str, from_status: str, acting_user: User | None, now: dt.datetime,
-           note: str = "", on_behalf_of: str = "") -> CaseEvent:
-    return CaseEvent.objects.create(
-        case=case, action=action, from_status=from_status, to_status=case.status,
+           note: str = "", on_behalf_of: str = "", to_status: str | None = None, save: bool = True) -> CaseEvent:
+    event = CaseEvent(
+        case=case, action=action, from_status=from_status, to_status=to_status or case.status,
         acting_user_id=getattr(acting_user, "pk", None),
         acting_name=(str(acting_user) if acting_user is not None else _("applicant")),
         on_behalf_of=on_behalf_of, note=note, at=now)
+    if save:
+        event.save(force_insert=True)
+    return event
 
 
 def roles_of(*, user: User | None, centre: Centre) -> set[str]:
@@ -287,14 +403,15 @@ def case_transition(
             locked.status = transition.target
             today = _local_day(now)
             _APPLY[action](locked, centre=centre, today=today, now=now, acting_user=acting_user,
-                           missing_material_ids=missing_material_ids or [], note=note)
+                           missing_material_ids=missing_material_ids or [], note=note,
+                           on_authority_of=on_authority_of)
             locked.revision += 1
             changed = [name for name, value in snapshot.items() if getattr(locked, name) != value]
             locked.save(update_fields=[*changed, "updated_at"])
             _event(locked, action=action, from_status=before, acting_user=acting_user, now=now, note=note)
             registry_sync(case=locked, centre_id=centre.pk, event_status=locked.status,
                           holder_zh=locked.department_name_zh or centre.name_zh,
-                          holder_en=locked.department_name_en or centre.name_en)
+                          holder_en=locked.department_name_en or centre.name_en, now=now)
             if locked.joint_case_id is not None:
                 # A leg of a joint case: the joint case follows (its row locked, in this transaction).
                 from joint_approval.services import joint_case_leg_changed
@@ -325,7 +442,8 @@ def _recompute_due(case: Case, centre: Centre) -> None:
     case.due_provisional = promised.provisional or legal.provisional
 
 
-def _accept(case: Case, *, centre: Centre, today: dt.date, acting_user: User | None = None, **_kw) -> None:
+def _accept(case: Case, *, centre: Centre, today: dt.date, acting_user: User | None = None,
+            on_authority_of: str = "", **_kw) -> None:
     """Freeze the item version and both limits as they are at acceptance; start the clock."""
     from catalog.selectors import adoption_terms
 
@@ -339,7 +457,8 @@ def _accept(case: Case, *, centre: Centre, today: dt.date, acting_user: User | N
     if case.promised_cap_days:
         case.promised_limit_days = min(case.promised_limit_days, case.promised_cap_days)
     case.accepted_on = today
-    case.handler_id = getattr(acting_user, "pk", None)
+    # Accepted on another centre's authority: the handling centre names its own responsible clerk.
+    case.handler_id = None if on_authority_of else getattr(acting_user, "pk", None)
     _recompute_due(case, centre)
 
 

@@ -16,8 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-import uuid
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -44,8 +42,6 @@ from tenants.models import Centre, User
 #: Staff who may accept a joint case at their centre (the roles that accept a single case).
 ACCEPTING_ROLES = frozenset({Role.WINDOW_CLERK, Role.CHIEF_REPRESENTATIVE, Role.CENTRE_ADMIN})
 
-#: The joint case being accepted in this context (its legs' acceptance transitions are not followed).
-_ACCEPTING: ContextVar[uuid.UUID | None] = ContextVar("joint_accepting", default=None)
 
 #: A leg's outcome once decided (or ended); empty while it runs.
 OUTCOMES: dict[str, str] = {Action.APPROVE: "approved", Action.DENY: "denied", Action.REFUSE: "refused",
@@ -249,7 +245,7 @@ def joint_case_accept(
     items and the optional ones chosen) or of the linked project, each submitted and accepted at
     the centre that handles it, materials asked once (`provided_keys`: the merged checklist's keys
     handed in). With an idempotency key, the same request again returns the joint case it made."""
-    from cases.services import case_submit, case_transition, request_fingerprint, validate_applicant
+    from cases.services import AcceptedSubmission, cases_submit_accepted, request_fingerprint, validate_applicant
     from registry.hashing import applicant_hmac
 
     now = now or timezone.now()
@@ -298,29 +294,29 @@ def joint_case_accept(
                                                                            "centre": accepting_centre.name_zh}
             rows: list[JointLeg] = []
             sequential = 0
-            token = _ACCEPTING.set(joint.id)  # the legs' own transitions need not update the joint case now
-            try:
-                # One centre after another (one search-path switch each); `tenant_context` hands the cases
-                # services the Centre itself, so they need not look it up.
-                for centre, group in _by_centre(legs):
-                    with tenant_context(centre):
-                        for leg in group:
-                            provided_ids, waived_ids = checklist.for_leg(leg.position, provided)
-                            try:
-                                case = case_submit(
-                                    item_code=leg.item.code, applicant_kind=applicant_kind,
-                                    applicant_name=applicant_name, applicant_id_number=id_number, phone=phone,
-                                    channel=Channel.JOINT, acting_user=acting_user, provided_material_ids=provided_ids,
-                                    waived_material_ids=waived_ids, now=now, joint_case_id=joint.id,
-                                    promised_cap_days=bundle.promised_days if bundle is not None else None).case
-                                sequential += case.promised_limit_days  # the centre's own limit, before any cap
-                                case = case_transition(case=case, action=Action.ACCEPT, acting_user=acting_user,
-                                                       now=now, on_authority_of=authority)
-                            except ApplicationError as error:
-                                raise _leg_failed(leg, centre, error) from error
-                            rows.append(_leg_row(joint, leg, centre, case))
-            finally:
-                _ACCEPTING.reset(token)
+            # One centre after another (one search-path switch each), all its legs in one batch of
+            # statements; `tenant_context` hands the cases services the Centre itself.
+            for centre, group in _by_centre(legs):
+                submissions = []
+                for leg in group:
+                    provided_ids, waived_ids = checklist.for_leg(leg.position, provided)
+                    submissions.append(AcceptedSubmission(
+                        item_code=leg.item.code, provided_material_ids=provided_ids, waived_material_ids=waived_ids,
+                        promised_cap_days=bundle.promised_days if bundle is not None else None))
+                with tenant_context(centre):
+                    try:
+                        results = cases_submit_accepted(
+                            submissions=submissions, applicant_kind=applicant_kind, applicant_name=applicant_name,
+                            applicant_id_number=id_number, phone=phone, channel=Channel.JOINT,
+                            acting_user=acting_user, authority=authority, joint_case_id=joint.id, now=now)
+                    except ApplicationError as error:
+                        failed = (error.extra or {}).get("item_code")  # the leg refused, by its item
+                        leg = next((leg for leg in group if leg.item.code == failed), group[0])
+                        raise _leg_failed(leg, centre, error) from error
+                for leg, result in zip(group, results, strict=True):
+                    # The centre's own limit, before any cap: what running one after another takes.
+                    sequential += result.adopted_promised_days or result.case.promised_limit_days
+                    rows.append(_leg_row(joint, leg, centre, result.case))
             rows.sort(key=lambda row: row.position)
             JointLeg.objects.bulk_create(rows)
             dues = [row.promised_due for row in rows if row.promised_due]
@@ -395,8 +391,6 @@ def joint_case_leg_changed(*, case, centre: Centre, action: str, now: dt.datetim
     """Follow one leg's transition (called by cases inside the leg's transaction): lock the joint
     case, mirror the leg, recompute the due date (the latest leg's), the status (joined when every
     leg is decided) and the denial reasons. Two legs at once take turns on the lock."""
-    if _ACCEPTING.get() == case.joint_case_id:
-        return None  # the acceptance itself writes the legs once they have all started
     joint = JointCase.objects.select_for_update().filter(pk=case.joint_case_id).first()
     if joint is None:
         return None

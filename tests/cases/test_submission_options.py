@@ -72,3 +72,42 @@ def test_a_step_on_another_centres_authority_needs_no_role_here_and_says_whose_a
     assert case.status == CaseStatus.ACCEPTED
     event = CaseEvent.objects.filter(case=case).last()
     assert (event.acting_user_id, event.note) == (city_clerk.pk, "joint acceptance J-1 at the city centre")
+
+
+def _accepted(clerk, codes, **over):
+    from cases.services import AcceptedSubmission, cases_submit_accepted
+
+    data = dict(submissions=[AcceptedSubmission(item_code=code) for code in codes], applicant_kind="person",
+                applicant_name="张三", applicant_id_number=VALID_ID, phone="13812345678", channel="joint",
+                acting_user=clerk, authority="joint acceptance J-7", now=dt.datetime(2026, 11, 2, 10, tzinfo=SH))
+    data.update(over)
+    return cases_submit_accepted(**data)
+
+
+def test_cases_submitted_already_accepted_take_the_same_statements_for_one_or_four(in_beilin, item, clerk):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _accepted(clerk, [item.code])  # the clerk's roles are read once, then remembered
+    with CaptureQueriesContext(connection) as one:
+        _accepted(clerk, [item.code])
+    with CaptureQueriesContext(connection) as four:
+        results = _accepted(clerk, [item.code] * 4)
+    assert len(four.captured_queries) == len(one.captured_queries)
+    numbers = [r.case.number for r in results]
+    assert numbers == [f"610103-20261102-{n:05d}" for n in range(3, 7)]
+    case = results[0].case
+    assert (case.status, case.accepted_on, case.promised_due, case.handler_id) == (
+        CaseStatus.ACCEPTED, dt.date(2026, 11, 2), dt.date(2026, 11, 12), clerk.pk)
+    assert list(CaseEvent.objects.filter(case=case).values_list("action", "note")) == [
+        ("submit", ""), ("accept", "joint acceptance J-7")]
+    assert [h["status"] for h in RegistryEntry.objects.get(case_id=case.id).history] == ["submitted", "accepted"]
+
+
+def test_one_item_the_centre_does_not_accept_refuses_the_whole_batch_by_name(in_beilin, item, clerk):
+    from cases.models import Case
+
+    with pytest.raises(ApplicationError) as refused:
+        _accepted(clerk, [item.code, "610100ZZ-XK-9999"])
+    assert refused.value.extra["item_code"] == "610100ZZ-XK-9999"
+    assert not Case.objects.exists() and not RegistryEntry.objects.exists()

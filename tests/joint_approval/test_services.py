@@ -84,11 +84,21 @@ def test_the_legs_at_another_centre_record_the_joint_acceptance_as_their_authori
     registration, seal, tax = company_items
     joint = accept(bundle, clerk_beilin, beilin)
     city_leg = joint.legs.get(item_code=tax.code)
-    with schema_context(city_leg.centre.schema_name):
-        from cases.models import CaseEvent
+    own_leg = joint.legs.get(item_code=registration.code)
+    from cases.models import Case, CaseEvent
+    from registry.models import RegistryEntry
 
-        note = CaseEvent.objects.get(case_id=city_leg.case_id, action="accept").note
-    assert joint.number in note
+    with schema_context(city_leg.centre.schema_name):
+        events = list(CaseEvent.objects.filter(case_id=city_leg.case_id).values_list("action", "to_status", "note"))
+        city_case = Case.objects.get(pk=city_leg.case_id)
+    assert [(a, s) for a, s, _n in events] == [("submit", "submitted"), ("accept", "accepted")]
+    assert joint.number in events[1][2]
+    # The city names its own responsible clerk; at Beilin the accepting clerk is responsible.
+    assert city_case.handler_id is None and city_case.accepted_on == joint.accepted_on
+    with schema_context(own_leg.centre.schema_name):
+        assert Case.objects.get(pk=own_leg.case_id).handler_id == clerk_beilin.pk
+    history = RegistryEntry.objects.get(case_id=city_leg.case_id).history
+    assert [h["status"] for h in history] == ["submitted", "accepted"]
 
 
 def test_only_the_accepting_centres_window_staff_accept(bundle, beilin, make_user, yanta):
