@@ -16,6 +16,7 @@ Every error is `{code, message, extra}` in the request's language (common.errors
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
@@ -24,10 +25,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases.choices import ApplicantKind
+from common.errors import ApplicationError
 from common.pagination import Pagination
 from joint_approval import selectors
 from joint_approval.choices import BundleKind, JointStatus, Stage
-from joint_approval.models import Bundle, LinkedProject
+from joint_approval.error_codes import JointErrorCode
+from joint_approval.models import Bundle
 from joint_approval.services import bundle_legs, joint_case_accept, merged_checklist
 
 # --- output --------------------------------------------------------------------------------------
@@ -169,11 +172,28 @@ class BundleDetailApi(APIView):
                    responses=BundleDetailOutput)
     def get(self, request: Request, code: str) -> Response:
         bundle: Bundle = selectors.bundle_get(code=code)
-        chosen = [int(v) for v in request.query_params.getlist("items") if v.isdigit()] \
-            if "items" in request.query_params else None
+        chosen = _item_ids(bundle, request.query_params.getlist("items")) if "items" in request.query_params else None
         checklist = merged_checklist(bundle_legs(bundle=bundle, chosen_item_ids=chosen))
         bundle.checklist = checklist.lines  # type: ignore[attr-defined]
         return Response(BundleDetailOutput(bundle).data)
+
+
+def _item_ids(bundle: Bundle, values: list[str]) -> list[int]:
+    """`?items=` as ids (empty values skipped); anything not a number is an unknown item (400), not a
+    crash ("²" passes `isdigit` but not `int`)."""
+    ids, bad = [], []
+    for value in values:
+        if not value.strip():
+            continue
+        try:
+            ids.append(int(value))
+        except ValueError:
+            bad.append(value)
+    if bad:
+        raise ApplicationError(_("These items are not in the bundle “%(bundle)s”: %(ids)s.")
+                               % {"bundle": bundle.name, "ids": ", ".join(bad)},
+                               JointErrorCode.UNKNOWN_ITEM, {"fields": {"item_ids": bad}})
+    return ids
 
 
 def _centre(request: Request):
@@ -199,7 +219,7 @@ class JointCaseListApi(APIView):
 
         def validate(self, attrs):
             if bool(attrs.get("bundle")) == bool(attrs.get("project")):
-                raise serializers.ValidationError("Give a bundle or a project.")
+                raise serializers.ValidationError(_("Choose a bundle or a linked project."))
             return attrs
 
     @extend_schema(responses=JointCaseOutput(many=True))
@@ -223,11 +243,9 @@ class JointCaseListApi(APIView):
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         bundle = selectors.bundle_get(code=data["bundle"]) if data.get("bundle") else None
-        project = None
-        if data.get("project"):
-            project = LinkedProject.objects.select_related("zone").filter(pk=data["project"]).first()
-            if project is None:
-                raise Http404
+        # Another zone's project is missing here, as on its page (404, its name not told).
+        project = selectors.project_get_for(user=request.user, centre=centre, project_id=data["project"]) \
+            if data.get("project") else None
         result = joint_case_accept(
             accepting_centre=centre, acting_user=request.user, bundle=bundle, project=project,
             chosen_item_ids=data["item_ids"], provided_keys=data["provided"], applicant_kind=data["applicant_kind"],

@@ -41,6 +41,11 @@ def _city_staff(user: User) -> bool:
     return city is not None and user_is_staff_of(user=user, centre=city)
 
 
+def follows_every_joint_case(*, user: User) -> bool:
+    """The city's overview on the platform's host: the city centre's staff and platform administrators."""
+    return user.is_authenticated and (user_is_platform_admin(user=user) or _city_staff(user))
+
+
 def joint_cases_visible(*, user: User, centre: Centre | None) -> QuerySet[JointCase]:
     """The joint cases `user` may see on `centre`'s host (None: the platform's host, the city's
     overview). Anyone else sees none."""
@@ -48,7 +53,7 @@ def joint_cases_visible(*, user: User, centre: Centre | None) -> QuerySet[JointC
         return JointCase.objects.none()
     qs = JointCase.objects.select_related("bundle", "project", "accepting_centre")
     if centre is None:
-        return qs if user_is_platform_admin(user=user) or _city_staff(user) else qs.none()
+        return qs if follows_every_joint_case(user=user) else qs.none()
     if not user_is_staff_of(user=user, centre=centre):
         return qs.none()
     if centre.level == Level.CITY:

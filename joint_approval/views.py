@@ -19,10 +19,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
-from cases.choices import CaseStatus
+from cases.choices import Action, CaseStatus
 from cases.forms import add_service_errors
 from common.errors import ApplicationError
 from joint_approval import selectors
@@ -127,7 +127,14 @@ def _produced_rows(checklist: Checklist, legs: list[LegSpec]) -> list[dict]:
 
 
 def _int_list(values: list[str]) -> list[int]:
-    return [int(v) for v in values if v.isdigit()]
+    """The item ids among `values`; anything else (e.g. "²", which `isdigit` lets through) is ignored."""
+    ids = []
+    for value in values:
+        try:
+            ids.append(int(value))
+        except ValueError:
+            continue
+    return ids
 
 
 def bundle_detail(request: HttpRequest, code: str) -> HttpResponse:
@@ -199,6 +206,17 @@ def _event_label(kind: str) -> str:
             "joined": _("Joined: every leg decided")}.get(kind, kind)
 
 
+def _event_note(event, leg_count: int) -> str:
+    """An event's note in the reader's language: a leg's step by its action's label (the service keeps
+    the action's code), the acceptance by its number of legs; a denial's reason as written."""
+    if event.kind == "accepted":
+        return ngettext("%(legs)d leg started at once", "%(legs)d legs started at once", leg_count) % {
+            "legs": leg_count}
+    if event.kind == "leg" and event.note in Action.values:
+        return str(Action(event.note).label)
+    return event.note
+
+
 def _joint_status_label(status: str) -> str:
     return str(JointStatus(status).label) if status in JointStatus.values else status
 
@@ -217,7 +235,7 @@ def joint_case_list(request: HttpRequest) -> HttpResponse:
 
         if not user_is_staff_of(user=request.user, centre=centre):
             raise Http404
-    if centre is None and not (cases or selectors.projects_visible(user=request.user, centre=None).exists()):
+    if centre is None and not selectors.follows_every_joint_case(user=request.user):
         raise Http404
     return render(request, "joint_approval/cases.html", {"cases": cases, "status": status,
                                                          "statuses": JointStatus.choices})
@@ -251,7 +269,7 @@ def joint_case_detail(request: HttpRequest, joint_case_id: uuid.UUID) -> HttpRes
     return render(request, "joint_approval/case.html", {
         "joint": joint, "legs": legs, "reasons": reasons, "applicant": _applicant_here(joint, centre),
         "events": [(e, _event_label(e.kind), _joint_status_label(e.status) if e.kind != "leg"
-                    else _status_label(e.status)) for e in joint.events.all()],
+                    else _status_label(e.status), _event_note(e, len(legs))) for e in joint.events.all()],
         "own_legs": sum(1 for row in legs if row["own"])})
 
 
@@ -301,7 +319,8 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
             status = 400
     joints = [{"joint": joint, "legs": [{"leg": leg, "centre": leg.centre.name, "status": _status_label(leg.status)}
                                         for leg in joint.legs.all()]}
-              for joint in project.joint_cases.prefetch_related("legs__centre").order_by("-accepted_at")]
+              for joint in project.joint_cases.select_related("accepting_centre").prefetch_related("legs__centre")
+              .order_by("-accepted_at")]
     return render(request, "joint_approval/project.html", {
         "project": project, "legs": _leg_rows(legs), "joints": joints, "form": form, "accepts_here": accepts_here,
         "produced": _produced_rows(checklist, legs)}, status=status)

@@ -65,3 +65,37 @@ def test_the_schema_documents_the_joint_api(centre_client, beilin):
     assert response.status_code == 200
     paths = response.json()["paths"]
     assert "/api/v1/joint/cases/" in paths and "/api/v1/joint/bundles/{code}/" in paths
+
+
+def test_another_zones_project_is_not_found_not_named(centre_client, company_items, gaoxin, beilin, clerk_beilin):
+    """A Beilin clerk posting Gaoxin's project learns nothing of it: 404, as for a missing one."""
+    from joint_approval.models import JointCase
+    from joint_approval.services import linked_project_register
+
+    registration, seal, tax = company_items
+    project = linked_project_register(name_zh="高新区保密项目", zone=gaoxin, company_name="西安测试科技有限公司",
+                                      credit_code=VALID_USCC, year=2014, items=[(registration, "local")])
+    body = {**BODY, "project": project.pk}
+    del body["bundle"]
+    response = centre_client(beilin, clerk_beilin).post("/api/v1/joint/cases/", body,
+                                                        content_type="application/json")
+    assert response.status_code == 404
+    assert "高新区保密项目" not in response.content.decode()
+    missing = centre_client(beilin, clerk_beilin).post("/api/v1/joint/cases/", {**body, "project": project.pk + 999},
+                                                       content_type="application/json")
+    assert missing.status_code == 404 and missing.json()["code"] == response.json()["code"]
+    assert not JointCase.objects.exists()
+
+
+def test_neither_bundle_nor_project_is_a_translated_field_error(centre_client, bundle, beilin, clerk_beilin):
+    body = {k: v for k, v in BODY.items() if k != "bundle"}
+    response = centre_client(beilin, clerk_beilin).post("/api/v1/joint/cases/", body, content_type="application/json",
+                                                        HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 400
+    assert response.json()["extra"]["fields"]["non_field_errors"] == ["请选择联办事项或联动项目。"]
+
+
+def test_odd_digits_in_the_chosen_items_are_refused_not_a_crash(centre_client, bundle, beilin):
+    response = centre_client(beilin).get("/api/v1/joint/bundles/company-test/?items=²")
+    assert response.status_code == 400
+    assert response.json()["code"] == "joint_unknown_item"

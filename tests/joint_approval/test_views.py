@@ -127,3 +127,65 @@ def test_the_pages_speak_chinese(centre_client, bundle, beilin, clerk_beilin):
     html = centre_client(beilin, clerk_beilin).get("/joint/bundles/company-test/",
                                                    HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "受理：所有分项同步启动" in html and "开办企业" in html
+
+
+def test_odd_digits_in_the_picker_are_ignored_not_a_crash(centre_client, bundle, beilin, clerk_beilin):
+    client = centre_client(beilin, clerk_beilin)
+    assert client.get("/joint/bundles/company-test/?items=²").status_code == 200
+    assert client.post("/joint/bundles/company-test/", {"refresh": "1", "items": ["²"]}).status_code == 200
+
+
+def test_the_history_names_each_leg_step_in_the_readers_language(centre_client, bundle, company_items, beilin,
+                                                                  clerk_beilin, chief_city):
+    """A leg's step is shown by its label (审查 …), not by the code `start_review`; the acceptance line
+    in the reader's language, whoever accepted."""
+    from django.utils import translation
+
+    from cases.choices import Action
+    from tests.joint_approval.conftest import step
+
+    registration, seal, tax = company_items
+    with translation.override("en"):
+        joint = accept(bundle, clerk_beilin, beilin)
+    step(joint.legs.get(item_code=registration.code), "start_review", clerk_beilin)
+    html = centre_client(beilin, clerk_beilin).get(f"/joint/cases/{joint.pk}/",
+                                                   HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    with translation.override("zh-hans"):
+        label = str(Action.START_REVIEW.label)
+    assert ">start_review<" not in html and label in html
+    assert "legs started at once" not in html and "3 个分项同步启动" in html
+
+
+def test_the_project_page_reads_a_fixed_number_of_queries_however_many_joint_cases(
+        centre_client, company_items, gaoxin, clerk_gaoxin, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from joint_approval.services import joint_case_accept, linked_project_register
+
+    registration, seal, tax = company_items
+    project = linked_project_register(name_zh="高新区测试园", zone=gaoxin, company_name="西安测试科技有限公司",
+                                      credit_code=VALID_USCC, year=2014,
+                                      items=[(registration, "local"), (tax, "city")])
+    client = centre_client(gaoxin, clerk_gaoxin)
+    url = f"/joint/projects/{project.pk}/"
+
+    def one_more():
+        joint_case_accept(accepting_centre=gaoxin, acting_user=clerk_gaoxin, project=project,
+                          applicant_kind="organisation", applicant_name="西安测试科技有限公司",
+                          applicant_id_number=VALID_USCC, phone="13912345678")
+
+    one_more()
+    client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(url).status_code == 200
+    for _ in range(3):
+        one_more()
+    with django_assert_max_num_queries(len(one)):
+        assert client.get(url).content.decode().count('class="project-legs"') == 4
+
+
+def test_the_citys_overview_of_joint_cases_is_empty_not_missing(centre_client, city, chief_city):
+    response = centre_client(None, chief_city).get("/joint/cases/")
+    assert response.status_code == 200
+    assert "No joint case yet." in response.content.decode()
