@@ -3,18 +3,23 @@
 On a centre's host (`/api/v1/delegation/`), for the township's village agents:
 - `GET filings/?view=all|carry|due|deliver`: the agent's own filings, paginated;
 - `POST filings/`: file for a resident with the consent (how, when, evidence); an `Idempotency-Key`
-  header makes a retry on a weak connection return the first filing (200) instead of filing twice;
+  header (any length; one over 64 characters is kept as its SHA-256) makes a retry on a weak
+  connection return the first filing (200) instead of filing twice;
 - `GET filings/<uuid>/`: one filing with its handover log (404 for anyone else's);
 - `POST filings/<uuid>/handover/` `{step, note}`: the next handover step (409 out of order or twice,
   409 `delegation_result_not_ready`).
 
 On the platform's host: `GET coverage/` (per district or zone; `?district=<code>` per township),
-`GET key-projects/report/?year=` and `GET green-channels/<code>/report/` (the city's staff).
+`GET key-projects/report/?year=` (the latest year without one) and
+`GET green-channels/<code>/report/` (the city's staff).
 """
 from __future__ import annotations
 
+import hashlib
+
 from django.db import transaction
 from django.http import Http404
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.request import Request
@@ -96,6 +101,8 @@ class FilingListApi(APIView):
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         key = request.headers.get("Idempotency-Key") or None
+        if key and len(key) > 64:  # the stored key has 100 characters: a long one is kept as its digest
+            key = hashlib.sha256(key.encode()).hexdigest()
         key = f"api:{request.user.pk}:{key}" if key else None
         from delegation.models import ProxyFiling
 
@@ -187,6 +194,9 @@ class KeyProjectReportApi(APIView):
             year = int(request.query_params.get("year") or 0)
         except ValueError as exc:
             raise Http404 from exc
+        if not year:  # as the page: the latest year on the list
+            years = selectors.key_project_years()
+            year = years[0] if years else timezone.localdate().year
         projects = selectors.key_project_report(year=year)
         rows = [{"name_zh": p.name_zh, "company": p.company, "credit_code": p.credit_code,
                  "centre_code": p.centre.division_code,

@@ -4,6 +4,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cases.choices import DECIDED, CaseStatus
+
 
 class StationKind(models.TextChoices):
     VILLAGE = "village", _("Village station")
@@ -36,6 +38,12 @@ def next_step(last: str) -> str | None:
         return HANDOVER_ORDER[0]
     index = HANDOVER_ORDER.index(last) + 1
     return HANDOVER_ORDER[index] if index < len(HANDOVER_ORDER) else None
+
+
+#: Case states in which the centre has something for the resident: a decision (approved or denied,
+#: ready, collected) or a refusal to accept (不予受理: the notice and the materials come back). From
+#: these the agent can log "result received" and the filing is among the results to deliver.
+RESULT_STATUSES: frozenset[str] = frozenset({*DECIDED, CaseStatus.REFUSED})
 
 
 #: The SMS template of each milestone (notifications.services.DEFAULT_TEMPLATES).

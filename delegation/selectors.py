@@ -14,7 +14,7 @@ from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
 from cases.choices import DECIDED, TERMINAL
-from delegation.choices import HandoverStepKind
+from delegation.choices import RESULT_STATUSES, HandoverStepKind
 from delegation.models import (
     GreenChannel,
     HandoverStep,
@@ -34,7 +34,7 @@ PAGE_SIZE = 20
 ALL = "all"
 CARRY = "carry"      # materials received from the resident, to hand to the centre
 DUE = "due"          # open cases by their promised due date
-DELIVER = "deliver"  # decided: collect the result at the centre, or bring it to the resident
+DELIVER = "deliver"  # decided or refused: collect the result at the centre, or bring it to the resident
 VIEWS = (ALL, CARRY, DUE, DELIVER)
 
 
@@ -64,7 +64,7 @@ def _view_q(view: str) -> Q:
     if view == DUE:
         return Q(promised_due__isnull=False) & ~Q(case_status__in=[*TERMINAL, *DECIDED])
     if view == DELIVER:
-        return Q(case_status__in=DECIDED, last_step__in=[HandoverStepKind.HANDED_TO_CENTRE,
+        return Q(case_status__in=RESULT_STATUSES, last_step__in=[HandoverStepKind.HANDED_TO_CENTRE,
                                                           HandoverStepKind.RESULT_RECEIVED])
     return Q()
 

@@ -17,10 +17,11 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 from stdnum.cn import ric, uscc
 
-from cases.choices import DECIDED, ApplicantKind, Channel
+from cases.choices import ApplicantKind, Channel
 from common.errors import ApplicationError, ConflictError
 from delegation.choices import (
     HANDOVER_ORDER,
+    RESULT_STATUSES,
     STEP_TEMPLATE,
     AgencyLevel,
     ConsentMethod,
@@ -248,7 +249,8 @@ def handover_log(*, filing: ProxyFiling, step: str, acting_user: User, note: str
                  now: dt.datetime | None = None) -> HandoverStep:
     """Log the next step of the materials' journey (only the next one, in order), and queue the
     resident's SMS. Two taps at once: the filing's row lock makes them take turns; the second finds
-    the step logged and gets a conflict that says so. "Result received" needs the case decided."""
+    the step logged and gets a conflict that says so. "Result received" needs the case decided (or
+    refused: the refusal notice and the materials come back the same way)."""
     from registry.models import RegistryEntry
 
     now = now or timezone.now()
@@ -272,7 +274,7 @@ def handover_log(*, filing: ProxyFiling, step: str, acting_user: User, note: str
                                 {"last_step": locked.last_step, "next_step": expected})
         if step == HandoverStepKind.RESULT_RECEIVED:
             status = RegistryEntry.objects.filter(case_id=locked.case_id).values_list("status", flat=True).first()
-            if status not in DECIDED:
+            if status not in RESULT_STATUSES:
                 raise ApplicationError(
                     _("The result of case %(number)s is not ready yet.") % {"number": locked.case_number},
                     DelegationErrorCode.RESULT_NOT_READY, {"status": status}, http_status=409)

@@ -34,7 +34,7 @@ from cases.choices import DECIDED, ApplicantKind, CaseStatus
 from cases.forms import add_service_errors
 from common.errors import ApplicationError, ConflictError
 from delegation import selectors
-from delegation.choices import HandoverStepKind, next_step
+from delegation.choices import RESULT_STATUSES, HandoverStepKind, next_step
 from delegation.forms import GreenCaseForm, HandoverForm, ProxyFilingForm
 from delegation.models import ProxyFiling, Station
 from delegation.services import (
@@ -74,7 +74,7 @@ def _decorate(filing) -> None:
     step = next_step(filing.last_step)
     filing.next_step = step
     filing.next_label = HandoverStepKind(step).label if step else ""
-    filing.waiting = step == HandoverStepKind.RESULT_RECEIVED and not filing.decided
+    filing.waiting = step == HandoverStepKind.RESULT_RECEIVED and filing.case_status not in RESULT_STATUSES
     filing.last_label = HandoverStepKind(filing.last_step).label if filing.last_step else ""
 
 
@@ -99,6 +99,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
     except ValueError:
         page = 1
     counts = selectors.workbench_counts(user=request.user)
+    page = min(page, max(-(-counts[view] // selectors.PAGE_SIZE), 1))  # past the end (or absurd): the last page
     filings = selectors.filing_page_for(user=request.user, view=view, page=page)
     for filing in filings:
         _decorate(filing)

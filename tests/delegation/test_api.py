@@ -58,6 +58,18 @@ def test_handover_conflicts_say_why(centre_client, nanyuanmen, agent, items):
     assert (early.status_code, early.json()["code"]) == (409, "delegation_result_not_ready")
 
 
+def test_a_long_idempotency_key_is_accepted_and_still_recognised(centre_client, nanyuanmen, agent, items):
+    client = centre_client(nanyuanmen, agent)
+    key = "weak-connection-retry-" + "x" * 150
+    first = client.post("/api/v1/delegation/filings/", filing_body(items["township"]),
+                        content_type="application/json", HTTP_IDEMPOTENCY_KEY=key)
+    assert first.status_code == 201, first.content[:300]
+    again = client.post("/api/v1/delegation/filings/", filing_body(items["township"]),
+                        content_type="application/json", HTTP_IDEMPOTENCY_KEY=key)
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    assert ProxyFiling.objects.count() == 1
+
+
 def test_someone_who_is_not_an_agent_here_gets_404(centre_client, nanyuanmen, beilin, agent, items, make_user):
     assert centre_client(beilin, agent).get("/api/v1/delegation/filings/").status_code == 404
     clerk = make_user((nanyuanmen, Role.WINDOW_CLERK))
@@ -76,6 +88,19 @@ def test_the_public_coverage_and_the_citys_key_project_report(centre_client, cit
     assert report.status_code == 200 and report.json()["projects"] == 0
     outsider = make_user()
     assert centre_client(None, outsider).get("/api/v1/delegation/key-projects/report/?year=2014").status_code == 404
+
+
+def test_the_key_project_report_without_a_year_is_the_latest_years(centre_client, city, beilin, make_user):
+    from delegation.services import key_project_create
+
+    for year in (2013, 2014):
+        key_project_create(year=year, name_zh=f"重点项目{year}", company="西安地铁有限公司",
+                           credit_code="91110000600037341L", centre=beilin)
+    client = centre_client(None, make_user((city, Role.SUPERVISOR)))
+    report = client.get("/api/v1/delegation/key-projects/report/").json()
+    assert report["year"] == 2014 and [r["name_zh"] for r in report["rows"]] == ["重点项目2014"]
+    page = client.get("/delegation/key-projects/?year=2012").content.decode()
+    assert "No project on this year" in page
 
 
 def test_the_schema_documents_the_delegation_api(centre_client, nanyuanmen):

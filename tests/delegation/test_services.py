@@ -219,3 +219,24 @@ def test_dates(agent, station, items):
     assert filing.filed_at == at(2026, 9, 28, 15)
     assert filing.consent.given_at == at(2026, 9, 28, 14)
     assert isinstance(filing.consent.given_at, dt.datetime)
+
+
+def test_a_refused_case_comes_back_to_the_resident_through_the_agent(
+        agent, station, items, nanyuanmen, township_clerk, centre_client):
+    """A case the centre refuses to accept (不予受理) is over: the refusal notice and the materials come
+    back the way the result would, instead of the filing waiting for a result forever."""
+    filing = file_for_resident(agent, station, items["township"])
+    handover_log(filing=filing, step=Step.HANDED_TO_CENTRE, acting_user=agent, now=at(2026, 9, 29))
+    with schema_context(nanyuanmen.schema_name):
+        from django.db import connection
+
+        connection.set_tenant(nanyuanmen)
+        case_transition(case=Case.objects.get(pk=filing.case_id), action=Action.REFUSE, acting_user=township_clerk,
+                        note="不属于本事项受理范围", now=at(2026, 9, 29, 15))
+    client = centre_client(nanyuanmen, agent)
+    deliver = client.get("/delegation/?view=deliver").content.decode()
+    assert filing.case_number in deliver and "Waiting for the result" not in deliver
+    handover_log(filing=filing, step=Step.RESULT_RECEIVED, acting_user=agent, now=at(2026, 9, 30))
+    handover_log(filing=filing, step=Step.DELIVERED_TO_RESIDENT, acting_user=agent, now=at(2026, 9, 30, 16))
+    assert [t for t, _ in sms(filing)] == ["proxy_received", "proxy_handed_to_centre", "proxy_result_received",
+                                           "proxy_delivered"]

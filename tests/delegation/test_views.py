@@ -78,6 +78,15 @@ def test_the_workbench_costs_at_most_5_queries_and_50_kb_whatever_the_number_of_
         assert response.content.decode().count("<li data-number=") == 20  # one page of 20
 
 
+def test_a_page_number_past_the_end_shows_the_last_page(centre_client, nanyuanmen, agent, station, items):
+    filing = file_for_resident(agent, station, items["township"], now=now_minus(1))
+    client = centre_client(nanyuanmen, agent)
+    for page in ("3", str(10 ** 22)):
+        response = client.get(f"/delegation/?page={page}")
+        assert response.status_code == 200
+        assert filing.case_number in response.content.decode()
+
+
 def test_the_workbench_is_a_small_page_without_scripts(centre_client, nanyuanmen, agent, station, items):
     file_for_resident(agent, station, items["township"], now=now_minus(1))
     body = centre_client(nanyuanmen, agent).get("/delegation/").content.decode()
