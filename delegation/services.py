@@ -175,7 +175,7 @@ def proxy_filing_submit(
     if idempotency_key:
         known = ProxyFiling.objects.filter(idempotency_key=idempotency_key, agent=agent).first()
         if known is not None:
-            return known
+            return _drop_spare_consent(known, consent)
     _require_post(agent=agent, station=station)
     if consent is None:
         raise ApplicationError(_("A proxy filing needs the resident's recorded consent."),
@@ -217,8 +217,16 @@ def proxy_filing_submit(
             if idempotency_key else None
         if known is None:
             raise
-        return known
+        return _drop_spare_consent(known, consent)
     return filing
+
+
+def _drop_spare_consent(known: ProxyFiling, consent: Consent | None) -> ProxyFiling:
+    """A retry (the same key) answers with the first filing; the consent the retry recorded for it
+    covers nothing and is removed rather than left behind as a consent without a filing."""
+    if consent is not None and consent.pk and consent.pk != known.consent_id:
+        Consent.objects.filter(pk=consent.pk, recorded_by=known.agent_id, filing__isnull=True).delete()
+    return known
 
 
 def _log_step(*, filing: ProxyFiling, step: str, acting_user: User, now: dt.datetime, note: str = "",

@@ -130,6 +130,15 @@ def test_a_retried_submission_gives_the_same_filing(agent, station, items, nanyu
     assert again.pk == first.pk and len(cases_in(nanyuanmen)) == 1
 
 
+def test_a_retry_that_recorded_its_own_consent_leaves_no_consent_behind(agent, station, items, nanyuanmen):
+    """Two sends of one form at once both record the consent before either files: the one that loses
+    the race gets the first filing back, and its consent (covering nothing) is not left behind."""
+    first = file_for_resident(agent, station, items["township"], key="tok-2")
+    again = file_for_resident(agent, station, items["township"], key="tok-2")
+    assert again.pk == first.pk and len(cases_in(nanyuanmen)) == 1
+    assert list(Consent.objects.values_list("pk", flat=True)) == [first.consent_id]
+
+
 def sms(filing) -> list[tuple[str, str]]:
     return [(m.template_key, m.to) for m in OutboxMessage.objects.filter(dedupe_key__startswith=f"proxy:{filing.pk}:")
             .order_by("pk")]
