@@ -1,8 +1,9 @@
 """Reads of joint approvals and who may see them. Missing and forbidden look alike (404).
 
 - The bundle catalogue is public (it is the service guide of the joint services).
-- A joint case is seen by the staff of every centre that holds one of its legs or accepted it, by
-  the city centre's staff (the city follows every joint case), and by platform administrators.
+- A joint case is seen by the staff of every centre that holds one of its legs or accepted it (and,
+  for a linked project, of the project's zone or district), by the city centre's staff (the city
+  follows every joint case), and by platform administrators.
   Seeing is not acting: a leg is acted on only on its own centre's host, where its case lives.
 - Linked projects: the city's staff see the whole register, a zone's or district's staff its own.
 """
@@ -58,7 +59,8 @@ def joint_cases_visible(*, user: User, centre: Centre | None) -> QuerySet[JointC
         return qs.none()
     if centre.level == Level.CITY:
         return qs
-    return qs.filter(Q(accepting_centre=centre) | Q(legs__centre=centre)).distinct()
+    # a linked project's zone follows the whole project, its city-level legs included
+    return qs.filter(Q(accepting_centre=centre) | Q(legs__centre=centre) | Q(project__zone=centre)).distinct()
 
 
 def joint_case_list_for(*, user: User, centre: Centre | None, status: str = "") -> QuerySet[JointCase]:
@@ -76,6 +78,13 @@ def joint_case_get_for(*, user: User, centre: Centre | None, joint_case_id: uuid
     if joint is None:
         raise Http404
     return joint
+
+
+def produces_en_of(joint: JointCase) -> dict[int, str]:
+    """item id → the English name of the document its leg produces (the leg mirror keeps the Chinese)."""
+    rows = (BundleItem.objects.filter(bundle_id=joint.bundle_id) if joint.bundle_id is not None
+            else LinkedProjectItem.objects.filter(project_id=joint.project_id))
+    return dict(rows.exclude(produces_en="").values_list("item_id", "produces_en"))
 
 
 def projects_visible(*, user: User, centre: Centre | None) -> QuerySet[LinkedProject]:

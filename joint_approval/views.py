@@ -257,10 +257,12 @@ def joint_case_detail(request: HttpRequest, joint_case_id: uuid.UUID) -> HttpRes
     """A joint case with every leg's holder and status; links to the legs held at this centre."""
     centre = _centre(request)
     joint = selectors.joint_case_get_for(user=request.user, centre=centre, joint_case_id=joint_case_id)
+    produces_en = selectors.produces_en_of(joint) if _en() else {}
     legs = []
     for leg in joint.legs.all():
         legs.append({
             "leg": leg, "centre": leg.centre.name, "status": _status_label(leg.status),
+            "produces": _name(leg.produces_zh, produces_en.get(leg.item_id, "")) if leg.produces_zh else "",
             "url": reverse("cases-detail", args=[leg.case_id])
             if selectors.leg_link_allowed(leg=leg, centre=centre) else "",
             "own": centre is not None and leg.centre_id == centre.pk})

@@ -72,3 +72,22 @@ def test_every_leg_withdrawn_withdraws_the_joint_case(bundle, beilin, clerk_beil
     for leg in joint.legs.select_related("centre"):
         step(leg, "withdraw", clerk_beilin if leg.centre == beilin else chief_city, note="申请人撤回")
     assert JointCase.objects.get(pk=joint.pk).status == "withdrawn"
+
+
+def test_the_zone_follows_its_projects_joint_cases_even_with_every_leg_at_the_city(
+        centre_client, company_items, city, gaoxin, chief_city, clerk_gaoxin):
+    """Both centres see the whole project's progress: a project's joint case accepted at the city with
+    only city-level items is still on the zone's project page, and its link opens there."""
+    from joint_approval.services import joint_case_accept, linked_project_register
+
+    registration, seal, tax = company_items
+    project = linked_project_register(name_zh="高新区市级项目", zone=gaoxin, company_name="西安测试科技有限公司",
+                                      credit_code=VALID_USCC, year=2015, items=[(tax, "city")])
+    joint = joint_case_accept(accepting_centre=city, acting_user=chief_city, project=project,
+                              applicant_kind="organisation", applicant_name="西安测试科技有限公司",
+                              applicant_id_number=VALID_USCC, phone="13912345678").joint_case
+    client = centre_client(gaoxin, clerk_gaoxin)
+    assert f"/joint/cases/{joint.pk}/" in client.get(f"/joint/projects/{project.pk}/").content.decode()
+    assert client.get(f"/joint/cases/{joint.pk}/").status_code == 200
+    assert client.get(f"/api/v1/joint/cases/{joint.pk}/").status_code == 200
+    assert joint.number in client.get("/joint/cases/").content.decode()
