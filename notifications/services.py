@@ -33,9 +33,9 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
         "[{centre_en}] Agent {agent} handed the materials of your case {number} ({item_en}) to {centre_en}.",
     ),
     "proxy_result_received": (
-        "【{centre_zh}】您委托代办的办件{number}（{item_zh}）已办结，结果已由代办员{agent}取回，将送到您手中。",
-        "[{centre_en}] Your case {number} ({item_en}) is decided; agent {agent} has the result and will bring it "
-        "to you.",
+        "【{centre_zh}】您委托代办的办件{number}（{item_zh}）已有办理结果，代办员{agent}已取回，将送到您手中。",
+        "[{centre_en}] Your case {number} ({item_en}) has its result (a decision or a refusal); agent {agent} has "
+        "collected it and will bring it to you.",
     ),
     "proxy_delivered": (
         "【{centre_zh}】办件{number}（{item_zh}）的结果已由代办员{agent}送达，代办完成。疑问请联系{station_zh}。",
