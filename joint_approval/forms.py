@@ -1,6 +1,9 @@
 """The acceptance form of a joint case: the optional items chosen, the merged checklist's materials
-handed in (each once), and the applicant. The rules are the services'."""
+handed in (each once), and the applicant. The rules are the services'. A hidden token makes the
+same form sent twice accept once (the service's idempotency key)."""
 from __future__ import annotations
+
+import uuid
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -20,10 +23,13 @@ class JointAcceptForm(forms.Form):
         label=_("ID number / unified social credit code"), max_length=18,
         help_text=_("18 characters: a resident ID for a person, a credit code for an organisation."))
     phone = forms.CharField(label=_("Mobile phone"), max_length=20)
+    #: One per rendered form: the same form sent twice (a double click, a resend) accepts once.
+    token = forms.CharField(required=False, max_length=32, widget=forms.HiddenInput)
 
     def __init__(self, *args, optional: list[tuple[int, str]] = (), materials: list[tuple[str, str]] = (),  # type: ignore[assignment]
                  with_items: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["token"].initial = uuid.uuid4().hex
         self.fields["items"].choices = list(optional)
         self.fields["materials"].choices = list(materials)
         if not with_items or not optional:

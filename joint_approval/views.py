@@ -27,9 +27,11 @@ from cases.forms import add_service_errors
 from common.errors import ApplicationError
 from joint_approval import selectors
 from joint_approval.choices import JointStatus, LegLevel
+from joint_approval.error_codes import JointErrorCode
 from joint_approval.forms import JointAcceptForm
 from joint_approval.models import JointCase
 from joint_approval.services import (
+    AcceptResult,
     Checklist,
     LegSpec,
     bundle_legs,
@@ -126,6 +128,32 @@ def _produced_rows(checklist: Checklist, legs: list[LegSpec]) -> list[dict]:
             for line in checklist.produced() if line.produced_by is not None]
 
 
+def _form_key(request: HttpRequest, centre: Centre, form: JointAcceptForm) -> str | None:
+    """The idempotency key of one rendered acceptance form, by centre and clerk: sent twice, it
+    answers with the joint case the first sending made."""
+    token = form.cleaned_data.get("token") or ""
+    return f"form:{centre.pk}:{request.user.pk}:{token}" if token else None
+
+
+def _accept_failed(form: JointAcceptForm, exc: ApplicationError) -> None:
+    if exc.code == JointErrorCode.IDEMPOTENCY_MISMATCH:
+        form.add_error(None, _("This form has already accepted a joint case. Open the page again to accept "
+                               "another."))
+    else:
+        add_service_errors(form, exc)
+
+
+def _accepted(request: HttpRequest, result: AcceptResult) -> HttpResponse:
+    joint = result.joint_case
+    if result.created:
+        messages.success(request, _("Joint case %(number)s accepted: %(legs)d legs started at once.")
+                         % {"number": joint.number, "legs": joint.legs.count()})
+    else:
+        messages.info(request, _("This form was sent twice: joint case %(number)s was accepted once.")
+                      % {"number": joint.number})
+    return redirect("joint-case", joint_case_id=joint.pk)
+
+
 def _int_list(values: list[str]) -> list[int]:
     """The item ids among `values`; anything else (e.g. "²", which `isdigit` lets through) is ignored."""
     ids = []
@@ -171,18 +199,17 @@ def bundle_detail(request: HttpRequest, code: str) -> HttpResponse:
         if form.is_valid():
             clean = form.cleaned_data
             try:
-                joint = joint_case_accept(
+                result = joint_case_accept(
                     accepting_centre=centre, acting_user=request.user, bundle=bundle,  # type: ignore[arg-type]
                     chosen_item_ids=chosen, provided_keys=clean["materials"],
                     applicant_kind=clean["applicant_kind"], applicant_name=clean["applicant_name"],
-                    applicant_id_number=clean["applicant_id_number"], phone=clean["phone"]).joint_case
+                    applicant_id_number=clean["applicant_id_number"], phone=clean["phone"],
+                    idempotency_key=_form_key(request, centre, form))  # type: ignore[arg-type]
             except ApplicationError as exc:
-                add_service_errors(form, exc)
+                _accept_failed(form, exc)
                 status = exc.http_status
             else:
-                messages.success(request, _("Joint case %(number)s accepted: %(legs)d legs started at once.")
-                                 % {"number": joint.number, "legs": len(legs)})
-                return redirect("joint-case", joint_case_id=joint.pk)
+                return _accepted(request, result)
         else:
             status = 400
     elif data is not None:
@@ -305,18 +332,16 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
         if form.is_valid():
             clean = form.cleaned_data
             try:
-                joint = joint_case_accept(
+                result = joint_case_accept(
                     accepting_centre=centre, acting_user=request.user, project=project,  # type: ignore[arg-type]
                     provided_keys=clean["materials"], applicant_kind=clean["applicant_kind"],
                     applicant_name=clean["applicant_name"], applicant_id_number=clean["applicant_id_number"],
-                    phone=clean["phone"]).joint_case
+                    phone=clean["phone"], idempotency_key=_form_key(request, centre, form))  # type: ignore[arg-type]
             except ApplicationError as exc:
-                add_service_errors(form, exc)
+                _accept_failed(form, exc)
                 status = exc.http_status
             else:
-                messages.success(request, _("Joint case %(number)s accepted: %(legs)d legs started at once.")
-                                 % {"number": joint.number, "legs": len(legs)})
-                return redirect("joint-case", joint_case_id=joint.pk)
+                return _accepted(request, result)
         else:
             status = 400
     joints = [{"joint": joint, "legs": [{"leg": leg, "centre": leg.centre.name, "status": _status_label(leg.status)}

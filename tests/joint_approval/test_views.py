@@ -221,3 +221,34 @@ def test_the_lists_of_joint_cases_and_projects_read_a_fixed_number_of_queries(
         # +1: the host routing re-reads its version at most once a second, in either round
         with django_assert_max_num_queries(count + 1):
             assert client.get(url).status_code == 200
+
+
+def test_the_same_acceptance_form_sent_twice_accepts_once(centre_client, bundle, company_items, beilin,
+                                                          clerk_beilin):
+    """A double click (or a resend) on Accept does not start every leg twice at two centres."""
+    import re
+
+    from joint_approval.models import JointCase
+
+    registration, seal, tax = company_items
+    client = centre_client(beilin, clerk_beilin)
+    page = client.get("/joint/bundles/company-test/").content.decode()
+    token = re.search(r'name="token" value="([0-9a-f]{32})"', page).group(1)
+    form = {"accept": "1", "items": [seal.pk], "materials": ["申请表"], "applicant_kind": "organisation",
+            "applicant_name": "西安测试科技有限公司", "applicant_id_number": VALID_USCC, "phone": "13912345678",
+            "token": token}
+    first = client.post("/joint/bundles/company-test/", form)
+    second = client.post("/joint/bundles/company-test/", form)
+    joint = JointCase.objects.get()
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"] == f"/joint/cases/{joint.pk}/"
+    assert joint.legs.count() == 3
+    # the same form changed after it accepted: told so, nothing more accepted
+    changed = client.post("/joint/bundles/company-test/", {**form, "applicant_name": "别的公司"})
+    assert changed.status_code == 422 and "already accepted a joint case" in changed.content.decode()
+    assert JointCase.objects.count() == 1
+    # a new page is a new form
+    fresh = client.get("/joint/bundles/company-test/").content.decode()
+    assert token not in fresh
+    assert client.post("/joint/bundles/company-test/", {**form, "token": ""}).status_code == 302
+    assert JointCase.objects.count() == 2
