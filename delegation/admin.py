@@ -4,6 +4,7 @@ and handovers are read-only here: they are written by the services (the case, re
 with them)."""
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 
 from delegation.models import (
@@ -22,8 +23,29 @@ from delegation.models import (
 )
 
 
+class StationAdminForm(forms.ModelForm):
+    """The same checks as `station_create` (a township's station, its code extending the township's)."""
+
+    class Meta:
+        model = Station
+        fields = ["township", "kind", "name_zh", "name_en", "division_code"]
+
+    def clean(self):
+        from delegation.services import station_errors
+
+        data = super().clean()
+        township = data.get("township")
+        if township is not None:
+            for field, messages in station_errors(township=township, kind=data.get("kind") or "",
+                                                  name_zh=data.get("name_zh") or "",
+                                                  division_code=data.get("division_code") or "").items():
+                self.add_error(field if field in self.fields else None, messages)
+        return data
+
+
 @admin.register(Station)
 class StationAdmin(admin.ModelAdmin):
+    form = StationAdminForm
     list_display = ("division_code", "name_zh", "kind", "township")
     list_filter = ("kind",)
     search_fields = ("division_code", "name_zh", "name_en")
@@ -36,10 +58,34 @@ class TownshipDivisionsAdmin(admin.ModelAdmin):
     raw_id_fields = ("township",)
 
 
+class StationAgentAdminForm(forms.ModelForm):
+    class Meta:
+        model = StationAgent
+        fields = ["user", "station", "active"]
+
+    def _get_validation_exclusions(self):
+        # "One active post per agent" is kept by `station_agent_assign` (it ends the other post), not refused
+        # here; a constraint naming an excluded field is not checked by the model's validation.
+        return {*super()._get_validation_exclusions(), "user"}
+
+
 @admin.register(StationAgent)
 class StationAgentAdmin(admin.ModelAdmin):
+    """Posting an agent goes through `station_agent_assign`: any other post ends and the village-agent
+    role at the station's township is granted; ending a post is the `active` tick."""
+
+    form = StationAgentAdminForm
     list_display = ("user", "station", "active")
     raw_id_fields = ("user", "station")
+
+    def save_model(self, request, obj, form, change):
+        if change or not obj.active:
+            super().save_model(request, obj, form, change)
+            return
+        from delegation.services import station_agent_assign
+
+        post = station_agent_assign(user=obj.user, station=obj.station, acting_user=request.user)
+        obj.pk = post.pk
 
 
 class AssignmentInline(admin.TabularInline):

@@ -61,6 +61,16 @@ def _local_day(now: dt.datetime) -> dt.date:
 
 def station_create(*, township: Centre, kind: str, name_zh: str, division_code: str, name_en: str = "") -> Station:
     """A station under a township; its 12-digit code extends the township's 9-digit one."""
+    errors = station_errors(township=township, kind=kind, name_zh=name_zh, division_code=division_code)
+    if errors:
+        raise ApplicationError(_("The station is not valid: %(fields)s") % {"fields": ", ".join(errors)},
+                               DelegationErrorCode.INVALID_STATION, {"fields": errors})
+    return Station.objects.create(township=township, kind=kind, name_zh=name_zh.strip(), name_en=name_en.strip(),
+                                  division_code=division_code)
+
+
+def station_errors(*, township: Centre, kind: str, name_zh: str, division_code: str) -> dict[str, list[str]]:
+    """What is wrong with a station (field → messages); empty when it may be created (the admin asks too)."""
     errors: dict[str, list[str]] = {}
     if township.level != Level.TOWNSHIP:
         errors["township"] = [_("Stations belong to a township or street centre.")]
@@ -72,11 +82,7 @@ def station_create(*, township: Centre, kind: str, name_zh: str, division_code: 
                                    % {"code": township.division_code}]
     if not name_zh.strip():
         errors["name_zh"] = [_("This field is required.")]
-    if errors:
-        raise ApplicationError(_("The station is not valid: %(fields)s") % {"fields": ", ".join(errors)},
-                               DelegationErrorCode.INVALID_STATION, {"fields": errors})
-    return Station.objects.create(township=township, kind=kind, name_zh=name_zh.strip(), name_en=name_en.strip(),
-                                  division_code=division_code)
+    return errors
 
 
 def station_agent_assign(*, user: User, station: Station, acting_user: User | None) -> StationAgent:
