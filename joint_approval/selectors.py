@@ -47,6 +47,14 @@ def follows_every_joint_case(*, user: User) -> bool:
     return user.is_authenticated and (user_is_platform_admin(user=user) or _city_staff(user))
 
 
+def follows_joint_cases(*, user: User, centre: Centre | None) -> bool:
+    """Whether `user` has joint cases and projects to follow on this host: a centre's staff on its
+    host, the city's overview on the platform's."""
+    if centre is None:
+        return follows_every_joint_case(user=user)
+    return user.is_authenticated and user_is_staff_of(user=user, centre=centre)
+
+
 def joint_cases_visible(*, user: User, centre: Centre | None) -> QuerySet[JointCase]:
     """The joint cases `user` may see on `centre`'s host (None: the platform's host, the city's
     overview). Anyone else sees none."""

@@ -67,7 +67,7 @@ def joint_home(request: HttpRequest) -> HttpResponse:
     centre = _centre(request)
     bundles = list(selectors.bundle_list())
     cases = projects = None
-    if request.user.is_authenticated:
+    if selectors.follows_joint_cases(user=request.user, centre=centre):
         cases = list(selectors.joint_case_list_for(user=request.user, centre=centre)[:10])
         projects = selectors.project_list_for(user=request.user, centre=centre).count()
     stats = None
@@ -255,15 +255,9 @@ def joint_case_list(request: HttpRequest) -> HttpResponse:
     centre = _centre(request)
     status = request.GET.get("status", "")
     status = status if status in JointStatus.values else ""
-    cases = list(selectors.joint_case_list_for(user=request.user, centre=centre, status=status)[:200])
-    if centre is not None and not cases and not selectors.joint_cases_visible(user=request.user,
-                                                                             centre=centre).exists():
-        from tenants.selectors import user_is_staff_of
-
-        if not user_is_staff_of(user=request.user, centre=centre):
-            raise Http404
-    if centre is None and not selectors.follows_every_joint_case(user=request.user):
+    if not selectors.follows_joint_cases(user=request.user, centre=centre):
         raise Http404
+    cases = list(selectors.joint_case_list_for(user=request.user, centre=centre, status=status)[:200])
     return render(request, "joint_approval/cases.html", {"cases": cases, "status": status,
                                                          "statuses": JointStatus.choices})
 

@@ -252,3 +252,17 @@ def test_the_same_acceptance_form_sent_twice_accepts_once(centre_client, bundle,
     assert token not in fresh
     assert client.post("/joint/bundles/company-test/", {**form, "token": ""}).status_code == 302
     assert JointCase.objects.count() == 2
+
+
+def test_the_catalogue_offers_the_joint_case_lists_only_to_those_who_follow_them(centre_client, bundle, beilin,
+                                                                               clerk_beilin, chief_city,
+                                                                               make_user):
+    """A Beilin clerk on the platform's host, or someone without a role at a centre, sees the catalogue
+    without an empty 'recent joint cases' box whose links are 404 for them."""
+    for client in (centre_client(None, clerk_beilin), centre_client(beilin, make_user())):
+        html = client.get("/joint/").content.decode()
+        assert "Start a company" in html and 'href="/joint/cases/"' not in html
+        assert client.get("/joint/cases/").status_code == 404
+    for client in (centre_client(None, chief_city), centre_client(beilin, clerk_beilin)):
+        html = client.get("/joint/").content.decode()
+        assert 'href="/joint/cases/"' in html and client.get("/joint/cases/").status_code == 200
