@@ -308,7 +308,8 @@ def project_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
     """A linked project: its items by level, its joint cases with both centres' legs, and (at the
-    city or the project's zone, for window staff) the one-stop acceptance."""
+    city or the project's zone, for window staff) the one-stop acceptance — offered while none of
+    the project's joint cases runs: accepted at one centre, the other does not start every leg again."""
     centre = _centre(request)
     project = selectors.project_get_for(user=request.user, centre=centre, project_id=project_id)
     legs = project_legs(project=project)
@@ -320,17 +321,25 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
     form = JointAcceptForm(data, materials=_material_choices(checklist), with_items=False,
                            initial={"applicant_name": project.company_name, "applicant_id_number": project.credit_code})
     status = 200
+    running = project.joint_cases.filter(status=JointStatus.RUNNING).select_related("accepting_centre") \
+        .order_by("-accepted_at").first()
     if data is not None:
         if not accepts_here:
             raise Http404
-        if form.is_valid():
+        key = _form_key(request, centre, form) if form.is_valid() else None  # type: ignore[arg-type]
+        if form.is_valid() and running is not None and (key is None or running.idempotency_key != key):
+            messages.error(request, _("Joint case %(number)s of this project, accepted at %(centre)s, is running: "
+                                      "its legs are under way at both levels. Nothing more was accepted.")
+                           % {"number": running.number, "centre": running.accepting_centre.name})
+            status = 409
+        elif form.is_valid():
             clean = form.cleaned_data
             try:
                 result = joint_case_accept(
                     accepting_centre=centre, acting_user=request.user, project=project,  # type: ignore[arg-type]
                     provided_keys=clean["materials"], applicant_kind=clean["applicant_kind"],
                     applicant_name=clean["applicant_name"], applicant_id_number=clean["applicant_id_number"],
-                    phone=clean["phone"], idempotency_key=_form_key(request, centre, form))  # type: ignore[arg-type]
+                    phone=clean["phone"], idempotency_key=key)
             except ApplicationError as exc:
                 _accept_failed(form, exc)
                 status = exc.http_status
@@ -344,5 +353,6 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
               .order_by("-accepted_at")]
     return render(request, "joint_approval/project.html", {
         "project": project, "legs": _leg_rows(legs), "joints": joints, "form": form, "accepts_here": accepts_here,
+        "running": running,
         "produced": _produced_rows(checklist, legs)}, status=status)
 

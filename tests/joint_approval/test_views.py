@@ -266,3 +266,36 @@ def test_the_catalogue_offers_the_joint_case_lists_only_to_those_who_follow_them
     for client in (centre_client(None, chief_city), centre_client(beilin, clerk_beilin)):
         html = client.get("/joint/").content.decode()
         assert 'href="/joint/cases/"' in html and client.get("/joint/cases/").status_code == 200
+
+
+def test_a_linked_project_running_at_the_zone_is_not_accepted_again_at_the_city(
+        centre_client, company_items, city, gaoxin, chief_city, clerk_gaoxin):
+    """一站受理: once Gaoxin has accepted the project, the city's page no longer offers the acceptance,
+    and a form sent anyway starts no second set of legs at both centres."""
+    from joint_approval.models import JointCase
+    from joint_approval.services import joint_case_accept, linked_project_register
+
+    registration, seal, tax = company_items
+    project = linked_project_register(name_zh="高新区测试园", zone=gaoxin, company_name="西安测试科技有限公司",
+                                      credit_code=VALID_USCC, year=2014,
+                                      items=[(registration, "local"), (tax, "city")])
+    url = f"/joint/projects/{project.pk}/"
+    city_client = centre_client(city, chief_city)
+    assert 'id="project-accept"' in city_client.get(url).content.decode()
+    form = {"materials": ["申请表"], "applicant_kind": "organisation", "applicant_name": "西安测试科技有限公司",
+            "applicant_id_number": VALID_USCC, "phone": "13912345678"}
+    joint = joint_case_accept(accepting_centre=gaoxin, acting_user=clerk_gaoxin, project=project,
+                              applicant_kind="organisation", applicant_name="西安测试科技有限公司",
+                              applicant_id_number=VALID_USCC, phone="13912345678").joint_case
+    html = city_client.get(url).content.decode()
+    assert 'id="project-accept"' not in html and 'id="project-running"' in html
+    response = city_client.post(url, form)
+    assert response.status_code == 409 and joint.number in response.content.decode()
+    assert JointCase.objects.count() == 1
+    # the same form sent twice (a double click) lands on the joint case it made, not on the refusal
+    other = linked_project_register(name_zh="高新区第二园", zone=gaoxin, company_name="西安测试科技有限公司",
+                                    credit_code=VALID_USCC, year=2015, items=[(tax, "city")])
+    first = city_client.post(f"/joint/projects/{other.pk}/", {**form, "token": "a" * 32})
+    again = city_client.post(f"/joint/projects/{other.pk}/", {**form, "token": "a" * 32})
+    assert first.status_code == again.status_code == 302 and first["Location"] == again["Location"]
+    assert JointCase.objects.filter(project=other).count() == 1
