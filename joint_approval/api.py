@@ -25,7 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases.choices import ApplicantKind
-from common.errors import ApplicationError
+from common.errors import ApplicationError, ConflictError, ErrorCode
 from common.pagination import Pagination
 from joint_approval import selectors
 from joint_approval.choices import BundleKind, JointStatus, Stage
@@ -234,7 +234,8 @@ class JointCaseListApi(APIView):
         "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False)], responses={
         201: JointCaseDetailOutput, 200: OpenApiResponse(JointCaseDetailOutput, description="Replayed."),
         400: OpenApiResponse(description="`joint_leg_failed` (names the leg), `case_invalid_applicant`, ..."),
-        403: OpenApiResponse(description="`joint_not_staff`, `joint_wrong_centre`")})
+        403: OpenApiResponse(description="`joint_not_staff`, `joint_wrong_centre`"),
+        409: OpenApiResponse(description="`conflict`: the linked project's joint case is running (named).")})
     def post(self, request: Request) -> Response:
         centre = _centre(request)
         if centre is None:
@@ -246,11 +247,19 @@ class JointCaseListApi(APIView):
         # Another zone's project is missing here, as on its page (404, its name not told).
         project = selectors.project_get_for(user=request.user, centre=centre, project_id=data["project"]) \
             if data.get("project") else None
+        key = request.headers.get("Idempotency-Key") or None
+        running = selectors.project_running_joint_case(project=project) if project is not None else None
+        if running is not None and (key is None or running.idempotency_key != key):
+            raise ConflictError(
+                _("Joint case %(number)s of this project, accepted at %(centre)s, is running: its legs are under way "
+                  "at both levels. Nothing more was accepted.")
+                % {"number": running.number, "centre": running.accepting_centre.name}, ErrorCode.CONFLICT,
+                {"joint_case": str(running.pk), "number": running.number})
         result = joint_case_accept(
             accepting_centre=centre, acting_user=request.user, bundle=bundle, project=project,
             chosen_item_ids=data["item_ids"], provided_keys=data["provided"], applicant_kind=data["applicant_kind"],
             applicant_name=data["applicant_name"], applicant_id_number=data["applicant_id_number"],
-            phone=data["phone"], idempotency_key=request.headers.get("Idempotency-Key") or None)
+            phone=data["phone"], idempotency_key=key)
         joint = selectors.joint_case_get_for(user=request.user, centre=centre, joint_case_id=result.joint_case.pk)
         return Response(JointCaseDetailOutput(joint).data,
                         status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)

@@ -14,7 +14,7 @@ import uuid
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from joint_approval.choices import BundleKind
+from joint_approval.choices import BundleKind, JointStatus
 from joint_approval.models import Bundle, BundleItem, JointCase, JointLeg, LinkedProject, LinkedProjectItem
 from tenants.choices import Level
 from tenants.models import Centre, User
@@ -120,6 +120,12 @@ def project_get_for(*, user: User, centre: Centre | None, project_id: int) -> Li
     if project is None:
         raise Http404
     return project
+
+
+def project_running_joint_case(*, project: LinkedProject) -> JointCase | None:
+    """The project's joint case still running, if any (a project is accepted once at a time)."""
+    return (project.joint_cases.filter(status=JointStatus.RUNNING).select_related("accepting_centre")
+            .order_by("-accepted_at").first())
 
 
 def leg_link_allowed(*, leg: JointLeg, centre: Centre | None) -> bool:

@@ -321,8 +321,7 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
     form = JointAcceptForm(data, materials=_material_choices(checklist), with_items=False,
                            initial={"applicant_name": project.company_name, "applicant_id_number": project.credit_code})
     status = 200
-    running = project.joint_cases.filter(status=JointStatus.RUNNING).select_related("accepting_centre") \
-        .order_by("-accepted_at").first()
+    running = selectors.project_running_joint_case(project=project)
     if data is not None:
         if not accepts_here:
             raise Http404

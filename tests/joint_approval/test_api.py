@@ -99,3 +99,24 @@ def test_odd_digits_in_the_chosen_items_are_refused_not_a_crash(centre_client, b
     response = centre_client(beilin).get("/api/v1/joint/bundles/company-test/?items=²")
     assert response.status_code == 400
     assert response.json()["code"] == "joint_unknown_item"
+
+
+def test_a_running_project_is_not_accepted_again_through_the_api(centre_client, company_items, city, gaoxin,
+                                                                  chief_city, clerk_gaoxin):
+    from joint_approval.models import JointCase
+    from joint_approval.services import linked_project_register
+
+    registration, seal, tax = company_items
+    project = linked_project_register(name_zh="高新区测试园", zone=gaoxin, company_name="西安测试科技有限公司",
+                                      credit_code=VALID_USCC, year=2014,
+                                      items=[(registration, "local"), (tax, "city")])
+    body = {**{k: v for k, v in BODY.items() if k != "bundle"}, "project": project.pk}
+    first = centre_client(gaoxin, clerk_gaoxin).post("/api/v1/joint/cases/", body, content_type="application/json",
+                                                     HTTP_IDEMPOTENCY_KEY="p-1")
+    assert first.status_code == 201
+    replay = centre_client(gaoxin, clerk_gaoxin).post("/api/v1/joint/cases/", body, content_type="application/json",
+                                                      HTTP_IDEMPOTENCY_KEY="p-1")
+    assert replay.status_code == 200 and replay.json()["id"] == first.json()["id"]
+    again = centre_client(city, chief_city).post("/api/v1/joint/cases/", body, content_type="application/json")
+    assert again.status_code == 409 and again.json()["extra"]["number"] == first.json()["number"]
+    assert JointCase.objects.count() == 1
