@@ -152,3 +152,12 @@ def test_a_linked_project_accepted_at_the_zone_is_followed_from_the_city(page, l
     page.goto(f"{zone}/joint/projects/{project_id}/")
     progress = page.locator("ul.project-legs").inner_text()
     assert "Under review" in progress and "Accepted" in progress
+    # accepted once: the project page no longer offers to start every leg again
+    assert page.locator("#project-accept").count() == 0 and page.locator("#project-running").count() == 1
+
+    # on a phone the joint case page's legs stack, labelled, without sideways scrolling
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(f"{zone}/{joint_url}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert page.locator("tr[data-centre='610100'] td.holder").is_visible()
+    screenshot(page, "joint-case-360")
