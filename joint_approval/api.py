@@ -15,6 +15,8 @@ Every error is `{code, message, extra}` in the request's language (common.errors
 """
 from __future__ import annotations
 
+import hashlib
+
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -30,7 +32,7 @@ from common.pagination import Pagination
 from joint_approval import selectors
 from joint_approval.choices import BundleKind, JointStatus, Stage
 from joint_approval.error_codes import JointErrorCode
-from joint_approval.models import Bundle
+from joint_approval.models import Bundle, JointCase
 from joint_approval.services import bundle_legs, joint_case_accept, merged_checklist
 
 # --- output --------------------------------------------------------------------------------------
@@ -196,6 +198,14 @@ def _item_ids(bundle: Bundle, values: list[str]) -> list[int]:
     return ids
 
 
+def _idempotency_key(request: Request) -> str | None:
+    """The client's `Idempotency-Key`; one longer than the column is kept as its SHA-256 (64 hex)."""
+    key = request.headers.get("Idempotency-Key") or None
+    if key is not None and len(key) > JointCase._meta.get_field("idempotency_key").max_length:  # type: ignore[operator]
+        key = "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+    return key
+
+
 def _centre(request: Request):
     return getattr(request, "centre", None)
 
@@ -247,7 +257,7 @@ class JointCaseListApi(APIView):
         # Another zone's project is missing here, as on its page (404, its name not told).
         project = selectors.project_get_for(user=request.user, centre=centre, project_id=data["project"]) \
             if data.get("project") else None
-        key = request.headers.get("Idempotency-Key") or None
+        key = _idempotency_key(request)
         running = selectors.project_running_joint_case(project=project) if project is not None else None
         if running is not None and (key is None or running.idempotency_key != key):
             raise ConflictError(

@@ -120,3 +120,16 @@ def test_a_running_project_is_not_accepted_again_through_the_api(centre_client, 
     again = centre_client(city, chief_city).post("/api/v1/joint/cases/", body, content_type="application/json")
     assert again.status_code == 409 and again.json()["extra"]["number"] == first.json()["number"]
     assert JointCase.objects.count() == 1
+
+
+def test_a_long_idempotency_key_still_replays(centre_client, bundle, beilin, clerk_beilin):
+    """A client's key longer than the column (e.g. a 128-character token) was a 500 (value too long)."""
+    client = centre_client(beilin, clerk_beilin)
+    key = "k" * 200
+    first = client.post("/api/v1/joint/cases/", BODY, content_type="application/json", HTTP_IDEMPOTENCY_KEY=key)
+    assert first.status_code == 201
+    again = client.post("/api/v1/joint/cases/", BODY, content_type="application/json", HTTP_IDEMPOTENCY_KEY=key)
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    other = client.post("/api/v1/joint/cases/", BODY, content_type="application/json",
+                        HTTP_IDEMPOTENCY_KEY="k" * 199 + "j")
+    assert other.status_code == 201 and other.json()["id"] != first.json()["id"]
