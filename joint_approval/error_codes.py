@@ -11,3 +11,4 @@ class JointErrorCode(StrEnum):
     NO_CENTRE = "joint_no_centre_for_leg"
     INVALID_PROJECT = "joint_invalid_project"
     IDEMPOTENCY_MISMATCH = "joint_idempotency_key_reused"
+    PROJECT_RUNNING = "joint_project_running"

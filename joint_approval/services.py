@@ -26,7 +26,7 @@ from django_tenants.utils import tenant_context
 
 from cases.choices import CLOCK_PAUSED, Action, Channel
 from catalog.models import Item
-from common.errors import ApplicationError
+from common.errors import ApplicationError, ConflictError
 from joint_approval.choices import JointStatus, LegLevel
 from joint_approval.error_codes import JointErrorCode
 from joint_approval.models import (
@@ -283,6 +283,21 @@ def joint_case_accept(
     source = bundle if bundle is not None else project
     try:
         with transaction.atomic():
+            if project is not None:
+                # A project is accepted once while its joint case runs: its row is locked, so two centres
+                # accepting it at the same moment take turns and the second is told which case runs.
+                LinkedProject.objects.select_for_update().filter(pk=project.pk).first()
+                running = project.joint_cases.filter(status=JointStatus.RUNNING).select_related(
+                    "accepting_centre").first()
+                if running is not None:
+                    if idempotency_key and running.idempotency_key == idempotency_key \
+                            and running.request_hash == fingerprint:
+                        return AcceptResult(joint_case=running, created=False)
+                    raise ConflictError(
+                        _("Joint case %(number)s of this project, accepted at %(centre)s, is running: its legs are "
+                          "under way at both levels. Nothing more was accepted.")
+                        % {"number": running.number, "centre": running.accepting_centre.name},
+                        JointErrorCode.PROJECT_RUNNING, {"joint_case": str(running.pk), "number": running.number})
             joint = JointCase.objects.create(
                 number=_next_number(accepting_centre, day), bundle=bundle, project=project,
                 title_zh=source.name_zh, title_en=source.name_en,  # type: ignore[union-attr]

@@ -7,6 +7,7 @@ import threading
 
 import pytest
 from django.db import connection, transaction
+from django.db.models import Q
 from django_tenants.utils import schema_context
 
 from tests.joint_approval.conftest import VALID_USCC, make_item
@@ -39,7 +40,8 @@ def committed(django_db_setup, django_db_blocker):
         BundleItem.objects.create(bundle=bundle, item=local, level="local", position=1)
         BundleItem.objects.create(bundle=bundle, item=remote, level="city", position=2)
         users = {}
-        for name, centre, role in (("cc-clerk", beilin, Role.WINDOW_CLERK), ("cc-chief-b", beilin,
+        for name, centre, role in (("cc-clerk", beilin, Role.WINDOW_CLERK), ("cc-clerk-c", city, Role.WINDOW_CLERK),
+                                   ("cc-chief-b", beilin,
                                                                                Role.CHIEF_REPRESENTATIVE),
                                    ("cc-chief-c", city, Role.CHIEF_REPRESENTATIVE)):
             users[name] = user_get_or_create(username=name, password="pw-12345-xyz")
@@ -49,12 +51,14 @@ def committed(django_db_setup, django_db_blocker):
         finally:
             connection.set_schema_to_public()
             from cases.models import Case, CaseNumberCounter
-            from joint_approval.models import JointCase, JointCaseCounter
+            from joint_approval.models import JointCase, JointCaseCounter, LinkedProject
             from registry.models import RegistryEntry
 
-            ids = list(JointCase.objects.filter(bundle=bundle).values_list("pk", flat=True))
+            ids = list(JointCase.objects.filter(Q(bundle=bundle) | Q(project__bundle=bundle)).values_list(
+                "pk", flat=True))
             RegistryEntry.objects.filter(joint_case_id__in=ids).delete()
             JointCase.objects.filter(pk__in=ids).delete()
+            LinkedProject.objects.filter(bundle=bundle).delete()
             JointCaseCounter.objects.filter(day=DAY.date()).delete()
             bundle.delete()
             for centre in (beilin, city):
@@ -125,3 +129,51 @@ def test_two_legs_decided_at_the_same_moment_join_the_joint_case_once(committed)
         assert joint.status == "completed", joint.legs.values_list("outcome", flat=True)
         assert joint.events.filter(kind="joined").count() == 1
         assert joint.completed_at == DAY
+
+
+def _accept_project(project_id, centre_code, user, barrier, results, index):
+    from joint_approval.models import LinkedProject
+    from joint_approval.services import joint_case_accept
+    from tenants.models import Centre
+
+    try:
+        project = LinkedProject.objects.get(pk=project_id)
+        centre = Centre.objects.get(division_code=centre_code)
+        barrier.wait(timeout=10)
+        results[index] = joint_case_accept(
+            accepting_centre=centre, acting_user=user, project=project, applicant_kind="organisation",
+            applicant_name="并发测试有限公司", applicant_id_number=VALID_USCC, phone="13912345678",
+            now=DAY).joint_case.number
+    except Exception as exc:  # noqa: BLE001
+        results[index] = exc
+    finally:
+        connection.close()
+
+
+def test_a_project_accepted_at_the_city_and_its_district_at_the_same_moment_is_accepted_once(committed):
+    """一站受理: the city and the district accept the same linked project at once; the project row's lock makes
+    them take turns: one joint case runs, the other clerk is told which."""
+    from common.errors import ConflictError
+    from joint_approval.models import JointCase, LinkedProject, LinkedProjectItem
+    from tenants.models import Centre
+
+    bundle, users = committed
+    beilin = Centre.objects.get(division_code="610103")
+    project = LinkedProject.objects.create(name_zh="并发项目", name_en="Race project", zone=beilin,
+                                           company_name="并发测试有限公司", credit_code=VALID_USCC, year=2031,
+                                           bundle=bundle)
+    for row in bundle.items.all():
+        LinkedProjectItem.objects.create(project=project, item=row.item, level=row.level, position=row.position)
+    barrier = threading.Barrier(2)
+    results: list = [None, None]
+    threads = [threading.Thread(target=_accept_project, args=(project.pk, code, users[name], barrier, results, i))
+               for i, (code, name) in enumerate((("610100", "cc-clerk-c"), ("610103", "cc-clerk")))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    numbers = [r for r in results if isinstance(r, str)]
+    refused = [r for r in results if isinstance(r, ConflictError)]
+    assert len(numbers) == 1 and len(refused) == 1, results
+    assert refused[0].code == "joint_project_running" and numbers[0] in str(refused[0])
+    assert JointCase.objects.filter(project=project).count() == 1
