@@ -27,7 +27,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases.choices import ApplicantKind
-from common.errors import ApplicationError, ConflictError, ErrorCode
+from common.errors import ApplicationError, ConflictError
 from common.pagination import Pagination
 from joint_approval import selectors
 from joint_approval.choices import BundleKind, JointStatus, Stage
@@ -245,7 +245,7 @@ class JointCaseListApi(APIView):
         201: JointCaseDetailOutput, 200: OpenApiResponse(JointCaseDetailOutput, description="Replayed."),
         400: OpenApiResponse(description="`joint_leg_failed` (names the leg), `case_invalid_applicant`, ..."),
         403: OpenApiResponse(description="`joint_not_staff`, `joint_wrong_centre`"),
-        409: OpenApiResponse(description="`conflict`: the linked project's joint case is running (named).")})
+        409: OpenApiResponse(description="`joint_project_running`: the linked project's joint case is running (named).")})
     def post(self, request: Request) -> Response:
         centre = _centre(request)
         if centre is None:
@@ -263,7 +263,7 @@ class JointCaseListApi(APIView):
             raise ConflictError(
                 _("Joint case %(number)s of this project, accepted at %(centre)s, is running: its legs are under way "
                   "at both levels. Nothing more was accepted.")
-                % {"number": running.number, "centre": running.accepting_centre.name}, ErrorCode.CONFLICT,
+                % {"number": running.number, "centre": running.accepting_centre.name}, JointErrorCode.PROJECT_RUNNING,
                 {"joint_case": str(running.pk), "number": running.number})
         result = joint_case_accept(
             accepting_centre=centre, acting_user=request.user, bundle=bundle, project=project,
