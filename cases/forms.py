@@ -6,6 +6,8 @@ with `add_service_errors`.
 """
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -44,9 +46,12 @@ class CaseNewForm(forms.Form):
     phone = forms.CharField(label=_("Mobile phone"), max_length=20)
     materials = forms.TypedMultipleChoiceField(label=_("Materials handed in"), coerce=int, required=False,
                                                widget=forms.CheckboxSelectMultiple)
+    #: One rendered form files one case: sent twice (a double click, a resend), it answers with that case.
+    token = forms.CharField(required=False, max_length=32, widget=forms.HiddenInput)
 
     def __init__(self, *args, adoptions, materials: list[tuple[int, str]] = (), **kwargs):  # type: ignore[assignment]
         super().__init__(*args, **kwargs)
+        self.fields["token"].initial = uuid.uuid4().hex
         self.fields["item_code"].choices = [("", _("Choose an item"))] + [
             (a.item.code, f"{a.item.code} {a.item.current_version.name}") for a in adoptions]
         self.fields["materials"].choices = list(materials)

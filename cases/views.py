@@ -28,6 +28,7 @@ from cases.choices import (
     Channel,
     actions_from,
 )
+from cases.error_codes import CaseErrorCode
 from cases.forms import CaseActionForm, CaseNewForm, add_service_errors
 from cases.models import Case, CaseMaterial
 from cases.services import case_submit, case_transition, roles_of
@@ -202,16 +203,25 @@ def case_new(request: HttpRequest) -> HttpResponse:
     if data is not None and adoption is not None:
         if form.is_valid():
             clean = form.cleaned_data
+            token = clean.get("token") or ""
             try:
                 result = case_submit(item_code=clean["item_code"], applicant_kind=clean["applicant_kind"],
                                      applicant_name=clean["applicant_name"],
                                      applicant_id_number=clean["applicant_id_number"], phone=clean["phone"],
                                      channel=Channel.WINDOW, acting_user=request.user,
-                                     provided_material_ids=clean["materials"])
+                                     provided_material_ids=clean["materials"],
+                                     idempotency_key=f"form:{request.user.pk}:{token}" if token else None)
             except ApplicationError as exc:
-                add_service_errors(form, exc)
+                if exc.code == CaseErrorCode.IDEMPOTENCY_MISMATCH:
+                    form.add_error(None, _("This form has already filed a case. Open a new form to file another."))
+                else:
+                    add_service_errors(form, exc)
             else:
-                messages.success(request, _("Case %(number)s filed.") % {"number": result.case.number})
+                if result.created:
+                    messages.success(request, _("Case %(number)s filed.") % {"number": result.case.number})
+                else:
+                    messages.info(request, _("Case %(number)s was already filed from this form; nothing more was "
+                                             "filed.") % {"number": result.case.number})
                 return redirect("cases-detail", case_id=result.case.pk)
         status = 400
     elif data is not None:

@@ -49,7 +49,12 @@ class GreenCaseForm(forms.Form):
     phone = forms.CharField(label=_("Mobile phone"), max_length=20)
     materials = forms.TypedMultipleChoiceField(label=_("Materials handed in"), coerce=int, required=False,
                                                widget=forms.CheckboxSelectMultiple)
+    #: One rendered form files one case: sent twice (a double click, a resend), it answers with that case.
+    token = forms.CharField(required=False, max_length=32, widget=forms.HiddenInput)
 
     def __init__(self, *args, material_choices: list[tuple[int, str]] | None = None, **kwargs):
+        from delegation.services import new_form_token
+
         super().__init__(*args, **kwargs)
         self.fields["materials"].choices = material_choices or []
+        self.fields["token"].initial = new_form_token()

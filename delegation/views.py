@@ -31,6 +31,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cases.choices import DECIDED, ApplicantKind, CaseStatus
+from cases.error_codes import CaseErrorCode
 from cases.forms import add_service_errors
 from common.errors import ApplicationError, ConflictError
 from delegation import selectors
@@ -297,13 +298,22 @@ def green_case_new(request: HttpRequest, code: str) -> HttpResponse:
                 result = green_channel_case_submit(
                     code=code, item_code=item_code, applicant_kind=clean["applicant_kind"],
                     applicant_name=clean["applicant_name"], applicant_id_number=clean["applicant_id_number"],
-                    phone=clean["phone"], acting_user=request.user, provided_material_ids=clean["materials"])
+                    phone=clean["phone"], acting_user=request.user, provided_material_ids=clean["materials"],
+                    idempotency_key=f"green:{request.user.pk}:{clean['token']}" if clean.get("token") else None)
             except ApplicationError as exc:
-                add_service_errors(form, exc)
+                if exc.code == CaseErrorCode.IDEMPOTENCY_MISMATCH:
+                    form.add_error(None, _("This form has already filed a case. Open a new form to file another."))
+                else:
+                    add_service_errors(form, exc)
                 status = exc.http_status
             else:
-                messages.success(request, _("Case %(number)s filed on the green channel “%(channel)s”.")
-                                 % {"number": result.case.number, "channel": _name(channel.name_zh, channel.name_en)})
+                if result.created:
+                    messages.success(request, _("Case %(number)s filed on the green channel “%(channel)s”.")
+                                     % {"number": result.case.number,
+                                        "channel": _name(channel.name_zh, channel.name_en)})
+                else:
+                    messages.info(request, _("Case %(number)s was already filed from this form; nothing more was "
+                                             "filed.") % {"number": result.case.number})
                 return redirect("cases-detail", case_id=result.case.pk)
         else:
             status = 400

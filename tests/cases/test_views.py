@@ -246,6 +246,26 @@ def test_a_clerk_files_a_case_with_the_materials_handed_in(beilin, item, clerk, 
     assert response["Location"] == f"/cases/{case.pk}/"
 
 
+def test_the_same_form_sent_twice_files_one_case_and_says_so(beilin, item, clerk, centre_client):
+    import re
+
+    client = centre_client(beilin, clerk)
+    html = client.get(f"/cases/new/?item_code={CODE}").content.decode()
+    token = re.search(r'name="token" value="([0-9a-f]+)"', html).group(1)
+    assert ">Token<" not in html  # hidden, no label
+    data = {"item_code": CODE, "applicant_kind": "person", "applicant_name": "李四", "token": token,
+            "applicant_id_number": VALID_ID, "phone": "13812345678"}
+    first, again = client.post("/cases/new/", data), client.post("/cases/new/", data, follow=True)
+    with schema_context(beilin.schema_name):
+        case = Case.objects.get()
+    assert first["Location"] == f"/cases/{case.pk}/" and again.redirect_chain[-1][0] == f"/cases/{case.pk}/"
+    assert "was already filed from this form" in again.content.decode()
+    changed = client.post("/cases/new/", {**data, "applicant_name": "王五"})
+    assert changed.status_code == 400 and "already filed a case" in changed.content.decode()
+    with schema_context(beilin.schema_name):
+        assert Case.objects.count() == 1
+
+
 # --- printable pages ----------------------------------------------------------------------------
 
 def test_the_receipt_lists_the_accepted_materials_and_the_promised_due_date(

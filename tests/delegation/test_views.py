@@ -180,6 +180,22 @@ def test_a_clerk_files_a_case_on_a_green_channel(centre_client, beilin, boilers,
         case_transition(case=case, action=Action.APPROVE, acting_user=chief)
 
 
+def test_the_same_green_channel_form_sent_twice_files_one_case(centre_client, beilin, boilers, items, clerk):
+    import re
+
+    client = centre_client(beilin, clerk)
+    code = items["district"].code
+    form = client.get(f"/delegation/green/coal-boilers/new/?item_code={code}").content.decode()
+    token = re.search(r'name="token" value="([0-9a-f]+)"', form).group(1)
+    data = {"item_code": code, "applicant_kind": "person", "applicant_name": "锅炉厂", "applicant_id_number": VALID_ID,
+            "phone": "13812345678", "token": token}
+    first, again = client.post("/delegation/green/coal-boilers/new/", data), \
+        client.post("/delegation/green/coal-boilers/new/", data, follow=True)
+    assert first.status_code == 302 and "was already filed from this form" in again.content.decode()
+    with schema_context(beilin.schema_name):
+        assert Case.objects.count() == 1
+
+
 def test_the_green_channel_report_counts_filed_finished_and_days_used(centre_client, beilin, city, boilers, items,
                                                                       clerk, chief, make_user):
     from cases.choices import Action
