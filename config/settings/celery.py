@@ -15,6 +15,10 @@ else:
         "control_folder": str(_BROKER_DIR / "control"),
         "processed_folder": str(_BROKER_DIR / "processed"),
         "store_processed": False,
+        # The transport looks for work every `polling_interval` seconds once its prefetch (2 with two
+        # worker processes) is taken: at the default 1 s it moves ~2 tasks a second, fewer than the
+        # 200 centres' heartbeats a minute bring, so the queue (and an SMS behind it) would only grow.
+        "polling_interval": 0.1,
     }
     for _folder in ("queue", "control", "processed"):
         (_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
