@@ -265,7 +265,9 @@ def cmd_run(args: list[str]) -> int:
     platform            platform administrator
     coordinator         city coordinator (city admin; supervisor in Beilin, Yanta, Hi-tech zone)
     admin-<slug>        each centre's administrator, e.g. admin-beilin
-    clerk-beilin        window clerk in Beilin
+    clerk-beilin        window clerk in Beilin (chief-beilin: its chief representative)
+    clerk-xian          window clerk at the city centre; clerk-gaoxin at the Hi-tech zone (linked projects)
+    agent-nanyuanmen    village agent: http://beilin-nanyuanmen.{domain}:{port}/delegation/
   Ctrl-C stops everything; data stays in {VAR.relative_to(ROOT) if VAR.is_relative_to(ROOT) else VAR}.
 """, flush=True)
     else:
