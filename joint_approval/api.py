@@ -245,7 +245,8 @@ class JointCaseListApi(APIView):
         201: JointCaseDetailOutput, 200: OpenApiResponse(JointCaseDetailOutput, description="Replayed."),
         400: OpenApiResponse(description="`joint_leg_failed` (names the leg), `case_invalid_applicant`, ..."),
         403: OpenApiResponse(description="`joint_not_staff`, `joint_wrong_centre`"),
-        409: OpenApiResponse(description="`joint_project_running`: the linked project's joint case is running (named).")})
+        409: OpenApiResponse(description="`joint_project_running`: the linked project's joint case is running "
+                                         "(named).")})
     def post(self, request: Request) -> Response:
         centre = _centre(request)
         if centre is None:
