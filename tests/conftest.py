@@ -22,14 +22,26 @@ SESSION_CENTRES = [
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(django_db_setup, django_db_blocker, django_db_keepdb):
+    from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
+
     from tenants.services import centre_bulk_onboard
     from tenants.validation import CentreInput
 
+    created = None
     with django_db_blocker.unblock():
+        if not connection.settings_dict["NAME"].startswith("test_"):
+            # pytest-django creates the test database only when a selected test asks for `db` or
+            # `django_db`; tests that commit their own data on their own connections (the concurrency
+            # tests) ask only for this fixture, so when they run alone the database is created here.
+            created = setup_databases(verbosity=0, interactive=False, keepdb=django_db_keepdb, aliases={"default"})
         rows = [CentreInput(*row) for row in SESSION_CENTRES]
         centre_bulk_onboard(rows=rows, acting_user=None)
     yield
+    if created is not None and not django_db_keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(created, verbosity=0)
 
 
 @pytest.fixture(autouse=True)
