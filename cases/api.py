@@ -27,6 +27,7 @@ from rest_framework.views import APIView
 
 from cases import selectors, services
 from cases.choices import Action, ApplicantKind, CaseStatus, Channel
+from common.idempotency import client_key
 from common.pagination import Pagination
 from tenants.models import Centre
 from tenants.selectors import user_is_staff_of
@@ -176,7 +177,7 @@ class CaseListApi(APIView):
         staff = user is not None and user_is_staff_of(user=user, centre=centre)
         result = services.case_submit(
             **payload.validated_data, channel=Channel.WINDOW if staff else Channel.ONLINE, acting_user=user,
-            idempotency_key=request.headers.get("Idempotency-Key") or None)
+            idempotency_key=client_key(request))
         output = CaseOutput if staff else ReceiptOutput
         return Response(output(result.case).data,
                         status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)

@@ -15,8 +15,6 @@ On the platform's host: `GET coverage/` (per district or zone; `?district=<code>
 """
 from __future__ import annotations
 
-import hashlib
-
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
@@ -26,6 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.idempotency import client_key
 from common.pagination import Pagination
 from delegation import selectors
 from delegation.choices import ConsentMethod, HandoverStepKind
@@ -100,10 +99,7 @@ class FilingListApi(APIView):
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        key = request.headers.get("Idempotency-Key") or None
-        if key and len(key) > 64:  # the stored key has 100 characters: a long one is kept as its digest
-            key = hashlib.sha256(key.encode()).hexdigest()
-        key = f"api:{request.user.pk}:{key}" if key else None
+        key = client_key(request)
         from delegation.models import ProxyFiling
 
         if key and (known := ProxyFiling.objects.filter(idempotency_key=key, agent=post.user).first()):

@@ -15,8 +15,6 @@ Every error is `{code, message, extra}` in the request's language (common.errors
 """
 from __future__ import annotations
 
-import hashlib
-
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -28,11 +26,12 @@ from rest_framework.views import APIView
 
 from cases.choices import ApplicantKind
 from common.errors import ApplicationError, ConflictError
+from common.idempotency import client_key
 from common.pagination import Pagination
 from joint_approval import selectors
 from joint_approval.choices import BundleKind, JointStatus, Stage
 from joint_approval.error_codes import JointErrorCode
-from joint_approval.models import Bundle, JointCase
+from joint_approval.models import Bundle
 from joint_approval.services import bundle_legs, joint_case_accept, merged_checklist
 
 # --- output --------------------------------------------------------------------------------------
@@ -199,11 +198,8 @@ def _item_ids(bundle: Bundle, values: list[str]) -> list[int]:
 
 
 def _idempotency_key(request: Request) -> str | None:
-    """The client's `Idempotency-Key`; one longer than the column is kept as its SHA-256 (64 hex)."""
-    key = request.headers.get("Idempotency-Key") or None
-    if key is not None and len(key) > JointCase._meta.get_field("idempotency_key").max_length:  # type: ignore[operator]
-        key = "sha256:" + hashlib.sha256(key.encode()).hexdigest()
-    return key
+    """The client's `Idempotency-Key`, scoped to the client (see `common.idempotency`)."""
+    return client_key(request)
 
 
 def _centre(request: Request):

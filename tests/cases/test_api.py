@@ -75,6 +75,23 @@ def test_the_same_idempotency_key_with_another_body_is_422_and_makes_nothing(bei
     assert RegistryEntry.objects.count() == 1
 
 
+def test_two_clients_that_pick_the_same_key_each_get_their_own_case(beilin, item, clerk, make_user, centre_client):
+    other = make_user((beilin, Role.WINDOW_CLERK), username="clerk-b2")
+    mine = post(centre_client(beilin, clerk), URL, APPLICATION, **{"Idempotency-Key": "order-1"})
+    theirs = post(centre_client(beilin, other), URL, {**APPLICATION, "applicant_name": "李四"},
+                  **{"Idempotency-Key": "order-1"})
+    assert (mine.status_code, theirs.status_code) == (201, 201)
+    assert mine.json()["id"] != theirs.json()["id"]
+
+
+def test_a_key_longer_than_the_column_still_makes_one_case(beilin, item, centre_client):
+    client = centre_client(beilin)
+    key = "k" * 300
+    first = post(client, URL, APPLICATION, **{"Idempotency-Key": key})
+    again = post(client, URL, APPLICATION, **{"Idempotency-Key": key})
+    assert (first.status_code, again.status_code) == (201, 200) and again.json()["id"] == first.json()["id"]
+
+
 def test_without_a_key_two_submissions_are_two_cases(beilin, item, centre_client):
     client = centre_client(beilin)
     assert submitted(client)["id"] != submitted(client)["id"]
