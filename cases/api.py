@@ -4,7 +4,8 @@ cases.services and the case reads.
 - `POST /api/v1/cases/`: submit. Staff of the centre submit at the window; anyone else (anonymous
   included) submits online. An `Idempotency-Key` header makes a retry safe: the same key and body
   again answer 200 with the case the first request made; the same key with another body answers
-  422 `case_idempotency_key_reused`.
+  422 `case_idempotency_key_reused`. Keys are the sending client's own (another user's same key is
+  another key); any length.
 - `GET /api/v1/cases/`: the centre's cases for its staff, paginated, `?status=` and `?department=`.
 - `GET /api/v1/cases/<uuid>/`: one case with its checklist and events (404 for anyone not staff of
   this centre, and for a case of another centre: ids can't be probed).
