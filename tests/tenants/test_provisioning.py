@@ -49,3 +49,22 @@ def test_migrate_schemas_afterwards_finds_nothing_to_apply(capsys):
     call_command("migrate_schemas", tenant=True, schema_name="c_replayed2", interactive=False, verbosity=1)
     connection.set_schema_to_public()
     assert "No migrations to apply" in capsys.readouterr().out
+
+
+def test_migrations_pending_says_up_to_date_then_names_a_centre_behind(beilin):
+    """`dev.py run` skips migrating 200 schemas when this one query finds every schema up to date."""
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.db import connection
+
+    out = StringIO()
+    call_command("migrations_pending", stdout=out)
+    assert "every schema is up to date" in out.getvalue()
+    with connection.cursor() as cursor:
+        cursor.execute(f'DELETE FROM "{beilin.schema_name}".django_migrations WHERE app = %s AND name = %s',
+                       ["cases", "0003_green_channel"])
+    out = StringIO()
+    with pytest.raises(SystemExit) as behind:
+        call_command("migrations_pending", stdout=out)
+    assert behind.value.code == 1 and beilin.schema_name in out.getvalue()

@@ -1,0 +1,55 @@
+"""`manage.py migrations_pending`: exit 0 when the public schema and every centre's schema have every
+migration applied, 1 (listing the schemas behind) when some have not. One query over all schemas, so
+`dev.py run` can skip `migrate_schemas` (a migrate per schema: ~20 s for 200 centres) when nothing is due."""
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
+
+from tenants.models import Centre
+
+
+def schemas_behind() -> list[str]:
+    """The schemas (public first) missing one of the migration graph's leaves (applying a leaf applies
+    everything before it), or lacking a migration table. The public schema behind: only it is named
+    (the centres are not looked at until it is up to date)."""
+    connection.set_schema_to_public()
+    leaves = MigrationLoader(None, ignore_no_migrations=True).graph.leaf_nodes()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT table_schema FROM information_schema.tables WHERE table_name = 'django_migrations'")
+        with_table = {row[0] for row in cursor.fetchall()}
+        if "public" not in with_table or _behind(cursor, ["public"], leaves):
+            return ["public"]
+        schemas = list(Centre.objects.order_by("schema_name").values_list("schema_name", flat=True))
+        missing = [schema for schema in schemas if schema not in with_table]
+        present = [schema for schema in schemas if schema in with_table]
+        return missing + _behind(cursor, present, leaves)
+
+
+def _behind(cursor, schemas: list[str], leaves: list[tuple[str, str]]) -> list[str]:
+    """Of `schemas` (each with a migration table), those missing a leaf: one query for them all."""
+    if not schemas or not leaves:
+        return []
+    union = " UNION ALL ".join(
+        f"SELECT %s AS schema_name, app, name FROM {connection.ops.quote_name(schema)}.django_migrations"
+        for schema in schemas)
+    pairs = " OR ".join("(app = %s AND name = %s)" for _leaf in leaves)
+    cursor.execute(
+        f"SELECT schema_name, count(DISTINCT (app, name)) FROM ({union}) applied "  # noqa: S608 - quoted names
+        f"WHERE {pairs} GROUP BY schema_name",
+        [*schemas, *[part for leaf in leaves for part in leaf]])
+    complete = {schema for schema, count in cursor.fetchall() if count == len(leaves)}
+    return [schema for schema in schemas if schema not in complete]
+
+
+class Command(BaseCommand):
+    help = "Exit 0 if every schema has every migration applied, 1 otherwise."
+
+    def handle(self, *args, **options):
+        behind = schemas_behind()
+        if behind:
+            shown = ", ".join(behind[:5]) + (f" and {len(behind) - 5} more" if len(behind) > 5 else "")
+            self.stdout.write(f"migrations pending in {len(behind)} schema(s): {shown}")
+            raise SystemExit(1)
+        self.stdout.write("every schema is up to date")
