@@ -4,7 +4,7 @@ migration applied, 1 (listing the schemas behind) when some have not. One query 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.migrations.loader import MigrationLoader
 
 from tenants.models import Centre
@@ -47,7 +47,11 @@ class Command(BaseCommand):
     help = "Exit 0 if every schema has every migration applied, 1 otherwise."
 
     def handle(self, *args, **options):
-        behind = schemas_behind()
+        try:
+            behind = schemas_behind()
+        except DatabaseError as error:  # no database yet, or not reachable: migrate will say more
+            self.stdout.write(f"cannot tell: {error}")
+            raise SystemExit(1) from None
         if behind:
             shown = ", ".join(behind[:5]) + (f" and {len(behind) - 5} more" if len(behind) > 5 else "")
             self.stdout.write(f"migrations pending in {len(behind)} schema(s): {shown}")
