@@ -254,17 +254,22 @@ class JointLeg(models.Model):
 
 
 class JointCaseCounter(models.Model):
-    """The day's last joint-case number (one atomic statement takes the next)."""
+    """An accepting centre's last joint-case number of the day (one atomic statement takes the next).
+    Per centre, so acceptances at different centres never wait for each other's numbers."""
 
-    day = models.DateField(_("day"), primary_key=True)
+    centre = models.ForeignKey("tenants.Centre", verbose_name=_("accepting centre"), on_delete=models.CASCADE,
+                               related_name="+")
+    day = models.DateField(_("day"))
     last = models.PositiveIntegerField(_("last number"), default=0)
 
     class Meta:
         verbose_name = _("joint case number counter")
         verbose_name_plural = _("joint case number counters")
+        constraints = [models.UniqueConstraint(fields=["centre", "day"], name="joint_approval_jointcasecounter_once",
+                                               violation_error_message=_("The centre already counts this day."))]
 
     def __str__(self) -> str:
-        return f"{self.day} {self.last}"
+        return f"{self.centre_id} {self.day} {self.last}"
 
 
 class JointCaseEvent(models.Model):

@@ -209,12 +209,14 @@ def may_accept(*, user: User, centre: Centre) -> bool:
 
 
 def _next_number(centre: Centre, day: dt.date) -> str:
-    """`J<division code>-<yyyymmdd>-<nnnn>`, one atomic statement (two acceptances never collide)."""
+    """`J<division code>-<yyyymmdd>-<nnnn>`, one atomic statement (two acceptances never collide); the
+    counter is the accepting centre's, so other centres' acceptances don't wait for it."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO public.joint_approval_jointcasecounter (day, last) VALUES (%s, 1) "
-            "ON CONFLICT (day) DO UPDATE SET last = public.joint_approval_jointcasecounter.last + 1 RETURNING last",
-            [day])
+            "INSERT INTO public.joint_approval_jointcasecounter (centre_id, day, last) VALUES (%s, %s, 1) "
+            "ON CONFLICT (centre_id, day) DO UPDATE SET last = public.joint_approval_jointcasecounter.last + 1 "
+            "RETURNING last",
+            [centre.pk, day])
         sequence = cursor.fetchone()[0]
     return f"J{centre.division_code}-{day:%Y%m%d}-{sequence:04d}"
 

@@ -273,3 +273,13 @@ def test_a_linked_project_is_accepted_only_at_the_city_or_its_zone(project, beil
                           applicant_kind="organisation", applicant_name=project.company_name,
                           applicant_id_number=project.credit_code, phone="13912345678")
     assert error.value.code == "joint_wrong_centre"
+
+
+def test_each_accepting_centre_numbers_its_own_joint_cases(bundle, beilin, gaoxin, clerk_beilin, clerk_gaoxin):
+    """The counter is the accepting centre's: another centre's acceptances neither wait for it nor use it."""
+    first_beilin = accept(bundle, clerk_beilin, beilin)
+    first_gaoxin = accept(bundle, clerk_gaoxin, gaoxin)
+    second_beilin = accept(bundle, clerk_beilin, beilin)
+    day = first_beilin.accepted_on.strftime("%Y%m%d")
+    assert (first_beilin.number, second_beilin.number, first_gaoxin.number) == (
+        f"J610103-{day}-0001", f"J610103-{day}-0002", f"J610171-{day}-0001")
