@@ -25,7 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases.choices import ApplicantKind
-from common.errors import ApplicationError, ConflictError
+from common.errors import ApplicationError
 from common.idempotency import client_key
 from common.pagination import Pagination
 from joint_approval import selectors
@@ -255,13 +255,7 @@ class JointCaseListApi(APIView):
         project = selectors.project_get_for(user=request.user, centre=centre, project_id=data["project"]) \
             if data.get("project") else None
         key = _idempotency_key(request)
-        running = selectors.project_running_joint_case(project=project) if project is not None else None
-        if running is not None and (key is None or running.idempotency_key != key):
-            raise ConflictError(
-                _("Joint case %(number)s of this project, accepted at %(centre)s, is running: its legs are under way "
-                  "at both levels. Nothing more was accepted.")
-                % {"number": running.number, "centre": running.accepting_centre.name}, JointErrorCode.PROJECT_RUNNING,
-                {"joint_case": str(running.pk), "number": running.number})
+        # A project whose joint case runs is refused by the service, under the project's lock (409).
         result = joint_case_accept(
             accepting_centre=centre, acting_user=request.user, bundle=bundle, project=project,
             chosen_item_ids=data["item_ids"], provided_keys=data["provided"], applicant_kind=data["applicant_kind"],

@@ -325,20 +325,15 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
     if data is not None:
         if not accepts_here:
             raise Http404
-        key = _form_key(request, centre, form) if form.is_valid() else None  # type: ignore[arg-type]
-        if form.is_valid() and running is not None and (key is None or running.idempotency_key != key):
-            messages.error(request, _("Joint case %(number)s of this project, accepted at %(centre)s, is running: "
-                                      "its legs are under way at both levels. Nothing more was accepted.")
-                           % {"number": running.number, "centre": running.accepting_centre.name})
-            status = 409
-        elif form.is_valid():
+        if form.is_valid():
+            # A project whose joint case runs is refused by the service, under the project's lock (409).
             clean = form.cleaned_data
             try:
                 result = joint_case_accept(
                     accepting_centre=centre, acting_user=request.user, project=project,  # type: ignore[arg-type]
                     provided_keys=clean["materials"], applicant_kind=clean["applicant_kind"],
                     applicant_name=clean["applicant_name"], applicant_id_number=clean["applicant_id_number"],
-                    phone=clean["phone"], idempotency_key=key)
+                    phone=clean["phone"], idempotency_key=_form_key(request, centre, form))  # type: ignore[arg-type]
             except ApplicationError as exc:
                 _accept_failed(form, exc)
                 status = exc.http_status
