@@ -167,14 +167,7 @@ class CoverageApi(APIView):
 
     @extend_schema(responses=CoverageOutput(many=True))
     def get(self, request: Request) -> Response:
-        code = request.query_params.get("district")
-        if code:
-            district = Centre.objects.filter(division_code=code, level__in=["district", "zone"]).first()
-            if district is None:
-                raise Http404
-            rows = selectors.coverage_by_township(district=district)
-        else:
-            rows = selectors.coverage_by_district()
+        _district, rows = selectors.coverage_for(district_code=request.query_params.get("district") or "")
         return Response({"rows": CoverageOutput(rows, many=True).data,
                          "total": CoverageOutput(selectors.coverage_total(rows)).data})
 

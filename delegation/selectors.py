@@ -160,6 +160,17 @@ def coverage_by_township(*, district: Centre) -> list[CoverageRow]:
         return [CoverageRow(*row) for row in cursor.fetchall()]
 
 
+def coverage_for(*, district_code: str = "") -> tuple[Centre | None, list[CoverageRow]]:
+    """Coverage per district or zone, or (with `district_code`) per township of that one: 404 when no
+    district or zone has the code."""
+    if not district_code:
+        return None, coverage_by_district()
+    district = Centre.objects.filter(division_code=district_code, level__in=[Level.DISTRICT, Level.ZONE]).first()
+    if district is None:
+        raise Http404
+    return district, coverage_by_township(district=district)
+
+
 def coverage_total(rows: list[CoverageRow]) -> CoverageRow:
     return CoverageRow("", "合计", "Total", *(sum(getattr(r, f) for r in rows) for f in (
         "village_stations", "villages", "community_stations", "communities")))

@@ -329,15 +329,7 @@ def green_case_new(request: HttpRequest, code: str) -> HttpResponse:
 
 def coverage(request: HttpRequest) -> HttpResponse:
     """Stations ÷ villages and communities, per district or zone (or per township of one)."""
-    code = (request.GET.get("district") or "").strip()
-    district = None
-    if code:
-        district = Centre.objects.filter(division_code=code, level__in=["district", "zone"]).first()
-        if district is None:
-            raise Http404
-        rows = selectors.coverage_by_township(district=district)
-    else:
-        rows = selectors.coverage_by_district()
+    district, rows = selectors.coverage_for(district_code=(request.GET.get("district") or "").strip())
     rows = [r for r in rows if r.villages or r.communities or r.village_stations or r.community_stations] or rows
     return render(request, "delegation/coverage.html", {
         "rows": [(r, _name(r.name_zh, r.name_en)) for r in rows], "total": selectors.coverage_total(rows),
