@@ -92,18 +92,9 @@ def validate_applicant(*, kind: str, name: str, id_number: str, phone: str) -> t
     return id_number, normalised_phone
 
 
-def _next_number(centre: Centre, day: dt.date) -> str:
-    """`<division code>-<yyyymmdd>-<nnnnn>`: one atomic statement, so two clerks never get the same."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO cases_casenumbercounter (day, last) VALUES (%s, 1) "
-            "ON CONFLICT (day) DO UPDATE SET last = cases_casenumbercounter.last + 1 RETURNING last", [day])
-        sequence = cursor.fetchone()[0]
-    return f"{centre.division_code}-{day:%Y%m%d}-{sequence:05d}"
-
-
-def _next_numbers(centre: Centre, day: dt.date, count: int) -> list[str]:
-    """`count` consecutive numbers in one statement (the counter moves by `count` at once)."""
+def _next_numbers(centre: Centre, day: dt.date, count: int = 1) -> list[str]:
+    """`<division code>-<yyyymmdd>-<nnnnn>`, `count` consecutive ones in one atomic statement (the
+    counter moves by `count` at once), so two clerks never get the same."""
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO cases_casenumbercounter (day, last) VALUES (%s, %s) "
@@ -164,7 +155,7 @@ def case_submit(
                  "applicant_id_number": id_number, "phone": phone}
     try:
         with transaction.atomic():
-            case = _build_case(centre=centre, adoption=adoption, number=_next_number(centre, _local_day(now)),
+            case = _build_case(centre=centre, adoption=adoption, number=_next_numbers(centre, _local_day(now))[0],
                                channel=channel, acting_user=acting_user, on_behalf_of=on_behalf_of, now=now,
                                green_channel=green_channel, promised_cap_days=promised_cap_days, **applicant)
             case.save(force_insert=True)
