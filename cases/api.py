@@ -4,8 +4,8 @@ cases.services and the case reads.
 - `POST /api/v1/cases/`: submit. Staff of the centre submit at the window; anyone else (anonymous
   included) submits online. An `Idempotency-Key` header makes a retry safe: the same key and body
   again answer 200 with the case the first request made; the same key with another body answers
-  422 `case_idempotency_key_reused`. Keys are the sending client's own (another user's same key is
-  another key); any length.
+  422 `idempotency_key_reused`. Keys are the sending client's own (another user's same key is
+  another key; an anonymous applicant's key is bound to the applicant it files for); any length.
 - `GET /api/v1/cases/`: the centre's cases for its staff, paginated, `?status=` and `?department=`.
 - `GET /api/v1/cases/<uuid>/`: one case with its checklist and events (404 for anyone not staff of
   this centre, and for a case of another centre: ids can't be probed).
@@ -18,7 +18,6 @@ Every error is `{code, message, extra}` in the request's language (common.errors
 """
 from __future__ import annotations
 
-from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
@@ -30,16 +29,8 @@ from cases import selectors, services
 from cases.choices import Action, ApplicantKind, CaseStatus, Channel
 from common.idempotency import client_key
 from common.pagination import Pagination
-from tenants.models import Centre
+from tenants.request import centre_of
 from tenants.selectors import user_is_staff_of
-
-
-def _centre(request: Request) -> Centre:
-    centre = getattr(request, "centre", None)
-    if centre is None:
-        raise Http404
-    return centre
-
 
 # --- output --------------------------------------------------------------------------------------
 
@@ -71,7 +62,9 @@ class CaseOutput(serializers.Serializer):
     promised_limit_days = serializers.IntegerField()
     promised_due = serializers.DateField(allow_null=True)
     legal_due = serializers.DateField(allow_null=True)
-    due_provisional = serializers.BooleanField()
+    promised_due_provisional = serializers.BooleanField(
+        help_text="The promised due date was counted on days of a year whose holiday schedule is not out yet.")
+    legal_due_provisional = serializers.BooleanField()
     paused_since = serializers.DateField(allow_null=True)
     paused_workdays = serializers.IntegerField()
     decided_at = serializers.DateTimeField(allow_null=True)
@@ -142,9 +135,10 @@ class CaseListApi(APIView):
         item_code = serializers.CharField(max_length=32)
         applicant_kind = serializers.ChoiceField(choices=ApplicantKind.choices)
         applicant_name = serializers.CharField(max_length=200)
-        applicant_id_number = serializers.CharField(max_length=18, help_text="Resident ID number or unified social "
-                                                                             "credit code (18 characters).")
-        phone = serializers.CharField(max_length=20)
+        applicant_id_number = serializers.CharField(
+            max_length=40, help_text="Resident ID number or unified social credit code (18 characters; full-width "
+                                     "digits, spaces and hyphens are folded).")
+        phone = serializers.CharField(max_length=30)
         provided_material_ids = serializers.ListField(child=serializers.IntegerField(), required=False,
                                                       default=list)
 
@@ -157,7 +151,7 @@ class CaseListApi(APIView):
     def get(self, request: Request) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        cases = selectors.case_list_for(user=request.user, centre=_centre(request),
+        cases = selectors.case_list_for(user=request.user, centre=centre_of(request),
                                         filters=selectors.CaseFilters.from_mapping(filters.validated_data))
         paginator = Pagination()
         page = paginator.paginate_queryset(cases, request, view=self)
@@ -169,16 +163,16 @@ class CaseListApi(APIView):
                                                                 "a receipt of the same shape as ReceiptOutput."),
                    200: OpenApiResponse(CaseOutput, description="The same Idempotency-Key and body again: the case "
                                                                 "the first request made."),
-                   422: OpenApiResponse(description="`case_idempotency_key_reused`")})
+                   422: OpenApiResponse(description="`idempotency_key_reused`")})
     def post(self, request: Request) -> Response:
-        centre = _centre(request)
+        centre = centre_of(request)
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         user = request.user if request.user.is_authenticated else None
         staff = user is not None and user_is_staff_of(user=user, centre=centre)
         result = services.case_submit(
-            **payload.validated_data, channel=Channel.WINDOW if staff else Channel.ONLINE, acting_user=user,
-            idempotency_key=client_key(request))
+            centre=centre, **payload.validated_data, channel=Channel.WINDOW if staff else Channel.ONLINE,
+            acting_user=user, idempotency_key=client_key(request))
         output = CaseOutput if staff else ReceiptOutput
         return Response(output(result.case).data,
                         status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
@@ -189,7 +183,7 @@ class CaseDetailApi(APIView):
 
     @extend_schema(responses=CaseDetailOutput)
     def get(self, request: Request, case_id) -> Response:
-        case = selectors.case_get_for(user=request.user, centre=_centre(request), case_id=case_id)
+        case = selectors.case_get_for(user=request.user, centre=centre_of(request), case_id=case_id)
         return Response(CaseDetailOutput(case).data)
 
 
@@ -214,8 +208,9 @@ class CaseTransitionApi(APIView):
         404: OpenApiResponse(description="No such case at this centre, or not its staff"),
         409: OpenApiResponse(description="`case_conflict`, `case_transition_not_allowed`")})
     def post(self, request: Request, case_id) -> Response:
-        case = selectors.case_get_for(user=request.user, centre=_centre(request), case_id=case_id, detail=False)
+        case = selectors.case_get_for(user=request.user, centre=centre_of(request), case_id=case_id, detail=False)
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        case = services.case_transition(case=case, acting_user=request.user, **payload.validated_data)
+        case = services.case_transition(centre=centre_of(request), case=case, acting_user=request.user,
+                                        **payload.validated_data)
         return Response(CaseOutput(case).data)

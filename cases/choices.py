@@ -48,6 +48,26 @@ class Action(models.TextChoices):
     WITHDRAW = "withdraw", _("Withdraw")
 
 
+class CaseEventKind(models.TextChoices):
+    """What a case event records: the submission, each action of the lifecycle, and a change of the
+    due dates because the calendar changed (a holiday schedule entered, a closure day)."""
+
+    SUBMIT = "submit", _("Submitted")
+    ACCEPT = Action.ACCEPT.value, Action.ACCEPT.label
+    REFUSE = Action.REFUSE.value, Action.REFUSE.label
+    ISSUE_NOTICE = Action.ISSUE_NOTICE.value, Action.ISSUE_NOTICE.label
+    SUPPLEMENT = Action.SUPPLEMENT.value, Action.SUPPLEMENT.label
+    START_REVIEW = Action.START_REVIEW.value, Action.START_REVIEW.label
+    APPROVE = Action.APPROVE.value, Action.APPROVE.label
+    DENY = Action.DENY.value, Action.DENY.label
+    RESULT_READY = Action.RESULT_READY.value, Action.RESULT_READY.label
+    COLLECT = Action.COLLECT.value, Action.COLLECT.label
+    WITHDRAW = Action.WITHDRAW.value, Action.WITHDRAW.label
+    DUE_RECOMPUTED = "due_recomputed", _("Due dates recomputed (the calendar changed)")
+
+
+assert set(Action.values) <= set(CaseEventKind.values), "every action is a kind of event"  # noqa: S101
+
 #: Who is the applicant acting online (not a staff role).
 APPLICANT = "applicant"
 

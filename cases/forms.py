@@ -2,35 +2,18 @@
 
 The forms only shape the input; the rules (valid ID numbers, who may do what, conflicts) are the
 services'. Errors a service reports in `ApplicationError.extra["fields"]` are put back on the form
-with `add_service_errors`.
+with `common.forms.add_service_errors`.
 """
 from __future__ import annotations
 
 import uuid
 
 from django import forms
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from cases.choices import TRANSITIONS, Action, ApplicantKind
 from cases.models import Case, CaseMaterial
-from common.errors import ApplicationError
-
-
-def add_service_errors(form: forms.Form, exc: ApplicationError, aliases: dict[str, str] | None = None) -> None:
-    """Show a service's field errors on the fields they name (else on the form as a whole)."""
-    aliases = aliases or {}
-    fields = exc.extra.get("fields") or {}
-    placed = False
-    for name, problems in fields.items():
-        target = aliases.get(name, name)
-        if target in form.fields:
-            for problem in problems:
-                # a service may list offending values (e.g. material ids) rather than messages
-                form.add_error(target, str(problem) if not isinstance(problem, int) else str(exc))
-            placed = True
-    if not placed:
-        form.add_error(None, str(exc))
+from common.i18n import pick
 
 
 class CaseNewForm(forms.Form):
@@ -41,9 +24,9 @@ class CaseNewForm(forms.Form):
                                        initial=ApplicantKind.PERSON)
     applicant_name = forms.CharField(label=_("Applicant's name"), max_length=200)
     applicant_id_number = forms.CharField(
-        label=_("ID number / unified social credit code"), max_length=18,
+        label=_("ID number / unified social credit code"), max_length=40,
         help_text=_("18 characters: a resident ID for a person, a credit code for an organisation."))
-    phone = forms.CharField(label=_("Mobile phone"), max_length=20)
+    phone = forms.CharField(label=_("Mobile phone"), max_length=30)
     materials = forms.TypedMultipleChoiceField(label=_("Materials handed in"), coerce=int, required=False,
                                                widget=forms.CheckboxSelectMultiple)
     #: One rendered form files one case: sent twice (a double click, a resend), it answers with that case.
@@ -76,7 +59,7 @@ class CaseActionForm(forms.Form):
         self.auto_id = f"id_{action}_%s"
         materials = [m for m in case.materials.all() if m.state != CaseMaterial.State.NOT_NEEDED]
         if action == Action.ISSUE_NOTICE:
-            self.fields["missing"].choices = [(m.material_id, m.name_zh if _zh() else m.name_en) for m in materials]
+            self.fields["missing"].choices = [(m.material_id, pick(m.name_zh, m.name_en)) for m in materials]
             self.fields["missing"].help_text = _("Tick every missing material: the notice is given once.")
             self.fields["missing"].initial = [m.material_id for m in materials
                                               if m.state == CaseMaterial.State.MISSING]
@@ -102,7 +85,3 @@ class CaseActionForm(forms.Form):
         if self.transition.action == Action.ISSUE_NOTICE and not data.get("missing"):
             self.add_error("missing", _("Tick the missing materials."))
         return data
-
-
-def _zh() -> bool:
-    return not (get_language() or "").startswith("en")

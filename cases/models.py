@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from cases.choices import ApplicantKind, CaseStatus, Channel
+from cases.choices import ApplicantKind, CaseEventKind, CaseStatus, Channel
 from common.models import TimeStampedModel
 
 
@@ -44,7 +44,10 @@ class Case(TimeStampedModel):
     paused_workdays = models.PositiveIntegerField(_("working days paused"), default=0)
     promised_due = models.DateField(_("promised due date"), null=True, blank=True)
     legal_due = models.DateField(_("legal due date"), null=True, blank=True)
-    due_provisional = models.BooleanField(_("due dates provisional"), default=False)
+    promised_due_provisional = models.BooleanField(
+        _("promised due date provisional"), default=False,
+        help_text=_("Counted on days of a year whose holiday schedule is not out yet: recomputed when it is."))
+    legal_due_provisional = models.BooleanField(_("legal due date provisional"), default=False)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     submitted_by_id = models.BigIntegerField(_("submitted by (user id)"), null=True, blank=True)
@@ -100,7 +103,7 @@ class CaseEvent(models.Model):
     """Every transition (who, when, from, to, note), written in the same transaction as the change."""
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(_("action"), max_length=24)
+    action = models.CharField(_("what happened"), max_length=24, choices=CaseEventKind.choices)
     from_status = models.CharField(pgettext_lazy("case status", "from"), max_length=24, blank=True)
     to_status = models.CharField(pgettext_lazy("case status", "to"), max_length=24)
     acting_user_id = models.BigIntegerField(_("acting user id"), null=True, blank=True)
@@ -151,19 +154,3 @@ class CaseNumberCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.last}"
-
-
-class IdempotencyKey(models.Model):
-    """A client's `Idempotency-Key`: the same key twice gives the same case."""
-
-    key = models.CharField(_("key"), max_length=100, unique=True)
-    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="+")
-    request_hash = models.CharField(_("request hash"), max_length=64)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("idempotency key")
-        verbose_name_plural = _("idempotency keys")
-
-    def __str__(self) -> str:
-        return self.key

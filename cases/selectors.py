@@ -130,15 +130,3 @@ def latest_notice(case: Case) -> OneTimeNotice | None:
     """The open notice, else the most recent one."""
     notices = list(case.notices.all())
     return open_notice(case) or (notices[0] if notices else None)
-
-
-def mask_id_number(value: str) -> str:
-    """An ID number or credit code with all but its last four characters hidden."""
-    value = value or ""
-    return "*" * max(len(value) - 4, 0) + value[-4:]
-
-
-def mask_phone(value: str) -> str:
-    """A mobile number with all but its last four digits hidden (no country code)."""
-    digits = (value or "").removeprefix("+86")
-    return "*" * max(len(digits) - 4, 0) + digits[-4:]

@@ -14,7 +14,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cases import selectors
@@ -28,36 +27,29 @@ from cases.choices import (
     Channel,
     actions_from,
 )
-from cases.error_codes import CaseErrorCode
-from cases.forms import CaseActionForm, CaseNewForm, add_service_errors
+from cases.forms import CaseActionForm, CaseNewForm
 from cases.models import Case, CaseMaterial
 from cases.services import case_submit, case_transition, roles_of
-from common.errors import ApplicationError, ConflictError
-from tenants.models import Centre
+from catalog.models import Department, Material
+from catalog.selectors import centre_catalogue
+from common.errors import ApplicationError, ConflictError, ErrorCode
+from common.forms import add_service_errors
+from common.i18n import pick
+from common.idempotency import form_key
+from common.identity import mask_id_number, mask_phone
+from tenants.request import centre_of
 from tenants.selectors import user_department_in
-
-
-def _centre(request: HttpRequest) -> Centre:
-    centre = getattr(request, "centre", None)
-    if centre is None:
-        raise Http404
-    return centre
-
-
-def _en() -> bool:
-    return (get_language() or "").startswith("en")
 
 
 def _localise(case: Case) -> Case:
     """Names in the active language, as plain attributes for the templates."""
-    en = _en()
-    case.item_name = case.item_name_en if en and case.item_name_en else case.item_name_zh
-    case.department_name = case.department_name_en if en and case.department_name_en else case.department_name_zh
+    case.item_name = pick(case.item_name_zh, case.item_name_en)
+    case.department_name = pick(case.department_name_zh, case.department_name_en)
     return case
 
 
 def _material_name(material) -> str:
-    return material.name_en if _en() and material.name_en else material.name_zh
+    return pick(material.name_zh, material.name_en)
 
 
 # --- the inbox ----------------------------------------------------------------------------------
@@ -65,14 +57,14 @@ def _material_name(material) -> str:
 @login_required
 def case_inbox(request: HttpRequest) -> HttpResponse:
     """The centre's cases, most urgent first; filters by status, department and due date."""
-    centre = _centre(request)
+    centre = centre_of(request)
     filters = selectors.CaseFilters.from_mapping(request.GET)
     if "department" not in request.GET:  # a clerk's inbox opens on their own department's cases
         filters = replace(filters, department=user_department_in(user=request.user, centre=centre))
     today = timezone.localdate()
     cases = [_localise(c) for c in selectors.case_list_for(user=request.user, centre=centre, filters=filters,
                                                            today=today)]
-    departments = [(code, name_en if _en() and name_en else name_zh)
+    departments = [(code, pick(name_zh, name_en))
                    for code, name_zh, name_en in selectors.case_departments_for(user=request.user, centre=centre)]
     return render(request, "cases/inbox.html", {
         "cases": cases, "filters": filters, "departments": departments, "today": today,
@@ -99,24 +91,23 @@ def _action_forms(case: Case, roles: set[str], bound: CaseActionForm | None = No
 def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     """A case: applicant (ID masked), item and frozen version, limits, due dates, checklist, history,
     the open one-time notice, and a form for each action this user may take now."""
-    centre = _centre(request)
+    centre = centre_of(request)
     case = selectors.case_get_for(user=request.user, centre=centre, case_id=case_id)
     roles = roles_of(user=request.user, centre=centre)
     bound: CaseActionForm | None = None
     status = 200
     if request.method == "POST":
         action = request.POST.get("action", "")
-        if action not in {t.action for t in actions_from(case.status, roles)}:
-            if action in Action.values:
-                messages.error(request, _("“%(action)s” is not open to you on this case now. Reload the page.")
-                               % {"action": Action(action).label})
-            else:
-                messages.error(request, _("Unknown action."))
+        if action not in Action.values:
+            messages.error(request, _("Unknown action."))
             return redirect("cases-detail", case_id=case.pk)
+        # The page offers only what is open, but whatever is sent goes to the service: a step out of
+        # process (a role not allowed, a step skipped) is refused there and supervision hears of it.
         bound = CaseActionForm(request.POST, case=case, action=action)
+        offered = action in {t.action for t in actions_from(case.status, roles)}
         if bound.is_valid():
             try:
-                case_transition(case=case, action=action, acting_user=request.user,
+                case_transition(centre=centre, case=case, action=action, acting_user=request.user,
                                 note=bound.cleaned_data.get("note") or "",
                                 missing_material_ids=bound.cleaned_data.get("missing") or None,
                                 expected_revision=bound.cleaned_data["revision"])
@@ -125,7 +116,11 @@ def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
                 status = 409
                 bound = None
             except ApplicationError as exc:
-                add_service_errors(bound, exc, aliases={"missing_material_ids": "missing"})
+                if offered:
+                    add_service_errors(bound, exc, aliases={"missing_material_ids": "missing"})
+                else:
+                    messages.error(request, str(exc))
+                    bound = None
                 status = exc.http_status
             else:
                 messages.success(request, _("%(action)s: done.") % {"action": Action(action).label})
@@ -143,12 +138,11 @@ def _detail_page(request: HttpRequest, case: Case, roles: set[str], bound: CaseA
     materials = [(m, _material_name(m)) for m in case.materials.all()]
     notice = selectors.open_notice(case)
     return render(request, "cases/detail.html", {
-        "case": case, "masked_id": selectors.mask_id_number(case.applicant_id_number),
-        "masked_phone": selectors.mask_phone(case.phone), "materials": materials,
+        "case": case, "masked_id": mask_id_number(case.applicant_id_number),
+        "masked_phone": mask_phone(case.phone), "materials": materials,
         "events": [(e, _event_label(e.action), _status_label(e.to_status)) for e in case.events.all()],
         "notice": notice,
-        "notice_missing": [m.get("name_en") if _en() and m.get("name_en") else m.get("name_zh")
-                           for m in (notice.missing if notice else [])],
+        "notice_missing": [pick(m.get("name_zh", ""), m.get("name_en")) for m in (notice.missing if notice else [])],
         "has_notice": bool(list(case.notices.all())),
         "action_forms": _action_forms(case, roles, bound),
         "clock_running": case.status in CLOCK_RUNNING, "clock_paused": case.status in CLOCK_PAUSED,
@@ -169,8 +163,6 @@ def _status_label(status: str) -> str:
 # --- a new case at the window -------------------------------------------------------------------
 
 def _material_choices(adoption) -> list[tuple[int, str]]:
-    from catalog.models import Material
-
     choices = []
     for m in Material.objects.filter(version=adoption.item.current_version).order_by("position", "pk"):
         label = _material_name(m)
@@ -187,9 +179,7 @@ def _material_choices(adoption) -> list[tuple[int, str]]:
 def case_new(request: HttpRequest) -> HttpResponse:
     """File an application at the window: choose the item (its materials then appear), the applicant,
     the materials handed in. Invalid details are shown on the form; nothing is saved."""
-    from catalog.selectors import centre_catalogue
-
-    centre = _centre(request)
+    centre = centre_of(request)
     selectors.require_case_staff(user=request.user, centre=centre)
     adoptions = list(centre_catalogue(centre=centre))
     by_code = {a.item.code: a for a in adoptions}
@@ -205,14 +195,13 @@ def case_new(request: HttpRequest) -> HttpResponse:
             clean = form.cleaned_data
             token = clean.get("token") or ""
             try:
-                result = case_submit(item_code=clean["item_code"], applicant_kind=clean["applicant_kind"],
-                                     applicant_name=clean["applicant_name"],
+                result = case_submit(centre=centre, item_code=clean["item_code"],
+                                     applicant_kind=clean["applicant_kind"], applicant_name=clean["applicant_name"],
                                      applicant_id_number=clean["applicant_id_number"], phone=clean["phone"],
                                      channel=Channel.WINDOW, acting_user=request.user,
-                                     provided_material_ids=clean["materials"],
-                                     idempotency_key=f"form:{request.user.pk}:{token}" if token else None)
+                                     provided_material_ids=clean["materials"], idempotency_key=form_key(request, token))
             except ApplicationError as exc:
-                if exc.code == CaseErrorCode.IDEMPOTENCY_MISMATCH:
+                if exc.code == ErrorCode.IDEMPOTENCY_KEY_REUSED:
                     form.add_error(None, _("This form has already filed a case. Open a new form to file another."))
                 else:
                     add_service_errors(form, exc)
@@ -234,11 +223,9 @@ def case_new(request: HttpRequest) -> HttpResponse:
 # --- printable pages ----------------------------------------------------------------------------
 
 def _print_context(request: HttpRequest, case: Case) -> dict:
-    from catalog.models import Department
-
     _localise(case)
     department = Department.objects.filter(code=case.department_code).first() if case.department_code else None
-    centre = request.centre
+    centre = centre_of(request)
     return {"case": case, "today": timezone.localdate(),
             "address": centre.address or (department.address if department is not None else ""),
             "department_phone": centre.phone or (department.phone if department is not None else "")}
@@ -247,7 +234,7 @@ def _print_context(request: HttpRequest, case: Case) -> dict:
 @login_required
 def case_receipt(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     """The acceptance receipt (受理回执): the materials accepted and the promised due date."""
-    centre = _centre(request)
+    centre = centre_of(request)
     case = selectors.case_get_for(user=request.user, centre=centre, case_id=case_id)
     if case.accepted_on is None:
         raise Http404
@@ -258,11 +245,11 @@ def case_receipt(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
 @login_required
 def case_notice(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     """The one-time notice (一次性告知书): every missing material, listed once."""
-    centre = _centre(request)
+    centre = centre_of(request)
     case = selectors.case_get_for(user=request.user, centre=centre, case_id=case_id)
     notice = selectors.latest_notice(case)
     if notice is None:
         raise Http404
-    missing = [m.get("name_en") if _en() and m.get("name_en") else m.get("name_zh") for m in notice.missing]
+    missing = [pick(m.get("name_zh", ""), m.get("name_en")) for m in notice.missing]
     return render(request, "cases/notice.html", {**_print_context(request, case), "notice": notice,
                                                  "missing": missing})

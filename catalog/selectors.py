@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import connection
@@ -19,12 +20,14 @@ def _open_on(day: dt.date) -> Q:
     return Q(ends_on__isnull=True) | Q(ends_on__gt=day)
 
 
-def centre_catalogue(*, centre: Centre, on: dt.date | None = None, query: str | None = None,
+def centre_catalogue(*, centre: Centre | Sequence[Centre], on: dt.date | None = None, query: str | None = None,
                      category: str | None = None) -> QuerySet[Adoption]:
     """The centre's catalogue = its adoptions + its local items (local items are adopted when made),
-    each with its effective promised limit (`promised_days`): one query."""
+    each with its effective promised limit (`promised_days`) and legal limit (`legal_days`), in working
+    days: one query. Several centres at once: their catalogues together (`centre` a sequence)."""
     on = on or timezone.localdate()
-    qs = (Adoption.objects.filter(centre=centre, starts_on__lte=on).filter(_open_on(on))
+    where = Q(centre__in=list(centre)) if isinstance(centre, Sequence) else Q(centre=centre)
+    qs = (Adoption.objects.filter(where, starts_on__lte=on).filter(_open_on(on))
           .filter(Q(item__removed_on__isnull=True) | Q(item__removed_on__gt=on))
           .select_related("item__current_version", "item__department")
           .annotate(promised_days=Coalesce("promised_limit_days", F("item__current_version__promised_limit_days")),

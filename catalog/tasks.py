@@ -1,16 +1,14 @@
 """Celery tasks of the catalogue (public schema)."""
-from config.celery import app
+from celery import shared_task
+
+from catalog.services import catalogue_refresh_current, event_propagate
 
 
-@app.task(name="catalog.event_propagate", autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+@shared_task(name="catalog.event_propagate", autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
 def event_propagate_task(event_id: int) -> int:
-    from catalog.services import event_propagate
-
     return event_propagate(event_id=event_id).centres_reached
 
 
-@app.task(name="catalog.refresh_current_versions")
+@shared_task(name="catalog.refresh_current_versions")
 def refresh_current_versions() -> int:
-    from catalog.services import catalogue_refresh_current
-
     return catalogue_refresh_current()

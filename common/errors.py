@@ -29,6 +29,7 @@ class ErrorCode(StrEnum):
     NOT_AUTHENTICATED = "not_authenticated"
     CONFLICT = "conflict"
     RATE_LIMITED = "rate_limited"
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     ERROR = "error"
 
 

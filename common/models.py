@@ -1,4 +1,4 @@
-"""The small abstract base every model uses."""
+"""The small abstract base every model uses, and the one idempotency store (common.idempotency)."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -11,3 +11,23 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class IdempotencyKey(models.Model):
+    """A key a client sent, bound to the client, and what its first request made (public schema):
+    the store of every door that files something (cases, joint cases, proxy filings)."""
+
+    scope = models.CharField(_("scope"), max_length=40, help_text=_("What the key files and where, e.g. case:12."))
+    key = models.CharField(_("key"), max_length=100)
+    request_hash = models.CharField(_("request hash"), max_length=64)
+    result_id = models.CharField(_("result"), max_length=64, help_text=_("The id of what the first request made."))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="common_idempotencykey_once",
+                                               violation_error_message=_("This key was used already."))]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}"

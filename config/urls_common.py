@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from config.views import health
 from tenants import views
 
 
@@ -18,7 +19,7 @@ class HostSchemaView(SpectacularAPIView):
 
 common_patterns = [
     path("i18n/", include("django.conf.urls.i18n")),
-    path("healthz", views.health, name="health"),
+    path("healthz", health, name="health"),
     path("progress/", include("registry.urls")),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", views.LogoutView.as_view(), name="logout"),

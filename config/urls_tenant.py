@@ -2,6 +2,7 @@
 from django.urls import include, path
 
 from config.urls_common import common_patterns
+from windows.views import centre_home
 
 urlpatterns = [
     *common_patterns,
@@ -19,5 +20,6 @@ urlpatterns = [
     path("joint/", include("joint_approval.urls_tenant")),
     path("api/v1/delegation/", include("delegation.api_urls_tenant")),
     path("delegation/", include("delegation.urls_tenant")),
+    path("", centre_home, name="home"),
     path("", include("tenants.urls_tenant")),
 ]

@@ -4,7 +4,8 @@ On a centre's host (`/api/v1/delegation/`), for the township's village agents:
 - `GET filings/?view=all|carry|due|deliver`: the agent's own filings, paginated;
 - `POST filings/`: file for a resident with the consent (how, when, evidence); an `Idempotency-Key`
   header (any length; one over 64 characters is kept as its SHA-256) makes a retry on a weak
-  connection return the first filing (200) instead of filing twice;
+  connection return the first filing (200) instead of filing twice; the same key with a different
+  body is refused (422 `idempotency_key_reused`), nothing filed;
 - `GET filings/<uuid>/`: one filing with its handover log (404 for anyone else's);
 - `POST filings/<uuid>/handover/` `{step, note}`: the next handover step (409 out of order or twice,
   409 `delegation_result_not_ready`).
@@ -15,7 +16,6 @@ On the platform's host: `GET coverage/` (per district or zone; `?district=<code>
 """
 from __future__ import annotations
 
-from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -28,8 +28,8 @@ from common.idempotency import client_key
 from common.pagination import Pagination
 from delegation import selectors
 from delegation.choices import ConsentMethod, HandoverStepKind
-from delegation.services import consent_record, handover_log, proxy_filing_submit
-from tenants.models import Centre
+from delegation.services import ConsentGiven, handover_log, proxy_filing_file
+from tenants.request import centre_of
 
 
 class HandoverOutput(serializers.Serializer):
@@ -60,13 +60,6 @@ class FilingDetailOutput(FilingOutput):
     handovers = HandoverOutput(many=True, source="handovers.all")
 
 
-def _centre(request: Request) -> Centre:
-    centre = getattr(request, "centre", None)
-    if centre is None:
-        raise Http404
-    return centre
-
-
 class FilingListApi(APIView):
     """The agent's own filings, or a new filing for a resident."""
 
@@ -75,8 +68,8 @@ class FilingListApi(APIView):
     class InputSerializer(serializers.Serializer):
         item_code = serializers.CharField(max_length=32)
         resident_name = serializers.CharField(max_length=200)
-        resident_id_number = serializers.CharField(max_length=18)
-        phone = serializers.CharField(max_length=20)
+        resident_id_number = serializers.CharField(max_length=40)
+        phone = serializers.CharField(max_length=30)
         consent_method = serializers.ChoiceField(choices=ConsentMethod.choices)
         consent_given_at = serializers.DateTimeField()
         consent_evidence = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
@@ -85,37 +78,29 @@ class FilingListApi(APIView):
 
     @extend_schema(responses=FilingOutput(many=True))
     def get(self, request: Request) -> Response:
-        selectors.agent_post_for(user=request.user, centre=_centre(request))
+        selectors.agent_post_for(user=request.user, centre=centre_of(request))
         filings = selectors.filing_list_for(user=request.user, view=request.query_params.get("view") or "all")
         paginator = Pagination()
         page = paginator.paginate_queryset(filings, request, view=self)
         return paginator.get_paginated_response(FilingOutput(page, many=True).data)
 
-    @extend_schema(request=InputSerializer, responses={201: FilingOutput, 200: FilingOutput,
-                                                        400: OpenApiResponse(description="`delegation_consent_*`, "
-                                                                                         "`case_invalid_applicant`")})
+    @extend_schema(request=InputSerializer, responses={
+        201: FilingOutput, 200: OpenApiResponse(FilingOutput, description="The same Idempotency-Key and body again."),
+        400: OpenApiResponse(description="`delegation_consent_*`, `case_invalid_applicant`"),
+        422: OpenApiResponse(description="`idempotency_key_reused`")})
     def post(self, request: Request) -> Response:
-        post = selectors.agent_post_for(user=request.user, centre=_centre(request))
+        post = selectors.agent_post_for(user=request.user, centre=centre_of(request))
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        key = client_key(request)
-        from delegation.models import ProxyFiling
-
-        if key and (known := ProxyFiling.objects.filter(idempotency_key=key, agent=post.user).first()):
-            return Response(FilingOutput(selectors.filing_get_for(user=request.user, filing_id=known.pk)).data)
-        with transaction.atomic():
-            consent = consent_record(agent=request.user, station=post.station, resident_name=data["resident_name"],
-                                     resident_id_number=data["resident_id_number"], item_code=data["item_code"],
-                                     method=data["consent_method"], given_at=data["consent_given_at"],
-                                     evidence=data["consent_evidence"])
-            filing = proxy_filing_submit(agent=request.user, station=post.station, consent=consent,
-                                         item_code=data["item_code"], resident_name=data["resident_name"],
-                                         resident_id_number=data["resident_id_number"], phone=data["phone"],
-                                         provided_material_ids=data["provided_material_ids"], note=data["note"],
-                                         idempotency_key=key)
+        filing, created = proxy_filing_file(
+            agent=request.user, station=post.station, item_code=data["item_code"],
+            resident_name=data["resident_name"], resident_id_number=data["resident_id_number"], phone=data["phone"],
+            consent=ConsentGiven(method=data["consent_method"], given_at=data["consent_given_at"],
+                                 evidence=data["consent_evidence"]),
+            provided_material_ids=data["provided_material_ids"], note=data["note"], idempotency_key=client_key(request))
         return Response(FilingOutput(selectors.filing_get_for(user=request.user, filing_id=filing.pk)).data,
-                        status=status.HTTP_201_CREATED)
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class FilingDetailApi(APIView):

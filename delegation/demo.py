@@ -18,7 +18,12 @@ import time
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
+from stdnum.cn import ric, uscc
 
+from cases import door
+from cases.choices import Action
+from catalog.models import Item
+from catalog.selectors import centre_catalogue
 from delegation.choices import AgencyLevel, HandoverStepKind, StationKind
 from delegation.models import (
     AgencyAssignment,
@@ -31,8 +36,17 @@ from delegation.models import (
     Station,
     TownshipDivisions,
 )
+from delegation.services import (
+    consent_record,
+    green_channel_case_submit,
+    handover_log,
+    proxy_filing_submit,
+    station_agent_assign,
+)
+from registry.models import RegistryEntry
 from tenants.choices import Level
-from tenants.models import Centre
+from tenants.models import Centre, User
+from tenants.services import user_get_or_create
 
 VILLAGES, COMMUNITIES = 2953, 818
 VILLAGE_STATIONS, COMMUNITY_STATIONS = 2770, 697
@@ -84,7 +98,6 @@ def _stations(townships: list[Centre]) -> dict:
 
 
 def _resident_id(n: int) -> str:
-    from stdnum.cn import ric
 
     body = f"610103{1985 + n:04d}{1 + n % 12:02d}{10 + n:02d}{101 + n:03d}"  # area, birth date, sequence
     return body + ric.calc_check_digit(body + "0")  # (the function wants a placeholder check digit)
@@ -92,10 +105,6 @@ def _resident_id(n: int) -> str:
 
 def _filings(today: dt.date) -> int:
     """The demo agent's filings: township, district and city items, at different handover steps."""
-    from catalog.selectors import centre_catalogue
-    from delegation.services import consent_record, handover_log, proxy_filing_submit, station_agent_assign
-    from tenants.models import User
-
     agent = User.objects.filter(username="agent-nanyuanmen").first()
     township = Centre.objects.select_related("parent__parent").filter(slug="beilin-nanyuanmen").first()
     if agent is None or township is None or township.parent is None:
@@ -146,21 +155,12 @@ def _filings(today: dt.date) -> int:
 def _decide(filing: ProxyFiling, when: dt.datetime) -> bool:
     """The handling centre's administrator accepts, reviews and approves the filing's case and has the
     result ready (False: no administrator to do it)."""
-    from django_tenants.utils import tenant_context
-
-    from cases.choices import Action
-    from cases.models import Case
-    from cases.services import case_transition
-    from tenants.models import User
-
     centre = filing.target_centre
     clerk = User.objects.filter(username=f"admin-{centre.slug}").first()
     if clerk is None:
         return False
-    with tenant_context(centre):
-        case = Case.objects.get(pk=filing.case_id)
-        for action in (Action.ACCEPT, Action.START_REVIEW, Action.APPROVE, Action.RESULT_READY):
-            case = case_transition(case=case, action=action, acting_user=clerk, now=when)
+    for action in (Action.ACCEPT, Action.START_REVIEW, Action.APPROVE, Action.RESULT_READY):
+        door.case_step(centre=centre, case_id=filing.case_id, action=action, acting_user=clerk, now=when)
     return True
 
 
@@ -205,14 +205,12 @@ APPROVALS = ["建设项目选址意见书", "建设用地规划许可证", "建�
 
 
 def _credit_code(n: int) -> str:
-    from stdnum.cn import uscc
 
     body = f"916101{n:04d}MA6T{n:03d}"[:17].ljust(17, "0")
     return body + uscc.calc_check_digit(body)
 
 
 def _key_projects() -> dict:
-    from tenants.services import user_get_or_create
 
     if KeyProject.objects.filter(year=2014).exists():
         return {"projects": KeyProject.objects.filter(year=2014).count()}
@@ -256,7 +254,6 @@ GREEN_ITEMS = [("610100ZR-XK-0003-003", 55, 15, "国有土地使用证明"), ("6
 
 
 def _green_channel() -> dict:
-    from catalog.models import Item
 
     channel, created = GreenChannel.objects.get_or_create(code="coal-boilers", defaults={
         "name_zh": "燃煤锅炉拆改绿色通道", "name_en": "Coal boiler replacement green channel", "target_count": 119,
@@ -272,13 +269,7 @@ def _green_channel() -> dict:
 
 def _green_cases(channel: GreenChannel) -> int:
     """A few pipeline permits on the channel at the city centre: most decided within the 15 days."""
-    from django_tenants.utils import tenant_context
 
-    from cases.choices import Action
-    from cases.services import case_transition
-    from delegation.services import green_channel_case_submit
-    from registry.models import RegistryEntry
-    from tenants.models import User
 
     city = Centre.objects.filter(level=Level.CITY).first()
     clerk = User.objects.filter(username=f"admin-{city.slug}").first() if city else None
@@ -286,25 +277,22 @@ def _green_cases(channel: GreenChannel) -> int:
     if city is None or clerk is None or entry is None or RegistryEntry.objects.filter(
             green_channel=channel.code).exists():
         return 0
-    from catalog.selectors import centre_catalogue
-
     if not centre_catalogue(centre=city).filter(item=entry.item).exists():
         return 0
     now = timezone.now()
     made = 0
-    with transaction.atomic(), tenant_context(city):
+    with transaction.atomic():
         for n in range(6):
             started = now - dt.timedelta(days=20 - n)
             case = green_channel_case_submit(
-                code=channel.code, item_code=entry.item.code, applicant_kind="organisation",
+                centre=city, code=channel.code, item_code=entry.item.code, applicant_kind="organisation",
                 applicant_name=f"西安热力锅炉改造第{n + 1}标段", applicant_id_number=_credit_code(900 + n),
                 phone=f"1390000{n:04d}", acting_user=clerk, now=started).case
             made += 1
-            if n < 5:
-                case = case_transition(case=case, action=Action.ACCEPT, acting_user=clerk, now=started)
-                case = case_transition(case=case, action=Action.START_REVIEW, acting_user=clerk, now=started)
-            if n < 4:
-                case_transition(case=case, action=Action.APPROVE, acting_user=clerk, now=now)
+            steps = [(Action.ACCEPT, started), (Action.START_REVIEW, started)] if n < 5 else []
+            steps += [(Action.APPROVE, now)] if n < 4 else []
+            for action, when in steps:
+                door.case_step(centre=city, case_id=case.pk, action=action, acting_user=clerk, now=when)
     return made
 
 

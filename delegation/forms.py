@@ -14,9 +14,9 @@ class ProxyFilingForm(forms.Form):
     item_code = forms.CharField(widget=forms.HiddenInput, max_length=32)
     token = forms.CharField(widget=forms.HiddenInput, max_length=64)
     resident_name = forms.CharField(label=_("Resident's name"), max_length=200)
-    resident_id_number = forms.CharField(label=_("Resident's ID number"), max_length=18,
+    resident_id_number = forms.CharField(label=_("Resident's ID number"), max_length=40,
                                          widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}))
-    phone = forms.CharField(label=_("Resident's mobile (for the SMS)"), max_length=20,
+    phone = forms.CharField(label=_("Resident's mobile (for the SMS)"), max_length=30,
                             widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}))
     consent_method = forms.ChoiceField(label=_("How the resident gave consent"), choices=ConsentMethod.choices,
                                        widget=forms.RadioSelect, initial=ConsentMethod.SIGNED_FORM)
@@ -45,8 +45,8 @@ class GreenCaseForm(forms.Form):
     applicant_kind = forms.ChoiceField(label=_("Applicant type"), choices=ApplicantKind.choices,
                                        initial=ApplicantKind.ORGANISATION)
     applicant_name = forms.CharField(label=_("Applicant's name"), max_length=200)
-    applicant_id_number = forms.CharField(label=_("ID number or unified social credit code"), max_length=18)
-    phone = forms.CharField(label=_("Mobile phone"), max_length=20)
+    applicant_id_number = forms.CharField(label=_("ID number or unified social credit code"), max_length=40)
+    phone = forms.CharField(label=_("Mobile phone"), max_length=30)
     materials = forms.TypedMultipleChoiceField(label=_("Materials handed in"), coerce=int, required=False,
                                                widget=forms.CheckboxSelectMultiple)
     #: One rendered form files one case: sent twice (a double click, a resend), it answers with that case.

@@ -7,7 +7,7 @@ does: centre + case UUID + number, never a foreign key into a centre's schema.
 
 Personal data: the resident's name, ID number and mobile stay on the case, in the centre's schema.
 The public rows keep only what the agent's workbench shows and what matching needs: a masked name
-(张*) and an HMAC of the ID number (registry.hashing.applicant_hmac). The SMS at each handover
+(张**) and an HMAC of the ID number (common.identity.identity_hmac). The SMS at each handover
 reads the mobile from the case when it is written.
 """
 from __future__ import annotations
@@ -129,7 +129,6 @@ class ProxyFiling(models.Model):
                                  blank=True)
     last_step_at = models.DateTimeField(_("last handover at"), null=True, blank=True)
     filed_at = models.DateTimeField(_("filed at"))
-    idempotency_key = models.CharField(_("idempotency key"), max_length=100, null=True, blank=True, unique=True)
 
     class Meta:
         verbose_name = _("proxy filing")

@@ -1,24 +1,36 @@
 """Writes of delegation: stations and agents, consent, proxy filings and their handover log, key-project
 agency records, green-channel filings. Views, API, commands and the demo all call these.
 
-A proxy filing's case is written in the target centre's schema (`tenant_context`) through
-`cases.services.case_submit`; the public rows (filing, consent, first handover step, outbox SMS) and
-the case, its event and its registry row share one transaction on one connection: an error anywhere
-leaves nothing behind.
+A proxy filing's case is filed at the target centre through the cases' door (`cases.door.case_file`,
+which enters the centre's schema); the public rows (filing, consent, first handover step, outbox SMS)
+and the case, its event and its registry row share one transaction on one connection: an error
+anywhere leaves nothing behind.
 """
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import Case as SqlCase
+from django.db.models import IntegerField, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tenants.utils import tenant_context
-from stdnum.cn import ric, uscc
 
+from cases import door
 from cases.choices import ApplicantKind, Channel
+from catalog.models import Adoption, Material
+from catalog.selectors import centre_catalogue
 from common.errors import ApplicationError, ConflictError
+from common.idempotency import ClientKey, idempotency_remember, idempotency_replay, request_fingerprint
+from common.identity import (
+    credit_code_problem,
+    identity_hmac,
+    mask_name,
+    normalise_identifier,
+    resident_id_problem,
+)
 from delegation.choices import (
     HANDOVER_ORDER,
     RESULT_STATUSES,
@@ -42,15 +54,14 @@ from delegation.models import (
     Station,
     StationAgent,
 )
-from registry.hashing import applicant_hmac
+from notifications.services import outbox_enqueue
+from registry.models import RegistryEntry
 from tenants.choices import Level, Role
 from tenants.models import Centre, User
+from tenants.services import membership_grant
 
-
-def mask_name(name: str) -> str:
-    """张三丰 → 张**; a workbench shows no more of the resident than this (not even the name's length)."""
-    name = (name or "").strip()
-    return (name[:1] + "**") if name else ""
+#: The idempotency scope of proxy filings (common.idempotency).
+IDEMPOTENCY_SCOPE = "proxy_filing"
 
 
 def _local_day(now: dt.datetime) -> dt.date:
@@ -88,8 +99,6 @@ def station_errors(*, township: Centre, kind: str, name_zh: str, division_code: 
 def station_agent_assign(*, user: User, station: Station, acting_user: User | None) -> StationAgent:
     """Make `user` the agent of `station` (ending any other post) and grant the village-agent role at
     the station's township, which lets the user sign in there."""
-    from tenants.services import membership_grant
-
     with transaction.atomic():
         StationAgent.objects.filter(user=user, active=True).exclude(station=station).update(active=False)
         post, _created = StationAgent.objects.update_or_create(user=user, station=station,
@@ -113,11 +122,11 @@ def consent_record(*, agent: User, station: Station, resident_name: str, residen
     now = now or timezone.now()
     _require_post(agent=agent, station=station)
     errors: dict[str, list[str]] = {}
-    id_number = (resident_id_number or "").strip().upper()
+    id_number = normalise_identifier(resident_id_number)
     if not (resident_name or "").strip():
         errors["resident_name"] = [_("The resident's name is required.")]
-    if not ric.is_valid(id_number):
-        errors["resident_id_number"] = [_("Not a valid resident ID number (18 characters, check digit).")]
+    if problem := resident_id_problem(id_number):
+        errors["resident_id_number"] = [problem]
     if method not in ConsentMethod.values:
         errors["consent_method"] = [_("Say how the resident gave consent.")]
     if given_at is None:
@@ -133,27 +142,82 @@ def consent_record(*, agent: User, station: Station, resident_name: str, residen
                                DelegationErrorCode.CONSENT_REQUIRED, {"fields": errors})
     return Consent.objects.create(
         station=station, recorded_by=agent, resident_name_masked=mask_name(resident_name),
-        resident_id_hmac=applicant_hmac(id_number), item_code=item_code, method=method, given_at=given_at,
+        resident_id_hmac=identity_hmac(id_number), item_code=item_code, method=method, given_at=given_at,
         evidence=evidence.strip()[:100], recorded_at=now)
 
 
-def proxy_filing_target(*, township: Centre, item_code: str, on: dt.date):
+def proxy_filing_target(*, township: Centre, item_code: str, on: dt.date) -> tuple[Centre, Adoption]:
     """Where a proxy filing goes: the township if it exercises the item, else its district (or zone),
-    else the city. Returns (centre, adoption); an item none of them accepts is an error."""
-    from catalog.selectors import centre_catalogue
-
-    candidates = [township]
+    else the city — read in one query over the three catalogues. Returns (centre, adoption); an item
+    none of them accepts raises `ApplicationError` `delegation_item_not_offered`."""
+    chain = [township]
     if township.parent is not None:
-        candidates.append(township.parent)
-        city = township.parent.parent if township.parent.parent_id else None
-        candidates.append(city or Centre.objects.get(level=Level.CITY))
-    for centre in candidates:
-        adoption = centre_catalogue(centre=centre, on=on).filter(item__code=item_code).first()
-        if adoption is not None:
-            return centre, adoption
-    raise ApplicationError(
-        _("Item %(code)s is not handled at this township, its district or the city.") % {"code": item_code},
-        DelegationErrorCode.ITEM_NOT_OFFERED, {"fields": {"item_code": [item_code]}})
+        chain.append(township.parent)
+        chain.append(township.parent.parent if township.parent.parent_id else Centre.objects.get(level=Level.CITY))
+    rank = SqlCase(*[When(centre_id=centre.pk, then=Value(i)) for i, centre in enumerate(chain)],
+                   output_field=IntegerField())
+    adoption = (centre_catalogue(centre=chain, on=on).filter(item__code=item_code)
+                .select_related("centre").order_by(rank).first())
+    if adoption is None:
+        raise ApplicationError(
+            _("Item %(code)s is not handled at this township, its district or the city.") % {"code": item_code},
+            DelegationErrorCode.ITEM_NOT_OFFERED, {"fields": {"item_code": [item_code]}})
+    return adoption.centre, adoption
+
+
+@dataclass(frozen=True)
+class ConsentGiven:
+    """How and when the resident consented (the form's or the API's consent fields)."""
+
+    method: str
+    given_at: dt.datetime | None
+    evidence: str = ""
+
+
+def proxy_filing_file(
+    *,
+    agent: User,
+    station: Station,
+    item_code: str,
+    resident_name: str,
+    resident_id_number: str,
+    phone: str,
+    consent: ConsentGiven,
+    provided_material_ids: list[int] | None = None,
+    note: str = "",
+    idempotency_key: ClientKey | None = None,
+    now: dt.datetime | None = None,
+) -> tuple[ProxyFiling, bool]:
+    """Record the resident's consent and file for them (代办), in one transaction: what the agent's
+    page and the API both do. Returns (filing, created).
+
+    With an `idempotency_key` (the form's token, an API client's header), the same request again
+    answers with the filing the first made (`created` False): a retry on a weak connection never
+    files twice; a different request under that key is refused (422 `idempotency_key_reused`)."""
+    now = now or timezone.now()
+    id_number = normalise_identifier(resident_id_number)
+    fingerprint = request_fingerprint({
+        "station": station.pk, "item": item_code, "name": (resident_name or "").strip(), "id": id_number,
+        "phone": normalise_identifier(phone), "materials": sorted(provided_material_ids or []), "note": note,
+        "consent": [consent.method, consent.given_at, (consent.evidence or "").strip()]})
+    key = idempotency_key.bound(applicant_id_number=id_number) if idempotency_key else None
+    if (known := idempotency_replay(scope=IDEMPOTENCY_SCOPE, key=key, fingerprint=fingerprint)) is not None:
+        return ProxyFiling.objects.get(pk=known), False
+    try:
+        with transaction.atomic():
+            recorded = consent_record(agent=agent, station=station, resident_name=resident_name,
+                                      resident_id_number=id_number, item_code=item_code, method=consent.method,
+                                      given_at=consent.given_at, evidence=consent.evidence, now=now)
+            filing = proxy_filing_submit(agent=agent, station=station, consent=recorded, item_code=item_code,
+                                         resident_name=resident_name, resident_id_number=id_number, phone=phone,
+                                         provided_material_ids=provided_material_ids, note=note, now=now)
+            idempotency_remember(scope=IDEMPOTENCY_SCOPE, key=key, fingerprint=fingerprint, result_id=filing.pk)
+    except IntegrityError:
+        twin = idempotency_replay(scope=IDEMPOTENCY_SCOPE, key=key, fingerprint=fingerprint) if key else None
+        if twin is None:
+            raise
+        return ProxyFiling.objects.get(pk=twin), False
+    return filing, True
 
 
 def proxy_filing_submit(
@@ -167,7 +231,6 @@ def proxy_filing_submit(
     phone: str,
     provided_material_ids: list[int] | None = None,
     note: str = "",
-    idempotency_key: str | None = None,
     now: dt.datetime | None = None,
 ) -> ProxyFiling:
     """File a case on a resident's behalf (代办) at the centre that exercises the item, with the
@@ -175,24 +238,20 @@ def proxy_filing_submit(
     one the case was filed on behalf of); the first handover step (materials received from the
     resident) is logged and the resident's SMS queued, all in one transaction.
 
-    With an `idempotency_key` (the form's token, an API client's header) a repeat returns the filing
-    the first request made: a retry on a weak connection never files twice."""
+    Raises `ApplicationError`: `delegation_not_an_agent`, `delegation_consent_required`,
+    `delegation_consent_mismatch`, `delegation_item_not_offered` and the case's own errors."""
     now = now or timezone.now()
-    if idempotency_key:
-        known = ProxyFiling.objects.filter(idempotency_key=idempotency_key, agent=agent).first()
-        if known is not None:
-            return _drop_spare_consent(known, consent)
     _require_post(agent=agent, station=station)
     if consent is None:
         raise ApplicationError(_("A proxy filing needs the resident's recorded consent."),
                                DelegationErrorCode.CONSENT_REQUIRED, {"fields": {"consent": [_("Required.")]}})
-    id_number = (resident_id_number or "").strip().upper()
+    id_number = normalise_identifier(resident_id_number)
     mismatch = []
     if consent.station_id != station.pk or consent.recorded_by_id != agent.pk:
         mismatch.append(_("it was recorded by another agent or station"))
     if consent.item_code != item_code:
         mismatch.append(_("it is for item %(code)s") % {"code": consent.item_code})
-    if consent.resident_id_hmac != applicant_hmac(id_number):
+    if consent.resident_id_hmac != identity_hmac(id_number):
         mismatch.append(_("it was given by another resident"))
     if ProxyFiling.objects.filter(consent=consent).exists():
         mismatch.append(_("it was already used for another filing"))
@@ -201,53 +260,29 @@ def proxy_filing_submit(
                                DelegationErrorCode.CONSENT_MISMATCH, {"fields": {"consent": mismatch}})
     township = Centre.objects.select_related("parent__parent").get(pk=station.township_id)
     target, _adoption = proxy_filing_target(township=township, item_code=item_code, on=_local_day(now))
-    from cases.services import case_submit
-
-    try:
-        with transaction.atomic():
-            with tenant_context(target):
-                case = case_submit(item_code=item_code, applicant_kind=ApplicantKind.PERSON,
-                                   applicant_name=resident_name, applicant_id_number=id_number, phone=phone,
-                                   channel=Channel.PROXY, acting_user=agent,
-                                   provided_material_ids=provided_material_ids,
-                                   on_behalf_of=resident_name.strip(), now=now).case
-            filing = ProxyFiling.objects.create(
-                agent=agent, station=station, consent=consent, target_centre=target, case_id=case.id,
-                case_number=case.number, item_code=item_code, item_name_zh=case.item_name_zh,
-                item_name_en=case.item_name_en, resident_name_masked=consent.resident_name_masked,
-                filed_at=now, idempotency_key=idempotency_key or None)
-            _log_step(filing=filing, step=HandoverStepKind.RECEIVED_FROM_RESIDENT, acting_user=agent, now=now,
-                      note=note, phone=case.phone)
-    except IntegrityError:
-        known = ProxyFiling.objects.filter(idempotency_key=idempotency_key, agent=agent).first() \
-            if idempotency_key else None
-        if known is None:
-            raise
-        return _drop_spare_consent(known, consent)
+    with transaction.atomic():
+        case = door.case_file(centre=target, item_code=item_code, applicant_kind=ApplicantKind.PERSON,
+                              applicant_name=resident_name, applicant_id_number=id_number, phone=phone,
+                              channel=Channel.PROXY, acting_user=agent, provided_material_ids=provided_material_ids,
+                              on_behalf_of=resident_name.strip(), now=now).case
+        filing = ProxyFiling.objects.create(
+            agent=agent, station=station, consent=consent, target_centre=target, case_id=case.id,
+            case_number=case.number, item_code=item_code, item_name_zh=case.item_name_zh,
+            item_name_en=case.item_name_en, resident_name_masked=consent.resident_name_masked, filed_at=now)
+        _log_step(filing=filing, step=HandoverStepKind.RECEIVED_FROM_RESIDENT, acting_user=agent, now=now,
+                  note=note, phone=case.phone)
     return filing
-
-
-def _drop_spare_consent(known: ProxyFiling, consent: Consent | None) -> ProxyFiling:
-    """A retry (the same key) answers with the first filing; the consent the retry recorded for it
-    covers nothing and is removed rather than left behind as a consent without a filing."""
-    if consent is not None and consent.pk and consent.pk != known.consent_id:
-        Consent.objects.filter(pk=consent.pk, recorded_by=known.agent_id, filing__isnull=True).delete()
-    return known
 
 
 def _log_step(*, filing: ProxyFiling, step: str, acting_user: User, now: dt.datetime, note: str = "",
               phone: str | None = None) -> HandoverStep:
-    from notifications.services import outbox_enqueue
-
     row = HandoverStep.objects.create(filing=filing, step=step, at=now, by=acting_user, note=note[:300])
     filing.last_step, filing.last_step_at = step, now
     filing.save(update_fields=["last_step", "last_step_at"])
     centre = filing.target_centre
-    if phone is None:
-        from cases.models import Case
-
-        with tenant_context(centre):
-            phone = Case.objects.filter(pk=filing.case_id).values_list("phone", flat=True).first() or ""
+    if phone is None:  # read from the case when the message is written (personal data stays there)
+        contact = door.applicant_contact(centre=centre, case_id=filing.case_id)
+        phone = contact.phone if contact is not None else ""
     station = filing.station
     if phone:
         outbox_enqueue(dedupe_key=f"proxy:{filing.pk}:{step}", to=phone, template_key=STEP_TEMPLATE[step],
@@ -265,8 +300,6 @@ def handover_log(*, filing: ProxyFiling, step: str, acting_user: User, note: str
     resident's SMS. Two taps at once: the filing's row lock makes them take turns; the second finds
     the step logged and gets a conflict that says so. "Result received" needs the case decided (or
     refused: the refusal notice and the materials come back the same way)."""
-    from registry.models import RegistryEntry
-
     now = now or timezone.now()
     if step not in HANDOVER_ORDER:
         raise ApplicationError(_("Unknown handover step."), DelegationErrorCode.HANDOVER_OUT_OF_ORDER,
@@ -301,9 +334,9 @@ def key_project_create(*, year: int, name_zh: str, company: str, credit_code: st
                        name_en: str = "") -> KeyProject:
     """A project on the city's key-project list; the company's credit code is checked."""
     errors: dict[str, list[str]] = {}
-    code = (credit_code or "").strip().upper()
-    if not uscc.is_valid(code):
-        errors["credit_code"] = [_("Not a valid unified social credit code (18 characters, check character).")]
+    code = normalise_identifier(credit_code)
+    if problem := credit_code_problem(code):
+        errors["credit_code"] = [problem]
     if centre.level not in (Level.DISTRICT, Level.ZONE):
         errors["centre"] = [_("A key project is located in a district or a development zone.")]
     if not name_zh.strip() or not company.strip():
@@ -355,25 +388,24 @@ def green_channel_item_for(*, code: str, item_code: str, on: dt.date) -> GreenCh
     return entry
 
 
-def green_channel_case_submit(*, code: str, item_code: str, applicant_kind: str, applicant_name: str,
+def green_channel_case_submit(*, centre: Centre, code: str, item_code: str, applicant_kind: str, applicant_name: str,
                               applicant_id_number: str, phone: str, acting_user: User | None,
                               provided_material_ids: list[int] | None = None, channel: str = Channel.WINDOW,
-                              idempotency_key: str | None = None, now: dt.datetime | None = None):
-    """File a case flagged for a green channel (inside the centre's schema): the programme's code, its
-    compressed promised limit (applied at acceptance) and its waived materials (not needed)."""
-    from cases.services import case_submit
-    from catalog.models import Material
-
+                              idempotency_key: ClientKey | None = None,
+                              now: dt.datetime | None = None) -> door.SubmitResult:
+    """File a case at `centre` flagged for a green channel (through the cases' door): the programme's
+    code, its compressed promised limit (applied at acceptance) and its waived materials (not needed).
+    Raises `delegation_green_channel_closed`, `delegation_green_channel_item` and the case's errors."""
     now = now or timezone.now()
     entry = green_channel_item_for(code=code, item_code=item_code, on=_local_day(now))
     waived = list(Material.objects.filter(version_id=entry.item.current_version_id,
                                           name_zh__in=entry.waived_materials).values_list("pk", flat=True))
     provided = [pk for pk in (provided_material_ids or []) if pk not in waived]
-    return case_submit(item_code=item_code, applicant_kind=applicant_kind, applicant_name=applicant_name,
-                       applicant_id_number=applicant_id_number, phone=phone, channel=channel,
-                       acting_user=acting_user, provided_material_ids=provided, idempotency_key=idempotency_key,
-                       now=now, green_channel=entry.channel.code, promised_cap_days=entry.promised_cap_days,
-                       waived_material_ids=waived)
+    return door.case_file(centre=centre, item_code=item_code, applicant_kind=applicant_kind,
+                          applicant_name=applicant_name, applicant_id_number=applicant_id_number, phone=phone,
+                          channel=channel, acting_user=acting_user, provided_material_ids=provided,
+                          idempotency_key=idempotency_key, now=now, green_channel=entry.channel.code,
+                          promised_cap_days=entry.promised_cap_days, waived_material_ids=waived)
 
 
 def new_form_token() -> str:

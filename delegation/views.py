@@ -20,46 +20,43 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cases.choices import DECIDED, ApplicantKind, CaseStatus
-from cases.error_codes import CaseErrorCode
-from cases.forms import add_service_errors
-from common.errors import ApplicationError, ConflictError
+from catalog.models import Material
+from catalog.selectors import adoption_get, centre_catalogue
+from common.errors import ApplicationError, ConflictError, ErrorCode
+from common.forms import add_service_errors
+from common.i18n import pick
+from common.idempotency import form_key
 from delegation import selectors
 from delegation.choices import RESULT_STATUSES, HandoverStepKind, next_step
 from delegation.forms import GreenCaseForm, HandoverForm, ProxyFilingForm
-from delegation.models import ProxyFiling, Station
+from delegation.models import GreenChannel, Station
 from delegation.services import (
-    consent_record,
+    ConsentGiven,
     green_channel_case_submit,
+    green_channel_item_for,
     handover_log,
     new_form_token,
-    proxy_filing_submit,
+    proxy_filing_file,
+    proxy_filing_target,
 )
 from tenants.models import Centre
-
-
-def _en() -> bool:
-    return (get_language() or "").startswith("en")
-
-
-def _name(zh: str, en: str) -> str:
-    return en if _en() and en else zh
+from tenants.request import centre_of, centre_or_none
+from tenants.selectors import user_is_staff_of
 
 
 def _lite(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
     """Render an agent's page without the site's context processors (no query behind the page)."""
     context = {**context, "csrf_token": get_token(request), "path": request.get_full_path(),
-               "user_name": str(request.user), "centre": getattr(request, "centre", None),
+               "user_name": str(request.user), "centre": centre_or_none(request),
                "messages": messages.get_messages(request)}
     return HttpResponse(loader.get_template(template).render(context), status=status)
 
@@ -69,7 +66,7 @@ def _status_label(status: str | None) -> str:
 
 
 def _decorate(filing) -> None:
-    filing.item_name = _name(filing.item_name_zh, filing.item_name_en)
+    filing.item_name = pick(filing.item_name_zh, filing.item_name_en)
     filing.status_label = _status_label(filing.case_status)
     filing.decided = filing.case_status in DECIDED
     step = next_step(filing.last_step)
@@ -84,12 +81,10 @@ def _decorate(filing) -> None:
 @login_required
 def workbench(request: HttpRequest) -> HttpResponse:
     """My filings, what is due, results to deliver; one tap logs a handover."""
-    centre = getattr(request, "centre", None)
+    centre = centre_or_none(request)
     try:
         post = selectors.agent_post_for(user=request.user, centre=centre)
     except Http404:
-        from tenants.selectors import user_is_staff_of
-
         if centre is not None and user_is_staff_of(user=request.user, centre=centre):
             return redirect("delegation-green")
         raise
@@ -107,7 +102,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
     labels = {selectors.ALL: _("My filings"), selectors.CARRY: _("To hand in"), selectors.DUE: _("Due"),
               selectors.DELIVER: _("Results to deliver")}
     return _lite(request, "delegation/workbench.html", {
-        "station": post.station, "station_name": _name(post.station.name_zh, post.station.name_en),
+        "station": post.station, "station_name": pick(post.station.name_zh, post.station.name_en),
         "filings": filings, "view": view, "page": page,
         "tabs": [(v, labels[v], counts[v]) for v in selectors.VIEWS],
         "has_next": counts[view] > page * selectors.PAGE_SIZE, "has_previous": page > 1,
@@ -116,16 +111,12 @@ def workbench(request: HttpRequest) -> HttpResponse:
 
 
 def _material_choices(adoption) -> list[tuple[int, str]]:
-    from catalog.models import Material
-
-    return [(m.pk, _name(m.name_zh, m.name_en)) for m in
+    return [(m.pk, pick(m.name_zh, m.name_en)) for m in
             Material.objects.filter(version_id=adoption.item.current_version_id).order_by("position", "pk")]
 
 
 def _item_choices(township: Centre, query: str) -> list[dict]:
     """Items the agent can file: the township's own, its district's, the city's (lowest level first)."""
-    from catalog.selectors import centre_catalogue
-
     chain = [township]
     if township.parent is not None:
         chain.append(township.parent)
@@ -138,7 +129,7 @@ def _item_choices(township: Centre, query: str) -> list[dict]:
         for adoption in qs[:40]:
             version = adoption.item.current_version
             seen.setdefault(adoption.item.code, {"code": adoption.item.code,
-                                                 "name": _name(version.name_zh, version.name_en),
+                                                 "name": pick(version.name_zh, version.name_en),
                                                  "where": centre.name})
     return list(seen.values())[:40]
 
@@ -146,9 +137,7 @@ def _item_choices(township: Centre, query: str) -> list[dict]:
 @login_required
 def filing_new(request: HttpRequest) -> HttpResponse:
     """A filing for a resident: pick the item (search), then the resident, the consent, the materials."""
-    from delegation.services import proxy_filing_target
-
-    centre = getattr(request, "centre", None)
+    centre = centre_or_none(request)
     post = selectors.agent_post_for(user=request.user, centre=centre)
     township = Centre.objects.select_related("parent__parent").get(pk=post.station.township_id)
     data = request.POST if request.method == "POST" else None
@@ -157,7 +146,7 @@ def filing_new(request: HttpRequest) -> HttpResponse:
         query = (request.GET.get("q") or "").strip()
         return _lite(request, "delegation/filing_pick.html", {
             "items": _item_choices(township, query), "q": query,
-            "station_name": _name(post.station.name_zh, post.station.name_en)})
+            "station_name": pick(post.station.name_zh, post.station.name_en)})
     try:
         target, adoption = proxy_filing_target(township=township, item_code=code, on=timezone.localdate())
     except ApplicationError as exc:
@@ -170,36 +159,32 @@ def filing_new(request: HttpRequest) -> HttpResponse:
     if data is not None:
         if form.is_valid():
             clean = form.cleaned_data
-            key = f"form:{request.user.pk}:{clean['token']}"
-            known = ProxyFiling.objects.filter(idempotency_key=key, agent=post.user).first()
-            if known is not None:  # the same form sent again (a retry on a weak connection)
-                return redirect("delegation-filing", filing_id=known.pk)
             try:
-                with transaction.atomic():
-                    consent = consent_record(
-                        agent=request.user, station=post.station, resident_name=clean["resident_name"],
-                        resident_id_number=clean["resident_id_number"], item_code=code,
-                        method=clean["consent_method"], given_at=clean["consent_given_at"],
-                        evidence=clean["consent_evidence"])
-                    filing = proxy_filing_submit(
-                        agent=request.user, station=post.station, consent=consent, item_code=code,
-                        resident_name=clean["resident_name"], resident_id_number=clean["resident_id_number"],
-                        phone=clean["phone"], provided_material_ids=clean["materials"], note=clean["note"],
-                        idempotency_key=key)
+                filing, created = proxy_filing_file(
+                    agent=request.user, station=post.station, item_code=code, resident_name=clean["resident_name"],
+                    resident_id_number=clean["resident_id_number"], phone=clean["phone"],
+                    consent=ConsentGiven(method=clean["consent_method"], given_at=clean["consent_given_at"],
+                                         evidence=clean["consent_evidence"]),
+                    provided_material_ids=clean["materials"], note=clean["note"],
+                    idempotency_key=form_key(request, clean["token"]))
             except ApplicationError as exc:
-                add_service_errors(form, exc, aliases={"applicant_name": "resident_name",
-                                                       "applicant_id_number": "resident_id_number"})
+                if exc.code == ErrorCode.IDEMPOTENCY_KEY_REUSED:
+                    form.add_error(None, _("This form has already filed a case. Open a new form to file another."))
+                else:
+                    add_service_errors(form, exc, aliases={"applicant_name": "resident_name",
+                                                           "applicant_id_number": "resident_id_number"})
                 status = exc.http_status
             else:
-                messages.success(request, _("Case %(number)s filed at %(centre)s. The resident gets an SMS.")
-                                 % {"number": filing.case_number, "centre": filing.target_centre.name})
+                if created:
+                    messages.success(request, _("Case %(number)s filed at %(centre)s. The resident gets an SMS.")
+                                     % {"number": filing.case_number, "centre": filing.target_centre.name})
                 return redirect("delegation-filing", filing_id=filing.pk)
         else:
             status = 400
     version = adoption.item.current_version
     return _lite(request, "delegation/filing_new.html", {
-        "form": form, "item_code": code, "item_name": _name(version.name_zh, version.name_en),
-        "target": target.name, "station_name": _name(post.station.name_zh, post.station.name_en)}, status=status)
+        "form": form, "item_code": code, "item_name": pick(version.name_zh, version.name_en),
+        "target": target.name, "station_name": pick(post.station.name_zh, post.station.name_en)}, status=status)
 
 
 @login_required
@@ -210,7 +195,7 @@ def filing_detail(request: HttpRequest, filing_id: uuid.UUID) -> HttpResponse:
     return _lite(request, "delegation/filing_detail.html", {
         "filing": filing, "steps": [(h, HandoverStepKind(h.step).label) for h in filing.handovers.all()],
         "consent_method": filing.consent.get_method_display(), "target": filing.target_centre.name,
-        "station_name": _name(filing.station.name_zh, filing.station.name_en)})
+        "station_name": pick(filing.station.name_zh, filing.station.name_en)})
 
 
 @login_required
@@ -240,29 +225,24 @@ def filing_handover(request: HttpRequest, filing_id: uuid.UUID) -> HttpResponse:
 # --- green channels at a centre (its staff) -------------------------------------------------------------
 
 def _require_staff(request: HttpRequest) -> Centre:
-    from cases.selectors import require_case_staff
-
-    centre = getattr(request, "centre", None)
-    if centre is None:
+    centre = centre_of(request)
+    if not user_is_staff_of(user=request.user, centre=centre):
         raise Http404
-    require_case_staff(user=request.user, centre=centre)
     return centre
 
 
 @login_required
 def green_list(request: HttpRequest) -> HttpResponse:
     """The open green channels and their items (those this centre has adopted can be filed here)."""
-    from catalog.selectors import centre_catalogue
-
     centre = _require_staff(request)
     today = timezone.localdate()
     adopted = set(centre_catalogue(centre=centre, on=today).values_list("item__code", flat=True))
     channels = []
     for channel in selectors.green_channels_open(on=today).prefetch_related("items__item__current_version"):
-        rows = [(entry, _name(entry.item.current_version.name_zh, entry.item.current_version.name_en)
+        rows = [(entry, pick(entry.item.current_version.name_zh, entry.item.current_version.name_en)
                  if entry.item.current_version else entry.item.code, entry.item.code in adopted)
                 for entry in channel.items.all()]
-        channels.append((channel, _name(channel.name_zh, channel.name_en), rows))
+        channels.append((channel, pick(channel.name_zh, channel.name_en), rows))
     return render(request, "delegation/green_list.html", {"channels": channels})
 
 
@@ -270,9 +250,6 @@ def green_list(request: HttpRequest) -> HttpResponse:
 def green_case_new(request: HttpRequest, code: str) -> HttpResponse:
     """A case at the window on a green channel: simplified materials (waived ones not asked for) and
     the programme's shorter promised limit, applied at acceptance."""
-    from catalog.selectors import adoption_get
-    from delegation.services import green_channel_item_for
-
     centre = _require_staff(request)
     channel = selectors.green_channel_get(code=code)
     item_code = (request.POST.get("item_code") or request.GET.get("item_code") or "").strip()
@@ -284,11 +261,9 @@ def green_case_new(request: HttpRequest, code: str) -> HttpResponse:
     adoption = adoption_get(centre=centre, item_code=item_code)
     waived = set(entry.waived_materials)
     choices, waived_names = [], []
-    from catalog.models import Material
-
     for m in Material.objects.filter(version_id=adoption.item.current_version_id).order_by("position", "pk"):
-        (waived_names.append(_name(m.name_zh, m.name_en)) if m.name_zh in waived
-         else choices.append((m.pk, _name(m.name_zh, m.name_en))))
+        (waived_names.append(pick(m.name_zh, m.name_en)) if m.name_zh in waived
+         else choices.append((m.pk, pick(m.name_zh, m.name_en))))
     form = GreenCaseForm(request.POST or None, material_choices=choices)
     status = 200
     if request.method == "POST":
@@ -296,12 +271,12 @@ def green_case_new(request: HttpRequest, code: str) -> HttpResponse:
             clean = form.cleaned_data
             try:
                 result = green_channel_case_submit(
-                    code=code, item_code=item_code, applicant_kind=clean["applicant_kind"],
+                    centre=centre, code=code, item_code=item_code, applicant_kind=clean["applicant_kind"],
                     applicant_name=clean["applicant_name"], applicant_id_number=clean["applicant_id_number"],
                     phone=clean["phone"], acting_user=request.user, provided_material_ids=clean["materials"],
-                    idempotency_key=f"green:{request.user.pk}:{clean['token']}" if clean.get("token") else None)
+                    idempotency_key=form_key(request, clean.get("token")))
             except ApplicationError as exc:
-                if exc.code == CaseErrorCode.IDEMPOTENCY_MISMATCH:
+                if exc.code == ErrorCode.IDEMPOTENCY_KEY_REUSED:
                     form.add_error(None, _("This form has already filed a case. Open a new form to file another."))
                 else:
                     add_service_errors(form, exc)
@@ -310,7 +285,7 @@ def green_case_new(request: HttpRequest, code: str) -> HttpResponse:
                 if result.created:
                     messages.success(request, _("Case %(number)s filed on the green channel “%(channel)s”.")
                                      % {"number": result.case.number,
-                                        "channel": _name(channel.name_zh, channel.name_en)})
+                                        "channel": pick(channel.name_zh, channel.name_en)})
                 else:
                     messages.info(request, _("Case %(number)s was already filed from this form; nothing more was "
                                              "filed.") % {"number": result.case.number})
@@ -319,8 +294,8 @@ def green_case_new(request: HttpRequest, code: str) -> HttpResponse:
             status = 400
     version = adoption.item.current_version
     return render(request, "delegation/green_case_new.html", {
-        "form": form, "channel": channel, "channel_name": _name(channel.name_zh, channel.name_en), "entry": entry,
-        "item_code": item_code, "item_name": _name(version.name_zh, version.name_en), "waived": waived_names,
+        "form": form, "channel": channel, "channel_name": pick(channel.name_zh, channel.name_en), "entry": entry,
+        "item_code": item_code, "item_name": pick(version.name_zh, version.name_en), "waived": waived_names,
         "promised_days": adoption.promised_limit_days or version.promised_limit_days,
         "ApplicantKind": ApplicantKind}, status=status)
 
@@ -332,7 +307,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
     district, rows = selectors.coverage_for(district_code=(request.GET.get("district") or "").strip())
     rows = [r for r in rows if r.villages or r.communities or r.village_stations or r.community_stations] or rows
     return render(request, "delegation/coverage.html", {
-        "rows": [(r, _name(r.name_zh, r.name_en)) for r in rows], "total": selectors.coverage_total(rows),
+        "rows": [(r, pick(r.name_zh, r.name_en)) for r in rows], "total": selectors.coverage_total(rows),
         "district": district, "stations": Station.objects.count() if district is None else None})
 
 
@@ -352,7 +327,7 @@ def key_projects(request: HttpRequest) -> HttpResponse:
     projects = selectors.key_project_report(year=year)
     totals = selectors.key_project_totals(projects)
     for p in projects:
-        p.display_name = _name(p.name_zh, p.name_en)
+        p.display_name = pick(p.name_zh, p.name_en)
         p.centre_name = p.centre.name
     return render(request, "delegation/key_projects.html", {
         "year": year, "years": selectors.key_project_years(), "projects": projects, "totals": totals})
@@ -363,7 +338,7 @@ def key_project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
     """A key project: its agents and levels, the problem log, the approvals finished."""
     project = selectors.key_project_get_for(user=request.user, project_id=project_id)
     return render(request, "delegation/key_project.html", {
-        "project": project, "name": _name(project.name_zh, project.name_en)})
+        "project": project, "name": pick(project.name_zh, project.name_en)})
 
 
 @login_required
@@ -404,17 +379,15 @@ def green_report(request: HttpRequest, code: str) -> HttpResponse:
                              row.finished, row.average_days if row.average_days is not None else ""])
         return response
     for row in report.items:
-        row.name = _name(row.item_name_zh, row.item_name_en)
+        row.name = pick(row.item_name_zh, row.item_name_en)
     return render(request, "delegation/green_report.html", {
-        "report": report, "channel_name": _name(report.channel.name_zh, report.channel.name_en),
-        "unit": _name(report.channel.target_unit_zh, report.channel.target_unit_en)})
+        "report": report, "channel_name": pick(report.channel.name_zh, report.channel.name_en),
+        "unit": pick(report.channel.target_unit_zh, report.channel.target_unit_en)})
 
 
 @login_required
 def green_reports(request: HttpRequest) -> HttpResponse:
     """The programmes, for the city's staff."""
-    from delegation.models import GreenChannel
-
     selectors.require_city_reader(user=request.user)
-    channels = [(c, _name(c.name_zh, c.name_en)) for c in GreenChannel.objects.order_by("-starts_on", "code")]
+    channels = [(c, pick(c.name_zh, c.name_en)) for c in GreenChannel.objects.order_by("-starts_on", "code")]
     return render(request, "delegation/green_reports.html", {"channels": channels})

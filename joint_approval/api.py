@@ -15,7 +15,6 @@ Every error is `{code, message, extra}` in the request's language (common.errors
 """
 from __future__ import annotations
 
-from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -33,6 +32,7 @@ from joint_approval.choices import BundleKind, JointStatus, Stage
 from joint_approval.error_codes import JointErrorCode
 from joint_approval.models import Bundle
 from joint_approval.services import bundle_legs, joint_case_accept, merged_checklist
+from tenants.request import centre_of, centre_or_none
 
 # --- output --------------------------------------------------------------------------------------
 
@@ -197,15 +197,6 @@ def _item_ids(bundle: Bundle, values: list[str]) -> list[int]:
     return ids
 
 
-def _idempotency_key(request: Request) -> str | None:
-    """The client's `Idempotency-Key`, scoped to the client (see `common.idempotency`)."""
-    return client_key(request)
-
-
-def _centre(request: Request):
-    return getattr(request, "centre", None)
-
-
 class JointCaseListApi(APIView):
     """The joint cases the user follows (GET), or accept one at this centre (POST, window staff)."""
 
@@ -220,8 +211,8 @@ class JointCaseListApi(APIView):
                                          help_text="The merged checklist's keys of the materials handed in.")
         applicant_kind = serializers.ChoiceField(choices=ApplicantKind.choices)
         applicant_name = serializers.CharField(max_length=200)
-        applicant_id_number = serializers.CharField(max_length=18)
-        phone = serializers.CharField(max_length=20)
+        applicant_id_number = serializers.CharField(max_length=40)
+        phone = serializers.CharField(max_length=30)
 
         def validate(self, attrs):
             if bool(attrs.get("bundle")) == bool(attrs.get("project")):
@@ -230,7 +221,7 @@ class JointCaseListApi(APIView):
 
     @extend_schema(responses=JointCaseOutput(many=True))
     def get(self, request: Request) -> Response:
-        cases = selectors.joint_case_list_for(user=request.user, centre=_centre(request),
+        cases = selectors.joint_case_list_for(user=request.user, centre=centre_or_none(request),
                                               status=request.query_params.get("status", ""))
         paginator = Pagination()
         page = paginator.paginate_queryset(cases, request, view=self)
@@ -244,9 +235,7 @@ class JointCaseListApi(APIView):
         409: OpenApiResponse(description="`joint_project_running`: the linked project's joint case is running "
                                          "(named).")})
     def post(self, request: Request) -> Response:
-        centre = _centre(request)
-        if centre is None:
-            raise Http404
+        centre = centre_of(request)
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
@@ -254,7 +243,7 @@ class JointCaseListApi(APIView):
         # Another zone's project is missing here, as on its page (404, its name not told).
         project = selectors.project_get_for(user=request.user, centre=centre, project_id=data["project"]) \
             if data.get("project") else None
-        key = _idempotency_key(request)
+        key = client_key(request)
         # A project whose joint case runs is refused by the service, under the project's lock (409).
         result = joint_case_accept(
             accepting_centre=centre, acting_user=request.user, bundle=bundle, project=project,
@@ -273,7 +262,8 @@ class JointCaseDetailApi(APIView):
 
     @extend_schema(responses=JointCaseDetailOutput)
     def get(self, request: Request, joint_case_id) -> Response:
-        joint = selectors.joint_case_get_for(user=request.user, centre=_centre(request), joint_case_id=joint_case_id)
+        joint = selectors.joint_case_get_for(user=request.user, centre=centre_or_none(request),
+                                             joint_case_id=joint_case_id)
         return Response(JointCaseDetailOutput(joint).data)
 
 
@@ -284,7 +274,7 @@ class ProjectListApi(APIView):
 
     @extend_schema(responses=ProjectOutput(many=True))
     def get(self, request: Request) -> Response:
-        projects = selectors.project_list_for(user=request.user, centre=_centre(request))
+        projects = selectors.project_list_for(user=request.user, centre=centre_or_none(request))
         paginator = Pagination()
         page = paginator.paginate_queryset(projects, request, view=self)
         return paginator.get_paginated_response(ProjectOutput(page, many=True).data)
@@ -295,5 +285,5 @@ class ProjectDetailApi(APIView):
 
     @extend_schema(responses=ProjectDetailOutput)
     def get(self, request: Request, project_id: int) -> Response:
-        project = selectors.project_get_for(user=request.user, centre=_centre(request), project_id=project_id)
+        project = selectors.project_get_for(user=request.user, centre=centre_or_none(request), project_id=project_id)
         return Response(ProjectDetailOutput(project).data)

@@ -20,9 +20,19 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from stdnum.cn import uscc
 
+from cases import door
+from cases.choices import Action
+from catalog.demo import ADOPTED_ON, CATALOGUE_SINCE, STEPS
+from catalog.models import Department, Item
+from catalog.services import adoption_create, item_create, version_create_draft, version_publish
+from common.idempotency import ClientKey
 from joint_approval.choices import BundleKind, LegLevel, Stage
 from joint_approval.models import Bundle, BundleItem, JointCase, LinkedProject
+from joint_approval.services import joint_case_accept, linked_project_register
+from tenants.choices import CentreStatus, Level
+from tenants.models import Centre, User
 
 #: Departments the demo catalogue lacks (2014: national and local tax were separate bureaus).
 DEPARTMENTS = [("GS", "市国家税务局", "Xi'an State Taxation Bureau", "029-86787300"),
@@ -172,20 +182,12 @@ DEMO_NAMES = ["西安秦川餐饮管理有限公司", "陕西长安数字科技�
 
 def credit_code(division_code: str, serial: int) -> str:
     """A valid unified social credit code for a demo company registered in `division_code`."""
-    from stdnum.cn import uscc
-
     body = f"91{division_code}MA{serial:07d}"
     return body + uscc.calc_check_digit(body)
 
 
 def _catalogue(today: dt.date) -> int:
     """The departments and items the bundles need, published and adopted where their levels allow."""
-    from catalog.demo import ADOPTED_ON, CATALOGUE_SINCE, STEPS
-    from catalog.models import Department, Item
-    from catalog.services import adoption_create, item_create, version_create_draft, version_publish
-    from tenants.choices import CentreStatus, Level
-    from tenants.models import Centre
-
     for code, name_zh, name_en, phone in DEPARTMENTS:
         Department.objects.get_or_create(code=code, defaults={"name_zh": name_zh, "name_en": name_en, "phone": phone})
     departments = {d.code: d for d in Department.objects.all()}
@@ -216,7 +218,6 @@ def _catalogue(today: dt.date) -> int:
 
 
 def _bundles() -> int:
-    from catalog.models import Item
 
     items = {i.code: i for i in Item.objects.filter(code__in={c for b in BUNDLES for c, *_ in b[8]})}
     created = 0
@@ -241,9 +242,6 @@ def _bundles() -> int:
 
 
 def _projects() -> list[LinkedProject]:
-    from catalog.models import Item
-    from joint_approval.services import linked_project_register
-    from tenants.models import Centre
 
     items = {i.code: i for i in Item.objects.filter(code__in=[c for c, _level in PROJECT_ITEMS])}
     zones = {c.slug: c for c in Centre.objects.filter(slug__in={p[2] for p in PROJECTS})}
@@ -264,12 +262,6 @@ def _projects() -> list[LinkedProject]:
 
 def _decide(joint: JointCase, how: str, at: dt.datetime) -> None:
     """Review and decide the demo case's legs (by each centre's administrator), a few days later."""
-    from django_tenants.utils import schema_context
-
-    from cases.models import Case
-    from cases.services import case_transition
-    from tenants.models import User
-
     if how == "none":
         return
     legs = list(joint.legs.select_related("centre").order_by("position"))
@@ -278,28 +270,21 @@ def _decide(joint: JointCase, how: str, at: dt.datetime) -> None:
         if admin is None:
             continue
         when = min(at + dt.timedelta(days=2 + i % 3), timezone.now())
-        with schema_context(leg.centre.schema_name):
-            case = Case.objects.get(pk=leg.case_id)
-            case = case_transition(case=case, action="start_review", acting_user=admin, now=when)
-            if how == "deny-one" and i == len(legs) - 1:
-                case_transition(case=case, action="deny", acting_user=admin, now=when,
-                                note="申请材料与现场核查情况不符，不予许可。")
-            else:
-                case_transition(case=case, action="approve", acting_user=admin, now=when)
+        door.case_step(centre=leg.centre, case_id=leg.case_id, action=Action.START_REVIEW, acting_user=admin,
+                       now=when)
+        if how == "deny-one" and i == len(legs) - 1:
+            door.case_step(centre=leg.centre, case_id=leg.case_id, action=Action.DENY, acting_user=admin, now=when,
+                           note="申请材料与现场核查情况不符，不予许可。")
+        else:
+            door.case_step(centre=leg.centre, case_id=leg.case_id, action=Action.APPROVE, acting_user=admin, now=when)
 
 
 def _joint_cases(projects: list[LinkedProject]) -> int:
-    from joint_approval.services import joint_case_accept
-    from tenants.models import Centre, User
-
     centres = {c.slug: c for c in Centre.objects.filter(slug__in={row[1] for row in JOINT_CASES})}
     users = {u.username: u for u in User.objects.filter(username__in={row[2] for row in JOINT_CASES})}
     bundles = {b.code: b for b in Bundle.objects.all()}
     created = 0
     for n, (source, slug, username, days_ago, how) in enumerate(JOINT_CASES):
-        key = f"demo-joint-{n}"
-        if JointCase.objects.filter(idempotency_key=key).exists():
-            continue
         centre, user = centres.get(slug), users.get(username)
         project = projects[source] if isinstance(source, int) and source < len(projects) else None
         bundle = bundles.get(source) if isinstance(source, str) else None
@@ -307,15 +292,17 @@ def _joint_cases(projects: list[LinkedProject]) -> int:
             continue
         at = timezone.now() - dt.timedelta(days=days_ago)
         with transaction.atomic():
-            joint = joint_case_accept(
+            # the key makes a second run answer with the joint case the first one made
+            result = joint_case_accept(
                 accepting_centre=centre, acting_user=user, bundle=bundle, project=project, now=at,
                 applicant_kind="organisation",
                 applicant_name=project.company_name if project else DEMO_NAMES[n % len(DEMO_NAMES)],
                 applicant_id_number=project.credit_code if project else credit_code(centre.division_code, 900 + n),
                 phone=DEMO_PHONE, provided_keys=["申请表", "营业执照或统一社会信用代码证书", "法定代表人身份证明"],
-                idempotency_key=key).joint_case
-            _decide(joint, how, at)
-        created += 1
+                idempotency_key=ClientKey(key=f"demo-joint-{n}", user_id=user.pk))
+            if result.created:
+                _decide(result.joint_case, how, at)
+        created += int(result.created)
     return created
 
 

@@ -10,5 +10,4 @@ class JointErrorCode(StrEnum):
     LEG_FAILED = "joint_leg_failed"
     NO_CENTRE = "joint_no_centre_for_leg"
     INVALID_PROJECT = "joint_invalid_project"
-    IDEMPOTENCY_MISMATCH = "joint_idempotency_key_reused"
     PROJECT_RUNNING = "joint_project_running"

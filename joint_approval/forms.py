@@ -20,9 +20,9 @@ class JointAcceptForm(forms.Form):
                                        initial=ApplicantKind.ORGANISATION)
     applicant_name = forms.CharField(label=_("Applicant's name"), max_length=200)
     applicant_id_number = forms.CharField(
-        label=_("ID number / unified social credit code"), max_length=18,
+        label=_("ID number / unified social credit code"), max_length=40,
         help_text=_("18 characters: a resident ID for a person, a credit code for an organisation."))
-    phone = forms.CharField(label=_("Mobile phone"), max_length=20)
+    phone = forms.CharField(label=_("Mobile phone"), max_length=30)
     #: One per rendered form: the same form sent twice (a double click, a resend) accepts once.
     token = forms.CharField(required=False, max_length=32, widget=forms.HiddenInput)
 

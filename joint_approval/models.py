@@ -3,8 +3,9 @@ case with one mirror row per leg.
 
 Personal data stays in the centres' schemas (ARCHITECTURE.md): a leg is a normal case in the
 centre that handles it and holds the applicant there. A joint case keeps only what the join and the
-reports need: the applicant's type and the registry's HMAC of the ID number / credit code (to answer
-a repeated request idempotently, never to show), the accepting centre and clerk, the legs' numbers,
+reports need: the applicant's type and the HMAC of the ID number / credit code
+(`common.identity.identity_hmac`: an applicant's joint cases are found without holding the number;
+never shown), the accepting centre and clerk, the legs' numbers,
 items, holders, statuses, due dates, fees and, for a denied leg, the department's reason. A linked
 project's company name and credit code are a public register of organisations, not personal data.
 """
@@ -173,8 +174,6 @@ class JointCase(TimeStampedModel):
     actual_workdays = models.PositiveIntegerField(_("actual working days"), null=True, blank=True)
     denial_reasons = models.JSONField(_("denial reasons"), default=list, blank=True)
     fee_total_yuan = models.DecimalField(_("fees in all (yuan)"), max_digits=12, decimal_places=2, default=0)
-    idempotency_key = models.CharField(_("idempotency key"), max_length=100, null=True, blank=True, unique=True)
-    request_hash = models.CharField(_("request hash"), max_length=64, blank=True)
     revision = models.PositiveIntegerField(_("revision"), default=0)
 
     class Meta:

@@ -1,15 +1,15 @@
 """Writes of joint approvals: one acceptance that starts every leg (并联审批, 一站受理), and the join
 that follows each leg's transitions.
 
-`joint_case_accept` runs in one transaction over several schemas (one connection; `schema_context`
-switches the search path): the joint case, then per leg the case in its centre's schema (submitted
-and accepted on the joint acceptance's authority), its registry row and its mirror here. A leg that
-cannot start raises an error naming it, and everything — other centres' cases and registry rows
-included — is rolled back.
+`joint_case_accept` runs in one transaction over several schemas (one connection): the joint case,
+then the legs filed through the cases' door (`cases.door.legs_file_accepted`: each centre's legs in
+its schema, submitted and accepted on the joint acceptance's authority, with their registry rows),
+then their mirrors here. A leg that cannot start raises an error naming it, and everything — other
+centres' cases and registry rows included — is rolled back.
 
-`joint_case_leg_changed` is called by `cases.services.case_transition` inside the leg's transaction:
-it locks the joint case row first, so two legs decided at the same moment take turns and the second
-sees the first's decision.
+`joint_case_leg_changed` listens on `cases.hooks.case_changed` (connected in the app's `ready`) inside
+the leg's transaction: it locks the joint case row first, so two legs decided at the same moment take
+turns and the second sees the first's decision.
 """
 from __future__ import annotations
 
@@ -22,11 +22,15 @@ from decimal import Decimal
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tenants.utils import tenant_context
 
+from cases import door
 from cases.choices import CLOCK_PAUSED, Action, Channel
-from catalog.models import Item
+from cases.door import AcceptedSubmission
+from cases.hooks import CaseChanged, case_changed
+from catalog.models import Item, Material
 from common.errors import ApplicationError, ConflictError
+from common.idempotency import ClientKey, idempotency_remember, idempotency_replay, request_fingerprint
+from common.identity import credit_code_problem, identity_hmac, normalise_identifier
 from joint_approval.choices import JointStatus, LegLevel
 from joint_approval.error_codes import JointErrorCode
 from joint_approval.models import (
@@ -35,13 +39,14 @@ from joint_approval.models import (
     JointCaseEvent,
     JointLeg,
     LinkedProject,
+    LinkedProjectItem,
 )
-from tenants.choices import Level, Role
+from tenants.choices import Level
 from tenants.models import Centre, User
+from workcalendar.clock import WorkCalendar
 
-#: Staff who may accept a joint case at their centre (the roles that accept a single case).
-ACCEPTING_ROLES = frozenset({Role.WINDOW_CLERK, Role.CHIEF_REPRESENTATIVE, Role.CENTRE_ADMIN})
-
+#: The idempotency scope of joint acceptances (common.idempotency).
+IDEMPOTENCY_SCOPE = "joint_case"
 
 #: A leg's outcome once decided (or ended); empty while it runs.
 OUTCOMES: dict[str, str] = {Action.APPROVE: "approved", Action.DENY: "denied", Action.REFUSE: "refused",
@@ -154,17 +159,26 @@ class Checklist:
         return provided, waived
 
 
-def merged_checklist(legs: list[LegSpec]) -> Checklist:
+def leg_materials(legs: list[LegSpec]) -> dict[int, list[Material]]:
+    """The legs' items' current versions' materials, by version id (every version listed, one query)."""
+    by_version: dict[int, list[Material]] = {leg.item.current_version_id: [] for leg in legs
+                                             if leg.item.current_version_id is not None}
+    for material in Material.objects.filter(version_id__in=by_version).order_by("position", "pk"):
+        by_version[material.version_id].append(material)
+    return by_version
+
+
+def merged_checklist(legs: list[LegSpec], materials: dict[int, list[Material]] | None = None) -> Checklist:
     """The materials of the chosen legs, each asked once: keyed by `material_key`; a material that
     another chosen leg produces (its `produces` is contained in the material's name, e.g. 营业执照 in
-    营业执照或统一社会信用代码证书) is waived on every leg but the producer and shown as produced."""
-    from catalog.models import Material
-
+    营业执照或统一社会信用代码证书) is waived on every leg but the producer and shown as produced.
+    `materials`: `leg_materials(legs)` when the caller has it already."""
+    materials = materials if materials is not None else leg_materials(legs)
     version_ids = {leg.item.current_version_id: leg.position for leg in legs}
     by_key: dict[str, MaterialLine] = {}
-    materials = sorted(Material.objects.filter(version_id__in=version_ids),
-                       key=lambda m: (version_ids[m.version_id], m.position, m.pk))
-    for material in materials:
+    materials_in_order = sorted((m for version in version_ids for m in materials.get(version, [])),
+                                key=lambda m: (version_ids[m.version_id], m.position, m.pk))
+    for material in materials_in_order:
         position = version_ids[material.version_id]
         key = material_key(material.name_zh)
         line = by_key.get(key)
@@ -202,12 +216,6 @@ def city_centre() -> Centre:
     return centre
 
 
-def may_accept(*, user: User, centre: Centre) -> bool:
-    from tenants.selectors import user_is_platform_admin, user_roles_in
-
-    return user_is_platform_admin(user=user) or bool(user_roles_in(user=user, centre=centre) & ACCEPTING_ROLES)
-
-
 def _next_number(centre: Centre, day: dt.date) -> str:
     """`J<division code>-<yyyymmdd>-<nnnn>`, one atomic statement (two acceptances never collide); the
     counter is the accepting centre's, so other centres' acceptances don't wait for it."""
@@ -221,8 +229,12 @@ def _next_number(centre: Centre, day: dt.date) -> str:
     return f"J{centre.division_code}-{day:%Y%m%d}-{sequence:04d}"
 
 
-def resolve_centres(*, legs: list[LegSpec], accepting: Centre, project: LinkedProject | None) -> None:
-    city = city_centre() if any(leg.level == LegLevel.CITY for leg in legs) else None
+def resolve_centres(*, legs: list[LegSpec], accepting: Centre, project: LinkedProject | None,
+                    city: Centre | None = None) -> None:
+    """Each leg's centre: the city centre for a city-level item, else the project's zone or district
+    (a linked project) or the accepting centre (a bundle)."""
+    if city is None and any(leg.level == LegLevel.CITY for leg in legs):
+        city = city_centre()
     local = project.zone if project is not None else accepting
     for leg in legs:
         leg.centre = city if leg.level == LegLevel.CITY else local
@@ -240,23 +252,27 @@ def joint_case_accept(
     project: LinkedProject | None = None,
     chosen_item_ids: list[int] | None = None,
     provided_keys: list[str] | None = None,
-    idempotency_key: str | None = None,
+    idempotency_key: ClientKey | None = None,
     now: dt.datetime | None = None,
 ) -> AcceptResult:
     """Accept a joint case at `accepting_centre`: one leg per item of the bundle (its required
     items and the optional ones chosen) or of the linked project, each submitted and accepted at
     the centre that handles it, materials asked once (`provided_keys`: the merged checklist's keys
-    handed in). With an idempotency key, the same request again returns the joint case it made."""
-    from cases.services import AcceptedSubmission, cases_submit_accepted, request_fingerprint, validate_applicant
-    from registry.hashing import applicant_hmac
+    handed in). With an idempotency key (common.idempotency), the same request again returns the
+    joint case it made; a different request under that key is refused (422 `idempotency_key_reused`).
 
+    Raises `ApplicationError`: `joint_not_staff` (403: only the centre's window staff accept),
+    `joint_wrong_centre` (a project is accepted at the city or its own zone), `joint_no_items`,
+    `joint_unknown_item`, `case_invalid_applicant`, `joint_leg_failed` (a leg could not start: nothing
+    was accepted), and `ConflictError` `joint_project_running` (409)."""
     now = now or timezone.now()
     if (bundle is None) == (project is None):
         raise ApplicationError(_("Choose a bundle or a linked project."), JointErrorCode.NO_ITEMS)
-    if not acting_user.is_authenticated or not may_accept(user=acting_user, centre=accepting_centre):
+    if not door.may_accept(user=acting_user, centre=accepting_centre):
         raise ApplicationError(_("Only the window staff of %(centre)s accept joint cases there.")
                                % {"centre": accepting_centre.name}, JointErrorCode.NOT_STAFF, http_status=403)
-    if project is not None and accepting_centre.pk not in (project.zone_id, city_centre().pk):
+    city = city_centre()
+    if project is not None and accepting_centre.pk not in (project.zone_id, city.pk):
         raise ApplicationError(
             _("Project “%(project)s” is accepted at the city centre or at %(zone)s, not here.")
             % {"project": project.name, "zone": project.zone.name}, JointErrorCode.WRONG_CENTRE, http_status=403)
@@ -265,22 +281,19 @@ def joint_case_accept(
     if not legs:
         raise ApplicationError(_("Choose at least one item."), JointErrorCode.NO_ITEMS,
                                {"fields": {"item_ids": [_("Choose at least one item.")]}})
-    id_number, _phone = validate_applicant(kind=applicant_kind, name=applicant_name, id_number=applicant_id_number,
-                                           phone=phone)
+    applicant = door.applicant_check(kind=applicant_kind, name=applicant_name, id_number=applicant_id_number,
+                                     phone=phone)
     provided = {material_key(k) for k in (provided_keys or [])} | set(provided_keys or [])
     fingerprint = request_fingerprint({
         "centre": accepting_centre.pk, "bundle": getattr(bundle, "pk", None), "project": getattr(project, "pk", None),
-        "items": sorted(leg.item.pk for leg in legs), "kind": applicant_kind, "name": applicant_name,
-        "id": id_number, "phone": phone, "provided": sorted(provided)})
-    if idempotency_key:
-        known = JointCase.objects.filter(idempotency_key=idempotency_key).first()
-        if known is not None:
-            if known.request_hash != fingerprint:
-                raise ApplicationError(_("This Idempotency-Key was already used for a different application."),
-                                       JointErrorCode.IDEMPOTENCY_MISMATCH, http_status=422)
-            return AcceptResult(joint_case=known, created=False)
-    resolve_centres(legs=legs, accepting=accepting_centre, project=project)
-    checklist = merged_checklist(legs)
+        "items": sorted(leg.item.pk for leg in legs), "kind": applicant.kind, "name": applicant.name,
+        "id": applicant.id_number, "phone": applicant.phone, "provided": sorted(provided)})
+    key = idempotency_key.bound(applicant_id_number=applicant.id_number) if idempotency_key else None
+    if (known := idempotency_replay(scope=IDEMPOTENCY_SCOPE, key=key, fingerprint=fingerprint)) is not None:
+        return AcceptResult(joint_case=JointCase.objects.get(pk=known), created=False)
+    resolve_centres(legs=legs, accepting=accepting_centre, project=project, city=city)
+    materials = leg_materials(legs)
+    checklist = merged_checklist(legs, materials)
     day = _local_day(now)
     source = bundle if bundle is not None else project
     try:
@@ -292,9 +305,9 @@ def joint_case_accept(
                 running = project.joint_cases.filter(status=JointStatus.RUNNING).select_related(
                     "accepting_centre").first()
                 if running is not None:
-                    if idempotency_key and running.idempotency_key == idempotency_key \
-                            and running.request_hash == fingerprint:
-                        return AcceptResult(joint_case=running, created=False)
+                    # the same form sent twice at once: the first made it while this one waited
+                    if (twin := idempotency_replay(scope=IDEMPOTENCY_SCOPE, key=key, fingerprint=fingerprint)):
+                        return AcceptResult(joint_case=JointCase.objects.get(pk=twin), created=False)
                     raise ConflictError(
                         _("Joint case %(number)s of this project, accepted at %(centre)s, is running: its legs are "
                           "under way at both levels. Nothing more was accepted.")
@@ -303,33 +316,32 @@ def joint_case_accept(
             joint = JointCase.objects.create(
                 number=_next_number(accepting_centre, day), bundle=bundle, project=project,
                 title_zh=source.name_zh, title_en=source.name_en,  # type: ignore[union-attr]
-                accepting_centre=accepting_centre, accepted_by=acting_user, applicant_kind=applicant_kind,
-                applicant_hmac=applicant_hmac(id_number), accepted_at=now, accepted_on=day,
-                promised_days=bundle.promised_days if bundle is not None else 0, sequential_days=0, parallel_days=0,
-                idempotency_key=idempotency_key or None, request_hash=fingerprint)
+                accepting_centre=accepting_centre, accepted_by=acting_user, applicant_kind=applicant.kind,
+                applicant_hmac=identity_hmac(applicant.id_number), accepted_at=now, accepted_on=day,
+                promised_days=bundle.promised_days if bundle is not None else 0, sequential_days=0, parallel_days=0)
+            idempotency_remember(scope=IDEMPOTENCY_SCOPE, key=key, fingerprint=fingerprint, result_id=joint.pk)
             authority = _("joint acceptance %(number)s at %(centre)s") % {"number": joint.number,
                                                                            "centre": accepting_centre.name_zh}
+            groups = _by_centre(legs)
+            cap = bundle.promised_days if bundle is not None else None
+            try:
+                # One centre after another (one search-path switch each), all its legs in one batch of statements.
+                filed = door.legs_file_accepted(
+                    legs=[(centre, [AcceptedSubmission(item_code=leg.item.code, promised_cap_days=cap,
+                                                       **dict(zip(("provided_material_ids", "waived_material_ids"),
+                                                                  checklist.for_leg(leg.position, provided),
+                                                                  strict=True)))
+                                    for leg in group]) for centre, group in groups],
+                    applicant=applicant, channel=Channel.JOINT, acting_user=acting_user, authority=authority,
+                    joint_case_id=joint.id, materials=materials, now=now)
+            except ApplicationError as error:
+                centre, group = next(((c, g) for c, g in groups if c.pk == error.extra.get("centre_id")), groups[0])
+                failed = error.extra.get("item_code")  # the leg refused, by its item
+                leg = next((leg for leg in group if leg.item.code == failed), group[0])
+                raise _leg_failed(leg, centre, error) from error
             rows: list[JointLeg] = []
             sequential = 0
-            # One centre after another (one search-path switch each), all its legs in one batch of
-            # statements; `tenant_context` hands the cases services the Centre itself.
-            for centre, group in _by_centre(legs):
-                submissions = []
-                for leg in group:
-                    provided_ids, waived_ids = checklist.for_leg(leg.position, provided)
-                    submissions.append(AcceptedSubmission(
-                        item_code=leg.item.code, provided_material_ids=provided_ids, waived_material_ids=waived_ids,
-                        promised_cap_days=bundle.promised_days if bundle is not None else None))
-                with tenant_context(centre):
-                    try:
-                        results = cases_submit_accepted(
-                            submissions=submissions, applicant_kind=applicant_kind, applicant_name=applicant_name,
-                            applicant_id_number=id_number, phone=phone, channel=Channel.JOINT,
-                            acting_user=acting_user, authority=authority, joint_case_id=joint.id, now=now)
-                    except ApplicationError as error:
-                        failed = (error.extra or {}).get("item_code")  # the leg refused, by its item
-                        leg = next((leg for leg in group if leg.item.code == failed), group[0])
-                        raise _leg_failed(leg, centre, error) from error
+            for (centre, group), results in zip(groups, filed, strict=True):
                 for leg, result in zip(group, results, strict=True):
                     # The centre's own limit, before any cap: what running one after another takes.
                     sequential += result.adopted_promised_days or result.case.promised_limit_days
@@ -348,13 +360,10 @@ def joint_case_accept(
                                           note=_("%(legs)d legs started at once") % {"legs": len(legs)})
     except IntegrityError:
         # The same Idempotency-Key twice at once: the other request made the joint case; answer with it.
-        known = JointCase.objects.filter(idempotency_key=idempotency_key).first() if idempotency_key else None
-        if known is None:
+        twin = idempotency_replay(scope=IDEMPOTENCY_SCOPE, key=key, fingerprint=fingerprint) if key else None
+        if twin is None:
             raise
-        if known.request_hash != fingerprint:
-            raise ApplicationError(_("This Idempotency-Key was already used for a different application."),
-                                   JointErrorCode.IDEMPOTENCY_MISMATCH, http_status=422) from None
-        return AcceptResult(joint_case=known, created=False)
+        return AcceptResult(joint_case=JointCase.objects.get(pk=twin), created=False)
     return AcceptResult(joint_case=joint, created=True)
 
 
@@ -404,10 +413,14 @@ def _outcome_status(legs: list[JointLeg]) -> str:
     return JointStatus.DENIED if denied == len(decided) else JointStatus.PARTLY_DENIED
 
 
-def joint_case_leg_changed(*, case, centre: Centre, action: str, now: dt.datetime) -> JointCase | None:
-    """Follow one leg's transition (called by cases inside the leg's transaction): lock the joint
-    case, mirror the leg, recompute the due date (the latest leg's), the status (joined when every
-    leg is decided) and the denial reasons. Two legs at once take turns on the lock."""
+def joint_case_leg_changed(event: CaseChanged) -> JointCase | None:
+    """Follow one leg (a listener of `cases.hooks.case_changed`, inside the leg's transaction): lock the
+    joint case, mirror the leg, recompute the due date (the latest leg's), the status (joined when
+    every leg is decided) and the denial reasons. Two legs at once take turns on the lock. A case that
+    is not a leg is left alone."""
+    case, centre, action, now = event.case, event.centre, event.kind, event.now
+    if case.joint_case_id is None:
+        return None
     joint = JointCase.objects.select_for_update().filter(pk=case.joint_case_id).first()
     if joint is None:
         return None
@@ -423,8 +436,7 @@ def joint_case_leg_changed(*, case, centre: Centre, action: str, now: dt.datetim
     if action in OUTCOMES:
         leg.outcome = OUTCOMES[action]
         if action in (Action.DENY, Action.REFUSE):
-            event = case.events.order_by("-at", "-pk").first()
-            note = event.note if event is not None else ""
+            note = event.note
             leg.denial_reason = note
             joint.denial_reasons = [*joint.denial_reasons, {
                 "leg": leg.position, "case_number": leg.case_number, "item_zh": leg.item_name_zh,
@@ -442,14 +454,17 @@ def joint_case_leg_changed(*, case, centre: Centre, action: str, now: dt.datetim
     JointCaseEvent.objects.create(joint_case=joint, kind="leg", leg_position=leg.position, status=case.status,
                                   note=note or action, at=now)
     if joint.status != JointStatus.RUNNING and before == JointStatus.RUNNING:
-        from workcalendar.clock import WorkCalendar
-
         joint.completed_at = now
         joint.actual_workdays = WorkCalendar.for_centre(joint.accepting_centre_id).workdays_between(
             joint.accepted_on, _local_day(now))[0]
         JointCaseEvent.objects.create(joint_case=joint, kind="joined", status=joint.status, at=now)
     joint.save()
     return joint
+
+
+def connect() -> None:
+    """Follow the legs (called from the app's `ready`)."""
+    case_changed.connect(joint_case_leg_changed)
 
 
 # --- the key-project register --------------------------------------------------------------------
@@ -460,14 +475,10 @@ def linked_project_register(*, name_zh: str, name_en: str = "", zone: Centre, co
     """Register a key project for city-district linked approval: its development zone or district,
     the company (a valid unified social credit code) and its items with the level that handles each
     (`city` or `local`). The same name in the same zone again returns the project."""
-    from stdnum.cn import uscc
-
-    from joint_approval.models import LinkedProjectItem
-
     errors: dict[str, list[str]] = {}
-    code = (credit_code or "").strip().upper()
-    if not uscc.is_valid(code):
-        errors["credit_code"] = [_("Not a valid unified social credit code (18 characters, check character).")]
+    code = normalise_identifier(credit_code)
+    if problem := credit_code_problem(code):
+        errors["credit_code"] = [problem]
     if zone.level == Level.CITY or zone.level == Level.TOWNSHIP:
         errors["zone"] = [_("A linked project belongs to a development zone or a district.")]
     if not items:

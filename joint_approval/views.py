@@ -19,15 +19,17 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from cases.choices import Action, CaseStatus
-from cases.forms import add_service_errors
-from common.errors import ApplicationError
+from cases import door
+from cases.choices import CaseEventKind, CaseStatus
+from common.errors import ApplicationError, ErrorCode
+from common.forms import add_service_errors
+from common.i18n import is_english, pick
+from common.idempotency import ClientKey, form_key
 from joint_approval import selectors
 from joint_approval.choices import JointStatus, LegLevel
-from joint_approval.error_codes import JointErrorCode
 from joint_approval.forms import JointAcceptForm
 from joint_approval.models import JointCase
 from joint_approval.services import (
@@ -36,24 +38,12 @@ from joint_approval.services import (
     LegSpec,
     bundle_legs,
     joint_case_accept,
-    may_accept,
     merged_checklist,
     project_legs,
     resolve_centres,
 )
 from tenants.models import Centre
-
-
-def _centre(request: HttpRequest) -> Centre | None:
-    return getattr(request, "centre", None)
-
-
-def _en() -> bool:
-    return (get_language() or "").startswith("en")
-
-
-def _name(zh: str, en: str) -> str:
-    return en if _en() and en else zh
+from tenants.request import centre_or_none
 
 
 def _status_label(status: str) -> str:
@@ -64,7 +54,7 @@ def _status_label(status: str) -> str:
 
 def joint_home(request: HttpRequest) -> HttpResponse:
     """The joint-service catalogue; for staff, the joint cases and linked projects they follow."""
-    centre = _centre(request)
+    centre = centre_or_none(request)
     bundles = list(selectors.bundle_list())
     cases = projects = None
     if selectors.follows_joint_cases(user=request.user, centre=centre):
@@ -89,7 +79,7 @@ def _overview(request: HttpRequest) -> dict:
         n=Count("pk"), sequential=Avg("sequential_days"), parallel=Avg("parallel_days"),
         actual=Avg("actual_workdays")).order_by("-n"))
     for row in per_bundle:
-        row["name"] = _name(row["bundle__name_zh"], row["bundle__name_en"])
+        row["name"] = pick(row["bundle__name_zh"], row["bundle__name_en"])
     return {**figures, "per_bundle": per_bundle,
             "linked": qs.filter(project__isnull=False).count()}
 
@@ -99,19 +89,19 @@ def _leg_rows(legs: list[LegSpec]) -> list[dict]:
     for leg in legs:
         version = leg.item.current_version
         rows.append({"position": leg.position, "item": leg.item,
-                     "name": _name(version.name_zh, version.name_en) if version else leg.item.code,
-                     "department": _name(leg.item.department.name_zh, leg.item.department.name_en),
+                     "name": pick(version.name_zh, version.name_en) if version else leg.item.code,
+                     "department": pick(leg.item.department.name_zh, leg.item.department.name_en),
                      "centre": leg.centre, "level": LegLevel(leg.level).label, "required": leg.required,
                      "promised": version.promised_limit_days if version else 0,
                      "fee": version.fee_yuan if version else Decimal(0),
-                     "produces": _name(leg.produces_zh, leg.produces_en)})
+                     "produces": pick(leg.produces_zh, leg.produces_en)})
     return rows
 
 
 def _material_choices(checklist: Checklist) -> list[tuple[str, str]]:
     choices = []
     for line in checklist.asked():
-        label = _name(line.name_zh, line.name_en)
+        label = pick(line.name_zh, line.name_en)
         if line.shared():
             label += " " + _("(one copy for legs %(legs)s)") % {"legs": ", ".join(map(str, line.legs))}
         if not line.required:
@@ -121,22 +111,21 @@ def _material_choices(checklist: Checklist) -> list[tuple[str, str]]:
 
 
 def _produced_rows(checklist: Checklist, legs: list[LegSpec]) -> list[dict]:
-    names = {leg.position: _name(leg.item.current_version.name_zh, leg.item.current_version.name_en)
+    names = {leg.position: pick(leg.item.current_version.name_zh, leg.item.current_version.name_en)
              for leg in legs}
-    return [{"name": _name(line.name_zh, line.name_en), "by": line.produced_by, "by_name": names[line.produced_by],
+    return [{"name": pick(line.name_zh, line.name_en), "by": line.produced_by, "by_name": names[line.produced_by],
              "legs": [p for p in line.legs if p != line.produced_by]}
             for line in checklist.produced() if line.produced_by is not None]
 
 
-def _form_key(request: HttpRequest, centre: Centre, form: JointAcceptForm) -> str | None:
-    """The idempotency key of one rendered acceptance form, by centre and clerk: sent twice, it
-    answers with the joint case the first sending made."""
-    token = form.cleaned_data.get("token") or ""
-    return f"form:{centre.pk}:{request.user.pk}:{token}" if token else None
+def _form_key(request: HttpRequest, centre: Centre, form: JointAcceptForm) -> ClientKey | None:
+    """The idempotency key of one rendered acceptance form (its clerk's): sent twice, it answers with
+    the joint case the first sending made."""
+    return form_key(request, form.cleaned_data.get("token"))
 
 
 def _accept_failed(form: JointAcceptForm, exc: ApplicationError) -> None:
-    if exc.code == JointErrorCode.IDEMPOTENCY_MISMATCH:
+    if exc.code == ErrorCode.IDEMPOTENCY_KEY_REUSED:
         form.add_error(None, _("This form has already accepted a joint case. Open the page again to accept "
                                "another."))
     else:
@@ -168,10 +157,10 @@ def _int_list(values: list[str]) -> list[int]:
 def bundle_detail(request: HttpRequest, code: str) -> HttpResponse:
     """Pick the bundle's optional items, see the merged checklist once, fees and limits; accept."""
     bundle = selectors.bundle_get(code=code)
-    centre = _centre(request)
-    staff = centre is not None and request.user.is_authenticated and may_accept(user=request.user, centre=centre)
+    centre = centre_or_none(request)
+    staff = centre is not None and door.may_accept(user=request.user, centre=centre)
     rows = list(bundle.items.all())
-    optional = [(row.item_id, _name(row.item.current_version.name_zh, row.item.current_version.name_en))
+    optional = [(row.item_id, pick(row.item.current_version.name_zh, row.item.current_version.name_en))
                 for row in rows if not row.required and row.item.current_version]
     data = request.POST if request.method == "POST" else None
     if data is not None:
@@ -239,8 +228,8 @@ def _event_note(event, leg_count: int) -> str:
     if event.kind == "accepted":
         return ngettext("%(legs)d leg started at once", "%(legs)d legs started at once", leg_count) % {
             "legs": leg_count}
-    if event.kind == "leg" and event.note in Action.values:
-        return str(Action(event.note).label)
+    if event.kind == "leg" and event.note in CaseEventKind.values:
+        return str(CaseEventKind(event.note).label)
     return event.note
 
 
@@ -252,7 +241,7 @@ def _joint_status_label(status: str) -> str:
 
 @login_required
 def joint_case_list(request: HttpRequest) -> HttpResponse:
-    centre = _centre(request)
+    centre = centre_or_none(request)
     status = request.GET.get("status", "")
     status = status if status in JointStatus.values else ""
     if not selectors.follows_joint_cases(user=request.user, centre=centre):
@@ -266,29 +255,26 @@ def _applicant_here(joint: JointCase, centre: Centre | None) -> str:
     """The applicant's name from a leg held here (the public joint case keeps none)."""
     if centre is None:
         return ""
-    from cases.models import Case
-
-    own = [leg.case_id for leg in joint.legs.all() if leg.centre_id == centre.pk]
-    case = Case.objects.filter(pk__in=own).only("applicant_name").first() if own else None
-    return case.applicant_name if case is not None else ""
+    return door.applicant_name(centre=centre, case_ids=[leg.case_id for leg in joint.legs.all()
+                                                        if leg.centre_id == centre.pk])
 
 
 @login_required
 def joint_case_detail(request: HttpRequest, joint_case_id: uuid.UUID) -> HttpResponse:
     """A joint case with every leg's holder and status; links to the legs held at this centre."""
-    centre = _centre(request)
+    centre = centre_or_none(request)
     joint = selectors.joint_case_get_for(user=request.user, centre=centre, joint_case_id=joint_case_id)
-    produces_en = selectors.produces_en_of(joint) if _en() else {}
+    produces_en = selectors.produces_en_of(joint) if is_english() else {}
     legs = []
     for leg in joint.legs.all():
         legs.append({
             "leg": leg, "centre": leg.centre.name, "status": _status_label(leg.status),
-            "produces": _name(leg.produces_zh, produces_en.get(leg.item_id, "")) if leg.produces_zh else "",
+            "produces": pick(leg.produces_zh, produces_en.get(leg.item_id, "")) if leg.produces_zh else "",
             "url": reverse("cases-detail", args=[leg.case_id])
             if selectors.leg_link_allowed(leg=leg, centre=centre) else "",
             "own": centre is not None and leg.centre_id == centre.pk})
-    reasons = [{**r, "item": _name(r.get("item_zh", ""), r.get("item_en", "")),
-                "centre": _name(r.get("centre_zh", ""), r.get("centre_en", ""))} for r in joint.denial_reasons]
+    reasons = [{**r, "item": pick(r.get("item_zh", ""), r.get("item_en", "")),
+                "centre": pick(r.get("centre_zh", ""), r.get("centre_en", ""))} for r in joint.denial_reasons]
     return render(request, "joint_approval/case.html", {
         "joint": joint, "legs": legs, "reasons": reasons, "applicant": _applicant_here(joint, centre),
         "events": [(e, _event_label(e.kind), _joint_status_label(e.status) if e.kind != "leg"
@@ -300,7 +286,7 @@ def joint_case_detail(request: HttpRequest, joint_case_id: uuid.UUID) -> HttpRes
 
 @login_required
 def project_list(request: HttpRequest) -> HttpResponse:
-    centre = _centre(request)
+    centre = centre_or_none(request)
     projects = list(selectors.project_list_for(user=request.user, centre=centre))
     return render(request, "joint_approval/projects.html", {"projects": projects})
 
@@ -310,10 +296,10 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
     """A linked project: its items by level, its joint cases with both centres' legs, and (at the
     city or the project's zone, for window staff) the one-stop acceptance — offered while none of
     the project's joint cases runs: accepted at one centre, the other does not start every leg again."""
-    centre = _centre(request)
+    centre = centre_or_none(request)
     project = selectors.project_get_for(user=request.user, centre=centre, project_id=project_id)
     legs = project_legs(project=project)
-    accepts_here = (centre is not None and may_accept(user=request.user, centre=centre)
+    accepts_here = (centre is not None and door.may_accept(user=request.user, centre=centre)
                     and (centre.pk == project.zone_id or centre.level == "city"))
     resolve_centres(legs=legs, accepting=centre or project.zone, project=project)
     checklist = merged_checklist(legs)

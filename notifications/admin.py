@@ -8,9 +8,9 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
+from common.identity import mask_phone
 from notifications.dispatch import outbox_retry_now
 from notifications.models import MessageTemplate, OutboxMessage
-from notifications.services import mask_phone
 
 
 class DefaultOrCentreFilter(admin.SimpleListFilter):

@@ -23,7 +23,7 @@ from typing import Protocol
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from notifications.services import mask_phone
+from common.identity import mask_phone
 
 logger = logging.getLogger(__name__)
 

@@ -23,9 +23,9 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from common.identity import mask_phone
 from notifications.backends import SendError, SmsBackend, get_backend
 from notifications.models import OutboxMessage, OutboxStatus
-from notifications.services import mask_phone
 
 logger = logging.getLogger(__name__)
 

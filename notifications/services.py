@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import logging
-import re
 from string import Formatter
 
 from django.db import transaction
 from django.utils import timezone
 
+from common.identity import mask_phone
 from notifications.models import MessageTemplate, OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -44,14 +44,6 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
     "test_sms": ("【西安政务服务平台】测试短信，发送于{stamp}，无需回复。",
                  "[Xi'an Government Services] Test message sent at {stamp}; no reply needed."),
 }
-
-
-def mask_phone(phone: str) -> str:
-    """13812345678 → 138****5678 (for logs)."""
-    digits = re.sub(r"\D", "", phone or "")
-    if len(digits) < 7:
-        return "****"
-    return f"{digits[:3]}****{digits[-4:]}"
 
 
 def render(*, key: str, centre_id: int | None, language: str, context: dict) -> str:

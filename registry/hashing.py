@@ -1,21 +1,15 @@
-"""HMACs that let the registry match without holding personal data."""
+"""The HMAC that binds a progress-lookup factor to one case number (the registry holds no personal
+data: the applicant's identity only as `common.identity.identity_hmac`)."""
 from __future__ import annotations
 
 import hashlib
 import hmac
 
-from django.conf import settings
-
-
-def _key() -> bytes:
-    return (settings.REGISTRY_HMAC_KEY or f"registry:{settings.SECRET_KEY}").encode()
-
-
-def applicant_hmac(id_number: str) -> str:
-    """The same applicant (ID number or credit code) gives the same value in every centre."""
-    return hmac.new(_key(), id_number.strip().upper().encode(), hashlib.sha256).hexdigest()
+from common.identity import hmac_key, normalise_case_number, normalise_identifier
 
 
 def lookup_hmac(number: str, factor: str) -> str:
-    """A progress-lookup factor (last four digits of ID or phone) bound to one case number."""
-    return hmac.new(_key(), f"{number}|{factor.strip().upper()}".encode(), hashlib.sha256).hexdigest()
+    """A progress-lookup factor (the last four characters of the ID number or the mobile) bound to one
+    case number; both normalised first (full-width digits, spaces, a lower-case x)."""
+    message = f"{normalise_case_number(number)}|{normalise_identifier(factor)}"
+    return hmac.new(hmac_key(), message.encode(), hashlib.sha256).hexdigest()

@@ -28,7 +28,8 @@ class RegistryEntry(models.Model):
     paused_workdays = models.PositiveIntegerField(_("working days paused"), default=0)
     promised_due = models.DateField(_("promised due date"), null=True, blank=True)
     legal_due = models.DateField(_("legal due date"), null=True, blank=True)
-    due_provisional = models.BooleanField(_("due dates provisional"), default=False)
+    promised_due_provisional = models.BooleanField(_("promised due date provisional"), default=False)
+    legal_due_provisional = models.BooleanField(_("legal due date provisional"), default=False)
     paused = models.BooleanField(_("clock paused"), default=False)
     is_open = models.BooleanField(_("open"), default=True)
     last_event_at = models.DateTimeField(_("last event at"))
@@ -50,8 +51,6 @@ class RegistryEntry(models.Model):
             models.Index(fields=["centre", "status"], name="registry_centre_status"),
             models.Index(fields=["joint_case_id"], condition=Q(joint_case_id__isnull=False),
                          name="registry_joint_case"),
-            models.Index(fields=["due_provisional"], condition=Q(due_provisional=True),
-                         name="registry_provisional"),
             # The supervision dashboards (measured over 10,000,000 rows, docs/benchmarks.md): period
             # charts read this index alone; "overdue now" only the running cases.
             models.Index(fields=["submitted_at"],

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hmac
 
+from common.identity import normalise_case_number
 from registry.hashing import lookup_hmac
 from registry.models import RegistryEntry
 
@@ -10,18 +11,15 @@ from registry.models import RegistryEntry
 _NO_MATCH = ["0" * 64, "0" * 64]
 
 
-def normalise_number(number: str) -> str:
-    return (number or "").strip().upper()
-
-
 def progress_lookup(*, number: str, factor: str) -> RegistryEntry | None:
     """The registry entry of case `number` if `factor` (the last four characters of the applicant's ID
-    number or mobile phone) matches it; None both for an unknown number and for a wrong factor.
+    number or mobile phone) matches it; None both for an unknown number and for a wrong factor. Both
+    are normalised first (full-width digits from an IME, spaces, a lower-case x).
 
     The HMAC is computed and compared with every stored value in constant time whether the number
     exists or not, so the two answers take about the same time.
     """
-    number = normalise_number(number)
+    number = normalise_case_number(number)
     candidate = lookup_hmac(number, factor or "")
     entry = RegistryEntry.objects.select_related("centre").filter(number=number).first()
     stored = list(entry.lookup_hmacs) if entry is not None else []

@@ -1,21 +1,24 @@
-"""Writes of the registry: called by the cases services inside their transaction."""
+"""Writes of the registry: the rows of cases as `cases` announces them (registry.listeners), in the
+same transaction as the case change. One row per case; no personal data."""
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Iterable
 
 from django.db.models import F, JSONField, Value
 from django.db.models.expressions import CombinedExpression
-from django.utils import timezone
 
-from registry.hashing import applicant_hmac, lookup_hmac
+from cases.choices import CLOCK_PAUSED, TERMINAL, CaseStatus
+from cases.door import Case
+from common.identity import identity_hmac
+from registry.hashing import lookup_hmac
 from registry.models import RegistryEntry
+from tenants.models import Centre
 
 
-def _values(case, centre_id: int, now) -> dict:
-    from cases.choices import CLOCK_PAUSED, TERMINAL
-
+def _values(case: Case, centre: Centre, now: dt.datetime) -> dict:
     return {
-        "centre_id": centre_id, "number": case.number, "item_code": case.item_code,
+        "centre_id": centre.pk, "number": case.number, "item_code": case.item_code,
         "item_name_zh": case.item_name_zh, "item_name_en": case.item_name_en,
         "department_code": case.department_code, "department_name_zh": case.department_name_zh,
         "department_name_en": case.department_name_en, "channel": case.channel, "status": case.status,
@@ -23,9 +26,10 @@ def _values(case, centre_id: int, now) -> dict:
         "promised_limit_days": case.promised_limit_days if case.accepted_on else None,
         "legal_limit_days": case.legal_limit_days if case.accepted_on else None,
         "paused_workdays": case.paused_workdays, "promised_due": case.promised_due, "legal_due": case.legal_due,
-        "due_provisional": case.due_provisional, "paused": case.status in CLOCK_PAUSED,
+        "promised_due_provisional": case.promised_due_provisional,
+        "legal_due_provisional": case.legal_due_provisional, "paused": case.status in CLOCK_PAUSED,
         "is_open": case.status not in TERMINAL, "last_event_at": now,
-        "applicant_hmac": applicant_hmac(case.applicant_id_number),
+        "applicant_hmac": identity_hmac(case.applicant_id_number),
         "lookup_hmacs": [lookup_hmac(case.number, case.applicant_id_number[-4:]),
                          lookup_hmac(case.number, case.phone[-4:])],
         "joint_case_id": case.joint_case_id, "handler_id": case.handler_id,
@@ -33,30 +37,35 @@ def _values(case, centre_id: int, now) -> dict:
     }
 
 
-def _steps(pending, now) -> list[dict]:
-    at = now.isoformat()
-    return [{"status": status, "at": at, "holder_zh": zh, "holder_en": en} for status, zh, en in pending]
+def holder(case: Case, centre: Centre) -> tuple[str, str]:
+    """Who holds the case now, as the public history says (zh, en): its department once accepted,
+    else the centre."""
+    if case.status == CaseStatus.SUBMITTED:
+        return centre.name_zh, centre.name_en
+    return case.department_name_zh or centre.name_zh, case.department_name_en or centre.name_en
 
 
-def registry_sync(*, case, centre_id: int, event_status: str | None = None, holder_zh: str = "",
-                  holder_en: str = "", now=None, created: bool = False) -> None:
-    """Mirror `case` into its registry row (create or update) and append the public history step at
-    `now` (the time the service was given). `created`: the case is new, so its row is inserted at once."""
-    now = now or timezone.now()
-    step = _steps([(event_status, holder_zh, holder_en)] if event_status else [], now)
-    values = _values(case, centre_id, now)
-    if created:
-        RegistryEntry.objects.create(case_id=case.id, history=step, **values)
-        return
-    # One statement either way: a transition appends its step to the history inside the UPDATE.
-    updated = RegistryEntry.objects.filter(case_id=case.id).update(
-        **values, history=CombinedExpression(F("history"), "||", Value(step, output_field=JSONField())))
-    if not updated:
-        RegistryEntry.objects.create(case_id=case.id, history=step, **values)
+def _step(status: str, at: dt.datetime, names: tuple[str, str]) -> dict:
+    return {"status": status, "at": at.isoformat(), "holder_zh": names[0], "holder_en": names[1]}
 
 
-def registry_add(*, cases, centre_id: int, now, steps: Callable[[object], list[tuple[str, str, str]]]) -> None:
-    """The rows of new cases, in one statement, each with its history (`steps(case)`: status, holders)."""
+def registry_add(*, centre: Centre, cases: Iterable[Case], now: dt.datetime, accepted: bool = False) -> None:
+    """The rows of new cases, in one statement, each with its public history: submitted at the centre,
+    and (for the legs of a joint case, filed already accepted) accepted by the department."""
+    centre_names = (centre.name_zh, centre.name_en)
     RegistryEntry.objects.bulk_create([
-        RegistryEntry(case_id=case.id, history=_steps(steps(case), now), **_values(case, centre_id, now))
+        RegistryEntry(case_id=case.id, **_values(case, centre, now),
+                      history=[_step(CaseStatus.SUBMITTED, now, centre_names)]
+                      + ([_step(CaseStatus.ACCEPTED, now, holder(case, centre))] if accepted else []))
         for case in cases])
+
+
+def registry_sync(*, centre: Centre, case: Case, now: dt.datetime, step: bool) -> None:
+    """Mirror `case` into its row; with `step`, append the public history step (its new status, at
+    `now`, the time the service was given). One statement (a missing row is written whole)."""
+    history = [_step(case.status, now, holder(case, centre))] if step else []
+    values = _values(case, centre, now)
+    updated = RegistryEntry.objects.filter(case_id=case.id).update(
+        **values, history=CombinedExpression(F("history"), "||", Value(history, output_field=JSONField())))
+    if not updated:
+        RegistryEntry.objects.create(case_id=case.id, history=history, **values)

@@ -11,8 +11,8 @@ from django.core.validators import RegexValidator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -25,10 +25,47 @@ from rest_framework.views import APIView
 
 from cases.choices import CaseStatus
 from common.errors import ApplicationError, ErrorCode
+from common.i18n import pick
+from common.identity import normalise_case_number, normalise_identifier
 from registry.models import RegistryEntry
-from registry.selectors import normalise_number, progress_lookup
+from registry.selectors import progress_lookup
 
-FACTOR_VALIDATOR = RegexValidator(r"^[0-9Xx]{4}$", gettext_lazy("Four digits (the last may be X)."))
+FACTOR_VALIDATOR = RegexValidator(r"^[0-9X]{4}$", gettext_lazy("Four digits (the last may be X)."))
+
+
+class CaseNumberField(forms.CharField):
+    """A case number as typed (full-width digits, spaces, any dash) → as stored."""
+
+    def to_python(self, value):
+        return normalise_case_number(super().to_python(value))
+
+
+class LookupFactorField(forms.CharField):
+    """The last four characters of the ID number or mobile, as typed (full-width, spaces, a lower-case
+    x) → four characters to check."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("validators", [FACTOR_VALIDATOR])
+        super().__init__(min_length=4, max_length=4, **kwargs)
+
+    def to_python(self, value):
+        return normalise_identifier(super().to_python(value))
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs.pop("maxlength", None)  # typed with spaces or full-width, it is longer before it is folded
+        return attrs
+
+
+class NormalisedCharField(serializers.CharField):
+    """A DRF field that folds its value with `normalise` before validating it."""
+
+    def __init__(self, *, normalise, **kwargs):
+        self._normalise = normalise
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        return self._normalise(super().to_internal_value(data))
 
 
 class ProgressThrottle(SimpleRateThrottle):
@@ -55,30 +92,26 @@ def _not_found_message() -> str:
     return _("No case matches that number and those four digits. Check both and try again.")
 
 
-def _en() -> bool:
-    return (get_language() or "").startswith("en")
-
-
 def _status_label(status: str) -> str:
     return str(CaseStatus(status).label) if status in CaseStatus.values else status
 
 
 def progress_data(entry: RegistryEntry) -> dict:
     """What the public may see of a case: no applicant, no ID number, no phone."""
-    en = _en()
     centre = entry.centre
     history = []
     for step in entry.history:
         at = parse_datetime(step.get("at") or "")
         history.append({
             "status": step.get("status", ""), "status_label": _status_label(step.get("status", "")),
-            "at": at, "holder": (step.get("holder_en") if en and step.get("holder_en") else step.get("holder_zh", "")),
+            "at": at, "holder": pick(step.get("holder_zh", ""), step.get("holder_en")),
         })
     return {
         "number": entry.number, "status": entry.status, "status_label": _status_label(entry.status),
-        "centre": centre.name_en if en else centre.name_zh,
-        "department": (entry.department_name_en if en and entry.department_name_en else entry.department_name_zh),
-        "expected_finish": entry.promised_due, "provisional": entry.due_provisional, "paused": entry.paused,
+        "centre": pick(centre.name_zh, centre.name_en),
+        "department": pick(entry.department_name_zh, entry.department_name_en),
+        # the promised date is what the applicant is told to expect: its own flag, not the legal date's
+        "expected_finish": entry.promised_due, "provisional": entry.promised_due_provisional, "paused": entry.paused,
         "is_open": entry.is_open, "history": history,
     }
 
@@ -86,12 +119,11 @@ def progress_data(entry: RegistryEntry) -> dict:
 # --- the page -----------------------------------------------------------------------------------
 
 class ProgressForm(forms.Form):
-    number = forms.CharField(label=gettext_lazy("Case number"), max_length=32,
+    number = CaseNumberField(label=gettext_lazy("Case number"), max_length=40,
                              widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
-    factor = forms.CharField(label=gettext_lazy("Last four characters of the applicant's ID number or mobile phone"),
-                             min_length=4, max_length=4, validators=[FACTOR_VALIDATOR],
-                             widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text",
-                                                           "size": 4}))
+    factor = LookupFactorField(label=gettext_lazy("Last four characters of the applicant's ID number or mobile phone"),
+                               widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text",
+                                                             "size": 4}))
 
 
 @never_cache
@@ -135,8 +167,9 @@ class ProgressApi(APIView):
     throttle_classes = [ProgressThrottle]
 
     class InputSerializer(serializers.Serializer):
-        number = serializers.CharField(max_length=32)
-        factor = serializers.CharField(min_length=4, max_length=4, validators=[FACTOR_VALIDATOR])
+        number = NormalisedCharField(normalise=normalise_case_number, max_length=40)
+        factor = NormalisedCharField(normalise=normalise_identifier, min_length=4, max_length=4,
+                                     validators=[FACTOR_VALIDATOR])
 
     class OutputSerializer(serializers.Serializer):
         number = serializers.CharField()
@@ -157,7 +190,7 @@ class ProgressApi(APIView):
         entry = progress_lookup(number=data.validated_data["number"], factor=data.validated_data["factor"])
         if entry is None:
             raise ApplicationError(_not_found_message(), ErrorCode.NOT_FOUND,
-                                   {"number": normalise_number(data.validated_data["number"])}, http_status=404)
+                                   {"number": data.validated_data["number"]}, http_status=404)
         return Response(self.OutputSerializer(progress_data(entry)).data)
 
     def throttled(self, request, wait):

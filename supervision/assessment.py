@@ -17,7 +17,6 @@ from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_tenants.utils import schema_context
 
 from catalog.models import Department
 from common.errors import ApplicationError, ErrorCode
@@ -26,6 +25,7 @@ from supervision.models_assessment import Inspection, ScoringRule
 from tenants.choices import Level, Role
 from tenants.models import Centre, Membership, User
 from tenants.selectors import _memberships, user_is_platform_admin
+from windows.door import window_names
 
 #: Who oversees a centre (sees its samples, inspections and bulletins).
 OVERSEERS = frozenset({Role.CENTRE_ADMIN, Role.SUPERVISOR})
@@ -225,10 +225,7 @@ def monthly_awards(*, centre: Centre, month: dt.date) -> Awards:
 
     by_window = dict(in_month.values_list("window_number").annotate(s=Sum("points")).values_list(
         "window_number", "s"))
-    with schema_context(centre.schema_name):
-        from windows.models import Window
-
-        names = dict(Window.objects.filter(is_active=True).values_list("number", "name_zh"))
+    names = window_names(centre=centre)
     windows = [WindowScore(number=n, name=names.get(n, ""), deductions=by_window.get(n, Decimal(0)))
                for n in set(names) | set(by_window)]
     windows.sort(key=lambda w: (w.deductions, w.number))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
+from common.identity import normalise_case_number
 from registry.models import RegistryEntry
 from registry.selectors import progress_lookup
 from supervision.models_reviews import Inquiry, Rectification, Review
@@ -29,7 +30,7 @@ def reviewable_entry(*, centre: Centre, number: str, factor: str) -> RegistryEnt
 
 def entry_for_staff(*, user: User, centre: Centre, number: str) -> RegistryEntry:
     _require_staff(user, centre)
-    entry = RegistryEntry.objects.filter(centre=centre, number=(number or "").strip().upper()).first()
+    entry = RegistryEntry.objects.filter(centre=centre, number=normalise_case_number(number)).first()
     if entry is None:
         raise Http404
     return entry

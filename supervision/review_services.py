@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Department
 from common.errors import ApplicationError, ConflictError
+from common.identity import normalise_case_number
 from notifications.services import outbox_enqueue
 from registry.models import RegistryEntry
 from supervision.models_reviews import Inquiry, Rectification, Review, ReviewCallback
@@ -148,7 +149,7 @@ def inquiry_submit(*, centre: Centre, kind: str, subject: str, body: str, depart
     staff = acting_user if getattr(acting_user, "pk", None) else None
     return Inquiry.objects.create(
         centre=centre, kind=kind, channel=InquiryChannel.WINDOW if staff else InquiryChannel.ONLINE,
-        department_code=department_code, case_number=case_number.strip().upper(), subject=subject.strip(),
+        department_code=department_code, case_number=normalise_case_number(case_number), subject=subject.strip(),
         body=body.strip(), name=name.strip(), contact=contact.strip(), received_on=today,
         due_date=WorkCalendar.for_centre(centre.pk).add_workdays(today, ANSWER_WORKDAYS[kind]).date,
         recorded_by=staff, created_at=now)

@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from common.errors import ApplicationError
-from registry.views import FACTOR_VALIDATOR, ProgressThrottle
+from registry.views import CaseNumberField, LookupFactorField, ProgressThrottle
 from supervision import review_selectors as selectors
 from supervision import review_services as services
 from supervision.reviews import DIMENSIONS, InquiryKind, NoticeAnswer, ReviewChannel, ReviewLevel
@@ -37,9 +37,8 @@ def _level_field(name: str, required: bool) -> forms.ChoiceField:
 
 
 class CaseKeyForm(forms.Form):
-    number = forms.CharField(label=gettext_lazy("Case number"), max_length=32)
-    factor = forms.CharField(label=gettext_lazy("Last four characters of the ID number or mobile phone"),
-                             min_length=4, max_length=4, validators=[FACTOR_VALIDATOR])
+    number = CaseNumberField(label=gettext_lazy("Case number"), max_length=40)
+    factor = LookupFactorField(label=gettext_lazy("Last four characters of the ID number or mobile phone"))
 
 
 class OnlineReviewForm(CaseKeyForm):
@@ -52,7 +51,7 @@ class OnlineReviewForm(CaseKeyForm):
 
 
 class CounterReviewForm(forms.Form):
-    number = forms.CharField(label=gettext_lazy("Case number"), max_length=32)
+    number = CaseNumberField(label=gettext_lazy("Case number"), max_length=40)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -65,7 +64,7 @@ class FollowUpForm(CaseKeyForm):
 
 
 class CallbackForm(forms.Form):
-    number = forms.CharField(label=gettext_lazy("Case number"), max_length=32)
+    number = CaseNumberField(label=gettext_lazy("Case number"), max_length=40)
     procedure_correct = forms.TypedChoiceField(
         label=gettext_lazy("Was the acceptance procedure right?"), coerce=lambda v: v == "yes",
         choices=[("yes", gettext_lazy("Yes")), ("no", gettext_lazy("No"))])
@@ -81,7 +80,7 @@ class InquiryForm(forms.Form):
     body = forms.CharField(label=gettext_lazy("Text"), widget=forms.Textarea(attrs={"rows": 5}))
     department_code = forms.CharField(label=gettext_lazy("Department code (if known)"), max_length=2,
                                       required=False)
-    case_number = forms.CharField(label=gettext_lazy("Case number (if any)"), max_length=32, required=False)
+    case_number = CaseNumberField(label=gettext_lazy("Case number (if any)"), max_length=40, required=False)
     name = forms.CharField(label=gettext_lazy("Name (optional)"), max_length=100, required=False)
     contact = forms.CharField(label=gettext_lazy("Phone or e-mail for the answer (optional)"), max_length=100,
                               required=False)

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django_tenants.utils import schema_context
 
 from tenants.choices import Role
 from tenants.importers import read_centre_file
@@ -33,15 +32,6 @@ DEMO_USERS: list[tuple[str, str, list[tuple]]] = [
     ("chief-gaoxin", "高新区政务中心首席代表", [("gaoxin", Role.CHIEF_REPRESENTATIVE)]),
 ]
 
-DEMO_WINDOWS = {
-    "xian": [("A01", "综合受理窗口", "General acceptance window", "市政务服务中心"),
-             ("B01", "市场监管窗口", "Market regulation window", "市市场监督管理局"),
-             ("C01", "住房和城乡建设窗口", "Housing and construction window", "市住房和城乡建设局")],
-    "beilin": [("1", "综合受理窗口", "General acceptance window", "碑林区政务服务中心"),
-               ("2", "社会保障窗口", "Social security window", "碑林区人社局")],
-}
-
-
 #: Addresses of a few demo centres (shown on guides and printed receipts).
 DEMO_ADDRESSES = {
     "xian": ("西安市未央区凤城八路 109 号市政务服务中心", "029-86787000"),
@@ -50,9 +40,9 @@ DEMO_ADDRESSES = {
 }
 
 
-def demo_provision(*, progress: Callable[[int, int, OnboardResult], None] | None = None) -> dict:
-    """Onboard the demo network, its users and a few windows. Idempotent: a second run changes
-    nothing and takes a second or two."""
+def demo_network_provision(*, progress: Callable[[int, int, OnboardResult], None] | None = None) -> dict:
+    """Onboard the demo network and its users (the rest of the demo: `demo.provision`). Idempotent: a
+    second run changes nothing and takes a second or two."""
     started = time.perf_counter()
     with NETWORK_CSV.open("rb") as stream:
         rows = read_centre_file(stream, NETWORK_CSV.name)
@@ -67,21 +57,5 @@ def demo_provision(*, progress: Callable[[int, int, OnboardResult], None] | None
                              department_code=dept[0] if dept else "")
     for slug, (address, phone) in DEMO_ADDRESSES.items():
         Centre.objects.filter(slug=slug, address="").update(address=address, phone=phone)
-    from windows.models import Window
-
-    for slug, windows in DEMO_WINDOWS.items():
-        with schema_context(centres[slug].schema_name):
-            for number, name_zh, name_en, department in windows:
-                Window.objects.get_or_create(number=number, defaults={
-                    "name_zh": name_zh, "name_en": name_en, "department": department})
-    from catalog.demo import demo_catalogue_provision
-
-    catalogue = demo_catalogue_provision()
-    from delegation.demo import demo_provision as demo_delegation_provision
-    from joint_approval.demo import demo_provision as demo_joint_provision
-
-    joint = demo_joint_provision()
-    delegation = demo_delegation_provision()
-    return {"centres": len(results), "created": sum(r.created for r in results), "catalogue": catalogue,
-            "joint": joint, "delegation": delegation,
-            "seconds": round(time.perf_counter() - started, 2)}
+    return {"centres": len(results), "created": sum(r.created for r in results),
+            "network_seconds": round(time.perf_counter() - started, 2)}

@@ -4,7 +4,6 @@ from django.urls import path
 from tenants import views
 
 urlpatterns = [
-    path("", views.centre_home, name="home"),
     path("switch/", views.switch_centre, name="switch-centre-pick"),
     path("switch/<slug:slug>/", views.switch_centre, name="switch-centre"),
 ]

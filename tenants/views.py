@@ -1,4 +1,4 @@
-"""Pages: the platform's centre list and onboarding, a centre's page, sign-in, centre switch, health."""
+"""Pages: the platform's centre list and onboarding, sign-in, centre switch."""
 from __future__ import annotations
 
 from django.conf import settings
@@ -8,8 +8,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.hashers import make_password
 from django.core import signing
-from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.crypto import constant_time_compare
@@ -20,7 +19,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from common.errors import ApplicationError
 from tenants import selectors, services
-from tenants.choices import STAFF_ROLES, CentreStatus, Level, Role
+from tenants.choices import CentreStatus, Level
 from tenants.forms import CentreFileForm, CentreForm
 from tenants.importers import read_centre_file
 from tenants.middleware import centre_url
@@ -90,31 +89,9 @@ def handoff(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def health(request: HttpRequest) -> JsonResponse:
-    """Database and broker reachable? 200 if both, 503 otherwise."""
-    checks: dict[str, str] = {}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        checks["database"] = "ok"
-    except Exception as exc:  # noqa: BLE001
-        checks["database"] = f"error: {exc.__class__.__name__}"
-    try:
-        from config.celery import app
-
-        with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
-        checks["broker"] = "ok"
-    except Exception as exc:  # noqa: BLE001
-        checks["broker"] = f"error: {exc.__class__.__name__}"
-    healthy = all(v == "ok" for v in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "error", "checks": checks},
-                        status=200 if healthy else 503)
-
-
 # --- the platform's site ------------------------------------------------------------------------
 
-def _with_urls(request: HttpRequest, centres) -> list[Centre]:
+def with_urls(request: HttpRequest, centres) -> list[Centre]:
     """The centres, each with `url`: its page on its own host."""
     centres = list(centres)
     for c in centres:
@@ -130,7 +107,7 @@ def platform_home(request: HttpRequest) -> HttpResponse:
     centres = selectors.centre_list(level=level if level in Level.values else None,
                                     status=status if status in CentreStatus.values else None, query=query)
     return render(request, "tenants/platform_home.html", {
-        "centres": _with_urls(request, centres), "levels": Level.choices, "level": level,
+        "centres": with_urls(request, centres), "levels": Level.choices, "level": level,
         "statuses": CentreStatus.choices, "status": status, "q": query or "",
         "is_platform_admin": selectors.user_is_platform_admin(user=request.user),
     })
@@ -227,23 +204,3 @@ def centre_status(request: HttpRequest, code: str) -> HttpResponse:
     else:
         messages.success(request, _("Centre %(code)s updated.") % {"code": code})
     return redirect("platform-home")
-
-
-# --- a centre's site ----------------------------------------------------------------------------
-
-def centre_home(request: HttpRequest) -> HttpResponse:
-    """A centre's page: its place in the hierarchy (ancestors, children), windows, the user's roles."""
-    centre: Centre = request.centre
-    from windows.models import CentreHeartbeat
-    from windows.selectors import window_list
-
-    roles = selectors.user_roles_in(user=request.user, centre=centre)
-    is_staff = bool(roles & STAFF_ROLES) or selectors.user_is_platform_admin(user=request.user)
-    return render(request, "tenants/centre_home.html", {
-        "ancestors": _with_urls(request, selectors.centre_ancestors(centre=centre)),
-        "children": _with_urls(request, selectors.centre_children(centre=centre)),
-        "windows": list(window_list()),
-        "heartbeat": CentreHeartbeat.objects.filter(id=1).first() if is_staff else None,
-        "is_staff": is_staff,
-        "roles": sorted(Role(role).label for role in roles if role in Role.values),
-    })

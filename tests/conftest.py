@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from django.test import Client
-from django_tenants.utils import schema_context
+from django_tenants.utils import tenant_context
 
 from tenants.choices import Role
 from tenants.routing import routing_cache
@@ -235,7 +235,7 @@ def chief(make_user, beilin):
 
 @pytest.fixture
 def in_beilin(beilin):
-    with schema_context(beilin.schema_name):
+    with tenant_context(beilin):
         from django.db import connection
 
         connection.set_tenant(beilin)

@@ -10,7 +10,7 @@ import time
 
 import pytest
 from django.db import connection
-from django_tenants.utils import schema_context
+from django_tenants.utils import tenant_context
 
 from tenants.choices import CentreStatus
 from tenants.models import Centre
@@ -26,7 +26,7 @@ def worker(celery_worker):
 def beats(centre: Centre) -> int:
     from windows.models import CentreHeartbeat
 
-    with schema_context(centre.schema_name):
+    with tenant_context(centre):
         row = CentreHeartbeat.objects.filter(id=1).first()
         return row.beats if row else 0
 
@@ -47,7 +47,7 @@ def test_a_task_sent_from_inside_a_centre_runs_in_that_centre(worker, django_db_
         beilin = Centre.objects.get(slug="beilin")
         yanta = Centre.objects.get(slug="yanta")
         before_beilin, before_yanta = beats(beilin), beats(yanta)
-        with schema_context(beilin.schema_name):
+        with tenant_context(beilin):
             centre_heartbeat.delay()
         assert wait_until(lambda: beats(beilin) == before_beilin + 1)
         assert beats(yanta) == before_yanta

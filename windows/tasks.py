@@ -1,11 +1,11 @@
 """Per-centre periodic tasks (sent by beat to every ready centre)."""
+from celery import shared_task
 from django.utils import timezone
 
-from config.celery import app
 from windows.services import heartbeat_record
 
 
-@app.task(name="windows.tasks.centre_heartbeat")
+@shared_task(name="windows.tasks.centre_heartbeat")
 def centre_heartbeat() -> str:
     heartbeat_record(now=timezone.now())
     return "ok"

@@ -28,6 +28,7 @@ SHARED_APPS = [
     "supervision",
     "joint_approval",
     "delegation",
+    "demo",
 ]
 
 TENANT_APPS = [

@@ -19,7 +19,7 @@ Measurements (targets in brackets):
   onboard  tenants.services.centre_onboard of a new centre, median and max over 10 centres, on an
            empty network and (if the network database exists in this run) on top of the
            200-centre network [<= 0.5 s]
-  network  tenants.demo.demo_provision on an empty migrated database [<= 60 s]
+  network  demo.provision.demo_provision on an empty migrated database [<= 60 s]
   migrate  `manage.py migrate_schemas --executor=multiprocessing`, nothing to apply, over the
            200 centres (wall time of the command, process start included) [<= 10 s]
   http     one windows.Window row as JSON: project middleware with centre routing (Host:
@@ -183,7 +183,7 @@ def prepare_migrated_db(url: str, name: str) -> str:
 
 def bench_network(url: str, args, results: dict) -> str:
     db_url = prepare_migrated_db(url, bench_dbname(url, "network"))
-    log("network: tenants.demo.demo_provision() (200 centres)")
+    log("network: demo.provision.demo_provision() (200 centres)")
     result = run_worker(db_url, "network", profile=args.profile)
     results["network"] = result
     log(f"network: {result['seconds']:.1f} s for {result['created']} centres "
@@ -380,7 +380,7 @@ def worker_main(argv: list[str]) -> None:
 
 
 def _worker_network(options) -> dict:
-    from tenants.demo import demo_provision
+    from demo.provision import demo_provision
 
     started = time.perf_counter()
     summary = _profiled(demo_provision, options.profile)

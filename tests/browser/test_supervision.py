@@ -18,7 +18,7 @@ def test_a_clerk_sees_a_red_case_at_the_top_of_the_inbox(page, live_url, make_br
     def overdue_and_swept() -> tuple[str, str]:
         from django.db import connection
         from django.utils import timezone
-        from django_tenants.utils import schema_context
+        from django_tenants.utils import tenant_context
 
         from cases.models import Case
         from cases.services import case_submit, case_transition
@@ -29,13 +29,14 @@ def test_a_clerk_sees_a_red_case_at_the_top_of_the_inbox(page, live_url, make_br
         beilin = Centre.objects.get(division_code="610103")
         user = User.objects.get(username=clerk)
         numbers = []
-        with schema_context(beilin.schema_name):
+        with tenant_context(beilin):
             connection.set_tenant(beilin)
             for _ in range(2):
-                case = case_submit(item_code=code, applicant_kind="person", applicant_name="监察测试",
+                case = case_submit(centre=connection.tenant,
+                                   item_code=code, applicant_kind="person", applicant_name="监察测试",
                                    applicant_id_number=VALID_ID, phone="13812345678", channel="window",
                                    acting_user=user).case
-                numbers.append(case_transition(case=case, action="accept", acting_user=user))
+                numbers.append(case_transition(centre=connection.tenant, case=case, action="accept", acting_user=user))
             late = numbers[1]
             yesterday = timezone.localdate() - dt.timedelta(days=1)
             Case.objects.filter(pk=late.pk).update(promised_due=yesterday)

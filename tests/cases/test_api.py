@@ -71,7 +71,7 @@ def test_the_same_idempotency_key_with_another_body_is_422_and_makes_nothing(bei
     client = centre_client(beilin)
     post(client, URL, APPLICATION, **{"Idempotency-Key": "k-api-2"})
     response = post(client, URL, {**APPLICATION, "applicant_name": "李四"}, **{"Idempotency-Key": "k-api-2"})
-    assert_error(response, 422, "case_idempotency_key_reused")
+    assert_error(response, 422, "idempotency_key_reused")
     assert RegistryEntry.objects.count() == 1
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 
 from cases.choices import Action, CaseStatus
 from cases.models import CaseEvent, CaseMaterial
@@ -24,15 +25,15 @@ def submit(clerk, **over):
                 applicant_id_number=VALID_ID, phone="13812345678", channel="window", acting_user=clerk,
                 now=dt.datetime(2026, 11, 2, 10, tzinfo=SH))
     data.update(over)
-    return case_submit(**data).case
+    return case_submit(centre=connection.tenant, **data).case
 
 
 def test_a_green_channel_case_is_accepted_with_the_programme_limit_not_the_centre_promise(in_beilin, item, clerk):
     plain = submit(clerk)
     green = submit(clerk, green_channel="coal-boilers", promised_cap_days=3)
     monday = dt.datetime(2026, 11, 2, 10, tzinfo=SH)
-    plain = case_transition(case=plain, action=Action.ACCEPT, acting_user=clerk, now=monday)
-    green = case_transition(case=green, action=Action.ACCEPT, acting_user=clerk, now=monday)
+    plain = case_transition(centre=connection.tenant, case=plain, action=Action.ACCEPT, acting_user=clerk, now=monday)
+    green = case_transition(centre=connection.tenant, case=green, action=Action.ACCEPT, acting_user=clerk, now=monday)
     assert (plain.promised_limit_days, plain.promised_due) == (8, dt.date(2026, 11, 12))
     assert (green.promised_limit_days, green.promised_due) == (3, dt.date(2026, 11, 5))
     assert green.legal_limit_days == plain.legal_limit_days == 20
@@ -43,7 +44,7 @@ def test_a_green_channel_case_is_accepted_with_the_programme_limit_not_the_centr
 
 def test_a_cap_longer_than_the_centre_promise_does_not_lengthen_it(in_beilin, item, clerk):
     case = submit(clerk, green_channel="slow", promised_cap_days=30)
-    case = case_transition(case=case, action=Action.ACCEPT, acting_user=clerk,
+    case = case_transition(centre=connection.tenant, case=case, action=Action.ACCEPT, acting_user=clerk,
                            now=dt.datetime(2026, 11, 2, 10, tzinfo=SH))
     assert case.promised_limit_days == 8
 
@@ -66,8 +67,8 @@ def test_a_step_on_another_centres_authority_needs_no_role_here_and_says_whose_a
     city_clerk = make_user((city, Role.WINDOW_CLERK), username="clerk-city")
     case = submit(None, channel="joint")
     with pytest.raises(ApplicationError):
-        case_transition(case=case, action=Action.ACCEPT, acting_user=city_clerk)
-    case = case_transition(case=case, action=Action.ACCEPT, acting_user=city_clerk,
+        case_transition(centre=connection.tenant, case=case, action=Action.ACCEPT, acting_user=city_clerk)
+    case = case_transition(centre=connection.tenant, case=case, action=Action.ACCEPT, acting_user=city_clerk,
                            on_authority_of="joint acceptance J-1 at the city centre")
     assert case.status == CaseStatus.ACCEPTED
     event = CaseEvent.objects.filter(case=case).last()
@@ -75,17 +76,17 @@ def test_a_step_on_another_centres_authority_needs_no_role_here_and_says_whose_a
 
 
 def _accepted(clerk, codes, **over):
-    from cases.services import AcceptedSubmission, cases_submit_accepted
+    from cases.services import AcceptedSubmission, cases_submit_accepted, validate_applicant
 
-    data = dict(submissions=[AcceptedSubmission(item_code=code) for code in codes], applicant_kind="person",
-                applicant_name="张三", applicant_id_number=VALID_ID, phone="13812345678", channel="joint",
-                acting_user=clerk, authority="joint acceptance J-7", now=dt.datetime(2026, 11, 2, 10, tzinfo=SH))
+    applicant = validate_applicant(kind="person", name="张三", id_number=VALID_ID, phone="13812345678")
+    data = dict(submissions=[AcceptedSubmission(item_code=code) for code in codes], applicant=applicant,
+                channel="joint", acting_user=clerk, authority="joint acceptance J-7",
+                now=dt.datetime(2026, 11, 2, 10, tzinfo=SH))
     data.update(over)
-    return cases_submit_accepted(**data)
+    return cases_submit_accepted(centre=connection.tenant, **data)
 
 
 def test_cases_submitted_already_accepted_take_the_same_statements_for_one_or_four(in_beilin, item, clerk):
-    from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     _accepted(clerk, [item.code])  # the clerk's roles are read once, then remembered

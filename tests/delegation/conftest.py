@@ -100,16 +100,25 @@ def township_clerk(make_user, nanyuanmen):
 
 def file_for_resident(agent, station, item, *, now=None, id_number=VALID_ID, consent_item=None, key=None,
                       materials=None):
-    """Record the resident's consent and file: what the agent's form does."""
+    """Record the resident's consent and file: what the agent's form does (`proxy_filing_file`). With a
+    `consent_item`, the consent is recorded for that item first and the filing made with it."""
     from django.db import transaction
 
-    from delegation.services import consent_record, proxy_filing_submit
+    from common.idempotency import ClientKey
+    from delegation.services import ConsentGiven, consent_record, proxy_filing_file, proxy_filing_submit
 
     now = now or at(2026, 9, 28)
+    given_at = now - dt.timedelta(hours=1)
+    if consent_item is None:
+        return proxy_filing_file(agent=agent, station=station, item_code=item.code, resident_name="李四",
+                                 resident_id_number=id_number, phone=PHONE,
+                                 consent=ConsentGiven(method="signed_form", given_at=given_at, evidence="F-001"),
+                                 provided_material_ids=materials, now=now,
+                                 idempotency_key=ClientKey(key=key, user_id=agent.pk) if key else None)[0]
     with transaction.atomic():
         consent = consent_record(agent=agent, station=station, resident_name="李四", resident_id_number=id_number,
-                                 item_code=consent_item or item.code, method="signed_form",
-                                 given_at=now - dt.timedelta(hours=1), evidence="F-001", now=now)
+                                 item_code=consent_item, method="signed_form", given_at=given_at, evidence="F-001",
+                                 now=now)
         return proxy_filing_submit(agent=agent, station=station, consent=consent, item_code=item.code,
                                    resident_name="李四", resident_id_number=id_number, phone=PHONE,
-                                   provided_material_ids=materials, idempotency_key=key, now=now)
+                                   provided_material_ids=materials, now=now)

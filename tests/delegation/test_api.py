@@ -22,11 +22,12 @@ def filing_body(item, **over):
 def test_an_agent_files_through_the_api_and_a_retry_gives_the_same_filing(centre_client, nanyuanmen, city, agent,
                                                                           items):
     client = centre_client(nanyuanmen, agent)
-    first = client.post("/api/v1/delegation/filings/", filing_body(items["city"]), content_type="application/json",
+    body = filing_body(items["city"])
+    first = client.post("/api/v1/delegation/filings/", body, content_type="application/json",
                         HTTP_IDEMPOTENCY_KEY="k-1")
     assert first.status_code == 201, first.json()
     assert first.json()["centre_code"] == city.division_code and first.json()["resident"] == "李**"
-    again = client.post("/api/v1/delegation/filings/", filing_body(items["city"]), content_type="application/json",
+    again = client.post("/api/v1/delegation/filings/", body, content_type="application/json",
                         HTTP_IDEMPOTENCY_KEY="k-1")
     assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
     assert ProxyFiling.objects.count() == 1
@@ -61,12 +62,27 @@ def test_handover_conflicts_say_why(centre_client, nanyuanmen, agent, items):
 def test_a_long_idempotency_key_is_accepted_and_still_recognised(centre_client, nanyuanmen, agent, items):
     client = centre_client(nanyuanmen, agent)
     key = "weak-connection-retry-" + "x" * 150
-    first = client.post("/api/v1/delegation/filings/", filing_body(items["township"]),
-                        content_type="application/json", HTTP_IDEMPOTENCY_KEY=key)
+    body = filing_body(items["township"])
+    first = client.post("/api/v1/delegation/filings/", body, content_type="application/json",
+                        HTTP_IDEMPOTENCY_KEY=key)
     assert first.status_code == 201, first.content[:300]
-    again = client.post("/api/v1/delegation/filings/", filing_body(items["township"]),
-                        content_type="application/json", HTTP_IDEMPOTENCY_KEY=key)
+    again = client.post("/api/v1/delegation/filings/", body, content_type="application/json",
+                        HTTP_IDEMPOTENCY_KEY=key)
     assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    assert ProxyFiling.objects.count() == 1
+
+
+def test_the_same_key_with_another_resident_is_refused_and_files_nothing(centre_client, nanyuanmen, agent, items):
+    """A retry replays; a different filing under a key already used is refused (it used to answer with
+    the first filing, silently, as though the second resident's case had been filed)."""
+    client = centre_client(nanyuanmen, agent)
+    first = client.post("/api/v1/delegation/filings/", filing_body(items["township"]),
+                        content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-9")
+    assert first.status_code == 201
+    other = client.post("/api/v1/delegation/filings/", filing_body(items["township"], resident_name="王五",
+                                                                   resident_id_number="110101199003071233"),
+                        content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-9")
+    assert (other.status_code, other.json()["code"]) == (422, "idempotency_key_reused")
     assert ProxyFiling.objects.count() == 1
 
 

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 from django.db import connection, connections, transaction
-from django_tenants.utils import schema_context
+from django_tenants.utils import tenant_context
 
 from common.errors import ConflictError
 from delegation.choices import HandoverStepKind as Step
@@ -51,7 +51,7 @@ def committed(django_db_setup, django_db_blocker):
             ProxyFiling.objects.filter(pk__in=[f.pk for f in filings]).delete()
             Consent.objects.filter(station=station).delete()
             RegistryEntry.objects.filter(case_id__in=case_ids).delete()
-            with schema_context(township.schema_name):
+            with tenant_context(township):
                 Case.objects.filter(pk__in=case_ids).delete()
                 CaseNumberCounter.objects.filter(day=DAY.date()).delete()
             StationAgent.objects.filter(station=station).delete()

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection, reset_queries
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
-from django_tenants.utils import schema_context
+from django_tenants.utils import tenant_context
 
 from cases.models import Case
 from delegation.choices import HandoverStepKind as Step
@@ -168,16 +168,18 @@ def test_a_clerk_files_a_case_on_a_green_channel(centre_client, beilin, boilers,
         "item_code": code, "applicant_kind": "person", "applicant_name": "锅炉厂", "applicant_id_number": VALID_ID,
         "phone": "13812345678"})
     assert response.status_code == 302
-    with schema_context(beilin.schema_name):
+    with tenant_context(beilin):
         connection.set_tenant(beilin)
         case = Case.objects.get()
         assert (case.green_channel, case.promised_cap_days) == ("coal-boilers", 3)
         states = dict(case.materials.values_list("name_zh", "state"))
         assert states["身份证复印件"] == "not_needed" and states["申请表"] == "missing"
-        case = case_transition(case=case, action=Action.ACCEPT, acting_user=clerk, now=now_minus(3))
+        case = case_transition(centre=connection.tenant,
+                               case=case, action=Action.ACCEPT, acting_user=clerk, now=now_minus(3))
         assert case.promised_limit_days == 3
-        case = case_transition(case=case, action=Action.START_REVIEW, acting_user=clerk, now=now_minus(2))
-        case_transition(case=case, action=Action.APPROVE, acting_user=chief)
+        case = case_transition(centre=connection.tenant,
+                               case=case, action=Action.START_REVIEW, acting_user=clerk, now=now_minus(2))
+        case_transition(centre=connection.tenant, case=case, action=Action.APPROVE, acting_user=chief)
 
 
 def test_the_same_green_channel_form_sent_twice_files_one_case(centre_client, beilin, boilers, items, clerk):
@@ -192,7 +194,7 @@ def test_the_same_green_channel_form_sent_twice_files_one_case(centre_client, be
     first, again = client.post("/delegation/green/coal-boilers/new/", data), \
         client.post("/delegation/green/coal-boilers/new/", data, follow=True)
     assert first.status_code == 302 and "was already filed from this form" in again.content.decode()
-    with schema_context(beilin.schema_name):
+    with tenant_context(beilin):
         assert Case.objects.count() == 1
 
 
@@ -203,17 +205,19 @@ def test_the_green_channel_report_counts_filed_finished_and_days_used(centre_cli
     from delegation.selectors import green_channel_report
     from delegation.services import green_channel_case_submit
 
-    with schema_context(beilin.schema_name):
+    with tenant_context(beilin):
         connection.set_tenant(beilin)
         for n in range(3):
-            case = green_channel_case_submit(code="coal-boilers", item_code=items["district"].code,
+            case = green_channel_case_submit(centre=beilin, code="coal-boilers", item_code=items["district"].code,
                                              applicant_kind="person", applicant_name=f"厂{n}",
                                              applicant_id_number=VALID_ID, phone="13812345678", acting_user=clerk,
                                              now=now_minus(30)).case
             if n < 2:
-                case = case_transition(case=case, action=Action.ACCEPT, acting_user=clerk, now=now_minus(30))
-                case = case_transition(case=case, action=Action.START_REVIEW, acting_user=clerk, now=now_minus(29))
-                case_transition(case=case, action=Action.APPROVE, acting_user=chief)
+                case = case_transition(centre=connection.tenant,
+                                       case=case, action=Action.ACCEPT, acting_user=clerk, now=now_minus(30))
+                case = case_transition(centre=connection.tenant,
+                                       case=case, action=Action.START_REVIEW, acting_user=clerk, now=now_minus(29))
+                case_transition(centre=connection.tenant, case=case, action=Action.APPROVE, acting_user=chief)
     report = green_channel_report(channel=boilers)
     assert (report.filed, report.finished, report.channel.target_count) == (3, 2, 119)
     from workcalendar.clock import WorkCalendar

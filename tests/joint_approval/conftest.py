@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django_tenants.utils import schema_context
+from django.db import connection
+from django_tenants.utils import tenant_context
 
 from tenants.choices import Role
 
@@ -110,7 +111,7 @@ def leg_case(leg):
     """The leg's case, read in its centre's schema."""
     from cases.models import Case
 
-    with schema_context(leg.centre.schema_name):
+    with tenant_context(leg.centre):
         return Case.objects.prefetch_related("materials").get(pk=leg.case_id)
 
 
@@ -118,10 +119,11 @@ def step(leg, action, user, note=""):
     """One transition of a leg's case, in its centre's schema."""
     from cases.services import case_transition
 
-    with schema_context(leg.centre.schema_name):
+    with tenant_context(leg.centre):
         from cases.models import Case
 
-        return case_transition(case=Case.objects.get(pk=leg.case_id), action=action, acting_user=user, note=note,
+        return case_transition(centre=connection.tenant,
+                               case=Case.objects.get(pk=leg.case_id), action=action, acting_user=user, note=note,
                                missing_material_ids=_missing(leg) if action == "issue_notice" else None)
 
 

@@ -31,7 +31,7 @@ def test_accepting_through_the_api_is_idempotent(centre_client, bundle, beilin, 
     assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
     other = client.post("/api/v1/joint/cases/", {**BODY, "applicant_name": "别的公司"}, content_type="application/json",
                         HTTP_IDEMPOTENCY_KEY="abc")
-    assert other.status_code == 422 and other.json()["code"] == "joint_idempotency_key_reused"
+    assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
 
 
 def test_a_leg_that_cannot_start_is_named_and_nothing_is_accepted(centre_client, bundle, beilin, clerk_beilin):

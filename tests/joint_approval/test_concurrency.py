@@ -8,7 +8,7 @@ import threading
 import pytest
 from django.db import connection, transaction
 from django.db.models import Q
-from django_tenants.utils import schema_context
+from django_tenants.utils import tenant_context
 
 from tests.joint_approval.conftest import VALID_USCC, make_item
 
@@ -62,7 +62,7 @@ def committed(django_db_setup, django_db_blocker):
             JointCaseCounter.objects.filter(day=DAY.date()).delete()
             bundle.delete()
             for centre in (beilin, city):
-                with schema_context(centre.schema_name):
+                with tenant_context(centre):
                     Case.objects.filter(joint_case_id__in=ids).delete()
                     CaseNumberCounter.objects.filter(day=DAY.date()).delete()
             items = [local.pk, remote.pk]
@@ -86,10 +86,11 @@ def _approve(leg_id, user, barrier, results, index):
 
     try:
         leg = JointLeg.objects.select_related("centre").get(pk=leg_id)
-        with schema_context(leg.centre.schema_name):
+        with tenant_context(leg.centre):
             case = Case.objects.get(pk=leg.case_id)
             barrier.wait(timeout=10)
-            results[index] = case_transition(case=case, action="approve", acting_user=user, now=DAY).status
+            results[index] = case_transition(centre=connection.tenant,
+                                             case=case, action="approve", acting_user=user, now=DAY).status
     except Exception as exc:  # noqa: BLE001
         results[index] = exc
     finally:
@@ -113,8 +114,9 @@ def test_two_legs_decided_at_the_same_moment_join_the_joint_case_once(committed)
         legs = list(joint.legs.select_related("centre").order_by("position"))
         chiefs = [users["cc-chief-b"], users["cc-chief-c"]]
         for leg, chief in zip(legs, chiefs, strict=True):
-            with schema_context(leg.centre.schema_name):
-                case_transition(case=Case.objects.get(pk=leg.case_id), action="start_review", acting_user=chief,
+            with tenant_context(leg.centre):
+                case_transition(centre=connection.tenant,
+                                case=Case.objects.get(pk=leg.case_id), action="start_review", acting_user=chief,
                                 now=DAY)
         barrier = threading.Barrier(2)
         results: list = [None, None]

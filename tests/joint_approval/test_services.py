@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import pytest
-from django_tenants.utils import schema_context
+from django_tenants.utils import tenant_context
 
 from common.errors import ApplicationError
+from common.idempotency import ClientKey
 from joint_approval.choices import JointStatus
 from tests.joint_approval.conftest import VALID_USCC, accept, leg_case, make_item, step
 
@@ -88,14 +89,14 @@ def test_the_legs_at_another_centre_record_the_joint_acceptance_as_their_authori
     from cases.models import Case, CaseEvent
     from registry.models import RegistryEntry
 
-    with schema_context(city_leg.centre.schema_name):
+    with tenant_context(city_leg.centre):
         events = list(CaseEvent.objects.filter(case_id=city_leg.case_id).values_list("action", "to_status", "note"))
         city_case = Case.objects.get(pk=city_leg.case_id)
     assert [(a, s) for a, s, _n in events] == [("submit", "submitted"), ("accept", "accepted")]
     assert joint.number in events[1][2]
     # The city names its own responsible clerk; at Beilin the accepting clerk is responsible.
     assert city_case.handler_id is None and city_case.accepted_on == joint.accepted_on
-    with schema_context(own_leg.centre.schema_name):
+    with tenant_context(own_leg.centre):
         assert Case.objects.get(pk=own_leg.case_id).handler_id == clerk_beilin.pk
     history = RegistryEntry.objects.get(case_id=city_leg.case_id).history
     assert [h["status"] for h in history] == ["submitted", "accepted"]
@@ -113,12 +114,13 @@ def test_only_the_accepting_centres_window_staff_accept(bundle, beilin, make_use
 def test_the_same_idempotency_key_gives_the_same_joint_case(bundle, beilin, clerk_beilin):
     from joint_approval.models import JointCase
 
-    first = accept(bundle, clerk_beilin, beilin, idempotency_key="k-1")
-    again = accept(bundle, clerk_beilin, beilin, idempotency_key="k-1")
+    key = ClientKey(key="k-1", user_id=clerk_beilin.pk)
+    first = accept(bundle, clerk_beilin, beilin, idempotency_key=key)
+    again = accept(bundle, clerk_beilin, beilin, idempotency_key=key)
     assert again.pk == first.pk and JointCase.objects.count() == 1
     with pytest.raises(ApplicationError) as error:
-        accept(bundle, clerk_beilin, beilin, idempotency_key="k-1", applicant_name="另一家公司")
-    assert error.value.code == "joint_idempotency_key_reused"
+        accept(bundle, clerk_beilin, beilin, idempotency_key=key, applicant_name="另一家公司")
+    assert error.value.code == "idempotency_key_reused"
 
 
 # --- rollback ------------------------------------------------------------------------------------
@@ -142,7 +144,7 @@ def test_a_leg_that_cannot_start_rolls_the_whole_acceptance_back(bundle, company
     assert not JointCase.objects.exists() and not JointLeg.objects.exists()
     assert not RegistryEntry.objects.filter(joint_case_id__isnull=False).exists()
     for centre in (beilin, city):
-        with schema_context(centre.schema_name):
+        with tenant_context(centre):
             assert not Case.objects.exists()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection, transaction
-from django_tenants.utils import schema_context
+from django_tenants.utils import tenant_context
 
 from notifications.models import OutboxMessage, OutboxStatus
 from tenants.models import Centre
@@ -34,7 +34,7 @@ def test_a_message_enqueued_in_a_centre_is_sent_by_the_worker_after_commit(commi
 
     beilin = Centre.objects.get(slug="beilin")
     key = unique_key("celery")
-    with schema_context(beilin.schema_name), transaction.atomic():  # as cases.services._result_ready does
+    with tenant_context(beilin), transaction.atomic():  # as cases.services._result_ready does
         outbox_enqueue(dedupe_key=key, to=PHONE, template_key="case_result_ready", centre_id=beilin.pk,
                        context={"centre_zh": beilin.name_zh, "number": "610103-20261009-00001"})
     assert wait_until(lambda: status_of(key) == OutboxStatus.SENT), status_of(key)

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import override_settings
 
 from cases.choices import Action
@@ -19,9 +20,10 @@ NAME, PHONE = "王小明", "13812345678"
 
 @pytest.fixture
 def case(in_beilin, item, clerk):
-    case = case_submit(item_code="610100SC-XK-0001", applicant_kind="person", applicant_name=NAME,
+    case = case_submit(centre=connection.tenant,
+                       item_code="610100SC-XK-0001", applicant_kind="person", applicant_name=NAME,
                        applicant_id_number=VALID_ID, phone=PHONE, channel="window", acting_user=clerk).case
-    return case_transition(case=case, action=Action.ACCEPT, acting_user=clerk)
+    return case_transition(centre=connection.tenant, case=case, action=Action.ACCEPT, acting_user=clerk)
 
 
 def tiny_rate(rate: str = "2/minute"):

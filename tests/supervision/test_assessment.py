@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.http import Http404
 from django.utils import timezone
-from django_tenants.utils import schema_context
+from django_tenants.utils import tenant_context
 
 from catalog.models import Department
 from registry.models import RegistryEntry
@@ -91,7 +91,7 @@ def test_yearly_score_is_100_minus_deductions_never_below_0(beilin, yanta, rules
 
 
 def test_service_star_and_satisfied_window_on_a_known_set(beilin, rules, people):
-    with schema_context(beilin.schema_name):
+    with tenant_context(beilin):
         from windows.models import Window
 
         Window.objects.update(is_active=False)

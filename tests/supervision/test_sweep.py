@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django_tenants.utils import schema_context
+from django.db import connection
+from django_tenants.utils import tenant_context
 
 from cases.choices import Action
 from cases.services import case_submit, case_transition
@@ -44,11 +45,12 @@ def staff(beilin, make_user, clerk):
 
 def accepted_case(in_beilin, clerk, when=None):
     when = when or at(2026, 9, 28)
-    with schema_context(in_beilin.schema_name):
-        case = case_submit(item_code="610100SC-XK-0001", applicant_kind="person", applicant_name="张三",
+    with tenant_context(in_beilin):
+        case = case_submit(centre=connection.tenant,
+                           item_code="610100SC-XK-0001", applicant_kind="person", applicant_name="张三",
                            applicant_id_number=VALID_ID, phone="13812345678", channel="window",
                            acting_user=clerk, now=when).case
-        return case_transition(case=case, action=Action.ACCEPT, acting_user=clerk, now=when)
+        return case_transition(centre=connection.tenant, case=case, action=Action.ACCEPT, acting_user=clerk, now=when)
 
 
 def levels(case) -> list[str]:
@@ -71,13 +73,15 @@ def test_a_paused_case_gets_no_warning_and_after_resuming_each_level_still_fires
     case = accepted_case(in_beilin, staff["clerk"])
     deadline_sweep(today=D(2026, 10, 12))
     assert levels(case) == ["yellow"]
-    with schema_context(in_beilin.schema_name):
+    with tenant_context(in_beilin):
         material = case.materials.first().material_id
-        case = case_transition(case=case, action=Action.ISSUE_NOTICE, acting_user=staff["clerk"],
+        case = case_transition(centre=connection.tenant,
+                               case=case, action=Action.ISSUE_NOTICE, acting_user=staff["clerk"],
                                missing_material_ids=[material], now=at(2026, 10, 12))
     assert deadline_sweep(today=D(2026, 10, 20)).fired["red"] == 0  # paused: the clock is stopped
-    with schema_context(in_beilin.schema_name):
-        case = case_transition(case=case, action=Action.SUPPLEMENT, acting_user=staff["clerk"],
+    with tenant_context(in_beilin):
+        case = case_transition(centre=connection.tenant,
+                               case=case, action=Action.SUPPLEMENT, acting_user=staff["clerk"],
                                now=at(2026, 10, 20))
     due = RegistryEntry.objects.get(case_id=case.pk).promised_due
     assert due > D(2026, 10, 20)
@@ -121,14 +125,17 @@ def test_the_warnings_show_in_the_inbox_of_those_concerned_only(in_beilin, beili
 
 def test_out_of_process_handling_is_a_finding_that_only_the_centres_supervisors_see(
         in_beilin, beilin, yanta, item, staff, make_user):
-    with schema_context(in_beilin.schema_name):
-        case = case_submit(item_code="610100SC-XK-0001", applicant_kind="person", applicant_name="张三",
+    with tenant_context(in_beilin):
+        case = case_submit(centre=connection.tenant,
+                           item_code="610100SC-XK-0001", applicant_kind="person", applicant_name="张三",
                            applicant_id_number=VALID_ID, phone="13812345678", channel="window",
                            acting_user=staff["clerk"]).case
         with pytest.raises(ApplicationError):
-            case_transition(case=case, action=Action.APPROVE, acting_user=staff["clerk"])  # wrong role
+            case_transition(centre=connection.tenant,
+                            case=case, action=Action.APPROVE, acting_user=staff["clerk"])  # wrong role
         with pytest.raises(ApplicationError):
-            case_transition(case=case, action=Action.START_REVIEW, acting_user=staff["clerk"])  # skips accept
+            case_transition(centre=connection.tenant,
+                            case=case, action=Action.START_REVIEW, acting_user=staff["clerk"])  # skips accept
     kinds = sorted(Finding.objects.filter(case_id=case.pk).values_list("kind", flat=True))
     assert kinds == ["step_skipped", "wrong_role"]
 
@@ -142,14 +149,17 @@ def test_out_of_process_handling_is_a_finding_that_only_the_centres_supervisors_
 
 
 def test_a_race_lost_to_another_clerk_is_not_a_finding(in_beilin, item, staff):
-    with schema_context(in_beilin.schema_name):
-        case = case_submit(item_code="610100SC-XK-0001", applicant_kind="person", applicant_name="张三",
+    with tenant_context(in_beilin):
+        case = case_submit(centre=connection.tenant,
+                           item_code="610100SC-XK-0001", applicant_kind="person", applicant_name="张三",
                            applicant_id_number=VALID_ID, phone="13812345678", channel="window",
                            acting_user=staff["clerk"]).case
         seen = case.revision
-        case_transition(case=case, action=Action.ACCEPT, acting_user=staff["clerk"], expected_revision=seen)
+        case_transition(centre=connection.tenant,
+                        case=case, action=Action.ACCEPT, acting_user=staff["clerk"], expected_revision=seen)
         with pytest.raises(ApplicationError):
-            case_transition(case=case, action=Action.ACCEPT, acting_user=staff["clerk"], expected_revision=seen)
+            case_transition(centre=connection.tenant,
+                            case=case, action=Action.ACCEPT, acting_user=staff["clerk"], expected_revision=seen)
     assert not Finding.objects.filter(case_id=case.pk).exists()
 
 

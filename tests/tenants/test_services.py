@@ -6,7 +6,7 @@ import io
 import pytest
 from django.db import connection
 from django.utils import translation
-from django_tenants.utils import schema_context, schema_exists
+from django_tenants.utils import schema_exists, tenant_context
 
 from common.errors import ApplicationError, ConflictError
 from tenants.choices import CentreStatus, Role
@@ -32,7 +32,7 @@ def test_onboarding_provisions_a_ready_centre_with_its_schema_domain_and_admin(c
     centre = Centre.objects.get(division_code="610103002")
     assert centre.status == CentreStatus.READY
     assert schema_exists(centre.schema_name)
-    with schema_context(centre.schema_name):
+    with tenant_context(centre):
         from windows.models import Window
 
         assert Window.objects.count() == 0  # its own tables, migrated

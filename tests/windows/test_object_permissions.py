@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from django_tenants.utils import schema_context
+from django_tenants.utils import tenant_context
 
 from tenants.choices import Role
 from windows.models import Window
@@ -14,19 +14,19 @@ pytestmark = pytest.mark.django_db
 def test_a_permission_on_window_pk_1_in_one_centre_grants_nothing_on_pk_1_in_another(beilin, yanta, make_user):
     clerk = make_user((beilin, Role.WINDOW_CLERK))
     # the same id in two schemas (set explicitly: identity sequences move even in rolled-back tests)
-    with schema_context(beilin.schema_name):
+    with tenant_context(beilin):
         beilin_window = Window.objects.create(id=4242, number="1", name_zh="综合窗口", name_en="General")
-    with schema_context(yanta.schema_name):
+    with tenant_context(yanta):
         yanta_window = Window.objects.create(id=4242, number="1", name_zh="综合窗口", name_en="General")
     assert beilin_window.pk == yanta_window.pk
 
-    with schema_context(beilin.schema_name):
+    with tenant_context(beilin):
         window_grant_operator(window=beilin_window, user=clerk, acting_user=None)
 
-    with schema_context(beilin.schema_name):
+    with tenant_context(beilin):
         clerk = type(clerk).objects.get(pk=clerk.pk)  # fresh permission cache
         assert clerk.has_perm("windows.operate_window", Window.objects.get(pk=beilin_window.pk))
-    with schema_context(yanta.schema_name):
+    with tenant_context(yanta):
         clerk = type(clerk).objects.get(pk=clerk.pk)
         assert not clerk.has_perm("windows.operate_window", Window.objects.get(pk=yanta_window.pk))
 
@@ -34,10 +34,10 @@ def test_a_permission_on_window_pk_1_in_one_centre_grants_nothing_on_pk_1_in_ano
 def test_the_windows_api_shows_each_centre_only_its_own_windows_and_who_may_operate(
         beilin, yanta, make_user, centre_client):
     clerk = make_user((beilin, Role.WINDOW_CLERK), (yanta, Role.WINDOW_CLERK))
-    with schema_context(beilin.schema_name):
+    with tenant_context(beilin):
         window = window_create(number="7", name_zh="社保窗口", name_en="Social security", acting_user=None)
         window_grant_operator(window=window, user=clerk, acting_user=None)
-    with schema_context(yanta.schema_name):
+    with tenant_context(yanta):
         window_create(number="7", name_zh="不动产窗口", name_en="Real estate", acting_user=None)
 
     beilin_rows = centre_client(beilin, clerk).get("/api/v1/windows/").json()["results"]

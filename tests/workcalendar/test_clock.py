@@ -6,10 +6,10 @@ import io
 
 import pytest
 from django.core.management import call_command
-from django_tenants.utils import schema_context
+from django_tenants.utils import tenant_context
 
 from workcalendar.clock import WorkCalendar, due_dates
-from workcalendar.services import closure_add, recompute_due_dates, schedule_enter
+from workcalendar.services import closure_add, schedule_enter
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -49,45 +49,14 @@ def test_a_centres_closure_day_is_not_a_working_day_for_it_only(beilin, yanta):
     assert (beilin_due.date, yanta_due.date) == (D(2026, 12, 1), D(2026, 11, 30))
 
 
-def test_entering_the_schedule_recomputes_provisional_due_dates_of_open_cases(beilin, item, clerk):
-    from cases.services import case_submit, case_transition
-    from registry.models import RegistryEntry
-    from tests.cases.test_lifecycle import at
-
-    with schema_context(beilin.schema_name):
-        from django.db import connection
-
-        connection.set_tenant(beilin)
-        case = case_submit(item_code="610100SC-XK-0001", applicant_kind="person", applicant_name="张三",
-                           applicant_id_number="11010519491231002X", phone="13812345678", channel="window",
-                           acting_user=clerk, now=at(2026, 12, 24)).case
-        case = case_transition(case=case, action="accept", acting_user=clerk, now=at(2026, 12, 24))
-    assert case.due_provisional
-    before = case.legal_due
-
-    schedule_enter(year=2027, holidays=[(D(2027, 1, 1), "元旦"), (D(2027, 1, 4), "测试假日")], workdays=[],
-                   acting_user=None)
-    assert recompute_due_dates() == 1
-
-    entry = RegistryEntry.objects.get(case_id=case.pk)
-    assert not entry.due_provisional
-    assert entry.legal_due > before
-    with schema_context(beilin.schema_name):
-        case.refresh_from_db()
-    assert (case.legal_due, case.due_provisional) == (entry.legal_due, False)
-
-
 def test_the_reconciliation_reports_drift_between_cases_and_the_registry(beilin, item, clerk):
     from cases.services import case_submit
     from registry.models import RegistryEntry
 
-    with schema_context(beilin.schema_name):
-        from django.db import connection
-
-        connection.set_tenant(beilin)
-        case = case_submit(item_code="610100SC-XK-0001", applicant_kind="person", applicant_name="张三",
-                           applicant_id_number="11010519491231002X", phone="13812345678", channel="window",
-                           acting_user=clerk).case
+    with tenant_context(beilin):
+        case = case_submit(centre=beilin, item_code="610100SC-XK-0001", applicant_kind="person",
+                           applicant_name="张三", applicant_id_number="11010519491231002X", phone="13812345678",
+                           channel="window", acting_user=clerk).case
     out = io.StringIO()
     call_command("reconcile_registry", stdout=out)
     assert "agree" in out.getvalue()

@@ -13,10 +13,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from common.identity import mask_phone
 from notifications.backends import BACKENDS, get_backend
 from notifications.dispatch import message_send
 from notifications.models import MessageTemplate, OutboxStatus
-from notifications.services import DEFAULT_TEMPLATES, mask_phone, outbox_enqueue
+from notifications.services import DEFAULT_TEMPLATES, outbox_enqueue
 
 TEMPLATE_KEY = "test_sms"
 TEMPLATE_TEXTS = ("【西安政务服务平台】测试短信，发送于{stamp}，无需回复。",

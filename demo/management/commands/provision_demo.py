@@ -2,7 +2,9 @@
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from tenants.demo import DEMO_USERS, NETWORK_CSV, demo_provision
+from demo.provision import demo_provision
+from tenants.demo import DEMO_USERS, NETWORK_CSV
+from tenants.models import Centre
 
 
 class Command(BaseCommand):
@@ -13,8 +15,6 @@ class Command(BaseCommand):
                             help="do nothing when centres already exist (a second run of the platform)")
 
     def handle(self, *args, **options):
-        from tenants.models import Centre
-
         if options["if_empty"] and Centre.objects.exists():
             self.stdout.write(f"{Centre.objects.count()} centres exist; the demo network is not provisioned again.")
             return

@@ -1,0 +1,154 @@
+"""The one door into a centre's cases (办件) for the other apps: joint approvals, delegation, the
+registry, supervision, the demo. Each function takes the `Centre` explicitly and enters its schema
+itself (entering the centre a request is already routed to costs nothing); nothing else outside
+`cases` switches schema (the import contract in pyproject.toml keeps it so: other apps may import
+`cases.door`, `cases.choices`, `cases.error_codes` and `cases.hooks`, nothing else of `cases`).
+
+What it offers:
+- file a case (at the window, online, by proxy, on a green channel): `case_file`;
+- file the legs of a joint case, already accepted, at every centre that handles one:
+  `legs_file_accepted` (the applicant checked once, `applicant_check`, for all of them);
+- take a step on a case from server code (the demo): `case_step`;
+- recompute due dates after a calendar change: `due_dates_recompute`;
+- read what an SMS or a page needs of a case: `applicant_contact`, `applicant_name`;
+- the reconcile read: `reconcile_rows`;
+- who may accept applications at a centre: `may_accept`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from cases import services
+from cases.models import Case
+from cases.services import AcceptedSubmission, Applicant, SubmitResult
+from catalog.models import Material
+from common.errors import ApplicationError
+from common.idempotency import ClientKey
+from tenants.models import Centre, User
+from tenants.schemas import centre_schema
+
+__all__ = ["AcceptedSubmission", "Applicant", "Case", "Contact", "SubmitResult", "applicant_check", "applicant_contact",
+           "applicant_name", "case_file", "case_step", "due_dates_recompute", "legs_file_accepted", "may_accept",
+           "reconcile_rows"]
+
+
+def applicant_check(*, kind: str, name: str, id_number: str, phone: str) -> Applicant:
+    """The applicant checked and normalised by the rules of every door (`case_invalid_applicant`)."""
+    return services.validate_applicant(kind=kind, name=name, id_number=id_number, phone=phone)
+
+
+def may_accept(*, user: User | None, centre: Centre) -> bool:
+    """Whether `user` may accept applications at `centre` (its window staff)."""
+    return services.may_accept(user=user, centre=centre)
+
+
+def case_file(
+    *,
+    centre: Centre,
+    item_code: str,
+    applicant_kind: str,
+    applicant_name: str,
+    applicant_id_number: str,
+    phone: str,
+    channel: str,
+    acting_user: User | None,
+    provided_material_ids: list[int] | None = None,
+    on_behalf_of: str = "",
+    idempotency_key: ClientKey | None = None,
+    now: dt.datetime | None = None,
+    green_channel: str = "",
+    promised_cap_days: int | None = None,
+    waived_material_ids: list[int] | None = None,
+) -> SubmitResult:
+    """File one case at `centre` (`cases.services.case_submit`, inside its schema): same arguments,
+    same errors."""
+    with centre_schema(centre):
+        return services.case_submit(
+            centre=centre, item_code=item_code, applicant_kind=applicant_kind, applicant_name=applicant_name,
+            applicant_id_number=applicant_id_number, phone=phone, channel=channel, acting_user=acting_user,
+            provided_material_ids=provided_material_ids, on_behalf_of=on_behalf_of,
+            idempotency_key=idempotency_key, now=now, green_channel=green_channel,
+            promised_cap_days=promised_cap_days, waived_material_ids=waived_material_ids)
+
+
+def legs_file_accepted(*, legs: list[tuple[Centre, list[AcceptedSubmission]]], applicant: Applicant, channel: str,
+                       acting_user: User | None, authority: str, joint_case_id: uuid.UUID | None,
+                       materials: dict[int, list[Material]] | None = None,
+                       now: dt.datetime | None = None) -> list[list[SubmitResult]]:
+    """File the legs of a joint case at their centres, submitted already accepted on `authority`
+    (`cases.services.cases_submit_accepted` once per centre, inside its schema; one switch per centre):
+    the results in the order of `legs`. `materials`: the items' current versions' materials by version
+    id, if the caller has read them (else each centre reads its own). A centre that refuses raises its
+    `ApplicationError` with `extra["centre_id"]` added; run it inside the caller's transaction so that
+    the legs already filed elsewhere roll back with it."""
+    results: list[list[SubmitResult]] = []
+    for centre, submissions in legs:
+        with centre_schema(centre):
+            try:
+                results.append(services.cases_submit_accepted(
+                    centre=centre, submissions=submissions, applicant=applicant, channel=channel,
+                    acting_user=acting_user, authority=authority, joint_case_id=joint_case_id, materials=materials,
+                    now=now))
+            except ApplicationError as error:
+                error.extra = {**error.extra, "centre_id": centre.pk}
+                raise
+    return results
+
+
+def case_step(*, centre: Centre, case_id: uuid.UUID, action: str, acting_user: User | None, note: str = "",
+              missing_material_ids: list[int] | None = None, now: dt.datetime | None = None,
+              on_authority_of: str = "") -> Case:
+    """Take one step of the lifecycle on a case of `centre` from server code (the demo, a joint
+    acceptance): `cases.services.case_transition`, with the case read inside the schema."""
+    with centre_schema(centre):
+        case = Case.objects.get(pk=case_id)
+        return services.case_transition(centre=centre, case=case, action=action, acting_user=acting_user,
+                                        note=note, missing_material_ids=missing_material_ids, now=now,
+                                        on_authority_of=on_authority_of)
+
+
+def due_dates_recompute(*, centre: Centre, case_ids: Iterable[uuid.UUID], reason: str,
+                        now: dt.datetime | None = None) -> int:
+    """Recompute these cases' due dates after a calendar change (`case_due_dates_recompute`): each
+    case whose dates move gets a new revision, an event and its registry row. Returns how many moved."""
+    with centre_schema(centre):
+        return services.case_due_dates_recompute(centre=centre, case_ids=case_ids, reason=reason, now=now)
+
+
+@dataclass(frozen=True)
+class Contact:
+    """What an SMS to the applicant needs: the mobile (E.164) and the name."""
+
+    phone: str
+    name: str
+
+
+def applicant_contact(*, centre: Centre, case_id: uuid.UUID) -> Contact | None:
+    """The applicant's mobile and name on case `case_id` of `centre` (None if there is no such case).
+    Personal data stays in the centre's schema: read it when the message is written, keep no copy."""
+    with centre_schema(centre):
+        row = Case.objects.filter(pk=case_id).values_list("phone", "applicant_name").first()
+    return Contact(phone=row[0], name=row[1]) if row else None
+
+
+def applicant_name(*, centre: Centre, case_ids: Iterable[uuid.UUID]) -> str:
+    """The applicant's name on the first of these cases held at `centre` ("" if none is)."""
+    ids = list(case_ids)
+    if not ids:
+        return ""
+    with centre_schema(centre):
+        return Case.objects.filter(pk__in=ids).values_list("applicant_name", flat=True).first() or ""
+
+
+#: What the reconcile compares between a case and its registry row.
+RECONCILED = ("number", "status", "promised_due", "legal_due", "promised_due_provisional",
+              "legal_due_provisional", "item_code")
+
+
+def reconcile_rows(*, centre: Centre) -> dict[uuid.UUID, dict]:
+    """Every case of `centre` as `{case id: {field: value}}` for the fields in `RECONCILED`."""
+    with centre_schema(centre):
+        return {row["id"]: row for row in Case.objects.values("id", *RECONCILED)}

@@ -1,0 +1,20 @@
+"""The registry follows the cases (connected in RegistryConfig.ready): every case filed gets its row,
+every change updates it, in the case's own transaction (a case without its row, or a row without its
+case, cannot commit)."""
+from __future__ import annotations
+
+from cases.hooks import CaseChanged, CasesFiled, case_changed, cases_filed
+from registry.services import registry_add, registry_sync
+
+
+def on_cases_filed(event: CasesFiled) -> None:
+    registry_add(centre=event.centre, cases=event.cases, now=event.now, accepted=event.accepted)
+
+
+def on_case_changed(event: CaseChanged) -> None:
+    registry_sync(centre=event.centre, case=event.case, now=event.now, step=event.status_changed)
+
+
+def connect() -> None:
+    cases_filed.connect(on_cases_filed)
+    case_changed.connect(on_case_changed)

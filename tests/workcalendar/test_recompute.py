@@ -1,0 +1,116 @@
+"""A calendar change moves every open case whose count crosses a changed day, through the case
+service (a revision, an event, the registry row), and nothing else."""
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from django_tenants.utils import tenant_context
+
+from cases.choices import Action
+from cases.models import CaseEvent
+from cases.services import case_submit, case_transition
+from config.celery import app
+from registry.models import RegistryEntry
+from workcalendar.hooks import calendar_changed
+from workcalendar.services import closure_add, schedule_enter
+
+pytestmark = pytest.mark.django_db
+SH = ZoneInfo("Asia/Shanghai")
+D = dt.date
+
+
+@pytest.fixture
+def eager_celery():
+    """Tasks run in this process when sent (Celery's own eager mode): the recompute the calendar queues
+    runs before the test looks."""
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = saved
+
+
+@pytest.fixture
+def thirty_days(beilin, department):
+    """An item Beilin promises in 30 working days (legal limit 40)."""
+    from catalog.services import adoption_create, item_create, version_create_draft, version_publish
+
+    item = item_create(code="610100SC-XK-0030", department=department, category="licence", item_type="XK",
+                       levels=["city", "district"], acting_user=None)
+    version = version_create_draft(item=item, content={"name_zh": "三十日许可", "name_en": "Thirty-day licence",
+                                                       "legal_limit_days": 40, "promised_limit_days": 30},
+                                   materials=[], effective_from=D(2020, 1, 1), acting_user=None)
+    version_publish(version=version, acting_user=None, today=D(2020, 1, 1))
+    item.refresh_from_db()
+    adoption_create(centre=beilin, item=item, acting_user=None, today=D(2020, 1, 1))
+    return item
+
+
+def accepted(centre, code, clerk, day):
+    when = dt.datetime(day.year, day.month, day.day, 10, tzinfo=SH)
+    with tenant_context(centre):
+        case = case_submit(centre=centre, item_code=code, applicant_kind="person", applicant_name="张三",
+                           applicant_id_number="11010519491231002X", phone="13812345678", channel="window",
+                           acting_user=clerk, now=when).case
+        return case_transition(centre=centre, case=case, action=Action.ACCEPT, acting_user=clerk, now=when)
+
+
+def test_a_corrected_schedule_moves_the_cases_that_count_across_the_corrected_day(
+        beilin, thirty_days, clerk, eager_celery, django_capture_on_commit_callbacks):
+    case = accepted(beilin, thirty_days.code, clerk, D(2026, 11, 30))
+    assert (case.promised_due, case.promised_due_provisional) == (D(2027, 1, 11), True)  # 1 Jan guessed a workday
+
+    with django_capture_on_commit_callbacks(execute=True):
+        schedule_enter(year=2027, holidays=[(D(2027, 1, 1), "元旦")], workdays=[], acting_user=None)
+    entry = RegistryEntry.objects.get(case_id=case.pk)
+    assert (entry.promised_due, entry.promised_due_provisional) == (D(2027, 1, 12), False)
+
+    # the schedule corrected: 4 Jan is a holiday too. Only the corrected day is announced, and the case,
+    # which is no longer provisional, still moves.
+    with django_capture_on_commit_callbacks(execute=True):
+        schedule_enter(year=2027, holidays=[(D(2027, 1, 1), "元旦"), (D(2027, 1, 4), "元旦调整")], workdays=[],
+                       acting_user=None)
+    entry.refresh_from_db()
+    assert entry.promised_due == D(2027, 1, 13)
+    with tenant_context(beilin):
+        case.refresh_from_db()
+        events = list(CaseEvent.objects.filter(case=case).values_list("action", flat=True))
+    assert (case.promised_due, case.revision) == (D(2027, 1, 13), 3)  # accepted, then moved twice
+    assert events == ["submit", "accept", "due_recomputed", "due_recomputed"]
+    assert entry.status == "accepted" and [h["status"] for h in entry.history] == ["submitted", "accepted"]
+
+
+def test_only_the_changed_days_are_announced(beilin):
+    heard = []
+    calendar_changed.connect(heard.append)
+    try:
+        schedule_enter(year=2027, holidays=[(D(2027, 1, 1), "元旦")], workdays=[], acting_user=None)
+        heard.clear()
+        from django.db import transaction
+
+        with transaction.atomic():
+            schedule_enter(year=2027, holidays=[(D(2027, 1, 1), "元旦"), (D(2027, 2, 8), "春节")],
+                           workdays=[(D(2027, 2, 20), "春节调休")], acting_user=None)
+            assert heard == []  # not before the change commits
+    finally:
+        calendar_changed.disconnect(heard.append)
+
+
+def test_a_case_whose_count_ends_before_the_changed_day_does_not_move(
+        beilin, item, clerk, eager_celery, django_capture_on_commit_callbacks):
+    case = accepted(beilin, item.code, clerk, D(2026, 11, 2))  # promised 8 working days: 12 Nov; legal 20: 30 Nov
+    assert case.legal_due == D(2026, 11, 30)
+    with django_capture_on_commit_callbacks(execute=True):
+        closure_add(centre=beilin, date=D(2026, 12, 3), reason="搬迁", acting_user=None)
+    with tenant_context(beilin):
+        case.refresh_from_db()
+    assert (case.promised_due, case.legal_due, case.revision) == (D(2026, 11, 12), D(2026, 11, 30), 1)
+
+
+def test_a_closure_moves_that_centres_cases_only(beilin, yanta, item, clerk, eager_celery,
+                                                 django_capture_on_commit_callbacks):
+    case = accepted(beilin, item.code, clerk, D(2026, 11, 2))
+    with django_capture_on_commit_callbacks(execute=True):
+        closure_add(centre=beilin, date=D(2026, 11, 5), reason="搬迁", acting_user=None)
+    assert RegistryEntry.objects.get(case_id=case.pk).promised_due == D(2026, 11, 13)
