@@ -30,12 +30,20 @@ def schedule_enter(*, year: int, holidays: list[tuple[dt.date, str]], workdays: 
     if both:
         raise ApplicationError(_("A day cannot be both a holiday and a workday: %(dates)s.")
                                % {"dates": ", ".join(map(str, sorted(both)))}, "workcalendar_invalid_day")
+    from tenants.audit import audit_record
+    from tenants.choices import AuditKind, AuditTarget
+
     with transaction.atomic():
-        schedule, _created = ScheduleYear.objects.update_or_create(year=year, defaults={"entered_by": acting_user})
+        schedule, created = ScheduleYear.objects.update_or_create(year=year, defaults={"entered_by": acting_user})
+        was = {"holidays": schedule.days.filter(is_workday=False).count(),
+               "workdays": schedule.days.filter(is_workday=True).count()}
         schedule.days.all().delete()
         ScheduleDay.objects.bulk_create(
             [ScheduleDay(schedule=schedule, date=d, is_workday=False, name=n) for d, n in holidays]
             + [ScheduleDay(schedule=schedule, date=d, is_workday=True, name=n) for d, n in workdays])
+        audit_record(kind=AuditKind.SCHEDULE_ENTERED, actor=acting_user, target_type=AuditTarget.SCHEDULE_YEAR,
+                     target_id=year, target_label=str(year), before=None if created else was,
+                     after={"holidays": len(holidays), "workdays": len(workdays)})
         transaction.on_commit(lambda: _queue_recompute(None))
     return schedule
 
@@ -45,9 +53,15 @@ def closure_add(*, centre: Centre, date: dt.date, reason: str, acting_user: User
     if not reason.strip():
         raise ApplicationError(_("A reason is required."), "workcalendar_reason_required",
                                {"fields": {"reason": [_("This field is required.")]}})
+    from tenants.audit import audit_record
+    from tenants.choices import AuditKind, AuditTarget
+
     with transaction.atomic():
-        closure, _created = CentreClosure.objects.get_or_create(centre=centre, date=date,
-                                                                defaults={"reason": reason.strip()})
+        closure, created = CentreClosure.objects.get_or_create(centre=centre, date=date,
+                                                               defaults={"reason": reason.strip()})
+        if created:
+            audit_record(kind=AuditKind.CLOSURE_SET, actor=acting_user, centre=centre, target_type=AuditTarget.CLOSURE,
+                         target_id=closure.pk, target_label=str(date), after={"date": date, "reason": closure.reason})
         transaction.on_commit(lambda: _queue_recompute(centre.pk))
     return closure
 
