@@ -5,6 +5,8 @@ from tenants import views
 
 urlpatterns = [
     path("", views.centre_home, name="home"),
+    path("audit/", views.audit_log, name="audit-log"),
+    path("audit/export.csv", views.audit_export, name="audit-export"),
     path("switch/", views.switch_centre, name="switch-centre-pick"),
     path("switch/<slug:slug>/", views.switch_centre, name="switch-centre"),
 ]
