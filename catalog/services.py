@@ -29,7 +29,8 @@ from catalog.error_codes import CatalogErrorCode
 from catalog.models import Adoption, CatalogueNotice, Department, Item, ItemVersion, LifecycleEvent, Material
 from catalog.selectors import adoptable_items
 from common.errors import ApplicationError, ConflictError
-from tenants.choices import CentreStatus, Level
+from tenants.audit import audit_changes, audit_record
+from tenants.choices import AuditKind, AuditTarget, CentreStatus, Level
 from tenants.models import Centre, User
 
 logger = logging.getLogger(__name__)
@@ -66,6 +67,17 @@ def item_create(
     acting_user: User | None,
 ) -> Item:
     """A new item (no content yet: add a version)."""
+    with transaction.atomic():
+        item = _item_insert(code=code, department=department, category=category, item_type=item_type,
+                            levels=levels, kind=kind, parent=parent, owner_centre=owner_centre, keywords=keywords)
+        audit_record(kind=AuditKind.ITEM_CREATED, actor=acting_user, centre=owner_centre,
+                     target_type=AuditTarget.ITEM, target_id=item.pk, target_label=item.code,
+                     after={"department": department.code, "levels": item.levels})
+    return item
+
+
+def _item_insert(*, code: str, department: Department, category: str, item_type: str, levels: Iterable[str],
+                 kind: str, parent: Item | None, owner_centre: Centre | None, keywords: str) -> Item:
     errors: dict[str, list[str]] = {}
     if not ITEM_CODE_RE.match(code or ""):
         errors.setdefault("code", []).append(
@@ -118,6 +130,14 @@ def _validate_content(content: dict) -> dict[str, list[str]]:
     return errors
 
 
+#: What an audit entry shows of a first version (later versions: the content fields that changed).
+_FIRST_VERSION_AUDITED = ("name_zh", "legal_limit_days", "promised_limit_days")
+
+
+def _version_label(item: Item, version: ItemVersion) -> str:
+    return f"{item.code} v{version.number}"
+
+
 @transaction.atomic
 def version_create_draft(
     *,
@@ -129,6 +149,22 @@ def version_create_draft(
 ) -> ItemVersion:
     """A new draft version of `item`. Fields missing from `content` are taken from the current
     version, so a change is "the current version with this altered"."""
+    base = item.current_version
+    version = _version_insert(item=item, content=content, materials=materials, effective_from=effective_from)
+    if base is not None:
+        before, after = audit_changes(before={name: getattr(base, name) for name in VERSION_CONTENT_FIELDS},
+                                      after={name: getattr(version, name) for name in VERSION_CONTENT_FIELDS})
+    else:
+        before, after = {}, {name: getattr(version, name) for name in _FIRST_VERSION_AUDITED}
+    audit_record(kind=AuditKind.VERSION_DRAFTED, actor=acting_user, centre=item.owner_centre,
+                 target_type=AuditTarget.ITEM_VERSION, target_id=version.pk,
+                 target_label=_version_label(item, version), before=before,
+                 after={**after, "effective_from": version.effective_from})
+    return version
+
+
+def _version_insert(*, item: Item, content: dict, materials: list[dict] | None,
+                    effective_from: dt.date) -> ItemVersion:
     base = item.current_version
     merged = {name: getattr(base, name) for name in VERSION_CONTENT_FIELDS} if base else {}
     merged.update({k: v for k, v in content.items() if k in VERSION_CONTENT_FIELDS})
@@ -152,16 +188,26 @@ def version_publish(*, version: ItemVersion, acting_user: User | None, today: dt
     """Publish a draft. From its effective date it is the item's current version and the one before
     is archived; adopting centres follow at once (a local promise above the new legal limit is
     lowered to it)."""
-    today = _today(today)
     with transaction.atomic():
-        locked = ItemVersion.objects.select_for_update().get(pk=version.pk)
-        if locked.status != VersionStatus.DRAFT:
-            raise ConflictError(_("Version %(number)d is already %(status)s; only a draft can be published.")
-                                % {"number": locked.number, "status": locked.get_status_display()},
-                                CatalogErrorCode.VERSION_FROZEN)
-        locked.status = VersionStatus.PUBLISHED
-        locked.save(update_fields=["status", "updated_at"])
-        item_refresh_current(item=locked.item, today=today)
+        locked = _version_publish(version=version, today=_today(today))
+        audit_record(kind=AuditKind.VERSION_PUBLISHED, actor=acting_user, centre=locked.item.owner_centre,
+                     target_type=AuditTarget.ITEM_VERSION, target_id=locked.pk,
+                     target_label=_version_label(locked.item, locked),
+                     before={"status": VersionStatus.DRAFT},
+                     after={"status": VersionStatus.PUBLISHED, "effective_from": locked.effective_from})
+    return locked
+
+
+def _version_publish(*, version: ItemVersion, today: dt.date) -> ItemVersion:
+    """Publish inside the caller's transaction."""
+    locked = ItemVersion.objects.select_for_update(of=("self",)).select_related("item").get(pk=version.pk)
+    if locked.status != VersionStatus.DRAFT:
+        raise ConflictError(_("Version %(number)d is already %(status)s; only a draft can be published.")
+                            % {"number": locked.number, "status": locked.get_status_display()},
+                            CatalogErrorCode.VERSION_FROZEN)
+    locked.status = VersionStatus.PUBLISHED
+    locked.save(update_fields=["status", "updated_at"])
+    item_refresh_current(item=locked.item, today=today)
     return locked
 
 
@@ -215,6 +261,11 @@ def item_search_text(*, item: Item, version: ItemVersion) -> str:
 
 
 # --- adoption (逐级认领) ----------------------------------------------------------------------------
+
+def _item_label(item: Item) -> str:
+    """How an audit entry names an item: its code and (official) Chinese name."""
+    return f"{item.code} {item.current_version.name_zh}" if item.current_version_id else item.code
+
 
 @dataclass(frozen=True)
 class AdoptResult:
@@ -292,6 +343,11 @@ def adoption_create(
             adoption = Adoption.objects.create(
                 centre=centre, item=item, promised_limit_days=promised_limit_days, window=window,
                 department_name=department_name, starts_on=today)
+            audit_record(kind=AuditKind.ITEM_ADOPTED, actor=acting_user, centre=centre,
+                         target_type=AuditTarget.ADOPTION, target_id=adoption.pk, target_label=_item_label(item),
+                         after={key: value for key, value in (
+                             ("promised_limit_days", promised_limit_days), ("window", window),
+                             ("department_name", department_name), ("starts_on", today)) if value not in (None, "")})
     except IntegrityError:
         return AdoptResult(adoption=Adoption.objects.get(centre=centre, item=item, ends_on__isnull=True),
                            created=False)
@@ -304,11 +360,18 @@ def adoption_adopt_all(*, centre: Centre, acting_user: User | None, today: dt.da
     today = _today(today)
     candidates = adoptable_items(centre=centre, on=today)
     rows = [Adoption(centre=centre, item_id=pk, starts_on=today) for pk in candidates.values_list("pk", flat=True)]
-    Adoption.objects.bulk_create(rows, ignore_conflicts=True)
+    with transaction.atomic():
+        Adoption.objects.bulk_create(rows, ignore_conflicts=True)
+        if rows:  # one entry for the lot
+            audit_record(kind=AuditKind.ITEM_ADOPTED, actor=acting_user, centre=centre,
+                         target_type=AuditTarget.ADOPTION, after={"count": len(rows), "starts_on": today})
     return len(rows)
 
 
 _UNCHANGED = object()
+
+#: A centre's own terms for an item (what `adoption_update` changes).
+_ADOPTION_TERMS = ("promised_limit_days", "window", "department_name")
 
 
 def adoption_update(
@@ -322,8 +385,9 @@ def adoption_update(
     """Change a centre's terms for an item; what is not passed stays (None for the promise: follow the
     master's promise)."""
     with transaction.atomic():
-        locked = (Adoption.objects.select_for_update(of=("self",)).select_related("item__current_version")
+        locked = (Adoption.objects.select_for_update(of=("self",)).select_related("item__current_version", "centre")
                   .get(pk=adoption.pk))
+        was = {name: getattr(locked, name) for name in _ADOPTION_TERMS}
         if promised_limit_days is not _UNCHANGED:
             _check_promise(item=locked.item, promised=promised_limit_days)
             locked.promised_limit_days = promised_limit_days  # type: ignore[assignment]
@@ -332,12 +396,23 @@ def adoption_update(
         if department_name is not None:
             locked.department_name = department_name
         locked.save(update_fields=["promised_limit_days", "window", "department_name", "updated_at"])
+        before, after = audit_changes(before=was, after={name: getattr(locked, name) for name in _ADOPTION_TERMS})
+        if before or after:
+            audit_record(kind=AuditKind.ADOPTION_CHANGED, actor=acting_user, centre=locked.centre,
+                         target_type=AuditTarget.ADOPTION, target_id=locked.pk, target_label=_item_label(locked.item),
+                         before=before, after=after)
     return locked
 
 
 def adoption_end(*, adoption: Adoption, acting_user: User | None, today: dt.date | None = None) -> Adoption:
     """The centre stops exercising the item from today."""
-    Adoption.objects.filter(pk=adoption.pk, ends_on__isnull=True).update(ends_on=_today(today))
+    today = _today(today)
+    with transaction.atomic():
+        if Adoption.objects.filter(pk=adoption.pk, ends_on__isnull=True).update(ends_on=today):
+            ended = Adoption.objects.select_related("centre", "item__current_version").get(pk=adoption.pk)
+            audit_record(kind=AuditKind.ADOPTION_ENDED, actor=acting_user, centre=ended.centre,
+                         target_type=AuditTarget.ADOPTION, target_id=ended.pk, target_label=_item_label(ended.item),
+                         before={"ends_on": None}, after={"ends_on": today})
     adoption.refresh_from_db()
     return adoption
 
@@ -354,18 +429,23 @@ def local_item_create(
     acting_user: User | None,
     today: dt.date | None = None,
 ) -> Adoption:
-    """A centre's own item: coded from the centre's division code, published and adopted at once."""
+    """A centre's own item: coded from the centre's division code, published and adopted at once (one
+    audit entry for the whole)."""
     today = _today(today)
     prefix = f"{centre.division_code[:6]}{department.code}-{item_type}-"
     taken = Item.objects.filter(code__startswith=prefix).values_list("code", flat=True)
     serial = 1 + max((int(code[len(prefix):len(prefix) + 4]) for code in taken), default=9000)
-    item = item_create(code=f"{prefix}{serial:04d}", department=department, category=category,
-                       item_type=item_type, levels=[centre.level], owner_centre=centre, acting_user=acting_user)
-    version = version_create_draft(item=item, content=content, materials=materials, effective_from=today,
-                                   acting_user=acting_user)
-    version_publish(version=version, acting_user=acting_user, today=today)
+    item = _item_insert(code=f"{prefix}{serial:04d}", department=department, category=category,
+                        item_type=item_type, levels=[centre.level], kind=ItemKind.MAIN, parent=None,
+                        owner_centre=centre, keywords="")
+    version = _version_insert(item=item, content=content, materials=materials, effective_from=today)
+    _version_publish(version=version, today=today)
     item.refresh_from_db()
-    return adoption_create(centre=centre, item=item, acting_user=acting_user, today=today).adoption
+    adoption = Adoption.objects.create(centre=centre, item=item, starts_on=today)
+    audit_record(kind=AuditKind.LOCAL_ITEM_CREATED, actor=acting_user, centre=centre, target_type=AuditTarget.ITEM,
+                 target_id=item.pk, target_label=_item_label(item),
+                 after={name: getattr(version, name) for name in _FIRST_VERSION_AUDITED})
+    return adoption
 
 
 # --- lifecycle events -----------------------------------------------------------------------------

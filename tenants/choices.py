@@ -62,3 +62,40 @@ class BatchStatus(models.TextChoices):
     RUNNING = "running", _("Running")
     DONE = "done", _("Done")
     FAILED = "failed", _("Failed")
+
+
+class AuditKind(models.TextChoices):
+    """What an audit event (操作日志) records. Written by the service that makes the change."""
+
+    CENTRE_ONBOARDED = "centre_onboarded", _("Centre onboarded")
+    CENTRE_SUSPENDED = "centre_suspended", _("Centre suspended")
+    CENTRE_RESUMED = "centre_resumed", _("Centre resumed")
+    CENTRE_RENAMED = "centre_renamed", _("Centre renamed")
+    ROLE_GRANTED = "role_granted", _("Role granted")
+    ROLE_REVOKED = "role_revoked", _("Role revoked")
+    USER_DEACTIVATED = "user_deactivated", _("User deactivated")
+    ITEM_CREATED = "item_created", _("Catalogue item created")
+    VERSION_DRAFTED = "version_drafted", _("Item version drafted")
+    VERSION_PUBLISHED = "version_published", _("Item version published")
+    ITEM_ADOPTED = "item_adopted", _("Item adopted")
+    ADOPTION_CHANGED = "adoption_changed", _("Adoption changed")
+    ADOPTION_ENDED = "adoption_ended", _("Adoption ended")
+    LOCAL_ITEM_CREATED = "local_item_created", _("Local item created")
+    SCHEDULE_ENTERED = "schedule_entered", _("Holiday schedule entered")
+    CLOSURE_SET = "closure_set", _("Closure day set")
+    WINDOW_CREATED = "window_created", _("Service window created")
+    OPERATOR_GRANTED = "operator_granted", _("Window operator granted")
+
+
+class AuditTarget(models.TextChoices):
+    """What an audit event acted on."""
+
+    CENTRE = "centre", _("Centre")
+    MEMBERSHIP = "membership", _("Membership")
+    USER = "user", _("User")
+    ITEM = "item", _("Item")
+    ITEM_VERSION = "item_version", _("Item version")
+    ADOPTION = "adoption", _("Adoption")
+    SCHEDULE_YEAR = "schedule_year", _("Holiday schedule")
+    CLOSURE = "closure", _("Closure day")
+    WINDOW = "window", _("Service window")

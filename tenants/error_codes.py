@@ -9,3 +9,5 @@ class CentreErrorCode(StrEnum):
     STATUS_TRANSITION = "centre_status_transition"
     PROVISIONING_FAILED = "centre_provisioning_failed"
     MEMBERSHIP_INVALID = "membership_invalid"
+    CHANGED_MEANWHILE = "centre_changed_meanwhile"
+    MEMBERSHIP_CHANGED_MEANWHILE = "membership_changed_meanwhile"

@@ -1,10 +1,12 @@
-"""Forms for the onboarding pages (validation of a centre itself is the service's)."""
+"""Forms for the onboarding pages (validation of a centre itself is the service's) and the audit log's filters."""
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
-from tenants.choices import Level
+from tenants.choices import AuditKind, Level
+from tenants.models import Centre
+from tenants.selectors import AuditFilters
 
 #: Largest centre file accepted (a city's network is a few hundred rows).
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -56,3 +58,37 @@ class CentreFileForm(forms.Form):
             raise forms.ValidationError(_("The file is larger than %(size)d MB.")
                                         % {"size": MAX_FILE_BYTES // (1024 * 1024)})
         return upload
+
+
+class AuditFilterForm(forms.Form):
+    """The audit log's filters (a GET form). On a centre's host there is no centre filter."""
+
+    kind = forms.ChoiceField(label=_("Kind"), required=False)
+    centre = forms.ChoiceField(label=_("Centre"), required=False)
+    actor = forms.CharField(label=_("Actor (user name)"), max_length=150, required=False)
+    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, with_centre: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", _("All kinds")), *AuditKind.choices]
+        if with_centre:
+            centres = Centre.objects.order_by("division_code").only("division_code", "name_zh", "name_en")
+            self.fields["centre"].choices = [("", _("All centres"))] + [
+                (c.division_code, f"{c.division_code} {c.name}") for c in centres]
+        else:
+            del self.fields["centre"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return data
+
+    def filters(self) -> AuditFilters:
+        """What was valid of the input (an invalid field filters nothing and shows its error)."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return AuditFilters(kind=data.get("kind") or "", centre_code=data.get("centre") or "",
+                            actor=(data.get("actor") or "").strip(), date_from=data.get("date_from"),
+                            date_to=data.get("date_to"))

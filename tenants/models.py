@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 
 from common.models import TimeStampedModel
-from tenants.choices import BatchStatus, CentreStatus, Level, Role
+from tenants.choices import AuditKind, AuditTarget, BatchStatus, CentreStatus, Level, Role
 
 
 class Centre(TenantMixin, TimeStampedModel):
@@ -180,3 +181,42 @@ class OnboardingBatch(TimeStampedModel):
     @property
     def percent(self) -> int:
         return int(100 * self.done / self.total) if self.total else 0
+
+
+class AuditEvent(models.Model):
+    """One entry of the platform's audit log (操作日志): who did what, where, to what, and what changed.
+
+    Written by the service that makes the change, in the same transaction (`tenants.audit.audit_record`):
+    a change rolled back leaves no entry. The actor's user name and the centre's division code are
+    copied, so an entry still reads after the user or the centre is gone. `before` and `after` hold only
+    the fields that changed. Append-only: `at` is its time, so it has no created/updated stamps.
+    """
+
+    kind = models.CharField(_("kind"), max_length=32, choices=AuditKind.choices)
+    actor = models.ForeignKey(User, verbose_name=_("actor"), null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    actor_name = models.CharField(_("actor's user name"), max_length=150)
+    centre = models.ForeignKey(Centre, verbose_name=_("centre"), null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="+", db_index=False)  # indexed with `at` below
+    centre_code = models.CharField(_("centre's division code"), max_length=9, blank=True)
+    at = models.DateTimeField(_("time"))
+    target_type = models.CharField(_("target type"), max_length=32, choices=AuditTarget.choices, blank=True)
+    target_id = models.CharField(_("target id"), max_length=64, blank=True)
+    target_label = models.CharField(pgettext_lazy("audit log", "target"), max_length=300, blank=True)
+    before = models.JSONField(_("before"), null=True, blank=True, encoder=DjangoJSONEncoder)
+    after = models.JSONField(_("after"), null=True, blank=True, encoder=DjangoJSONEncoder)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["centre", "-at"], name="tenants_audit_centre_at"),
+            models.Index(fields=["centre_code", "-at"], name="tenants_audit_centre_code_at"),
+            models.Index(fields=["kind", "-at"], name="tenants_audit_kind_at"),
+            models.Index(fields=["-at"], name="tenants_audit_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind} {self.actor_name} {self.target_label}"

@@ -1,11 +1,15 @@
 """Reads and access checks for centres and memberships. Missing and forbidden look alike (404)."""
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 from django.db.models import Count, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from tenants.choices import STAFF_ROLES, Role
-from tenants.models import Centre, Membership, User
+from tenants.models import AuditEvent, Centre, Membership, User
 
 
 def _memberships(user: User) -> dict[int | None, set[str]]:
@@ -105,3 +109,46 @@ def centre_children(*, centre: Centre) -> QuerySet[Centre]:
 
 def memberships_of(*, user: User) -> QuerySet[Membership]:
     return Membership.objects.filter(user=user).select_related("centre").order_by("centre__division_code")
+
+
+# --- the audit log (操作日志) -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AuditFilters:
+    """What the audit page filters by; empty means "any". Dates are local days, both included."""
+
+    kind: str = ""
+    centre_code: str = ""
+    actor: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
+
+
+def audit_events_for(*, user: User, centre: Centre | None, filters: AuditFilters) -> QuerySet[AuditEvent]:
+    """The audit entries `user` may read, newest first. On the platform's site (`centre` None): platform
+    administrators only, every entry, filterable by centre. On a centre's host: its administrators (and
+    platform administrators), that centre's entries only; the centre filter is ignored. Anyone else: 404.
+    """
+    if centre is None:
+        if not user_is_platform_admin(user=user):
+            raise Http404
+        events = AuditEvent.objects.all()
+        if filters.centre_code:
+            events = events.filter(centre_code=filters.centre_code)
+    else:
+        if not user_is_centre_admin(user=user, centre=centre):
+            raise Http404
+        events = AuditEvent.objects.filter(centre=centre)
+    if filters.kind:
+        events = events.filter(kind=filters.kind)
+    if filters.actor:
+        events = events.filter(actor_name__iexact=filters.actor.strip())
+    if filters.date_from:
+        events = events.filter(at__gte=_local_midnight(filters.date_from))
+    if filters.date_to:
+        events = events.filter(at__lt=_local_midnight(filters.date_to + dt.timedelta(days=1)))
+    return events.select_related("actor", "centre").order_by("-at", "-id")

@@ -23,11 +23,12 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
 
 from common.errors import ApplicationError, ConflictError
-from tenants.choices import STATUS_TRANSITIONS, CentreStatus, Level, Role
+from tenants.audit import audit_changes, audit_record
+from tenants.choices import STATUS_TRANSITIONS, AuditKind, AuditTarget, CentreStatus, Level, Role
 from tenants.error_codes import CentreErrorCode
 from tenants.models import Centre, Domain, Membership, OnboardingBatch, User
 from tenants.provisioning import NotReplayable, schema_replay
-from tenants.validation import CentreInput, Errors, KnownCentre, validate_centre_input
+from tenants.validation import CentreInput, Errors, KnownCentre, validate_centre_input, validate_centre_names
 
 logger = logging.getLogger(__name__)
 
@@ -143,6 +144,11 @@ def _centre_onboard(*, data: CentreInput, acting_user: User | None, admin_userna
             locked = Centre.objects.select_for_update().get(pk=centre.pk)
             locked.status = CentreStatus.READY
             locked.save(update_fields=["status", "updated_at"])
+            audit_record(kind=AuditKind.CENTRE_ONBOARDED, actor=acting_user, centre=locked,
+                         target_type=AuditTarget.CENTRE, target_id=locked.pk, target_label=locked.name_zh,
+                         after={key: value for key, value in (
+                             ("name_zh", locked.name_zh), ("name_en", locked.name_en), ("level", locked.level),
+                             ("parent", data.parent_code), ("admin", admin.get_username() if admin else "")) if value})
     except Exception as exc:
         logger.exception("provisioning centre %s failed", data.code)
         raise ApplicationError(
@@ -150,7 +156,6 @@ def _centre_onboard(*, data: CentreInput, acting_user: User | None, admin_userna
               "onboard it again to resume.") % {"code": data.code, "error": exc},
             CentreErrorCode.PROVISIONING_FAILED, {"code": data.code}, http_status=500,
         ) from exc
-    logger.debug("centre %s onboarded by %s", data.code, acting_user or "system")
     return OnboardResult(centre=locked, created=True, admin=admin)
 
 
@@ -245,9 +250,46 @@ def centre_set_status(*, centre: Centre, status: str, acting_user: User | None) 
                 _("A centre that is %(from)s cannot become %(to)s.")
                 % {"from": locked.get_status_display(), "to": CentreStatus(status).label},
                 CentreErrorCode.STATUS_TRANSITION)
+        before = locked.status
         locked.status = status
         locked.save(update_fields=["status", "updated_at"])
+        if status == CentreStatus.SUSPENDED:
+            kind = AuditKind.CENTRE_SUSPENDED
+        elif before == CentreStatus.PROVISIONING:
+            kind = AuditKind.CENTRE_ONBOARDED  # marked ready by hand
+        else:
+            kind = AuditKind.CENTRE_RESUMED
+        audit_record(kind=kind, actor=acting_user, centre=locked, target_type=AuditTarget.CENTRE,
+                     target_id=locked.pk, target_label=locked.name_zh,
+                     before={"status": before}, after={"status": status})
     logger.info("centre %s -> %s by %s", locked.division_code, status, acting_user)
+    return locked
+
+
+def centre_rename(*, centre: Centre, name_zh: str, name_en: str, acting_user: User | None) -> Centre:
+    """Change a centre's Chinese and English names. `centre` carries the names the caller saw: if
+    someone renamed it meanwhile, nothing changes and the caller is told (ConflictError)."""
+    name_zh, name_en = (name_zh or "").strip(), (name_en or "").strip()
+    errors = validate_centre_names(name_zh=name_zh, name_en=name_en)
+    if errors:
+        raise ApplicationError(
+            _("The centre cannot be renamed: %(problems)s")
+            % {"problems": "; ".join(" ".join(msgs) for msgs in errors.fields.values())},
+            CentreErrorCode.INVALID_INPUT, {"fields": errors.fields})
+    with transaction.atomic():
+        locked = Centre.objects.select_for_update().get(pk=centre.pk)
+        if (locked.name_zh, locked.name_en) != (centre.name_zh, centre.name_en):
+            raise ConflictError(
+                _("Centre %(code)s was renamed to %(name)s meanwhile; nothing was changed. Reload and try again.")
+                % {"code": locked.division_code, "name": locked.name_zh}, CentreErrorCode.CHANGED_MEANWHILE)
+        before, after = audit_changes(before={"name_zh": locked.name_zh, "name_en": locked.name_en},
+                                      after={"name_zh": name_zh, "name_en": name_en})
+        if not after:
+            return locked
+        locked.name_zh, locked.name_en = name_zh, name_en
+        locked.save(update_fields=["name_zh", "name_en", "updated_at"])
+        audit_record(kind=AuditKind.CENTRE_RENAMED, actor=acting_user, centre=locked, target_type=AuditTarget.CENTRE,
+                     target_id=locked.pk, target_label=name_zh, before=before, after=after)
     return locked
 
 
@@ -262,18 +304,65 @@ def user_get_or_create(*, username: str, full_name: str = "", password_hash: str
 
 def membership_grant(*, user: User, centre: Centre | None, role: str, acting_user: User | None,
                      department_code: str = "") -> Membership:
+    """Give `user` a role at `centre` (None: platform administrator), or move it to another department.
+    Granting what the user holds already changes nothing and records nothing."""
     if (role == Role.PLATFORM_ADMIN) != (centre is None):
         raise ApplicationError(_("Only the platform administrator role is held without a centre."),
                                CentreErrorCode.MEMBERSHIP_INVALID, {"fields": {"role": [role]}})
-    membership, _created = Membership.objects.get_or_create(user=user, centre=centre, role=role,
-                                                            defaults={"department_code": department_code})
-    if department_code and membership.department_code != department_code:
-        membership.department_code = department_code
-        membership.save(update_fields=["department_code", "updated_at"])
+    with transaction.atomic():
+        membership, created = Membership.objects.get_or_create(user=user, centre=centre, role=role,
+                                                               defaults={"department_code": department_code})
+        before: dict = {}
+        after: dict = {}
+        if created:
+            after = {"role": role, **({"department_code": department_code} if department_code else {})}
+        elif department_code:
+            membership = Membership.objects.select_for_update().get(pk=membership.pk)
+            if membership.department_code != department_code:
+                before, after = {"department_code": membership.department_code}, {"department_code": department_code}
+                membership.department_code = department_code
+                membership.save(update_fields=["department_code", "updated_at"])
+        if after:
+            audit_record(kind=AuditKind.ROLE_GRANTED, actor=acting_user, centre=centre,
+                         target_type=AuditTarget.MEMBERSHIP, target_id=membership.pk,
+                         target_label=f"{user.get_username()} · {role}", before=before, after=after)
     from tenants.selectors import forget_memberships
 
     forget_memberships(user=user)
     return membership
+
+
+def membership_revoke(*, membership: Membership, acting_user: User | None) -> None:
+    """Take a role away. A role someone else revoked first: nothing changes and the caller is told."""
+    with transaction.atomic():
+        locked = (Membership.objects.select_for_update(of=("self",)).select_related("user", "centre")
+                  .filter(pk=membership.pk).first())
+        if locked is None:
+            raise ConflictError(_("That role was revoked meanwhile; nothing was changed."),
+                                CentreErrorCode.MEMBERSHIP_CHANGED_MEANWHILE)
+        audit_record(kind=AuditKind.ROLE_REVOKED, actor=acting_user, centre=locked.centre,
+                     target_type=AuditTarget.MEMBERSHIP, target_id=locked.pk,
+                     target_label=f"{locked.user.get_username()} · {locked.role}",
+                     before={"role": locked.role, "department_code": locked.department_code})
+        locked.delete()
+    from tenants.selectors import forget_memberships
+
+    forget_memberships(user=membership.user)
+
+
+def user_deactivate(*, user: User, acting_user: User | None) -> User:
+    """Stop `user` signing in anywhere (their sessions and API tokens stop working; their records stay).
+    A user already inactive: nothing changes, nothing is recorded."""
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if not locked.is_active:
+            return locked
+        locked.is_active = False
+        locked.save(update_fields=["is_active"])
+        audit_record(kind=AuditKind.USER_DEACTIVATED, actor=acting_user, target_type=AuditTarget.USER,
+                     target_id=locked.pk, target_label=locked.get_username(),
+                     before={"is_active": True}, after={"is_active": False})
+    return locked
 
 
 def onboarding_batch_create(*, file_name: str, rows: list[CentreInput], acting_user: User | None) -> OnboardingBatch:

@@ -10,6 +10,8 @@ urlpatterns = [
     path("onboard/file/", views.onboard_file, name="onboard-file"),
     path("onboard/batches/<int:batch_id>/", views.onboard_batch, name="onboard-batch"),
     path("centres/<str:code>/status/", views.centre_status, name="centre-status"),
+    path("audit/", views.audit_log, name="audit-log"),
+    path("audit/export.csv", views.audit_export, name="audit-export"),
     path("switch/", views.switch_centre, name="switch-centre-pick"),
     path("switch/<slug:slug>/", views.switch_centre, name="switch-centre"),
 ]

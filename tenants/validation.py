@@ -88,6 +88,23 @@ class Errors:
         return bool(self.fields)
 
 
+def _check_name_lengths(errors: Errors, *, name_zh: str, name_en: str) -> None:
+    if len(name_zh) > 100:
+        errors.add("name_zh", _("The Chinese name is longer than 100 characters."))
+    if len(name_en) > 150:
+        errors.add("name_en", _("The English name is longer than 150 characters."))
+
+
+def validate_centre_names(*, name_zh: str, name_en: str) -> Errors:
+    """The rules on a centre's names alone (renaming): both given, neither too long."""
+    errors = Errors()
+    for name, value in (("name_zh", name_zh), ("name_en", name_en)):
+        if not value:
+            errors.add(name, _("%(field)s is required.") % {"field": FIELD_LABELS[name]})
+    _check_name_lengths(errors, name_zh=name_zh, name_en=name_en)
+    return errors
+
+
 def validate_centre_input(
     data: CentreInput,
     *,
@@ -117,10 +134,7 @@ def validate_centre_input(
     if not SLUG_RE.match(data.slug):
         errors.add("slug", _("Malformed slug “%(value)s”: use 1–40 lower-case letters, digits and "
                              "hyphens, not starting or ending with a hyphen.") % {"value": data.slug})
-    if len(data.name_zh) > 100:
-        errors.add("name_zh", _("The Chinese name is longer than 100 characters."))
-    if len(data.name_en) > 150:
-        errors.add("name_en", _("The English name is longer than 150 characters."))
+    _check_name_lengths(errors, name_zh=data.name_zh, name_en=data.name_en)
 
     existing = by_code.get(data.code)
     other_slug = by_slug.get(data.slug)

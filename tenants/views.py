@@ -1,6 +1,11 @@
-"""Pages: the platform's centre list and onboarding, sign-in, centre switch."""
+"""Pages: the platform's centre list and onboarding, sign-in, centre switch, the audit log (page and CSV)."""
 from __future__ import annotations
 
+import csv
+from collections.abc import Iterator
+from typing import Any
+
+from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
@@ -8,22 +13,28 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.hashers import make_password
 from django.core import signing
+from django.core.exceptions import FieldDoesNotExist
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from common.errors import ApplicationError
 from tenants import selectors, services
-from tenants.choices import CentreStatus, Level
-from tenants.forms import CentreFileForm, CentreForm
+from tenants.audit import SYSTEM_ACTOR
+from tenants.choices import AuditKind, AuditTarget, CentreStatus, Level, Role
+from tenants.forms import AuditFilterForm, CentreFileForm, CentreForm
 from tenants.importers import read_centre_file
 from tenants.middleware import centre_url
-from tenants.models import Centre, OnboardingBatch
+from tenants.models import AuditEvent, Centre, OnboardingBatch
 from tenants.validation import CentreInput
 
 HANDOFF_SALT = "tenants.handoff"
@@ -204,3 +215,166 @@ def centre_status(request: HttpRequest, code: str) -> HttpResponse:
     else:
         messages.success(request, _("Centre %(code)s updated.") % {"code": code})
     return redirect("platform-home")
+
+
+# --- the audit log (操作日志), on the platform's site and on a centre's host --------------------------
+
+#: The most rows one CSV export holds (the newest); a note at the end says when there were more.
+AUDIT_EXPORT_MAX_ROWS = 50_000
+AUDIT_PAGE_SIZE = 50
+
+#: The model whose field names an entry's before/after use, by target type (names looked up, not imported:
+#: tenants sits below catalog, workcalendar and windows).
+_TARGET_MODELS: dict[str, str] = {
+    AuditTarget.CENTRE: "tenants.Centre", AuditTarget.MEMBERSHIP: "tenants.Membership",
+    AuditTarget.USER: "tenants.User", AuditTarget.ITEM: "catalog.ItemVersion",  # an item's first version
+    AuditTarget.ITEM_VERSION: "catalog.ItemVersion", AuditTarget.ADOPTION: "catalog.Adoption",
+    AuditTarget.SCHEDULE_YEAR: "workcalendar.ScheduleYear", AuditTarget.CLOSURE: "workcalendar.CentreClosure",
+    AuditTarget.WINDOW: "windows.Window",
+}
+
+#: Names of what an entry records that is not a field of the target's model.
+_EXTRA_LABELS = {
+    "admin": gettext_lazy("Centre administrator"),
+    "parent": gettext_lazy("Parent centre"),
+    "department": gettext_lazy("Department"),
+    "levels": gettext_lazy("Levels that exercise it"),
+    "count": gettext_lazy("Items adopted"),
+    "holidays": gettext_lazy("Holidays"),
+    "workdays": gettext_lazy("Weekend workdays"),
+    "operator": gettext_lazy("Operator"),
+    "starts_on": gettext_lazy("Starts on"),
+    "ends_on": gettext_lazy("Ends on"),
+    "status": gettext_lazy("Status"),
+    "effective_from": gettext_lazy("Effective from"),
+}
+
+
+def _field(target_type: str, name: str) -> Any:
+    label = _TARGET_MODELS.get(target_type)
+    if label is None:
+        return None
+    try:
+        return apps.get_model(label)._meta.get_field(name)
+    except (LookupError, FieldDoesNotExist):
+        return None
+
+
+def _value(field: Any, name: str, value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if isinstance(value, list):
+        return ", ".join(_value(field, name, v) for v in value) or "—"
+    if name in ("level", "levels") and value in Level.values:
+        return str(Level(value).label)
+    choices = dict(field.flatchoices) if field is not None and field.choices else {}
+    return str(choices.get(value, value))
+
+
+def audit_changes_display(event: AuditEvent) -> list[tuple[str, str, str]]:
+    """What changed, readable: (what, before, after) for each field, in the viewer's language."""
+    before, after = event.before or {}, event.after or {}
+    rows = []
+    for name in dict.fromkeys([*before, *after]):
+        field = _field(event.target_type, name)
+        label = _EXTRA_LABELS.get(name) or (field.verbose_name if field is not None else name)
+        rows.append((str(capfirst(label)), _value(field, name, before.get(name)) if name in before else "",
+                     _value(field, name, after.get(name))))
+    return rows
+
+
+def _actor(event: AuditEvent) -> str:
+    if event.actor_id is None and event.actor_name == SYSTEM_ACTOR:
+        return str(_("System"))
+    full_name = event.actor.full_name if event.actor is not None else ""
+    return f"{full_name} ({event.actor_name})" if full_name else event.actor_name
+
+
+def _target(event: AuditEvent) -> str:
+    label = event.target_label
+    if event.target_type == AuditTarget.MEMBERSHIP:
+        username, _sep, role = label.partition(" · ")
+        if role in Role.values:
+            label = f"{username} · {Role(role).label}"
+    kind = event.get_target_type_display() if event.target_type else ""
+    return f"{kind} {label}".strip() or "—"
+
+
+def _row(event: AuditEvent) -> dict:
+    return {
+        "at": timezone.localtime(event.at),
+        "kind": event.kind,
+        "kind_label": AuditKind(event.kind).label if event.kind in AuditKind.values else event.kind,
+        "actor": _actor(event),
+        "centre_code": event.centre_code,
+        "centre": event.centre.name if event.centre is not None else "",
+        "target": _target(event),
+        "changes": audit_changes_display(event),
+        "note": event.note,
+    }
+
+
+def _audit_scope(request: HttpRequest) -> tuple[Centre | None, AuditFilterForm]:
+    centre: Centre | None = getattr(request, "centre", None)
+    return centre, AuditFilterForm(request.GET or None, with_centre=centre is None)
+
+
+@login_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """The audit log, newest first, 50 a page: every centre's for platform administrators on the platform's
+    site, one centre's for its administrators on its host; anyone else 404."""
+    centre, form = _audit_scope(request)
+    events = selectors.audit_events_for(user=request.user, centre=centre, filters=form.filters())
+    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "tenants/audit_log.html", {
+        "form": form, "page_obj": page, "rows": [_row(e) for e in page.object_list],
+        "all_centres": centre is None,
+    })
+
+
+def _csv_cell(value: Any) -> Any:
+    """A cell a spreadsheet will not run as a formula (names and notes are typed by people)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _newest_first_in_chunks(events: QuerySet[AuditEvent], size: int = 2000) -> Iterator[AuditEvent]:
+    """`events` (ordered newest first) a chunk at a time, each chunk starting after the last row of the one
+    before: bounded memory without a server-side cursor (which PgBouncer's transaction pooling refuses)."""
+    last: AuditEvent | None = None
+    while True:
+        chunk = events if last is None else events.filter(Q(at__lt=last.at) | Q(at=last.at, id__lt=last.pk))
+        rows = list(chunk[:size])
+        yield from rows
+        if len(rows) < size:
+            return
+        last = rows[-1]
+
+
+@login_required
+def audit_export(request: HttpRequest) -> HttpResponse:
+    """The same filtered list as CSV (UTF-8 with a BOM, so Excel in Chinese reads it): the newest
+    AUDIT_EXPORT_MAX_ROWS entries at most, and a last line saying so when there were more."""
+    centre, form = _audit_scope(request)
+    events = selectors.audit_events_for(user=request.user, centre=centre, filters=form.filters())
+    who = centre.slug if centre is not None else "platform"
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="audit-{who}-{timezone.localdate():%Y%m%d}.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow([pgettext("audit log", "Time"), _("Kind"), _("Actor"), _("Division code"), _("Centre"),
+                     pgettext("audit log", "Target"), _("What changed"), _("Note")])
+    for count, event in enumerate(_newest_first_in_chunks(events), start=1):
+        if count > AUDIT_EXPORT_MAX_ROWS:
+            writer.writerow([_("Only the newest %(count)d entries are included; narrow the filters to export "
+                               "the rest.") % {"count": AUDIT_EXPORT_MAX_ROWS}])
+            break
+        row = _row(event)
+        changes = "; ".join(f"{what}: {old} → {new}" if old else f"{what}: {new}" for what, old, new in row["changes"])
+        writer.writerow([_csv_cell(value) for value in (
+            f"{row['at']:%Y-%m-%d %H:%M:%S}", row["kind_label"], row["actor"], row["centre_code"], row["centre"],
+            row["target"], changes, row["note"])])
+    return response

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from common.pagination import Pagination
 from tenants import selectors as centre_selectors
+from tenants.request import centre_of
 from windows import selectors, services
 
 
@@ -53,5 +54,6 @@ class WindowListApi(APIView):
             raise PermissionDenied
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        window = services.window_create(**payload.validated_data, acting_user=request.user)
+        window = services.window_create(centre=centre_of(request), **payload.validated_data,
+                                        acting_user=request.user)
         return Response(WindowOutput(window, context={"request": request}).data, status=status.HTTP_201_CREATED)

@@ -23,5 +23,6 @@ def centre_home(request: HttpRequest) -> HttpResponse:
         "windows": list(window_list()),
         "heartbeat": CentreHeartbeat.objects.filter(id=1).first() if is_staff else None,
         "is_staff": is_staff,
+        "is_centre_admin": selectors.user_is_centre_admin(user=request.user, centre=centre),
         "roles": sorted(Role(role).label for role in roles if role in Role.values),
     })

@@ -10,6 +10,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from common.errors import ApplicationError
+from tenants.audit import audit_record
+from tenants.choices import AuditKind, AuditTarget
 from tenants.models import Centre, User
 from workcalendar.clock import WorkCalendar
 from workcalendar.hooks import CalendarChanged, calendar_changed
@@ -52,11 +54,16 @@ def schedule_enter(*, year: int, holidays: list[tuple[dt.date, str]], workdays: 
                                % {"dates": ", ".join(map(str, sorted(both)))}, "workcalendar_invalid_day")
     with transaction.atomic():
         before = WorkCalendar.for_centre(None)
-        schedule, _created = ScheduleYear.objects.update_or_create(year=year, defaults={"entered_by": acting_user})
+        schedule, created = ScheduleYear.objects.update_or_create(year=year, defaults={"entered_by": acting_user})
+        was = {"holidays": schedule.days.filter(is_workday=False).count(),
+               "workdays": schedule.days.filter(is_workday=True).count()}
         schedule.days.all().delete()
         ScheduleDay.objects.bulk_create(
             [ScheduleDay(schedule=schedule, date=d, is_workday=False, name=n) for d, n in holidays]
             + [ScheduleDay(schedule=schedule, date=d, is_workday=True, name=n) for d, n in workdays])
+        audit_record(kind=AuditKind.SCHEDULE_ENTERED, actor=acting_user, target_type=AuditTarget.SCHEDULE_YEAR,
+                     target_id=year, target_label=str(year), before=None if created else was,
+                     after={"holidays": len(holidays), "workdays": len(workdays)})
         schedule_changed(year=year, before=before)
     return schedule
 
@@ -80,6 +87,8 @@ def closure_add(*, centre: Centre, date: dt.date, reason: str, acting_user: User
         closure, created = CentreClosure.objects.get_or_create(centre=centre, date=date,
                                                                defaults={"reason": reason.strip()})
         if created:
+            audit_record(kind=AuditKind.CLOSURE_SET, actor=acting_user, centre=centre, target_type=AuditTarget.CLOSURE,
+                         target_id=closure.pk, target_label=str(date), after={"date": date, "reason": closure.reason})
             closure_changed(closure=closure)
     return closure
 

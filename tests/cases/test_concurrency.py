@@ -20,10 +20,10 @@ CLERKS = 20
 
 @pytest.fixture
 def case_under_review(django_db_setup, django_db_blocker):
-    from catalog.models import Adoption, Department, Item, ItemVersion, Material
-    from catalog.services import adoption_create, item_create, version_create_draft, version_publish
     from cases.models import Case, CaseNumberCounter
     from cases.services import case_submit, case_transition
+    from catalog.models import Adoption, Department, Item, ItemVersion, Material
+    from catalog.services import adoption_create, item_create, version_create_draft, version_publish
     from notifications.models import OutboxMessage
     from registry.models import RegistryEntry
     from supervision.models import Finding

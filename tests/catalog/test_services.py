@@ -306,3 +306,125 @@ def test_the_acceptance_terms_follow_the_same_rule_as_the_centres_catalogue(depa
                          acting_user=None)
     event_propagate(event_id=event.pk)
     assert adoption_terms(centre_id=beilin.pk, item_id=item.pk, on=TODAY) is None
+
+
+# --- the audit log (操作日志) -------------------------------------------------------------------------
+
+def audit_entries(**filters):
+    from tenants.models import AuditEvent
+
+    return list(AuditEvent.objects.filter(**filters).order_by("at", "id"))
+
+
+@pytest.fixture
+def beilin_admin(make_user, beilin):
+    from tenants.choices import Role
+
+    return make_user((beilin, Role.CENTRE_ADMIN), username="admin-b")
+
+
+def test_adopting_an_item_is_recorded_once_with_the_centres_terms(department, beilin, beilin_admin):
+    from tenants.choices import AuditKind
+
+    item = make_item(department)
+    adoption = adoption_create(centre=beilin, item=item, promised_limit_days=6, window="A12",
+                               acting_user=beilin_admin, today=TODAY).adoption
+    adoption_create(centre=beilin, item=item, acting_user=beilin_admin, today=TODAY)  # adopted already
+
+    [entry] = audit_entries(kind=AuditKind.ITEM_ADOPTED)
+    assert (entry.actor, entry.centre, entry.target_id) == (beilin_admin, beilin, str(adoption.pk))
+    assert entry.target_label == f"{item.code} {CONTENT['name_zh']}"
+    assert entry.after == {"promised_limit_days": 6, "window": "A12", "starts_on": "2026-11-30"}
+
+
+def test_adopting_a_whole_level_is_one_entry_with_the_count(department, beilin, beilin_admin):
+    from tenants.choices import AuditKind
+
+    make_item(department, code="610100GH-XK-0001")
+    make_item(department, code="610100GH-XK-0002")
+    assert adoption_adopt_all(centre=beilin, acting_user=beilin_admin, today=TODAY) == 2
+    assert adoption_adopt_all(centre=beilin, acting_user=beilin_admin, today=TODAY) == 0
+
+    [entry] = audit_entries(kind=AuditKind.ITEM_ADOPTED)
+    assert (entry.actor, entry.centre, entry.after) == (beilin_admin, beilin, {"count": 2, "starts_on": "2026-11-30"})
+
+
+def test_changing_an_adoption_records_only_the_terms_that_changed(department, beilin, beilin_admin):
+    from tenants.choices import AuditKind
+
+    item = make_item(department)
+    adoption = adoption_create(centre=beilin, item=item, promised_limit_days=6, window="A12", acting_user=None,
+                               today=TODAY).adoption
+    adoption_update(adoption=adoption, acting_user=beilin_admin, promised_limit_days=4, window="A12",
+                    department_name="行政审批科")
+    adoption_update(adoption=adoption, acting_user=beilin_admin, promised_limit_days=4)  # nothing changes
+
+    [entry] = audit_entries(kind=AuditKind.ADOPTION_CHANGED)
+    assert (entry.actor, entry.centre, entry.target_id) == (beilin_admin, beilin, str(adoption.pk))
+    assert entry.before == {"promised_limit_days": 6, "department_name": ""}
+    assert entry.after == {"promised_limit_days": 4, "department_name": "行政审批科"}
+
+
+def test_a_refused_change_to_an_adoption_records_nothing(department, beilin, beilin_admin):
+    from tenants.choices import AuditKind
+
+    item = make_item(department)
+    adoption = adoption_create(centre=beilin, item=item, acting_user=None, today=TODAY).adoption
+    with pytest.raises(ApplicationError):
+        adoption_update(adoption=adoption, acting_user=beilin_admin, promised_limit_days=25)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        adoption_update(adoption=adoption, acting_user=beilin_admin, window="B3")
+        raise RuntimeError("the caller's next step failed")
+    assert audit_entries(kind=AuditKind.ADOPTION_CHANGED) == []
+    adoption.refresh_from_db()
+    assert adoption.window == ""
+
+
+def test_ending_an_adoption_is_recorded_once(department, beilin, beilin_admin):
+    from catalog.services import adoption_end
+    from tenants.choices import AuditKind
+
+    item = make_item(department)
+    adoption = adoption_create(centre=beilin, item=item, acting_user=None, today=TODAY).adoption
+    adoption_end(adoption=adoption, acting_user=beilin_admin, today=TODAY + dt.timedelta(days=3))
+    adoption_end(adoption=adoption, acting_user=beilin_admin, today=TODAY + dt.timedelta(days=4))
+
+    assert adoption.ends_on == TODAY + dt.timedelta(days=3)
+    [entry] = audit_entries(kind=AuditKind.ADOPTION_ENDED)
+    assert (entry.actor, entry.centre, entry.before, entry.after) == (
+        beilin_admin, beilin, {"ends_on": None}, {"ends_on": "2026-12-03"})
+
+
+def test_a_local_item_is_one_entry_at_its_centre(department, beilin, beilin_admin):
+    from tenants.choices import AuditKind
+
+    adoption = local_item_create(centre=beilin, department=department, category="public_service", item_type="GG",
+                                 content={**CONTENT, "name_zh": "碑林区老年优待证办理", "name_en": "Senior card"},
+                                 acting_user=beilin_admin, today=TODAY)
+
+    [entry] = audit_entries(centre=beilin, actor=beilin_admin)
+    assert entry.kind == AuditKind.LOCAL_ITEM_CREATED
+    assert (entry.target_type, entry.target_label) == ("item", f"{adoption.item.code} 碑林区老年优待证办理")
+    assert entry.after == {"name_zh": "碑林区老年优待证办理", "legal_limit_days": 20, "promised_limit_days": 10}
+
+
+def test_master_items_and_their_versions_are_recorded_with_what_changed(department, make_user):
+    from tenants.choices import AuditKind, Role
+
+    editor = make_user((None, Role.PLATFORM_ADMIN), username="catalogue-editor")
+    item = item_create(code="610100GH-XK-0009", department=department, category="licence", item_type="XK",
+                       levels=["city", "district"], acting_user=editor)
+    first = version_create_draft(item=item, content=CONTENT, effective_from=TODAY, acting_user=editor)
+    version_publish(version=first, acting_user=editor, today=TODAY)
+    item.refresh_from_db()
+    second = version_create_draft(item=item, content={"promised_limit_days": 8}, effective_from=TODAY,
+                                  acting_user=editor)
+
+    created, drafted_first, published, drafted_second = audit_entries(actor=editor)
+    assert (created.kind, created.centre, created.target_label) == (AuditKind.ITEM_CREATED, None, "610100GH-XK-0009")
+    assert created.after == {"department": "GH", "levels": ["city", "district"]}
+    assert drafted_first.kind == AuditKind.VERSION_DRAFTED and drafted_first.before is None
+    assert (published.kind, published.target_label, published.after) == (
+        AuditKind.VERSION_PUBLISHED, "610100GH-XK-0009 v1", {"status": "published", "effective_from": "2026-11-30"})
+    assert (drafted_second.target_id, drafted_second.before, drafted_second.after) == (
+        str(second.pk), {"promised_limit_days": 10}, {"promised_limit_days": 8, "effective_from": "2026-11-30"})

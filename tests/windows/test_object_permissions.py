@@ -21,7 +21,7 @@ def test_a_permission_on_window_pk_1_in_one_centre_grants_nothing_on_pk_1_in_ano
     assert beilin_window.pk == yanta_window.pk
 
     with tenant_context(beilin):
-        window_grant_operator(window=beilin_window, user=clerk, acting_user=None)
+        window_grant_operator(centre=beilin, window=beilin_window, user=clerk, acting_user=None)
 
     with tenant_context(beilin):
         clerk = type(clerk).objects.get(pk=clerk.pk)  # fresh permission cache
@@ -35,10 +35,11 @@ def test_the_windows_api_shows_each_centre_only_its_own_windows_and_who_may_oper
         beilin, yanta, make_user, centre_client):
     clerk = make_user((beilin, Role.WINDOW_CLERK), (yanta, Role.WINDOW_CLERK))
     with tenant_context(beilin):
-        window = window_create(number="7", name_zh="社保窗口", name_en="Social security", acting_user=None)
-        window_grant_operator(window=window, user=clerk, acting_user=None)
+        window = window_create(centre=beilin, number="7", name_zh="社保窗口", name_en="Social security",
+                               acting_user=None)
+        window_grant_operator(centre=beilin, window=window, user=clerk, acting_user=None)
     with tenant_context(yanta):
-        window_create(number="7", name_zh="不动产窗口", name_en="Real estate", acting_user=None)
+        window_create(centre=yanta, number="7", name_zh="不动产窗口", name_en="Real estate", acting_user=None)
 
     beilin_rows = centre_client(beilin, clerk).get("/api/v1/windows/").json()["results"]
     yanta_rows = centre_client(yanta, clerk).get("/api/v1/windows/").json()["results"]
@@ -53,3 +54,36 @@ def test_a_user_without_a_role_in_the_centre_gets_403_from_its_windows_api(beili
     response = centre_client(beilin, outsider).get("/api/v1/windows/")
     assert response.status_code == 403
     assert response.json()["code"] == "permission_denied"
+
+
+def test_creating_a_window_and_granting_an_operator_are_recorded_at_the_centre(beilin, make_user):
+    from tenants.choices import AuditKind
+    from tenants.models import AuditEvent
+
+    admin = make_user((beilin, Role.CENTRE_ADMIN))
+    clerk = make_user((beilin, Role.WINDOW_CLERK), username="clerk-w")
+    with tenant_context(beilin):
+        window = window_create(centre=beilin, number="7", name_zh="社保窗口", name_en="Social security",
+                               acting_user=admin)
+        window_grant_operator(centre=beilin, window=window, user=clerk, acting_user=admin)
+        window_grant_operator(centre=beilin, window=window, user=clerk, acting_user=admin)  # held already
+
+    created = AuditEvent.objects.get(kind=AuditKind.WINDOW_CREATED)
+    assert (created.actor, created.centre, created.target_label) == (admin, beilin, "7 社保窗口")
+    assert created.after == {"number": "7", "name_zh": "社保窗口", "name_en": "Social security"}
+    granted = AuditEvent.objects.get(kind=AuditKind.OPERATOR_GRANTED)
+    assert (granted.actor, granted.centre, granted.target_id, granted.after) == (
+        admin, beilin, str(window.pk), {"operator": "clerk-w"})
+
+
+def test_a_window_refused_as_a_duplicate_records_nothing(beilin, make_user):
+    from django.core.exceptions import ValidationError
+
+    from tenants.choices import AuditKind
+    from tenants.models import AuditEvent
+
+    with tenant_context(beilin):
+        window_create(centre=beilin, number="8", name_zh="不动产窗口", name_en="Real estate", acting_user=None)
+        with pytest.raises(ValidationError):
+            window_create(centre=beilin, number="8", name_zh="另一个", name_en="Another", acting_user=None)
+    assert AuditEvent.objects.filter(kind=AuditKind.WINDOW_CREATED).count() == 1

@@ -65,3 +65,35 @@ def test_the_reconciliation_reports_drift_between_cases_and_the_registry(beilin,
     out = io.StringIO()
     call_command("reconcile_registry", stdout=out)
     assert f"{case.number}: status case=submitted registry=approved" in out.getvalue()
+
+
+# --- the audit log (操作日志) -------------------------------------------------------------------------
+
+def test_entering_a_schedule_is_recorded_and_a_replacement_shows_the_numbers_before(make_user):
+    from tenants.choices import AuditKind, Role
+    from tenants.models import AuditEvent
+
+    admin = make_user((None, Role.PLATFORM_ADMIN), username="calendar-admin")
+    schedule_enter(year=2027, holidays=[(D(2027, 1, 1), "元旦")], workdays=[], acting_user=admin)
+    schedule = schedule_enter(year=2027, holidays=[(D(2027, 1, 1), "元旦"), (D(2027, 2, 8), "春节")],
+                              workdays=[(D(2027, 2, 6), "春节调休")], acting_user=None)
+
+    assert schedule.entered_by is None  # the row names who entered the schedule in force
+    first, second = AuditEvent.objects.filter(kind=AuditKind.SCHEDULE_ENTERED).order_by("at", "id")
+    assert (first.actor, first.centre, first.target_label) == (admin, None, "2027")
+    assert (first.before, first.after) == (None, {"holidays": 1, "workdays": 0})
+    assert (second.actor_name, second.before, second.after) == (
+        "system", {"holidays": 1, "workdays": 0}, {"holidays": 2, "workdays": 1})
+
+
+def test_a_closure_day_is_recorded_once_at_its_centre(beilin, make_user):
+    from tenants.choices import AuditKind, Role
+    from tenants.models import AuditEvent
+
+    admin = make_user((beilin, Role.CENTRE_ADMIN))
+    closure_add(centre=beilin, date=D(2026, 11, 30), reason=" 搬迁 ", acting_user=admin)
+    closure_add(centre=beilin, date=D(2026, 11, 30), reason="搬迁", acting_user=admin)  # already closed
+
+    [entry] = AuditEvent.objects.filter(kind=AuditKind.CLOSURE_SET)
+    assert (entry.actor, entry.centre, entry.target_label) == (admin, beilin, "2026-11-30")
+    assert entry.after == {"date": "2026-11-30", "reason": "搬迁"}
