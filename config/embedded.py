@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from urllib.parse import quote
 
 
 def running_socket_dir(pgdata: Path) -> str | None:
@@ -28,10 +27,3 @@ def running_socket_dir(pgdata: Path) -> str | None:
     except (ValueError, ProcessLookupError):
         return None
     return lines[4].strip() or None
-
-
-def embedded_database_url(pgdata: Path, database: str) -> str | None:
-    socket_dir = running_socket_dir(pgdata)
-    if socket_dir is None:
-        return None
-    return f"postgresql://postgres@/{database}?host={quote(socket_dir, safe='/')}"

@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config import env
-from config.embedded import embedded_database_url
 
 BASE_DIR = env.BASE_DIR
 VAR_DIR = env.VAR_DIR
@@ -54,25 +52,23 @@ WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 
 
-def _database_url() -> str:
-    if env.DATABASE_URL:
-        return env.DATABASE_URL
-    found = embedded_database_url(VAR_DIR / "pgdata", env.DATABASE_NAME)
-    if found:
-        return found
-    raise ImproperlyConfigured(
-        "No database: set DATABASE_URL, or start the embedded PostgreSQL with "
-        "`python3 platform/dev.py run` (or `python3 platform/dev.py manage ...`)."
-    )
-
-
 def database_settings(url: str) -> dict:
     config = dict(dj_database_url.parse(url, conn_max_age=env.CONN_MAX_AGE, conn_health_checks=True))
     config["ENGINE"] = "config.db_backend"
     return config
 
 
-DATABASES = {"default": database_settings(_database_url())}
+def _default_database() -> dict:
+    """DATABASE_URL, else the embedded PostgreSQL under var/pgdata, found when a connection is opened
+    (config/db_backend): loading the settings never touches a database, so ruff, mypy and
+    `manage.py check` run with none."""
+    if env.DATABASE_URL:
+        return database_settings(env.DATABASE_URL)
+    return {**database_settings(f"postgresql://postgres@/{env.DATABASE_NAME}"),
+            "EMBEDDED_PGDATA": str(VAR_DIR / "pgdata")}
+
+
+DATABASES = {"default": _default_database()}
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
