@@ -118,9 +118,16 @@ def _require_post(*, agent: User, station: Station) -> None:
 def consent_record(*, agent: User, station: Station, resident_name: str, resident_id_number: str, item_code: str,
                    method: str, given_at: dt.datetime | None, evidence: str = "",
                    now: dt.datetime | None = None) -> Consent:
-    """Record the resident's consent: who (masked name, ID as an HMAC), for which item, when and how."""
-    now = now or timezone.now()
+    """Record the resident's consent: who (masked name, ID as an HMAC), for which item, when and how.
+    Raises `delegation_not_an_agent` (403), `delegation_consent_required` naming each missing field."""
     _require_post(agent=agent, station=station)
+    return _consent_create(agent=agent, station=station, resident_name=resident_name,
+                           resident_id_number=resident_id_number, item_code=item_code, method=method,
+                           given_at=given_at, evidence=evidence, now=now or timezone.now())
+
+
+def _consent_create(*, agent: User, station: Station, resident_name: str, resident_id_number: str, item_code: str,
+                    method: str, given_at: dt.datetime | None, evidence: str, now: dt.datetime) -> Consent:
     errors: dict[str, list[str]] = {}
     id_number = normalise_identifier(resident_id_number)
     if not (resident_name or "").strip():
@@ -203,14 +210,15 @@ def proxy_filing_file(
     key = idempotency_key.bound(applicant_id_number=id_number) if idempotency_key else None
     if (known := idempotency_replay(scope=IDEMPOTENCY_SCOPE, key=key, fingerprint=fingerprint)) is not None:
         return ProxyFiling.objects.get(pk=known), False
+    _require_post(agent=agent, station=station)
     try:
         with transaction.atomic():
-            recorded = consent_record(agent=agent, station=station, resident_name=resident_name,
-                                      resident_id_number=id_number, item_code=item_code, method=consent.method,
-                                      given_at=consent.given_at, evidence=consent.evidence, now=now)
-            filing = proxy_filing_submit(agent=agent, station=station, consent=recorded, item_code=item_code,
-                                         resident_name=resident_name, resident_id_number=id_number, phone=phone,
-                                         provided_material_ids=provided_material_ids, note=note, now=now)
+            recorded = _consent_create(agent=agent, station=station, resident_name=resident_name,
+                                       resident_id_number=id_number, item_code=item_code, method=consent.method,
+                                       given_at=consent.given_at, evidence=consent.evidence, now=now)
+            filing = _filing_create(agent=agent, station=station, consent=recorded, item_code=item_code,
+                                    resident_name=resident_name, id_number=id_number, phone=phone,
+                                    provided_material_ids=provided_material_ids, note=note, now=now)
             idempotency_remember(scope=IDEMPOTENCY_SCOPE, key=key, fingerprint=fingerprint, result_id=filing.pk)
     except IntegrityError:
         twin = idempotency_replay(scope=IDEMPOTENCY_SCOPE, key=key, fingerprint=fingerprint) if key else None
@@ -258,6 +266,16 @@ def proxy_filing_submit(
     if mismatch:
         raise ApplicationError(_("The consent does not cover this filing: %(why)s.") % {"why": "; ".join(mismatch)},
                                DelegationErrorCode.CONSENT_MISMATCH, {"fields": {"consent": mismatch}})
+    return _filing_create(agent=agent, station=station, consent=consent, item_code=item_code,
+                          resident_name=resident_name, id_number=id_number, phone=phone,
+                          provided_material_ids=provided_material_ids, note=note, now=now)
+
+
+def _filing_create(*, agent: User, station: Station, consent: Consent, item_code: str, resident_name: str,
+                   id_number: str, phone: str, provided_material_ids: list[int] | None, note: str,
+                   now: dt.datetime) -> ProxyFiling:
+    """The filing itself (the post and the consent checked): the target centre resolved once, the case
+    filed through the door, the filing, its first handover step and the resident's SMS."""
     township = Centre.objects.select_related("parent__parent").get(pk=station.township_id)
     target, _adoption = proxy_filing_target(township=township, item_code=item_code, on=_local_day(now))
     with transaction.atomic():

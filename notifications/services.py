@@ -5,6 +5,7 @@ import logging
 from string import Formatter
 
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from common.identity import mask_phone
@@ -47,8 +48,10 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
 
 
 def render(*, key: str, centre_id: int | None, language: str, context: dict) -> str:
-    own = MessageTemplate.objects.filter(key=key, centre_id=centre_id).first() if centre_id is not None else None
-    template = own or MessageTemplate.objects.filter(key=key, centre__isnull=True).first()
+    """The message `key` in `language` with `context`: the centre's own template, else the platform's,
+    else the default text (one query)."""
+    template = (MessageTemplate.objects.filter(Q(centre_id=centre_id) | Q(centre__isnull=True), key=key)
+                .order_by(F("centre_id").asc(nulls_last=True)).first())
     if template is not None:
         body_zh, body_en = template.body_zh, template.body_en
     else:
