@@ -30,6 +30,7 @@ from catalog.models import Agency, Department, Item, ItemVersion, Material
 from common.errors import ApplicationError
 from common.pagination import Pagination
 from tenants.choices import Level
+from tenants.request import centre_of
 
 # --- permissions ---------------------------------------------------------------------------------
 
@@ -44,10 +45,7 @@ class ReadOrCatalogueAdmin(permissions.BasePermission):
 
 
 def _centre(request: Request):
-    centre = getattr(request, "centre", None)
-    if centre is None:
-        raise Http404
-    return centre
+    return centre_of(request)
 
 
 def _require_adopter(request: Request):

@@ -13,10 +13,10 @@ from decimal import Decimal
 from functools import lru_cache
 
 from django.utils.formats import date_format
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from catalog.models import Adoption, ItemVersion
+from common.i18n import is_english
 from tenants.models import Centre
 
 #: The face of the collection used: simplified Chinese glyph forms.
@@ -31,7 +31,7 @@ logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 
 def _english() -> bool:
-    return (get_language() or "").startswith("en")
+    return is_english()
 
 
 def steps_of(version: ItemVersion) -> list[dict]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from catalog.choices import (
@@ -20,11 +19,12 @@ from catalog.choices import (
     ItemType,
     VersionStatus,
 )
+from common.i18n import pick
 from common.models import TimeStampedModel
 
 
 def _localised(obj, field: str) -> str:
-    return getattr(obj, f"{field}_en") if (get_language() or "").startswith("en") else getattr(obj, f"{field}_zh")
+    return pick(getattr(obj, f"{field}_zh"), getattr(obj, f"{field}_en"))
 
 
 class Department(TimeStampedModel):

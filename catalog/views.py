@@ -22,8 +22,10 @@ from catalog.forms import AdoptForm, LocalTermsForm
 from catalog.guidebook import guidebook_pdf, materials_of, steps_of
 from catalog.models import Item
 from common.errors import ApplicationError
+from common.i18n import pick
 from tenants.choices import Level
 from tenants.models import Centre
+from tenants.request import centre_or_none
 
 
 def _choice(request: HttpRequest, name: str, values) -> str | None:
@@ -93,14 +95,13 @@ def compression_report(request: HttpRequest) -> HttpResponse:
     """How much shorter the promised limits are than the legal ones, per category and overall: city-wide on
     the platform's site, the centre's own (with its local promises) on a centre's site."""
     reports = _reports()
-    centre: Centre | None = getattr(request, "centre", None)
+    centre = centre_or_none(request)
     rows = []
     if reports is not None:
         report = reports.compression_report(centre=centre)
-        english = (get_language() or "").startswith("en")
         for row in [*report["categories"].values(), report["overall"]]:
             compression = row["compression"]
-            rows.append({**row, "label": row["label_en"] if english else row["label_zh"],
+            rows.append({**row, "label": pick(row["label_zh"], row["label_en"]),
                          "is_overall": row is report["overall"],
                          "bar": max(0, min(100, round(float(compression) * 100))) if compression is not None else 0})
     return render(request, "catalog/report_compression.html", {"rows": rows, "available": reports is not None})

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from django.contrib.auth.hashers import make_password
-from django.http import Http404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
 from rest_framework.request import Request
@@ -12,6 +11,7 @@ from rest_framework.views import APIView
 from common.pagination import Pagination
 from tenants import selectors, services
 from tenants.choices import CentreStatus, Level, Role
+from tenants.request import centre_of
 from tenants.validation import CentreInput
 
 
@@ -144,9 +144,7 @@ class CurrentCentreApi(APIView):
     @extend_schema(responses=inline_serializer("CurrentCentre", {
         "centre": CentreOutput(), "ancestors": CentreOutput(many=True), "children": CentreOutput(many=True)}))
     def get(self, request: Request) -> Response:
-        centre = getattr(request, "centre", None)
-        if centre is None:
-            raise Http404
+        centre = centre_of(request)
         return Response({
             "centre": CentreOutput(centre).data,
             "ancestors": CentreOutput(selectors.centre_ancestors(centre=centre), many=True).data,

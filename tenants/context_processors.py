@@ -4,12 +4,13 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from tenants.middleware import platform_url
+from tenants.request import centre_or_none
 
 
 def centre(request: HttpRequest) -> dict:
     url = platform_url(request)
     context: dict = {
-        "centre": getattr(request, "centre", None),
+        "centre": centre_or_none(request),
         "platform_url": url,
         "platform_host": url.split("://", 1)[1].rstrip("/"),
     }

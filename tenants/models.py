@@ -5,10 +5,11 @@ from django.contrib.auth.models import AbstractUser
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_tenants.models import DomainMixin, TenantMixin
 
+from common.i18n import pick
 from common.models import TimeStampedModel
 from tenants.choices import AuditKind, AuditTarget, BatchStatus, CentreStatus, Level, Role
 
@@ -72,7 +73,7 @@ class Centre(TenantMixin, TimeStampedModel):
     @property
     def name(self) -> str:
         """The name in the active language."""
-        return self.name_en if (get_language() or "").startswith("en") else self.name_zh
+        return pick(self.name_zh, self.name_en)
 
     @property
     def is_ready(self) -> bool:

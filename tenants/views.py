@@ -35,6 +35,7 @@ from tenants.forms import AuditFilterForm, CentreFileForm, CentreForm
 from tenants.importers import read_centre_file
 from tenants.middleware import centre_url
 from tenants.models import AuditEvent, Centre, OnboardingBatch
+from tenants.request import centre_or_none
 from tenants.validation import CentreInput
 
 HANDOFF_SALT = "tenants.handoff"
@@ -81,7 +82,7 @@ def handoff(request: HttpRequest) -> HttpResponse:
     except signing.BadSignature:
         messages.error(request, _("That sign-in link has expired; please sign in."))
         return redirect("login")
-    centre = getattr(request, "centre", None)
+    centre = centre_or_none(request)
     if centre is None or centre.slug != data.get("c"):
         raise Http404
     user = get_object_or_404(get_user_model(), pk=data.get("u"), is_active=True)
@@ -317,7 +318,7 @@ def _row(event: AuditEvent) -> dict:
 
 
 def _audit_scope(request: HttpRequest) -> tuple[Centre | None, AuditFilterForm]:
-    centre: Centre | None = getattr(request, "centre", None)
+    centre = centre_or_none(request)
     return centre, AuditFilterForm(request.GET or None, with_centre=centre is None)
 
 

@@ -9,13 +9,13 @@ from rest_framework.views import APIView
 
 from common.pagination import Pagination
 from tenants import selectors as centre_selectors
-from tenants.request import centre_of
+from tenants.request import centre_of, centre_or_none
 from windows import selectors, services
 
 
 class IsCentreStaff(permissions.BasePermission):
     def has_permission(self, request, view) -> bool:
-        centre = getattr(request, "centre", None)
+        centre = centre_or_none(request)
         return centre is not None and centre_selectors.user_is_staff_of(user=request.user, centre=centre)
 
 
