@@ -172,7 +172,7 @@ def case_submit(
     provided, waived = _check_materials(materials, provided_material_ids, waived_material_ids)
     try:
         with transaction.atomic():
-            case = _build_case(centre=centre, adoption=adoption, number=_next_numbers(centre, _local_day(now))[0],
+            case = _build_case(adoption=adoption, number=_next_numbers(centre, _local_day(now))[0],
                                channel=channel, acting_user=acting_user, on_behalf_of=on_behalf_of, now=now,
                                green_channel=green_channel, promised_cap_days=promised_cap_days,
                                applicant=applicant)
@@ -244,7 +244,7 @@ def cases_submit_accepted(
         cases, lines, events = [], [], []
         for submission, number, (provided, waived) in zip(submissions, numbers, checked, strict=True):
             adoption = adoptions[submission.item_code]
-            case = _build_case(centre=centre, adoption=adoption, number=number, channel=channel,
+            case = _build_case(adoption=adoption, number=number, channel=channel,
                                acting_user=acting_user, now=now, joint_case_id=joint_case_id,
                                promised_cap_days=submission.promised_cap_days, applicant=applicant)
             case.status, case.accepted_on, case.handler_id = CaseStatus.ACCEPTED, today, handler
@@ -295,7 +295,7 @@ def _check_materials(materials: list[Material], provided_ids: list[int] | None, 
     return provided, waived
 
 
-def _build_case(*, centre: Centre, adoption, number: str, channel: str, acting_user: User | None, now: dt.datetime,
+def _build_case(*, adoption, number: str, channel: str, acting_user: User | None, now: dt.datetime,
                 applicant: Applicant, on_behalf_of: str = "", joint_case_id: uuid.UUID | None = None,
                 green_channel: str = "", promised_cap_days: int | None = None) -> Case:
     """A submitted case with the adoption's item version, department, window and limits frozen on it."""
@@ -534,7 +534,7 @@ def _close(case: Case, *, now: dt.datetime, **_kw) -> None:
     case.paused_since = None
 
 
-def _nothing(case: Case, **_kw) -> None:
+def _nothing(_case: Case, **_kw) -> None:
     return None
 
 

@@ -26,7 +26,7 @@ from rest_framework.views import APIView
 from catalog import exporters, importers, selectors, services
 from catalog.choices import ApplicantType, Category, Delivery, EventKind, ItemKind, ItemType, VersionStatus
 from catalog.error_codes import CatalogErrorCode
-from catalog.models import Agency, Department, Item, ItemVersion, Material
+from catalog.models import Agency, Department, Item, ItemVersion, LifecycleEvent, Material
 from common.errors import ApplicationError
 from common.pagination import Pagination
 from tenants.choices import Level
@@ -364,8 +364,6 @@ class EventDetailApi(APIView):
 
     @extend_schema(responses=EventOutput)
     def get(self, request: Request, pk: int) -> Response:
-        from catalog.models import LifecycleEvent
-
         event = LifecycleEvent.objects.select_related("item", "merged_into").filter(pk=pk).first()
         if event is None:
             raise Http404

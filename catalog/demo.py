@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from catalog.choices import ItemKind
-from catalog.models import Adoption, Department, Item, LifecycleEvent
+from catalog.models import Adoption, Agency, Department, Item, LifecycleEvent
 from catalog.services import (
     adoption_adopt_all,
     adoption_update,
@@ -177,8 +177,6 @@ DEMO_AGENCIES = [
 
 def _demo_agencies() -> int:
     """The demo agencies, each linked to the items it serves; idempotent (by Chinese name)."""
-    from catalog.models import Agency
-
     created = 0
     for name_zh, name_en, address, contact, materials_text, procedure, fees, prefixes in DEMO_AGENCIES:
         agency, new = Agency.objects.get_or_create(name_zh=name_zh, defaults={

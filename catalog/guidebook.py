@@ -15,6 +15,7 @@ from functools import lru_cache
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from catalog.choices import ApplicantType
 from catalog.models import Adoption, ItemVersion
 from common.i18n import is_english
 from tenants.models import Centre
@@ -65,8 +66,8 @@ def materials_of(version: ItemVersion) -> list:
 @lru_cache(maxsize=1)
 def font_location() -> tuple[str, int]:
     """The font file and the index of the simplified-Chinese face in the collection."""
-    import noto_cjk_sans_otc
-    from fontTools.ttLib import TTCollection
+    import noto_cjk_sans_otc  # noqa: PLC0415 - font data, read when a guide book is first printed
+    from fontTools.ttLib import TTCollection  # noqa: PLC0415 - 50 ms to import, only for a guide book
 
     path = str(noto_cjk_sans_otc.FONT_PATH)
     collection = TTCollection(path, lazy=True)
@@ -104,9 +105,10 @@ def _visits(version: ItemVersion) -> str:
 
 def guidebook_pdf(*, centre: Centre, adoptions: Iterable[Adoption], today: dt.date) -> bytes:
     """The book: a cover, a contents table, then one service guide per item."""
-    from fpdf import FPDF
-    from fpdf.enums import WrapMode, XPos, YPos
-    from fpdf.fonts import FontFace
+    # fpdf takes 330 ms to import: only a process that prints a guide book pays for it
+    from fpdf import FPDF  # noqa: PLC0415
+    from fpdf.enums import WrapMode, XPos, YPos  # noqa: PLC0415
+    from fpdf.fonts import FontFace  # noqa: PLC0415
 
     adoptions = list(adoptions)
     english = _english()
@@ -246,6 +248,4 @@ def guidebook_pdf(*, centre: Centre, adoptions: Iterable[Adoption], today: dt.da
 
 
 def _applicant_label(value: str) -> str:
-    from catalog.choices import ApplicantType
-
     return str(ApplicantType(value).label) if value in ApplicantType.values else value

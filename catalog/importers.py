@@ -133,7 +133,7 @@ def _read_csv(stream: BinaryIO) -> tuple[list[str], list[tuple[int, list]]]:
 
 
 def _read_xlsx(stream: BinaryIO) -> tuple[list[str], list[tuple[int, list]]]:
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # noqa: PLC0415 - 120 ms to import, only for an Excel file
 
     try:
         workbook = load_workbook(stream, read_only=True, data_only=True)

@@ -6,14 +6,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from catalog.models import Adoption, Item
-from tenants.choices import Level
-from tenants.models import Centre
+from catalog.models import Adoption, Agency, CatalogueNotice, Department, Item, ItemVersion, Material
+from tenants.choices import Level, Role
+from tenants.models import Centre, Membership
+from tenants.selectors import user_is_centre_admin, user_is_platform_admin
 
 
 def _open_on(day: dt.date) -> Q:
@@ -94,10 +95,6 @@ def item_accepts_cases(*, centre: Centre, item: Item, on: dt.date | None = None)
 
 def user_is_catalogue_admin(*, user) -> bool:
     """Catalogue administrators (and platform administrators) write the master catalogue."""
-    from tenants.choices import Role
-    from tenants.models import Membership
-    from tenants.selectors import user_is_platform_admin
-
     if not getattr(user, "is_authenticated", False):
         return False
     return user_is_platform_admin(user=user) or Membership.objects.filter(
@@ -106,25 +103,19 @@ def user_is_catalogue_admin(*, user) -> bool:
 
 def user_may_adopt(*, user, centre: Centre) -> bool:
     """Centre administrators (and platform administrators) manage their centre's adoptions."""
-    from tenants.selectors import user_is_centre_admin
-
     return getattr(user, "is_authenticated", False) and user_is_centre_admin(user=user, centre=centre)
 
 
 # --- single reads (the master catalogue is public: no object permissions) -------------------------
 
 def department_list() -> QuerySet:
-    from catalog.models import Department
-
     return Department.objects.order_by("code")
 
 
 def item_get(*, code: str, master_only: bool = False) -> Item:
     """One item with what its page shows (current version and materials, parent, children, versions,
     events, agencies), or 404."""
-    from django.db.models import Prefetch
 
-    from catalog.models import ItemVersion, Material
 
     qs = (Item.objects.select_related("department", "parent__current_version", "current_version")
           .prefetch_related(
@@ -141,9 +132,7 @@ def item_get(*, code: str, master_only: bool = False) -> Item:
 
 
 def agency_list() -> QuerySet:
-    from django.db.models import Prefetch
 
-    from catalog.models import Agency
 
     return Agency.objects.prefetch_related(
         Prefetch("items", queryset=Item.objects.select_related("current_version").order_by("code"))
@@ -152,8 +141,6 @@ def agency_list() -> QuerySet:
 
 def notices_of(*, centre: Centre) -> QuerySet:
     """A centre's catalogue notices, newest first."""
-    from catalog.models import CatalogueNotice
-
     return (CatalogueNotice.objects.filter(centre=centre).select_related("event__item")
             .order_by("-created_at", "-pk"))
 

@@ -28,6 +28,7 @@ from catalog.choices import (
 from catalog.error_codes import CatalogErrorCode
 from catalog.models import Adoption, CatalogueNotice, Department, Item, ItemVersion, LifecycleEvent, Material
 from catalog.selectors import adoptable_items
+from catalog.tasks import event_propagate_task
 from common.errors import ApplicationError, ConflictError
 from tenants.audit import audit_changes, audit_record
 from tenants.choices import AuditKind, AuditTarget, CentreStatus, Level
@@ -479,8 +480,6 @@ def event_record(
         event = LifecycleEvent.objects.create(kind=kind, item=item, reason=reason.strip(),
                                               effective_on=effective_on, merged_into=merged_into,
                                               created_by=acting_user)
-        from catalog.tasks import event_propagate_task
-
         transaction.on_commit(lambda: event_propagate_task.delay(event.pk))
     return event
 

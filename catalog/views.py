@@ -4,7 +4,6 @@ adoption (认领) and the printable guide book on a centre's site. Thin: reads g
 from __future__ import annotations
 
 import datetime as dt
-from types import ModuleType
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,7 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from catalog import selectors, services
+from catalog import reports, selectors, services
 from catalog.choices import Category, EventKind
 from catalog.forms import AdoptForm, LocalTermsForm
 from catalog.guidebook import guidebook_pdf, materials_of, steps_of
@@ -35,15 +34,6 @@ def _choice(request: HttpRequest, name: str, values) -> str | None:
 
 def _query(request: HttpRequest) -> str | None:
     return (request.GET.get("q") or "").strip()[:100] or None
-
-
-def _reports() -> ModuleType | None:
-    """`catalog.reports`, or None while it is not there."""
-    try:
-        from catalog import reports
-    except ImportError:
-        return None
-    return reports
 
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:
@@ -94,31 +84,28 @@ def agencies(request: HttpRequest) -> HttpResponse:
 def compression_report(request: HttpRequest) -> HttpResponse:
     """How much shorter the promised limits are than the legal ones, per category and overall: city-wide on
     the platform's site, the centre's own (with its local promises) on a centre's site."""
-    reports = _reports()
     centre = centre_or_none(request)
     rows = []
-    if reports is not None:
-        report = reports.compression_report(centre=centre)
-        for row in [*report["categories"].values(), report["overall"]]:
-            compression = row["compression"]
-            rows.append({**row, "label": pick(row["label_zh"], row["label_en"]),
-                         "is_overall": row is report["overall"],
-                         "bar": max(0, min(100, round(float(compression) * 100))) if compression is not None else 0})
-    return render(request, "catalog/report_compression.html", {"rows": rows, "available": reports is not None})
+    report = reports.compression_report(centre=centre)
+    for row in [*report["categories"].values(), report["overall"]]:
+        compression = row["compression"]
+        rows.append({**row, "label": pick(row["label_zh"], row["label_en"]),
+                     "is_overall": row is report["overall"],
+                     "bar": max(0, min(100, round(float(compression) * 100))) if compression is not None else 0})
+    return render(request, "catalog/report_compression.html", {"rows": rows})
 
 
 def change_report(request: HttpRequest) -> HttpResponse:
     """What changed in the catalogue in a year: items added, taken over, removed and why."""
-    reports = _reports()
     this_year = timezone.localdate().year
     try:
         year = int(request.GET.get("year") or this_year)
     except ValueError:
         year = this_year
     year = min(max(year, 2000), this_year + 1)
-    report = reports.change_report(year=year) if reports else None
+    report = reports.change_report(year=year)
     return render(request, "catalog/report_changes.html", {
-        "report": report, "available": reports is not None, "year": year,
+        "report": report, "year": year,
         "years": list(range(this_year, this_year - 12, -1)),
         "sentence": reports.change_sentence(report, language=get_language() or "zh") if report else "",
         "kinds": [(EventKind(kind).label, report[str(kind)]) for kind in EventKind.values] if report else [],

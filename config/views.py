@@ -7,7 +7,7 @@ from django.http import HttpRequest, JsonResponse
 from config.celery import app
 
 
-def health(request: HttpRequest) -> JsonResponse:
+def health(_request: HttpRequest) -> JsonResponse:
     """Database and broker reachable? 200 if both, 503 otherwise."""
     checks: dict[str, str] = {}
     try:

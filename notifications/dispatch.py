@@ -26,6 +26,7 @@ from django.utils import timezone
 from common.identity import mask_phone
 from notifications.backends import SendError, SmsBackend, get_backend
 from notifications.models import OutboxMessage, OutboxStatus
+from notifications.tasks import dispatch_message
 
 logger = logging.getLogger(__name__)
 
@@ -143,8 +144,6 @@ def outbox_retry_now(*, message_ids: list[int], now: dt.datetime | None = None) 
                                                         updated_at=now)
 
         def queue() -> None:
-            from notifications.tasks import dispatch_message
-
             for pk in ids:
                 dispatch_message.delay(pk)
 

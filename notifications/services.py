@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from common.identity import mask_phone
 from notifications.models import MessageTemplate, OutboxMessage
+from notifications.tasks import dispatch_message
 
 logger = logging.getLogger(__name__)
 
@@ -70,8 +71,6 @@ def outbox_enqueue(*, dedupe_key: str, to: str, template_key: str, context: dict
         "body": render(key=template_key, centre_id=centre_id, language=language, context=context),
         "next_attempt_at": timezone.now()})
     if created:
-        from notifications.tasks import dispatch_message
-
         # robust: a broker outage must not fail a request whose data is committed; beat retries it
         transaction.on_commit(lambda: dispatch_message.delay(message.pk), robust=True)
         logger.info("outbox %s → %s queued", dedupe_key, mask_phone(to))

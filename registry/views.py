@@ -78,7 +78,7 @@ class ProgressThrottle(SimpleRateThrottle):
         rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
         return str(rate) if rate is not None else None
 
-    def get_cache_key(self, request, view) -> str | None:
+    def get_cache_key(self, request, view) -> str | None:  # noqa: ARG002 - DRF's signature
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
@@ -193,6 +193,6 @@ class ProgressApi(APIView):
                                    {"number": data.validated_data["number"]}, http_status=404)
         return Response(self.OutputSerializer(progress_data(entry)).data)
 
-    def throttled(self, request, wait):
+    def throttled(self, request, wait):  # noqa: ARG002 - DRF's signature
         raise Throttled(wait, detail=_throttled_message(wait))
 

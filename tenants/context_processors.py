@@ -5,6 +5,7 @@ from django.http import HttpRequest
 
 from tenants.middleware import platform_url
 from tenants.request import centre_or_none
+from tenants.selectors import centres_of_user
 
 
 def centre(request: HttpRequest) -> dict:
@@ -16,7 +17,5 @@ def centre(request: HttpRequest) -> dict:
     }
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        from tenants.selectors import centres_of_user
-
         context["my_centres"] = centres_of_user(user=user)
     return context

@@ -41,7 +41,7 @@ def _read_csv(stream: BinaryIO) -> list[dict]:
 
 
 def _read_xlsx(stream: BinaryIO) -> list[dict]:
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # noqa: PLC0415 - 120 ms to import, only for an Excel file
 
     try:
         workbook = load_workbook(stream, read_only=True, data_only=True)

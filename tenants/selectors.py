@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -79,8 +79,6 @@ def centre_list(*, level: str | None = None, status: str | None = None, parent_c
     if parent_code:
         qs = qs.filter(parent__division_code=parent_code)
     if query:
-        from django.db.models import Q
-
         qs = qs.filter(Q(name_zh__icontains=query) | Q(name_en__icontains=query)
                        | Q(division_code__startswith=query) | Q(slug__icontains=query))
     return qs.order_by("division_code")

@@ -23,11 +23,13 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
 
 from common.errors import ApplicationError, ConflictError
+from tenants import tasks
 from tenants.audit import audit_changes, audit_record
-from tenants.choices import STATUS_TRANSITIONS, AuditKind, AuditTarget, CentreStatus, Level, Role
+from tenants.choices import STATUS_TRANSITIONS, AuditKind, AuditTarget, BatchStatus, CentreStatus, Level, Role
 from tenants.error_codes import CentreErrorCode
 from tenants.models import Centre, Domain, Membership, OnboardingBatch, User
 from tenants.provisioning import NotReplayable, schema_replay
+from tenants.selectors import forget_memberships
 from tenants.validation import CentreInput, Errors, KnownCentre, validate_centre_input, validate_centre_names
 
 logger = logging.getLogger(__name__)
@@ -326,8 +328,6 @@ def membership_grant(*, user: User, centre: Centre | None, role: str, acting_use
             audit_record(kind=AuditKind.ROLE_GRANTED, actor=acting_user, centre=centre,
                          target_type=AuditTarget.MEMBERSHIP, target_id=membership.pk,
                          target_label=f"{user.get_username()} · {role}", before=before, after=after)
-    from tenants.selectors import forget_memberships
-
     forget_memberships(user=user)
     return membership
 
@@ -345,8 +345,6 @@ def membership_revoke(*, membership: Membership, acting_user: User | None) -> No
                      target_label=f"{locked.user.get_username()} · {locked.role}",
                      before={"role": locked.role, "department_code": locked.department_code})
         locked.delete()
-    from tenants.selectors import forget_memberships
-
     forget_memberships(user=membership.user)
 
 
@@ -376,21 +374,17 @@ def onboarding_batch_create(*, file_name: str, rows: list[CentreInput], acting_u
         )
     batch = OnboardingBatch.objects.create(
         file_name=file_name[:200], rows=[r.__dict__ for r in rows], total=len(rows), created_by=acting_user)
-    from tenants.tasks import onboarding_batch_run
-
-    transaction.on_commit(lambda: onboarding_batch_run.delay(batch.pk))
+    transaction.on_commit(lambda: tasks.onboarding_batch_run.delay(batch.pk))
     return batch
 
 
 def onboarding_batch_run(*, batch_id: int) -> OnboardingBatch:
-    from tenants.choices import BatchStatus
-
     batch = OnboardingBatch.objects.get(pk=batch_id)
     OnboardingBatch.objects.filter(pk=batch_id).update(status=BatchStatus.RUNNING)
     rows = [CentreInput(**row) for row in batch.rows]
     created = 0
 
-    def progress(done: int, total: int, result: OnboardResult) -> None:
+    def progress(done: int, _total: int, result: OnboardResult) -> None:
         nonlocal created
         created += int(result.created)
         OnboardingBatch.objects.filter(pk=batch_id).update(done=done, created_count=created)

@@ -1,10 +1,11 @@
-"""Celery tasks of the tenants app: they take ids, reload and call a service."""
+"""Celery tasks of the tenants app: they take ids, reload and call a service (which queues them: a task
+imports it when it runs)."""
 from celery import shared_task
-
-from tenants import services
 
 
 @shared_task(name="tenants.onboarding_batch_run")
 def onboarding_batch_run(batch_id: int) -> int:
+    from tenants import services
+
     batch = services.onboarding_batch_run(batch_id=batch_id)
     return batch.created_count

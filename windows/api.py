@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, status
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -49,8 +50,6 @@ class WindowListApi(APIView):
     @extend_schema(request=InputSerializer, responses={201: WindowOutput})
     def post(self, request: Request) -> Response:
         if not centre_selectors.user_is_centre_admin(user=request.user, centre=request.centre):
-            from rest_framework.exceptions import PermissionDenied
-
             raise PermissionDenied
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)

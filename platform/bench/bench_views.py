@@ -11,7 +11,7 @@ from windows.models import Window
 FIELDS = ("id", "number", "name_zh", "name_en", "department", "is_active")
 
 
-def window_detail(request, pk: int):
+def window_detail(_request, pk: int):
     row = Window.objects.filter(pk=pk).values(*FIELDS).first()
     if row is None:
         return JsonResponse({"code": "not_found", "message": "no such window"}, status=404)

@@ -20,7 +20,7 @@ class Command(BaseCommand):
             return
         with tqdm(total=sum(1 for _ in NETWORK_CSV.open(encoding="utf-8")) - 1, unit="centre",
                   file=self.stderr._out, disable=options["verbosity"] == 0) as bar:
-            summary = demo_provision(progress=lambda done, total, result: bar.update(1))
+            summary = demo_provision(progress=lambda *_: bar.update(1))
         self.stdout.write(self.style.SUCCESS(
             f"{summary['centres']} centres ({summary['created']} new) in {summary['seconds']} s; "
             f"demo users: {', '.join(u for u, _, _ in DEMO_USERS)} and admin-<slug>"))

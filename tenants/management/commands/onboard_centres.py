@@ -27,7 +27,7 @@ class Command(BaseCommand):
             bar = tqdm(total=len(rows), unit="centre", file=self.stderr._out, disable=options["verbosity"] == 0)
             results = centre_bulk_onboard(
                 rows=rows, acting_user=None,
-                progress=lambda done, total, result: bar.update(1),
+                progress=lambda *_: bar.update(1),
                 admin_username=(lambda row: f"admin-{row.slug}") if options["admins"] else None)
             bar.close()
         except ApplicationError as exc:
