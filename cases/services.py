@@ -39,7 +39,7 @@ from notifications.services import outbox_enqueue
 from tenants.models import Centre, User
 from tenants.schemas import require_schema
 from tenants.selectors import user_roles_in
-from workcalendar.clock import WorkCalendar
+from workcalendar.clock import WorkCalendar, due_dates
 
 _CASE_FIELDS = [f for f in Case._meta.concrete_fields if not f.primary_key]
 
@@ -344,11 +344,12 @@ def _capped(promised_days: int, cap: int | None) -> int:
 
 
 def _set_due_dates(case: Case, calendar: WorkCalendar) -> None:
-    """Both due dates of an accepted case from its centre's calendar: its limits counted in working days
-    from acceptance (day 0), moved by the working days paused; each date says on its own whether it
-    was counted on guessed days (a year whose schedule is not out yet)."""
-    promised = calendar.add_workdays(case.accepted_on, case.promised_limit_days + case.paused_workdays)
-    legal = calendar.add_workdays(case.accepted_on, case.legal_limit_days + case.paused_workdays)
+    """Both due dates of an accepted case from its centre's calendar (`workcalendar.clock.due_dates`)."""
+    if case.accepted_on is None:
+        raise ValueError(f"case {case.number} has no due dates before it is accepted")
+    promised, legal = due_dates(calendar=calendar, accepted_on=case.accepted_on,
+                                promised_days=case.promised_limit_days, legal_days=case.legal_limit_days,
+                                paused_workdays=case.paused_workdays)
     case.promised_due, case.promised_due_provisional = promised.date, promised.provisional
     case.legal_due, case.legal_due_provisional = legal.date, legal.provisional
 

@@ -93,9 +93,10 @@ class WorkCalendar:
         return count, provisional
 
 
-def due_dates(*, centre_id: int | None, accepted_on: dt.date, promised_days: int, legal_days: int,
+def due_dates(*, calendar: WorkCalendar, accepted_on: dt.date, promised_days: int, legal_days: int,
               paused_workdays: int = 0) -> tuple[Due, Due]:
-    """Promised and legal due dates: counted from acceptance, moved by the working days paused."""
-    calendar = WorkCalendar.for_centre(centre_id)
+    """The promised and the legal due date of a case: its limits (working days) counted from acceptance
+    (day 0) on its centre's `calendar`, moved by the working days its clock was paused. Each says on its
+    own whether it was counted on guessed days. The one rule for every due date the platform keeps."""
     return (calendar.add_workdays(accepted_on, promised_days + paused_workdays),
             calendar.add_workdays(accepted_on, legal_days + paused_workdays))

@@ -44,8 +44,10 @@ def test_an_entered_schedule_makes_a_later_year_firm_and_moves_the_dates():
 
 def test_a_centres_closure_day_is_not_a_working_day_for_it_only(beilin, yanta):
     closure_add(centre=beilin, date=D(2026, 11, 30), reason="搬迁", acting_user=None)
-    beilin_due, _ = due_dates(centre_id=beilin.pk, accepted_on=D(2026, 11, 27), promised_days=1, legal_days=1)
-    yanta_due, _ = due_dates(centre_id=yanta.pk, accepted_on=D(2026, 11, 27), promised_days=1, legal_days=1)
+    beilin_due, _ = due_dates(calendar=WorkCalendar.for_centre(beilin.pk), accepted_on=D(2026, 11, 27),
+                              promised_days=1, legal_days=1)
+    yanta_due, _ = due_dates(calendar=WorkCalendar.for_centre(yanta.pk), accepted_on=D(2026, 11, 27),
+                             promised_days=1, legal_days=1)
     assert (beilin_due.date, yanta_due.date) == (D(2026, 12, 1), D(2026, 11, 30))
 
 
