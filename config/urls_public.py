@@ -10,7 +10,7 @@ urlpatterns = [
     path("api/v1/", include("tenants.api_urls_public")),
     path("api/v1/catalogue/", include("catalog.api_urls_public")),
     path("catalogue/", include("catalog.urls_public")),
-    path("supervision/dashboard/", include("supervision.urls_dashboards_public")),
+    path("supervision/dashboard/", include("supervision.dashboards.urls")),
     path("api/v1/joint/", include("joint_approval.api_urls_public")),
     path("joint/", include("joint_approval.urls_public")),
     path("api/v1/delegation/", include("delegation.api_urls_public")),

@@ -7,6 +7,7 @@ class SupervisionConfig(AppConfig):
     verbose_name = _("Electronic supervision")
 
     def ready(self) -> None:
-        from supervision import services
+        # Services import models, which cannot be imported before the app registry is ready.
+        from supervision.warnings import services  # noqa: PLC0415
 
         services.connect()

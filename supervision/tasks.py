@@ -1,7 +1,7 @@
 """Celery tasks of supervision (sent once, in the public schema)."""
 from celery import shared_task
 
-from supervision.sweep import deadline_sweep
+from supervision.warnings.services import deadline_sweep
 
 
 @shared_task(name="supervision.deadline_sweep")

@@ -109,6 +109,14 @@ def memberships_of(*, user: User) -> QuerySet[Membership]:
     return Membership.objects.filter(user=user).select_related("centre").order_by("centre__division_code")
 
 
+def user_centre_roles(*, user: User) -> dict[int, set[str]]:
+    """The user's roles at each centre where they hold one, by centre id (platform-wide roles left out),
+    from the same memoised read as the other checks."""
+    if not user.is_authenticated:
+        return {}
+    return {centre_id: set(roles) for centre_id, roles in _memberships(user).items() if centre_id is not None}
+
+
 # --- the audit log (操作日志) -----------------------------------------------------------------------
 
 @dataclass(frozen=True)

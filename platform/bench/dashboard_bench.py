@@ -16,8 +16,8 @@ Steps:
   generate  platform/bench/generate_registry.py: --rows registry rows in SQL (indexes dropped during the
             load, rebuilt after); then the proposed dashboard index (INDEX_SQL, the same as the Meta
             index in docs/benchmarks.md) and VACUUM ANALYZE
-  time      each query of supervision.dashboards.REGISTRY_QUERIES, exactly as the pages run it
-            (supervision.dashboards.statement), for the city (all centres), a district centre (Beilin)
+  time      each query of supervision.dashboards.selectors.REGISTRY_QUERIES, exactly as the pages run it
+            (supervision.dashboards.selectors.statement), for the city (all centres), a district centre (Beilin)
             and a township centre, over each period (30, 90, 365 days): --runs runs after one warm-up,
             median [<= 500 ms]; EXPLAIN (ANALYZE, BUFFERS) of each: plan nodes, indexes used, time.
             Then the whole city and Beilin dashboard pages through Django's test client (median of 3).
@@ -111,7 +111,7 @@ def child_time(runs: int) -> dict:
     from django.test import Client
     from django.utils import timezone
 
-    from supervision import dashboards
+    from supervision.dashboards import selectors as dashboards
     from tenants.choices import Level, Role
     from tenants.models import Centre
     from tenants.services import membership_grant, user_get_or_create

@@ -6,7 +6,7 @@ Creates its own database on that server (`bench_<name>_sweep`), migrates the pub
 200 ready centres with a chief representative each (a mobile number, so every warning queues an
 SMS), then 1,000,000 open registry rows in SQL: 1% past the promised date today (red), 1% of them
 also past the legal date (black), 5% overdue but warned before (the anti-join has to skip them), the
-rest due well after the yellow window. Times `supervision.sweep.deadline_sweep` — finding the
+rest due well after the yellow window. Times `supervision.warnings.services.deadline_sweep` — finding the
 crossings and writing warnings and outbox rows in one statement — then a rerun that finds nothing.
 Target: at most 1 s. Drops the database at the end (`--keep` keeps it).
 """
@@ -87,7 +87,7 @@ def populate(rows: int) -> None:
 def measure(rounds: int) -> dict:
     from django.db import connection
 
-    from supervision.sweep import deadline_sweep
+    from supervision.warnings.services import deadline_sweep
 
     connection.ensure_connection()
     connection.connection.autocommit = True  # VACUUM above; the sweep opens its own transaction

@@ -1,8 +1,14 @@
 """The city coordinator opens the supervision dashboard and sees a district's overdue case."""
 from __future__ import annotations
 
-import pytest
+import datetime as dt
+import uuid
 
+import pytest
+from django.utils import timezone
+
+from registry.models import RegistryEntry
+from tenants.models import Centre
 from tests.browser.conftest import orm, screenshot, sign_in, unique
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
@@ -12,14 +18,6 @@ def committed_overdue_case(number: str) -> None:
     """A Beilin case (committed) whose promised date passed five days ago."""
 
     def create() -> None:
-        import datetime as dt
-        import uuid
-
-        from django.utils import timezone
-
-        from registry.models import RegistryEntry
-        from tenants.models import Centre
-
         today = timezone.localdate()
         now = timezone.now()
         RegistryEntry.objects.create(

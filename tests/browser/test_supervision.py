@@ -4,7 +4,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.utils import timezone
+from django_tenants.utils import tenant_context
 
+from cases.models import Case
+from cases.services import case_submit, case_transition
+from registry.models import RegistryEntry
+from supervision.warnings.services import deadline_sweep
+from tenants.models import Centre, User
 from tests.browser.conftest import orm, screenshot, sign_in
 from tests.browser.test_cases import VALID_ID, at, committed_adopted_item
 
@@ -16,16 +24,6 @@ def test_a_clerk_sees_a_red_case_at_the_top_of_the_inbox(page, live_url, make_br
     clerk = make_browser_user(("610103", "window_clerk"))
 
     def overdue_and_swept() -> tuple[str, str]:
-        from django.db import connection
-        from django.utils import timezone
-        from django_tenants.utils import tenant_context
-
-        from cases.models import Case
-        from cases.services import case_submit, case_transition
-        from registry.models import RegistryEntry
-        from supervision.sweep import deadline_sweep
-        from tenants.models import Centre, User
-
         beilin = Centre.objects.get(division_code="610103")
         user = User.objects.get(username=clerk)
         numbers = []

@@ -4,7 +4,8 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from common.errors import ApplicationError
-from supervision.sampling import archive_sample_draw, month_start
+from supervision.periods import month_start
+from supervision.sampling.services import archive_sample_draw
 from tenants.choices import CentreStatus
 from tenants.models import Centre
 

@@ -1,0 +1,7 @@
+"""Error codes of the assessment room (clients branch on these)."""
+from enum import StrEnum
+
+
+class AssessmentErrorCode(StrEnum):
+    NEGATIVE_POINTS = "assessment_negative_points"
+    RULE_INACTIVE = "assessment_rule_inactive"

@@ -1,0 +1,279 @@
+"""Writes of the reviews room: ratings, follow-up calls, rectifications, complaints, and the follow-up
+sweep that warns a centre's supervisors when a rectification step or an answer is late.
+
+Each step that is done once (a rating, a callback, a report, a follow-up rating, an answer) answers a
+second attempt with a conflict (409) and writes nothing.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from catalog.models import Department
+from common.errors import ApplicationError, ConflictError
+from common.identity import normalise_case_number
+from notifications.services import outbox_enqueue
+from registry.models import RegistryEntry
+from supervision.reviews.choices import (
+    ANSWER_WORKDAYS,
+    BAD_LEVELS,
+    CALLBACK_WORKDAYS,
+    DIMENSIONS,
+    FIX_WORKDAYS,
+    REVIEWABLE_STATUSES,
+    InquiryChannel,
+    ReviewLevel,
+)
+from supervision.reviews.error_codes import ReviewErrorCode
+from supervision.reviews.models import Inquiry, Rectification, Review, ReviewCallback
+from tenants.choices import Role
+from tenants.models import Centre, Membership, User
+from workcalendar.clock import WorkCalendar
+
+logger = logging.getLogger(__name__)
+
+#: The SMS template reused for these warnings (its placeholders: level_zh, number, item_zh, what_zh, due).
+TEMPLATE_KEY = "deadline_warning"
+
+
+def _check_levels(levels: dict[str, str], channel: str) -> dict[str, str]:
+    allowed = DIMENSIONS[channel]
+    cleaned = {name: levels.get(name) or "" for name in allowed}
+    if cleaned["overall"] not in ReviewLevel.values or any(
+            value and value not in ReviewLevel.values for value in cleaned.values()):
+        raise ApplicationError(_("Choose a level for the overall rating."), ReviewErrorCode.LEVEL_MISSING)
+    return cleaned
+
+
+def _rated_already() -> ConflictError:
+    return ConflictError(_("This case has been rated already; each case is rated once."),
+                         ReviewErrorCode.ALREADY_REVIEWED)
+
+
+# --- ratings ---------------------------------------------------------------------------------------
+
+@transaction.atomic
+def review_submit(*, entry: RegistryEntry, channel: str, levels: dict[str, str], comment: str = "",
+                  acting_user: User | None, now: dt.datetime) -> Review:
+    """Rate a decided case once (online: by the applicant, `acting_user` None; at the counter: recorded
+    by staff, kept as `recorded_by`). A bad overall rating opens a rectification with its working-day
+    deadlines."""
+    entry = RegistryEntry.objects.select_for_update().get(pk=entry.pk)
+    if entry.status not in REVIEWABLE_STATUSES:
+        raise ApplicationError(_("A case can be rated once it has been decided."), ReviewErrorCode.NOT_REVIEWABLE)
+    if Review.objects.filter(entry=entry).exists():
+        raise _rated_already()
+    cleaned = _check_levels(levels, channel)
+    try:
+        with transaction.atomic():
+            review = Review.objects.create(centre_id=entry.centre_id, entry=entry, channel=channel,
+                                           comment=comment.strip(), created_at=now, recorded_by=acting_user,
+                                           **cleaned)
+    except IntegrityError as exc:  # a concurrent rating won
+        raise _rated_already() from exc
+    if review.overall in BAD_LEVELS:
+        rectification_open(review=review, today=timezone.localtime(now).date())
+    return review
+
+
+@transaction.atomic
+def review_follow_up(*, entry: RegistryEntry, level: str, now: dt.datetime) -> Rectification:
+    """The applicant's one follow-up rating after a bad review, once the rectification is reported."""
+    rectification = Rectification.objects.select_for_update().filter(review__entry=entry).first()
+    if rectification is None:
+        raise ApplicationError(_("Only a bad review can be followed up."), ReviewErrorCode.NOT_BAD)
+    if rectification.follow_up_at is not None:
+        raise ConflictError(_("The follow-up rating has been given already; it can be given once."),
+                            ReviewErrorCode.FOLLOW_UP_GIVEN)
+    if rectification.reported_at is None:
+        raise ApplicationError(_("The follow-up rating opens once the centre has reported its rectification."),
+                               ReviewErrorCode.FOLLOW_UP_TOO_EARLY)
+    if level not in ReviewLevel.values:
+        raise ApplicationError(_("Choose a level for the overall rating."), ReviewErrorCode.LEVEL_MISSING)
+    rectification.follow_up_level = level
+    rectification.follow_up_at = now
+    rectification.save(update_fields=["follow_up_level", "follow_up_at"])
+    return rectification
+
+
+def callback_record(*, entry: RegistryEntry, procedure_correct: bool, notice_given: str, attitude: str,
+                    notes: str = "", acting_user: User, now: dt.datetime) -> ReviewCallback:
+    """A phone follow-up (回访) with the three questions, by `acting_user` (kept as `called_by`). A case
+    may be called more than once (no answer, a second question): each call is its own row."""
+    return ReviewCallback.objects.create(centre_id=entry.centre_id, entry=entry,
+                                         procedure_correct=procedure_correct, notice_given=notice_given,
+                                         attitude=attitude, notes=notes.strip(), called_by=acting_user,
+                                         called_at=now)
+
+
+# --- rectifications ----------------------------------------------------------------------------------
+
+def rectification_open(*, review: Review, today: dt.date) -> Rectification:
+    """Deadlines in the centre's working days: callback within 1, fix and report within 15."""
+    calendar = WorkCalendar.for_centre(review.centre_id)
+    return Rectification.objects.create(
+        centre_id=review.centre_id, review=review, opened_on=today,
+        callback_due=calendar.add_workdays(today, CALLBACK_WORKDAYS).date,
+        fix_due=calendar.add_workdays(today, FIX_WORKDAYS).date)
+
+
+@transaction.atomic
+def rectification_record_callback(*, rectification: Rectification, acting_user: User,
+                                  now: dt.datetime) -> Rectification:
+    """The applicant was called back about the bad review (by `acting_user`, kept as `called_back_by`)."""
+    rectification = Rectification.objects.select_for_update().get(pk=rectification.pk)
+    if rectification.called_back_at is not None:
+        raise ConflictError(_("The applicant has been called back already."), ReviewErrorCode.CALLED_BACK_ALREADY)
+    rectification.called_back_at, rectification.called_back_by = now, acting_user
+    rectification.save(update_fields=["called_back_at", "called_back_by"])
+    return rectification
+
+
+@transaction.atomic
+def rectification_report(*, rectification: Rectification, report: str, acting_user: User,
+                         now: dt.datetime) -> Rectification:
+    """Record what was fixed and that the applicant was told (整改反馈), by `acting_user` (kept as
+    `reported_by`; also as `called_back_by` when no callback was recorded before: telling is calling)."""
+    rectification = Rectification.objects.select_for_update().get(pk=rectification.pk)
+    if rectification.reported_at is not None:
+        raise ConflictError(_("The rectification has been reported already."), ReviewErrorCode.REPORTED_ALREADY)
+    if not report.strip():
+        raise ApplicationError(_("Describe what was fixed."), ReviewErrorCode.REPORT_MISSING)
+    rectification.report = report.strip()
+    rectification.reported_at, rectification.reported_by = now, acting_user
+    if rectification.called_back_at is None:
+        rectification.called_back_at, rectification.called_back_by = now, acting_user
+    rectification.save(update_fields=["report", "reported_at", "reported_by", "called_back_at", "called_back_by"])
+    return rectification
+
+
+# --- complaints, consultations, the director's mailbox ------------------------------------------------
+
+def _department(code: str) -> str:
+    code = (code or "").strip().upper()
+    if code and not Department.objects.filter(code=code).exists():
+        raise ApplicationError(_("No department has that code."), ReviewErrorCode.UNKNOWN_DEPARTMENT)
+    return code
+
+
+def inquiry_submit(*, centre: Centre, kind: str, subject: str, body: str, department_code: str = "",
+                   case_number: str = "", name: str = "", contact: str = "", acting_user: User | None,
+                   now: dt.datetime) -> Inquiry:
+    """Take a complaint, consultation or letter: online (anonymous allowed, `acting_user` None) or at the
+    window (by staff, kept as `recorded_by`)."""
+    department_code = _department(department_code)
+    today = timezone.localtime(now).date()
+    return Inquiry.objects.create(
+        centre=centre, kind=kind, channel=InquiryChannel.WINDOW if acting_user is not None else InquiryChannel.ONLINE,
+        department_code=department_code, case_number=normalise_case_number(case_number), subject=subject.strip(),
+        body=body.strip(), name=name.strip(), contact=contact.strip(), received_on=today,
+        due_date=WorkCalendar.for_centre(centre.pk).add_workdays(today, ANSWER_WORKDAYS[kind]).date,
+        recorded_by=acting_user, created_at=now)
+
+
+@transaction.atomic
+def inquiry_route(*, inquiry: Inquiry, department_code: str, acting_user: User, now: dt.datetime) -> Inquiry:
+    """Route to a department (by `acting_user`, kept as `routed_by` with `routed_at`); the department it
+    has already changes nothing."""
+    department_code = _department(department_code)
+    inquiry = Inquiry.objects.select_for_update().get(pk=inquiry.pk)
+    if not department_code or department_code == inquiry.department_code:
+        return inquiry
+    inquiry.department_code, inquiry.routed_at, inquiry.routed_by = department_code, now, acting_user
+    inquiry.save(update_fields=["department_code", "routed_at", "routed_by"])
+    return inquiry
+
+
+@transaction.atomic
+def inquiry_answer(*, inquiry: Inquiry, answer: str, acting_user: User, now: dt.datetime) -> Inquiry:
+    """Answer once (by `acting_user`, kept as `answered_by`); a second answer is a conflict."""
+    inquiry = Inquiry.objects.select_for_update().get(pk=inquiry.pk)
+    if inquiry.answered_at is not None:
+        raise ConflictError(_("This has been answered already."), ReviewErrorCode.ANSWERED_ALREADY)
+    if not answer.strip():
+        raise ApplicationError(_("Write the answer."), ReviewErrorCode.ANSWER_MISSING)
+    inquiry.answer, inquiry.answered_at, inquiry.answered_by = answer.strip(), now, acting_user
+    inquiry.save(update_fields=["answer", "answered_at", "answered_by"])
+    return inquiry
+
+
+@transaction.atomic
+def inquiry_handle(*, inquiry: Inquiry, department_code: str = "", answer: str = "", acting_user: User,
+                   now: dt.datetime) -> Inquiry:
+    """What the complaints page saves at once: route (when a department is given) and answer (when an
+    answer is given), all or nothing."""
+    if department_code.strip():
+        inquiry = inquiry_route(inquiry=inquiry, department_code=department_code, acting_user=acting_user, now=now)
+    if answer.strip():
+        inquiry = inquiry_answer(inquiry=inquiry, answer=answer, acting_user=acting_user, now=now)
+    return inquiry
+
+
+# --- the follow-up sweep ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FollowupSweepResult:
+    overdue: dict[str, int]
+    messages: int
+
+
+def _supervisors(centre_ids: set[int]) -> dict[int, list[tuple[int, str]]]:
+    """The centres' supervisors with a mobile number, one query."""
+    found: dict[int, list[tuple[int, str]]] = {}
+    for centre_id, user_id, mobile in Membership.objects.filter(
+            centre_id__in=centre_ids, role=Role.SUPERVISOR, user__is_active=True).exclude(user__mobile="").values_list(
+            "centre_id", "user_id", "user__mobile"):
+        found.setdefault(centre_id, []).append((user_id, mobile))
+    return found
+
+
+def _late(model, due_field: str, done_field: str, mark_field: str, today: dt.date, now: dt.datetime) -> list:
+    """Mark the rows whose step is past due and not done (once: `mark_field` set), returning them."""
+    rows = list(model.objects.select_for_update(skip_locked=True).filter(
+        **{f"{due_field}__lt": today, f"{done_field}__isnull": True, f"{mark_field}__isnull": True}))
+    if rows:
+        model.objects.filter(pk__in=[row.pk for row in rows]).update(**{mark_field: now})
+    return rows
+
+
+@transaction.atomic
+def supervision_followup_sweep(today: dt.date, *, now: dt.datetime | None = None) -> FollowupSweepResult:
+    """Mark late rectification steps (callback, fix and report) and late answers to complaints,
+    consultations and letters, and queue one SMS per step to each of the centre's supervisors with a
+    mobile. A step is marked once and its SMS dedupe key names it: a rerun sends nothing."""
+    now = now or timezone.now()
+    callbacks = _late(Rectification, "callback_due", "called_back_at", "callback_overdue_at", today, now)
+    fixes = _late(Rectification, "fix_due", "reported_at", "fix_overdue_at", today, now)
+    answers = _late(Inquiry, "due_date", "answered_at", "overdue_at", today, now)
+    steps: list[tuple[str, int, str, str, str, dt.date]] = []  # (key, centre, number, item, what, due)
+    review_ids = {row.review_id for row in callbacks + fixes}
+    cases = {pk: (number, item) for pk, number, item in Review.objects.filter(pk__in=review_ids).values_list(
+        "pk", "entry__number", "entry__item_name_zh")} if review_ids else {}
+    for row in callbacks:
+        steps.append((f"rectification:{row.pk}:callback", row.centre_id, *cases[row.review_id],
+                      "差评回访已超期", row.callback_due))
+    for row in fixes:
+        steps.append((f"rectification:{row.pk}:fix", row.centre_id, *cases[row.review_id],
+                      "差评整改反馈已超期", row.fix_due))
+    for row in answers:
+        what = {"complaint": "投诉答复已超期", "consultation": "咨询答复已超期"}.get(row.kind, "主任信箱答复已超期")
+        steps.append((f"inquiry:{row.pk}:answer", row.centre_id, row.case_number or f"#{row.pk}", row.subject[:40],
+                      what, row.due_date))
+    recipients = _supervisors({step[1] for step in steps}) if steps else {}
+    messages = 0
+    for key, centre_id, number, item, what, due in steps:
+        for user_id, mobile in recipients.get(centre_id, []):
+            outbox_enqueue(dedupe_key=f"{key}:{user_id}", to=mobile, template_key=TEMPLATE_KEY, centre_id=centre_id,
+                           context={"level_zh": "督办提醒", "number": number, "item_zh": item, "what_zh": what,
+                                    "due": due.isoformat()})
+            messages += 1
+    overdue = {"callback": len(callbacks), "fix": len(fixes), "answer": len(answers)}
+    if messages or any(overdue.values()):
+        logger.info("follow-up sweep: %s overdue, %d SMS queued", overdue, messages)
+    return FollowupSweepResult(overdue=overdue, messages=messages)
+

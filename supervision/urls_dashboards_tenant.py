@@ -1,9 +1,0 @@
-"""A centre's supervision dashboard on its own host (mounted at /supervision/dashboard/)."""
-from django.urls import path
-
-from supervision import views_dashboards
-
-urlpatterns = [
-    path("", views_dashboards.dashboard, name="supervision-dashboard"),
-    path("<slug:name>.csv", views_dashboards.chart_csv, name="supervision-dashboard-csv"),
-]

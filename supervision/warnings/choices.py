@@ -1,0 +1,22 @@
+"""Warning levels (with what each says in the SMS) and kinds of finding."""
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class WarningLevel(models.TextChoices):
+    YELLOW = "yellow", _("Yellow: due soon")
+    RED = "red", _("Red: past the promised limit")
+    BLACK = "black", _("Black: past the legal limit")
+
+
+#: What each level says, in the SMS (Chinese, English).
+LEVEL_TEXT = {
+    WarningLevel.YELLOW: ("黄牌预警", "即将到达承诺时限", "Yellow warning", "is close to its promised limit"),
+    WarningLevel.RED: ("红牌警告", "已超过承诺时限", "Red warning", "is past its promised limit"),
+    WarningLevel.BLACK: ("黑牌警告", "已超过法定时限", "Black warning", "is past its legal limit"),
+}
+
+
+class FindingKind(models.TextChoices):
+    WRONG_ROLE = "wrong_role", _("A step attempted by a role not allowed to take it")
+    STEP_SKIPPED = "step_skipped", _("A step attempted out of order (a step skipped)")
