@@ -1,9 +1,18 @@
-"""Celery tasks of supervision (sent once, in the public schema)."""
+"""Celery tasks of supervision (sent once, in the public schema, by beat: config/settings/celery.py)."""
 from celery import shared_task
+from django.utils import timezone
 
+from supervision.reviews.services import supervision_followup_sweep
 from supervision.warnings.services import deadline_sweep
 
 
 @shared_task(name="supervision.deadline_sweep")
 def deadline_sweep_task() -> dict:
     return deadline_sweep().fired
+
+
+@shared_task(name="supervision.followup_sweep")
+def followup_sweep_task() -> dict:
+    """Late callbacks and fixes of bad reviews, late answers to complaints: marked once, supervisors
+    told by SMS."""
+    return supervision_followup_sweep(timezone.localdate()).overdue

@@ -43,6 +43,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
         "tenant_schemas": ["public"],
     },
+    # Once, in the public schema: rectifications of bad reviews and answers to complaints past their
+    # working-day limits (差评整改, 投诉答复): the centre's supervisors are told once.
+    "supervision-followup-sweep": {
+        "task": "supervision.followup_sweep",
+        "schedule": 900.0,
+        "tenant_schemas": ["public"],
+    },
     # Once, in the public schema: outbox messages whose (re)try time has come.
     "outbox-dispatch-due": {
         "task": "notifications.dispatch_due",
