@@ -29,7 +29,7 @@ from cases import selectors, services
 from cases.choices import Action, ApplicantKind, CaseStatus, Channel
 from common.idempotency import client_key
 from common.pagination import Pagination
-from tenants.request import centre_of
+from tenants.request import centre_of, user_of
 from tenants.selectors import user_is_staff_of
 
 # --- output --------------------------------------------------------------------------------------
@@ -211,6 +211,6 @@ class CaseTransitionApi(APIView):
         case = selectors.case_get_for(user=request.user, centre=centre_of(request), case_id=case_id, detail=False)
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        case = services.case_transition(centre=centre_of(request), case=case, acting_user=request.user,
+        case = services.case_transition(centre=centre_of(request), case=case, acting_user=user_of(request),
                                         **payload.validated_data)
         return Response(CaseOutput(case).data)

@@ -27,7 +27,7 @@ from cases.services import AcceptedSubmission, Applicant, SubmitResult
 from catalog.models import Material
 from common.errors import ApplicationError
 from common.idempotency import ClientKey
-from tenants.models import Centre, User
+from tenants.models import AnyUser, Centre, User
 from tenants.schemas import centre_schema
 
 __all__ = ["AcceptedSubmission", "Applicant", "Case", "Contact", "SubmitResult", "applicant_check", "applicant_contact",
@@ -40,7 +40,7 @@ def applicant_check(*, kind: str, name: str, id_number: str, phone: str) -> Appl
     return services.validate_applicant(kind=kind, name=name, id_number=id_number, phone=phone)
 
 
-def may_accept(*, user: User | None, centre: Centre) -> bool:
+def may_accept(*, user: AnyUser | None, centre: Centre) -> bool:
     """Whether `user` may accept applications at `centre` (its window staff)."""
     return services.may_accept(user=user, centre=centre)
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.choices import TRANSITIONS, Action, ApplicantKind
 from cases.models import Case, CaseMaterial
+from common.forms import choice_field
 from common.i18n import pick
 
 
@@ -35,9 +36,9 @@ class CaseNewForm(forms.Form):
     def __init__(self, *args, adoptions, materials: list[tuple[int, str]] = (), **kwargs):  # type: ignore[assignment]
         super().__init__(*args, **kwargs)
         self.fields["token"].initial = uuid.uuid4().hex
-        self.fields["item_code"].choices = [("", _("Choose an item"))] + [
+        choice_field(self, "item_code").choices = [("", _("Choose an item"))] + [
             (a.item.code, f"{a.item.code} {a.item.current_version.name}") for a in adoptions]
-        self.fields["materials"].choices = list(materials)
+        choice_field(self, "materials").choices = list(materials)
 
 
 class CaseActionForm(forms.Form):
@@ -59,7 +60,7 @@ class CaseActionForm(forms.Form):
         self.auto_id = f"id_{action}_%s"
         materials = [m for m in case.materials.all() if m.state != CaseMaterial.State.NOT_NEEDED]
         if action == Action.ISSUE_NOTICE:
-            self.fields["missing"].choices = [(m.material_id, pick(m.name_zh, m.name_en)) for m in materials]
+            choice_field(self, "missing").choices = [(m.material_id, pick(m.name_zh, m.name_en)) for m in materials]
             self.fields["missing"].help_text = _("Tick every missing material: the notice is given once.")
             self.fields["missing"].initial = [m.material_id for m in materials
                                               if m.state == CaseMaterial.State.MISSING]

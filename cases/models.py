@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from cases.choices import ApplicantKind, CaseEventKind, CaseStatus, Channel
+from common.i18n import pick
 from common.models import TimeStampedModel
 
 
@@ -71,6 +72,16 @@ class Case(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def item_name(self) -> str:
+        """The item's name in the active language."""
+        return pick(self.item_name_zh, self.item_name_en)
+
+    @property
+    def department_name(self) -> str:
+        """The department's name in the active language."""
+        return pick(self.department_name_zh, self.department_name_en)
 
 
 class CaseMaterial(models.Model):

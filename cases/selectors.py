@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from cases.choices import CLOCK_PAUSED, CLOCK_RUNNING, TERMINAL, CaseStatus
 from cases.models import Case, CaseEvent, OneTimeNotice
-from tenants.models import Centre, User
+from tenants.models import AnyUser, Centre
 from tenants.selectors import user_is_staff_of
 from workcalendar.clock import WorkCalendar
 
@@ -48,7 +48,7 @@ class CaseFilters:
                    due=due if due in (OVERDUE, DUE_SOON) else "")
 
 
-def require_case_staff(*, user: User, centre: Centre) -> None:
+def require_case_staff(*, user: AnyUser, centre: Centre) -> None:
     """Only the centre's staff (or a platform administrator) see its cases; anyone else gets 404."""
     if not user.is_authenticated or not user_is_staff_of(user=user, centre=centre):
         raise Http404
@@ -59,7 +59,7 @@ def due_soon_until(*, centre: Centre, today: dt.date) -> dt.date:
     return WorkCalendar.for_centre(centre.pk).add_workdays(today, DUE_SOON_WORKDAYS).date
 
 
-def case_list_for(*, user: User, centre: Centre, filters: CaseFilters | None = None,
+def case_list_for(*, user: AnyUser, centre: Centre, filters: CaseFilters | None = None,
                   today: dt.date | None = None) -> QuerySet[Case]:
     """The centre's cases for its staff, most urgent first: overdue, then by the nearest promised due
     date, then not yet accepted, then paused (awaiting materials), then decided; one query.
@@ -95,7 +95,7 @@ def case_list_for(*, user: User, centre: Centre, filters: CaseFilters | None = N
     return qs.order_by("urgency", "promised_due", "submitted_at", "number")
 
 
-def case_departments_for(*, user: User, centre: Centre) -> list[tuple[str, str, str]]:
+def case_departments_for(*, user: AnyUser, centre: Centre) -> list[tuple[str, str, str]]:
     """The departments the centre's cases belong to: (code, name_zh, name_en), for the inbox filter."""
     require_case_staff(user=user, centre=centre)
     rows = (Case.objects.exclude(department_code="")
@@ -106,7 +106,7 @@ def case_departments_for(*, user: User, centre: Centre) -> list[tuple[str, str, 
     return list(seen.values())
 
 
-def case_get_for(*, user: User, centre: Centre, case_id: uuid.UUID | str, detail: bool = True) -> Case:
+def case_get_for(*, user: AnyUser, centre: Centre, case_id: uuid.UUID | str, detail: bool = True) -> Case:
     """One case of the centre — with its checklist, events and notices unless `detail` is False (a
     write only needs to know it exists and may be touched); 404 if missing or not allowed."""
     require_case_staff(user=user, centre=centre)

@@ -36,7 +36,7 @@ from common.errors import ApplicationError, ConflictError
 from common.idempotency import ClientKey, idempotency_remember, idempotency_replay, request_fingerprint
 from common.identity import credit_code_problem, normalise_identifier, normalise_mobile, resident_id_problem
 from notifications.services import outbox_enqueue
-from tenants.models import Centre, User
+from tenants.models import AnyUser, Centre, User
 from tenants.schemas import require_schema
 from tenants.selectors import user_roles_in
 from workcalendar.clock import WorkCalendar, due_dates
@@ -94,14 +94,15 @@ def validate_applicant(*, kind: str, name: str, id_number: str, phone: str) -> A
     return Applicant(kind=kind, name=name.strip(), id_number=id_number, phone=mobile or "")
 
 
-def roles_of(*, user: User | None, centre: Centre) -> set[str]:
-    """The roles a user acts with on a case of `centre` (no user: the applicant online)."""
-    if user is None or not user.is_authenticated:
+def roles_of(*, user: AnyUser | None, centre: Centre) -> set[str]:
+    """The roles a user acts with on a case of `centre` (no user, or an anonymous one: the applicant
+    online)."""
+    if not isinstance(user, User):
         return {APPLICANT}
     return user_roles_in(user=user, centre=centre)
 
 
-def may_accept(*, user: User | None, centre: Centre) -> bool:
+def may_accept(*, user: AnyUser | None, centre: Centre) -> bool:
     """Whether `user` may accept applications at `centre` (受理): the roles of the accept transition
     there — its window clerks, chief representatives and administrators. The one rule for a case, a
     joint case's legs and the pages that offer an acceptance."""
@@ -324,12 +325,12 @@ def _checklist(case: Case, materials: Iterable[Material], provided: set[int], wa
 
 def _event(case: Case, *, kind: str, from_status: str, acting_user: User | None, now: dt.datetime,
            note: str = "", on_behalf_of: str = "", to_status: str | None = None, save: bool = True) -> CaseEvent:
-    signed_in = acting_user is not None and acting_user.is_authenticated
+    user = acting_user if acting_user is not None and acting_user.is_authenticated else None
     event = CaseEvent(
         case=case, action=kind, from_status=from_status, to_status=to_status or case.status,
-        acting_user_id=acting_user.pk if signed_in else None,
-        acting_name=str(acting_user) if signed_in else (_("system") if kind == CaseEventKind.DUE_RECOMPUTED
-                                                          else _("applicant")),
+        acting_user_id=user.pk if user is not None else None,
+        acting_name=str(user) if user is not None else (_("system") if kind == CaseEventKind.DUE_RECOMPUTED
+                                                         else _("applicant")),
         on_behalf_of=on_behalf_of, note=note, at=now)
     if save:
         event.save(force_insert=True)
@@ -506,7 +507,7 @@ def _supplement(case: Case, *, centre: Centre, today: dt.date, **_kw) -> None:
     """The clock resumes; both due dates move by the working days it was paused."""
     notice = OneTimeNotice.objects.get(case=case, resolved_on__isnull=True)
     calendar = WorkCalendar.for_centre(centre.pk)
-    paused, _guessed = calendar.workdays_between(case.paused_since, today)
+    paused, _guessed = calendar.workdays_between(case.paused_since, today) if case.paused_since else (0, False)
     case.paused_workdays += paused
     case.paused_since = None
     notice.resolved_on = today

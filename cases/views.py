@@ -37,15 +37,8 @@ from common.forms import add_service_errors
 from common.i18n import pick
 from common.idempotency import form_key
 from common.identity import mask_id_number, mask_phone
-from tenants.request import centre_of
+from tenants.request import centre_of, user_of
 from tenants.selectors import user_department_in
-
-
-def _localise(case: Case) -> Case:
-    """Names in the active language, as plain attributes for the templates."""
-    case.item_name = pick(case.item_name_zh, case.item_name_en)
-    case.department_name = pick(case.department_name_zh, case.department_name_en)
-    return case
 
 
 def _material_name(material) -> str:
@@ -62,8 +55,8 @@ def case_inbox(request: HttpRequest) -> HttpResponse:
     if "department" not in request.GET:  # a clerk's inbox opens on their own department's cases
         filters = replace(filters, department=user_department_in(user=request.user, centre=centre))
     today = timezone.localdate()
-    cases = [_localise(c) for c in selectors.case_list_for(user=request.user, centre=centre, filters=filters,
-                                                           today=today)]
+    cases = list(selectors.case_list_for(user=request.user, centre=centre, filters=filters,
+                                                           today=today))
     departments = [(code, pick(name_zh, name_en))
                    for code, name_zh, name_en in selectors.case_departments_for(user=request.user, centre=centre)]
     return render(request, "cases/inbox.html", {
@@ -93,7 +86,7 @@ def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     the open one-time notice, and a form for each action this user may take now."""
     centre = centre_of(request)
     case = selectors.case_get_for(user=request.user, centre=centre, case_id=case_id)
-    roles = roles_of(user=request.user, centre=centre)
+    roles = roles_of(user=user_of(request), centre=centre)
     bound: CaseActionForm | None = None
     status = 200
     if request.method == "POST":
@@ -107,7 +100,7 @@ def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
         offered = action in {t.action for t in actions_from(case.status, roles)}
         if bound.is_valid():
             try:
-                case_transition(centre=centre, case=case, action=action, acting_user=request.user,
+                case_transition(centre=centre, case=case, action=action, acting_user=user_of(request),
                                 note=bound.cleaned_data.get("note") or "",
                                 missing_material_ids=bound.cleaned_data.get("missing") or None,
                                 expected_revision=bound.cleaned_data["revision"])
@@ -134,7 +127,6 @@ def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
 
 def _detail_page(request: HttpRequest, case: Case, roles: set[str], bound: CaseActionForm | None,
                  status: int) -> HttpResponse:
-    _localise(case)
     materials = [(m, _material_name(m)) for m in case.materials.all()]
     notice = selectors.open_notice(case)
     return render(request, "cases/detail.html", {
@@ -198,7 +190,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
                 result = case_submit(centre=centre, item_code=clean["item_code"],
                                      applicant_kind=clean["applicant_kind"], applicant_name=clean["applicant_name"],
                                      applicant_id_number=clean["applicant_id_number"], phone=clean["phone"],
-                                     channel=Channel.WINDOW, acting_user=request.user,
+                                     channel=Channel.WINDOW, acting_user=user_of(request),
                                      provided_material_ids=clean["materials"], idempotency_key=form_key(request, token))
             except ApplicationError as exc:
                 if exc.code == ErrorCode.IDEMPOTENCY_KEY_REUSED:
@@ -223,7 +215,6 @@ def case_new(request: HttpRequest) -> HttpResponse:
 # --- printable pages ----------------------------------------------------------------------------
 
 def _print_context(request: HttpRequest, case: Case) -> dict:
-    _localise(case)
     department = Department.objects.filter(code=case.department_code).first() if case.department_code else None
     centre = centre_of(request)
     return {"case": case, "today": timezone.localdate(),

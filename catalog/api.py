@@ -30,7 +30,7 @@ from catalog.models import Agency, Department, Item, ItemVersion, LifecycleEvent
 from common.errors import ApplicationError
 from common.pagination import Pagination
 from tenants.choices import Level
-from tenants.request import centre_of
+from tenants.request import centre_of, user_of
 
 # --- permissions ---------------------------------------------------------------------------------
 
@@ -256,7 +256,7 @@ class ItemListApi(APIView):
         item = services.item_create(
             code=data["code"], department=_department_by_code(data["department_code"]),
             category=data["category"], item_type=data["item_type"], kind=data["kind"], parent=parent,
-            levels=data["levels"], keywords=data["keywords"], acting_user=request.user)
+            levels=data["levels"], keywords=data["keywords"], acting_user=user_of(request))
         return Response(ItemDetailOutput(_item_get(code=item.code)).data, status=status.HTTP_201_CREATED)
 
 
@@ -315,7 +315,7 @@ class VersionCreateApi(APIView):
         effective_from = data.pop("effective_from", None) or timezone.localdate()
         version = services.version_create_draft(
             item=_item_get(code=code, for_update_content=True), content=data, materials=materials,
-            effective_from=effective_from, acting_user=request.user)
+            effective_from=effective_from, acting_user=user_of(request))
         return Response(VersionOutput(version).data, status=status.HTTP_201_CREATED)
 
 
@@ -329,7 +329,7 @@ class VersionPublishApi(APIView):
         version = ItemVersion.objects.filter(item__code=code, number=number).select_related("item").first()
         if version is None:
             raise Http404
-        version = services.version_publish(version=version, acting_user=request.user)
+        version = services.version_publish(version=version, acting_user=user_of(request))
         return Response(VersionOutput(version).data)
 
 
@@ -355,7 +355,7 @@ class EventCreateApi(APIView):
             if data["merged_into"] else None
         event = services.event_record(kind=data["kind"], item=_item_get(code=code, for_update_content=True),
                                       reason=data["reason"], effective_on=data["effective_on"],
-                                      merged_into=merged_into, acting_user=request.user)
+                                      merged_into=merged_into, acting_user=user_of(request))
         return Response(EventOutput(event).data, status=status.HTTP_201_CREATED)
 
 
@@ -409,7 +409,7 @@ class ImportApi(APIView):
         if upload is None:
             raise ApplicationError(_("Upload a .csv or .xlsx file as “file”."), CatalogErrorCode.INVALID_FILE,
                                    {"fields": {"file": [_("This field is required.")]}})
-        items = importers.catalogue_import(stream=upload, file_name=upload.name, acting_user=request.user)
+        items = importers.catalogue_import(stream=upload, file_name=upload.name, acting_user=user_of(request))
         return Response({"created": len(items), "codes": [item.code for item in items]},
                         status=status.HTTP_201_CREATED)
 
@@ -512,7 +512,7 @@ class AdoptApi(APIView):
         item = Item.objects.select_related("current_version", "parent").filter(code=code).first()
         if item is None:
             raise Http404
-        result = services.adoption_create(centre=centre, item=item, acting_user=request.user,
+        result = services.adoption_create(centre=centre, item=item, acting_user=user_of(request),
                                           **payload.validated_data)
         entry = selectors.adoption_get(centre=centre, item_code=code)
         return Response(CatalogueEntryOutput(entry).data,
@@ -527,7 +527,7 @@ class AdoptAllApi(APIView):
     @extend_schema(request=None, responses=inline_serializer("AdoptedAll", {"adopted": serializers.IntegerField()}))
     def post(self, request: Request) -> Response:
         centre = _require_adopter(request)
-        return Response({"adopted": services.adoption_adopt_all(centre=centre, acting_user=request.user)})
+        return Response({"adopted": services.adoption_adopt_all(centre=centre, acting_user=user_of(request))})
 
 
 class AdoptionUpdateApi(APIView):
@@ -548,7 +548,7 @@ class AdoptionUpdateApi(APIView):
         data = payload.validated_data
         adoption = selectors.adoption_get(centre=centre, item_code=code)
         services.adoption_update(
-            adoption=adoption, acting_user=request.user,
+            adoption=adoption, acting_user=user_of(request),
             promised_limit_days=data.get("promised_limit_days", adoption.promised_limit_days),
             window=data.get("window"), department_name=data.get("department_name"))
         return Response(CatalogueEntryOutput(selectors.adoption_get(centre=centre, item_code=code)).data)

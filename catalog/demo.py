@@ -129,7 +129,7 @@ def _local_settings(*, codes: list[str], departments: list[dict], today: dt.date
                  .select_related("item__current_version"))
         for adoption in local:
             adoption_update(adoption=adoption, acting_user=None,
-                            promised_limit_days=adoption.item.current_version.promised_limit_days - fewer)
+                            promised_limit_days=adoption.item.version.promised_limit_days - fewer)
             changed += 1
     return changed
 
@@ -208,18 +208,21 @@ def demo_catalogue_provision(*, today: dt.date | None = None) -> dict:
         adopted = set(Adoption.objects.filter(item__code__in=codes).values_list("centre_id", flat=True).distinct())
         new_centres = [c for c in Centre.objects.filter(status=CentreStatus.READY) if c.pk not in adopted]
         history_started = LifecycleEvent.objects.filter(item__code__in=codes).exists()
-        kwargs = {"departments": departments, "department_rows": {d["code"]: d for d in department_rows},
-                  "materials": materials, "items": items, "today": today}
+        def create(selected: list[dict]) -> int:
+            return _create_items(selected, departments=departments,
+                                 department_rows={d["code"]: d for d in department_rows}, materials=materials,
+                                 items=items, today=today)
+
         original = [r for r in rows if r["fate"] != "added"]
         added = [r for r in rows if r["fate"] == "added"]
-        created = _create_items(original, **kwargs)
+        created = create(original)
         if history_started:
-            created += _create_items(added, **kwargs)
+            created += create(added)
             adoptions = _adopt(new_centres, today)
         else:
             # As it happened: the network claimed the catalogue, items came in, then others left.
             adoptions = _adopt(new_centres, ADOPTED_ON)
-            created += _create_items(added, **kwargs)
+            created += create(added)
             for day in sorted({dt.date.fromisoformat(r["fate_on"]) for r in added}):
                 adoptions += _adopt(new_centres, day)
         recorded, propagated = _history(rows, items)

@@ -36,7 +36,7 @@ def catalogue_rows() -> list[list[str]]:
 
 
 def item_row(item: Item) -> list[str]:
-    version = item.current_version
+    version = item.version
     materials = "\n".join(
         " | ".join([m.name_zh, m.name_en, str(m.originals), str(m.copies), m.delivery, "1" if m.required else "0"])
         for m in version.materials.all())

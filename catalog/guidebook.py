@@ -15,8 +15,8 @@ from functools import lru_cache
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from catalog.choices import ApplicantType
-from catalog.models import Adoption, ItemVersion
+from catalog.models import ItemVersion, Material
+from catalog.selectors import CatalogueEntry
 from common.i18n import is_english
 from tenants.models import Centre
 
@@ -55,12 +55,9 @@ def steps_of(version: ItemVersion) -> list[dict]:
     return rows
 
 
-def materials_of(version: ItemVersion) -> list:
-    """A version's materials, each with `applicant_labels` (who must bring it; empty: everyone)."""
-    materials = list(version.materials.all())
-    for material in materials:
-        material.applicant_labels = [_applicant_label(t) for t in material.applicant_types]
-    return materials
+def materials_of(version: ItemVersion) -> list[Material]:
+    """A version's materials, in their order (each says who must bring it: `applicant_labels`)."""
+    return list(version.materials.all())
 
 
 @lru_cache(maxsize=1)
@@ -87,7 +84,7 @@ def _fee(version: ItemVersion) -> str:
     return f"{amount}（{version.fee_basis}）" if version.fee_basis else amount
 
 
-def _limits(adoption: Adoption, version: ItemVersion) -> str:
+def _limits(adoption: CatalogueEntry, version: ItemVersion) -> str:
     if version.is_immediate:
         return _("Immediate item: decided on the spot") + " · " + _("legal limit %(legal)d working days") % {
             "legal": version.legal_limit_days}
@@ -103,7 +100,7 @@ def _visits(version: ItemVersion) -> str:
     return _("%(count)d visits") % {"count": version.visits_required}
 
 
-def guidebook_pdf(*, centre: Centre, adoptions: Iterable[Adoption], today: dt.date) -> bytes:
+def guidebook_pdf(*, centre: Centre, adoptions: Iterable[CatalogueEntry], today: dt.date) -> bytes:
     """The book: a cover, a contents table, then one service guide per item."""
     # fpdf takes 330 ms to import: only a process that prints a guide book pays for it
     from fpdf import FPDF  # noqa: PLC0415
@@ -191,7 +188,7 @@ def guidebook_pdf(*, centre: Centre, adoptions: Iterable[Adoption], today: dt.da
                        text_align=("LEFT", "LEFT", "RIGHT", "RIGHT"), padding=1) as table:
             table.row([_("Item code"), _("Item"), _("Promised"), _("Legal")])
             for adoption in adoptions:
-                version = adoption.item.current_version
+                version = adoption.item.version
                 table.row([adoption.item.code, version.name,
                            _("immediate") if version.is_immediate else str(adoption.promised_days),
                            str(version.legal_limit_days)])
@@ -201,7 +198,7 @@ def guidebook_pdf(*, centre: Centre, adoptions: Iterable[Adoption], today: dt.da
 
     # One guide per item
     for number, adoption in enumerate(adoptions, start=1):
-        item, version = adoption.item, adoption.item.current_version
+        item, version = adoption.item, adoption.item.version
         pdf.add_page()
         para(f"{number}. {version.name}", size=14, height=7, colour=ACCENT)
         para(item.code, size=9, colour=MUTED)
@@ -245,7 +242,3 @@ def guidebook_pdf(*, centre: Centre, adoptions: Iterable[Adoption], today: dt.da
             heading(_("Legal basis"))
             para(version.legal_basis, size=9)
     return bytes(pdf.output())
-
-
-def _applicant_label(value: str) -> str:
-    return str(ApplicantType(value).label) if value in ApplicantType.values else value

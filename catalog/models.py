@@ -97,6 +97,14 @@ class Item(TimeStampedModel):
         version = self.current_version
         return f"{self.code} {version.name if version else ''}".strip()
 
+    @property
+    def version(self) -> ItemVersion:
+        """The version in effect (`current_version`). Every item in a catalogue has one; an item
+        without one (a draft never published) raises `LookupError`."""
+        if self.current_version is None:
+            raise LookupError(f"item {self.code} has no version in effect")
+        return self.current_version
+
 
 class ItemVersion(TimeStampedModel):
     """One version of an item's content. Published versions are never edited in place (a database
@@ -176,6 +184,11 @@ class Material(models.Model):
     @property
     def name(self) -> str:
         return _localised(self, "name")
+
+    @property
+    def applicant_labels(self) -> list[str]:
+        """Who must bring it, by applicant type in the active language (empty: every applicant)."""
+        return [str(ApplicantType(t).label) if t in ApplicantType.values else t for t in self.applicant_types]
 
 
 class Adoption(TimeStampedModel):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeAlias, TypedDict
 
 from django.db import connection
 from django.db.models import F, Prefetch, Q, QuerySet
@@ -17,12 +18,28 @@ from tenants.models import Centre, Membership
 from tenants.selectors import user_is_centre_admin, user_is_platform_admin
 
 
+class CatalogueLimits(TypedDict):
+    """The effective limits a centre's catalogue annotates on each adoption (working days)."""
+
+    promised_days: int
+    legal_days: int
+
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    #: A row of a centre's catalogue: an adoption with its effective limits (`CatalogueLimits`).
+    CatalogueEntry: TypeAlias = WithAnnotations[Adoption, CatalogueLimits]
+else:
+    CatalogueEntry = Adoption
+
+
 def _open_on(day: dt.date) -> Q:
     return Q(ends_on__isnull=True) | Q(ends_on__gt=day)
 
 
 def centre_catalogue(*, centre: Centre | Sequence[Centre], on: dt.date | None = None, query: str | None = None,
-                     category: str | None = None) -> QuerySet[Adoption]:
+                     category: str | None = None) -> QuerySet[CatalogueEntry]:
     """The centre's catalogue = its adoptions + its local items (local items are adopted when made),
     each with its effective promised limit (`promised_days`) and legal limit (`legal_days`), in working
     days: one query. Several centres at once: their catalogues together (`centre` a sequence)."""
@@ -73,9 +90,10 @@ def adoptable_items(*, centre: Centre, on: dt.date | None = None, query: str | N
              .filter(Q(removed_on__isnull=True) | Q(removed_on__gt=on))
              .exclude(pk__in=centre_catalogue(centre=centre, on=on).values("item_id")))
     if centre.level == Level.TOWNSHIP:
-        if centre.parent_id is None:
+        parent = centre.parent
+        if parent is None:
             return items.none()
-        items = items.filter(pk__in=centre_catalogue(centre=centre.parent, on=on).values("item_id"))
+        items = items.filter(pk__in=centre_catalogue(centre=parent, on=on).values("item_id"))
     return items
 
 

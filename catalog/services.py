@@ -10,6 +10,7 @@ import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, Max, OuterRef, Q
@@ -121,7 +122,7 @@ def _validate_content(content: dict) -> dict[str, list[str]]:
     for name, value in (("legal_limit_days", legal), ("promised_limit_days", promised)):
         if not isinstance(value, int) or value < 0:
             errors.setdefault(name, []).append(_("A number of working days, 0 or more."))
-    if not errors and int(promised) > int(legal):
+    if not errors and isinstance(promised, int) and isinstance(legal, int) and promised > legal:
         errors.setdefault("promised_limit_days", []).append(
             _("The promised limit (%(promised)d working days) cannot exceed the legal limit of %(legal)d "
               "working days.") % {"promised": promised, "legal": legal})
@@ -265,7 +266,8 @@ def item_search_text(*, item: Item, version: ItemVersion) -> str:
 
 def _item_label(item: Item) -> str:
     """How an audit entry names an item: its code and (official) Chinese name."""
-    return f"{item.code} {item.current_version.name_zh}" if item.current_version_id else item.code
+    version = item.current_version
+    return f"{item.code} {version.name_zh}" if version is not None else item.code
 
 
 @dataclass(frozen=True)
@@ -305,7 +307,7 @@ def _parent_items(centre: Centre, today: dt.date) -> set[int] | None:
 def _check_promise(*, item: Item, promised: int | None) -> None:
     if promised is None:
         return
-    legal = item.current_version.legal_limit_days
+    legal = item.version.legal_limit_days
     if promised < 0:
         raise ApplicationError(_("A promised limit is 0 or more working days."), CatalogErrorCode.INVALID_VERSION,
                                {"fields": {"promised_limit_days": [_("A number of working days, 0 or more.")]}})
@@ -390,8 +392,9 @@ def adoption_update(
                   .get(pk=adoption.pk))
         was = {name: getattr(locked, name) for name in _ADOPTION_TERMS}
         if promised_limit_days is not _UNCHANGED:
-            _check_promise(item=locked.item, promised=promised_limit_days)
-            locked.promised_limit_days = promised_limit_days  # type: ignore[assignment]
+            promise = cast(int | None, promised_limit_days)
+            _check_promise(item=locked.item, promised=promise)
+            locked.promised_limit_days = promise
         if window is not None:
             locked.window = window
         if department_name is not None:
@@ -533,6 +536,8 @@ def event_propagate(*, event_id: int) -> LifecycleEvent:
             Item.objects.filter(pk=item.pk).update(removed_on=on)
             if event.kind == EventKind.MERGED:
                 target = event.merged_into
+                if target is None:
+                    raise ValueError(f"merge event {event.pk} names no target item")
                 already = set(Adoption.objects.filter(item=target, ends_on__isnull=True)
                               .values_list("centre_id", flat=True))
                 Adoption.objects.bulk_create(

@@ -24,7 +24,7 @@ from common.errors import ApplicationError
 from common.i18n import pick
 from tenants.choices import Level
 from tenants.models import Centre
-from tenants.request import centre_or_none
+from tenants.request import centre_of, centre_or_none, user_of
 
 
 def _choice(request: HttpRequest, name: str, values) -> str | None:
@@ -62,7 +62,7 @@ def browse(request: HttpRequest) -> HttpResponse:
 def item_detail(request: HttpRequest, code: str) -> HttpResponse:
     """One master item: its current version in full, its place in the hierarchy, its history."""
     item = selectors.item_get(code=code, master_only=True)
-    version = item.current_version
+    version = item.version
     return render(request, "catalog/item_detail.html", {
         "item": item, "version": version,
         "materials": materials_of(version),
@@ -116,7 +116,7 @@ def change_report(request: HttpRequest) -> HttpResponse:
 
 def centre_catalogue(request: HttpRequest) -> HttpResponse:
     """The centre's catalogue (its adoptions and local items) in one query, with its notices."""
-    centre: Centre = request.centre
+    centre = centre_of(request)
     query = _query(request)
     category = _choice(request, "category", Category.values)
     adoptions = list(selectors.centre_catalogue(centre=centre, query=query, category=category))
@@ -129,10 +129,10 @@ def centre_catalogue(request: HttpRequest) -> HttpResponse:
 
 def service_guide(request: HttpRequest, code: str) -> HttpResponse:
     """The public service guide (办事指南) of one item at this centre; 404 if the centre does not exercise it."""
-    centre: Centre = request.centre
+    centre = centre_of(request)
     adoption = selectors.adoption_get(centre=centre, item_code=code)
     item = adoption.item
-    version = item.current_version
+    version = item.version
     return render(request, "catalog/service_guide.html", {
         "adoption": adoption, "item": item, "version": version,
         "materials": materials_of(version),
@@ -143,7 +143,7 @@ def service_guide(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _require_adopter(request: HttpRequest) -> Centre:
-    centre: Centre = request.centre
+    centre = centre_of(request)
     if not selectors.user_may_adopt(user=request.user, centre=centre):
         raise Http404
     return centre
@@ -170,7 +170,7 @@ def adopt(request: HttpRequest) -> HttpResponse:
             else:
                 try:
                     result = services.adoption_create(
-                        centre=centre, item=item, acting_user=request.user,
+                        centre=centre, item=item, acting_user=user_of(request),
                         promised_limit_days=data["promised_limit_days"], window=data["window"],
                         department_name=data["department_name"], today=today)
                 except ApplicationError as exc:
@@ -195,7 +195,7 @@ def adopt(request: HttpRequest) -> HttpResponse:
 @require_POST
 def adopt_all(request: HttpRequest) -> HttpResponse:
     centre = _require_adopter(request)
-    count = services.adoption_adopt_all(centre=centre, acting_user=request.user)
+    count = services.adoption_adopt_all(centre=centre, acting_user=user_of(request))
     if count:
         messages.success(request, _("Adopted %(count)d items of this centre's level.") % {"count": count})
     else:
@@ -213,7 +213,7 @@ def adoption_edit(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.adoption_update(adoption=adoption, acting_user=request.user,
+            services.adoption_update(adoption=adoption, acting_user=user_of(request),
                                      promised_limit_days=data["promised_limit_days"], window=data["window"],
                                      department_name=data["department_name"])
         except ApplicationError as exc:
@@ -228,7 +228,7 @@ def adoption_edit(request: HttpRequest, code: str) -> HttpResponse:
 
 def guidebook(request: HttpRequest) -> HttpResponse:
     """The centre's whole catalogue as a printable guide book (审批清单), PDF."""
-    centre: Centre = request.centre
+    centre = centre_of(request)
     adoptions = selectors.centre_catalogue(centre=centre).prefetch_related("item__current_version__materials")
     today = timezone.localdate()
     response = HttpResponse(guidebook_pdf(centre=centre, adoptions=adoptions, today=today),

@@ -20,3 +20,11 @@ def add_service_errors(form: forms.Form, exc: ApplicationError, aliases: dict[st
             placed = True
     if not placed:
         form.add_error(None, str(exc))
+
+
+def choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
+    """A form's choice field by name, typed (to set its choices when the form is made)."""
+    field = form.fields[name]
+    if not isinstance(field, forms.ChoiceField):
+        raise TypeError(f"{type(form).__name__}.{name} is not a choice field")
+    return field

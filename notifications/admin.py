@@ -39,7 +39,7 @@ class MessageTemplateAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("centre"), ordering="centre__name_zh")
     def scope(self, obj: MessageTemplate) -> object:
-        return obj.centre.name_zh if obj.centre_id else _("Default (every centre)")
+        return obj.centre.name_zh if obj.centre is not None else _("Default (every centre)")
 
     @admin.display(description=_("text (Chinese)"))
     def short_zh(self, obj: MessageTemplate) -> str:

@@ -6,6 +6,8 @@ limited per IP address (DRF throttle scope `progress`, shared by the page and th
 """
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.core.validators import RegexValidator
 from django.http import HttpRequest, HttpResponse
@@ -18,6 +20,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
@@ -78,6 +81,10 @@ class ProgressThrottle(SimpleRateThrottle):
         rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
         return str(rate) if rate is not None else None
 
+    def allows_page(self, request: HttpRequest) -> bool:
+        """The same allowance for a page's POST (DRF's throttle reads only the request's META here)."""
+        return self.allow_request(cast(Request, request), cast(APIView, None))
+
     def get_cache_key(self, request, view) -> str | None:  # noqa: ARG002 - DRF's signature
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
@@ -134,7 +141,7 @@ def progress(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         throttle = ProgressThrottle()
-        if not throttle.allow_request(request, None):
+        if not throttle.allows_page(request):
             context["error"] = _throttled_message(throttle.wait())
             return render(request, "registry/progress.html", context, status=429)
         if not form.is_valid():

@@ -14,27 +14,27 @@ from __future__ import annotations
 from django.http import Http404
 
 from tenants.choices import Level, Role
-from tenants.models import Centre, User
+from tenants.models import AnyUser, Centre
 from tenants.selectors import user_centre_roles, user_is_platform_admin, user_is_staff_of, user_roles_in
 
 #: Who oversees a centre: sees every warning and finding, its samples, inspections and bulletins.
 OVERSEERS = frozenset({Role.CENTRE_ADMIN, Role.SUPERVISOR})
 
 
-def require_staff(*, user: User, centre: Centre) -> None:
+def require_staff(*, user: AnyUser, centre: Centre) -> None:
     """404 unless the user is staff of `centre` (or a platform administrator)."""
     if not user.is_authenticated or not user_is_staff_of(user=user, centre=centre):
         raise Http404
 
 
-def user_oversees(*, user: User, centre: Centre) -> bool:
+def user_oversees(*, user: AnyUser, centre: Centre) -> bool:
     """An administrator or supervisor of `centre` itself, or a platform administrator."""
     if not user.is_authenticated:
         return False
     return bool(user_roles_in(user=user, centre=centre) & OVERSEERS) or user_is_platform_admin(user=user)
 
 
-def user_is_city_overseer(*, user: User) -> bool:
+def user_is_city_overseer(*, user: AnyUser) -> bool:
     """A supervisor or administrator of the city centre, or a platform administrator: sees every centre."""
     if not user.is_authenticated:
         return False
@@ -44,12 +44,12 @@ def user_is_city_overseer(*, user: User) -> bool:
     return bool(centre_ids) and Centre.objects.filter(pk__in=centre_ids, level=Level.CITY).exists()
 
 
-def require_overseer(*, user: User, centre: Centre) -> None:
+def require_overseer(*, user: AnyUser, centre: Centre) -> None:
     """404 unless the user oversees `centre` (its administrators and supervisors, or the city's)."""
     if not (user_oversees(user=user, centre=centre) or user_is_city_overseer(user=user)):
         raise Http404
 
 
-def require_city_overseer(*, user: User) -> None:
+def require_city_overseer(*, user: AnyUser) -> None:
     if not user_is_city_overseer(user=user):
         raise Http404

@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from common.pagination import Pagination
 from tenants import selectors, services
 from tenants.choices import CentreStatus, Level, Role
-from tenants.request import centre_of
+from tenants.request import centre_of, user_of
 from tenants.validation import CentreInput
 
 
@@ -81,7 +81,7 @@ class CentreListApi(APIView):
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         result = services.centre_onboard(
-            data=CentreInput.from_mapping(data), acting_user=request.user,
+            data=CentreInput.from_mapping(data), acting_user=user_of(request),
             admin_username=data.get("admin_username") or None,
             admin_password_hash=make_password(data["admin_password"]) if data.get("admin_password") else None)
         body = {**CentreOutput(result.centre).data, "created": result.created, "message": result.message}
@@ -111,7 +111,7 @@ class CentreStatusApi(APIView):
         if "expected_status" in payload.validated_data:
             centre.status = payload.validated_data["expected_status"]
         centre = services.centre_set_status(centre=centre, status=payload.validated_data["status"],
-                                            acting_user=request.user)
+                                            acting_user=user_of(request))
         return Response(CentreOutput(centre).data)
 
 
@@ -129,10 +129,11 @@ class MeApi(APIView):
         "username": serializers.CharField(), "full_name": serializers.CharField(),
         "memberships": MembershipOutput(many=True)}))
     def get(self, request: Request) -> Response:
+        user = user_of(request)
         return Response({
-            "username": request.user.username,
-            "full_name": request.user.full_name,
-            "memberships": MembershipOutput(selectors.memberships_of(user=request.user), many=True).data,
+            "username": user.username,
+            "full_name": user.full_name,
+            "memberships": MembershipOutput(selectors.memberships_of(user=user), many=True).data,
         })
 
 

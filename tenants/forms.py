@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
+from common.forms import choice_field
 from tenants.choices import AuditKind, Level
 from tenants.models import Centre
 from tenants.selectors import AuditFilters
@@ -71,10 +72,10 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args, with_centre: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [("", _("All kinds")), *AuditKind.choices]
+        choice_field(self, "kind").choices = [("", _("All kinds")), *AuditKind.choices]
         if with_centre:
             centres = Centre.objects.order_by("division_code").only("division_code", "name_zh", "name_en")
-            self.fields["centre"].choices = [("", _("All centres"))] + [
+            choice_field(self, "centre").choices = [("", _("All centres"))] + [
                 (c.division_code, f"{c.division_code} {c.name}") for c in centres]
         else:
             del self.fields["centre"]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import set_urlconf
@@ -17,7 +16,9 @@ from django_tenants.postgresql_backend.base import FakeTenant
 from django_tenants.utils import get_public_schema_name
 
 from tenants.choices import CentreStatus
+from tenants.request import RoutedRequest
 from tenants.routing import routing_cache
+from tenants.schemas import tenant_connection
 
 PUBLIC_TENANT = FakeTenant(schema_name=get_public_schema_name())
 
@@ -26,7 +27,7 @@ class CentreRoutingMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: RoutedRequest) -> HttpResponse:
         try:
             hostname = split_host(request.get_host())
         except DisallowedHost:
@@ -37,7 +38,7 @@ class CentreRoutingMiddleware:
         if hostname in settings.PUBLIC_HOSTS:
             request.tenant = PUBLIC_TENANT
             request.centre = None
-            connection.set_tenant(PUBLIC_TENANT)
+            tenant_connection().set_tenant(PUBLIC_TENANT)
             request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
             set_urlconf(request.urlconf)
             return self.get_response(request)
@@ -52,7 +53,7 @@ class CentreRoutingMiddleware:
 
         request.tenant = centre
         request.centre = centre
-        connection.set_tenant(centre)
+        tenant_connection().set_tenant(centre)
         request.urlconf = settings.ROOT_URLCONF
         set_urlconf(request.urlconf)
         return self.get_response(request)

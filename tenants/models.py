@@ -1,7 +1,9 @@
 """Centres (tenants), their domains, users and memberships: all in the public schema."""
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractUser
+from typing import TypeAlias
+
+from django.contrib.auth.models import AbstractUser, AnonymousUser
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
@@ -221,3 +223,8 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.kind} {self.actor_name} {self.target_label}"
+
+
+#: Who a request carries: a signed-in user or Django's anonymous one (the access checks take either and
+#: answer "no" for the anonymous one).
+AnyUser: TypeAlias = User | AnonymousUser

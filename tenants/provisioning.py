@@ -23,6 +23,8 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.db.migrations.state import ProjectState
 from django.utils import timezone
 
+from tenants.schemas import tenant_connection
+
 _PROBE_SCHEMA = "tenant_sql_probe"
 
 
@@ -61,8 +63,8 @@ def tenant_script() -> TenantScript:
         return cached
     with _lock:
         plan = _plan(loader)
-        previous = (connection.schema_name, connection.include_public_schema)
-        connection.set_schema(_PROBE_SCHEMA)  # the router now allows tenant apps only
+        previous = (tenant_connection().schema_name, tenant_connection().include_public_schema)
+        tenant_connection().set_schema(_PROBE_SCHEMA)  # the router now allows tenant apps only
         try:
             for migration in plan:
                 if not router.allow_migrate(connection.alias, migration.app_label):
@@ -77,7 +79,7 @@ def tenant_script() -> TenantScript:
                     state = migration.apply(state, editor, collect_sql=True)
                 statements.extend(s for s in editor.collected_sql if not s.lstrip().startswith("--"))
         finally:
-            connection.set_schema(previous[0], include_public=previous[1])
+            tenant_connection().set_schema(previous[0], include_public=previous[1])
         script = TenantScript(key=key, statements=tuple(statements),
                               applied=tuple((m.app_label, m.name) for m in plan))
         _cache["script"] = script
@@ -87,14 +89,14 @@ def tenant_script() -> TenantScript:
 def schema_replay(*, schema_name: str) -> None:
     """Create `schema_name` with every tenant table, in one transaction."""
     script = tenant_script()
-    previous = (connection.schema_name, connection.include_public_schema)
+    previous = (tenant_connection().schema_name, tenant_connection().include_public_schema)
     try:
         with transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute(f'CREATE SCHEMA "{schema_name}"')
-            connection.set_schema(schema_name, include_public=False)
+            tenant_connection().set_schema(schema_name, include_public=False)
             MigrationRecorder(connection).ensure_schema()
-            connection.set_schema(schema_name)
+            tenant_connection().set_schema(schema_name)
             with connection.cursor() as cursor:
                 for statement in script.statements:
                     cursor.execute(statement)
@@ -102,4 +104,4 @@ def schema_replay(*, schema_name: str) -> None:
             MigrationRecorder.Migration.objects.bulk_create(
                 MigrationRecorder.Migration(app=app, name=name, applied=now) for app, name in script.applied)
     finally:
-        connection.set_schema(previous[0], include_public=previous[1])
+        tenant_connection().set_schema(previous[0], include_public=previous[1])

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import cast
 
 from django.db import connection
+from django_tenants.postgresql_backend.base import DatabaseWrapper
 from django_tenants.utils import tenant_context
 
 from tenants.models import Centre
@@ -25,9 +27,16 @@ def centre_schema(centre: Centre) -> Iterator[Centre]:
         yield centre
 
 
+def tenant_connection() -> DatabaseWrapper:
+    """The default connection, typed as the django-tenants backend it is (settings: config.db_backend):
+    `schema_name`, `set_tenant`, `set_schema`, ..."""
+    return cast(DatabaseWrapper, connection)
+
+
 def require_schema(centre: Centre) -> None:
     """Refuse to write a centre's rows from another schema (a programming error, not a user's):
     services of a centre's schema check this before they write."""
-    if connection.schema_name != centre.schema_name:
-        raise RuntimeError(f"{centre.schema_name}'s rows are written inside its schema (now in "
-                           f"{connection.schema_name}); go through its door (cases.door)")
+    current = tenant_connection().schema_name
+    if current != centre.schema_name:
+        raise RuntimeError(f"{centre.schema_name}'s rows are written inside its schema (now in {current}); go "
+                           f"through its door (cases.door)")

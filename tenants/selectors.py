@@ -9,7 +9,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from tenants.choices import STAFF_ROLES, Role
-from tenants.models import AuditEvent, Centre, Membership, User
+from tenants.models import AnyUser, AuditEvent, Centre, Membership, User
 
 
 def _memberships(user: User) -> dict[int | None, set[str]]:
@@ -29,9 +29,9 @@ def _memberships(user: User) -> dict[int | None, set[str]]:
     return cached
 
 
-def user_department_in(*, user: User, centre: Centre) -> str:
+def user_department_in(*, user: AnyUser, centre: Centre) -> str:
     """The department whose cases the user handles at `centre` ("" for all)."""
-    if not user.is_authenticated:
+    if not isinstance(user, User):
         return ""
     _memberships(user)
     return user._departments_cache.get(centre.pk, "")  # type: ignore[attr-defined]
@@ -43,23 +43,23 @@ def forget_memberships(*, user: User) -> None:
     user.__dict__.pop("_departments_cache", None)
 
 
-def user_is_platform_admin(*, user: User) -> bool:
-    if not user.is_authenticated:
+def user_is_platform_admin(*, user: AnyUser) -> bool:
+    if not isinstance(user, User):
         return False
     return user.is_superuser or Role.PLATFORM_ADMIN in _memberships(user).get(None, set())
 
 
-def user_roles_in(*, user: User, centre: Centre | None) -> set[str]:
-    if centre is None or not user.is_authenticated:
+def user_roles_in(*, user: AnyUser, centre: Centre | None) -> set[str]:
+    if centre is None or not isinstance(user, User):
         return set()
     return set(_memberships(user).get(centre.pk, set()))
 
 
-def user_is_staff_of(*, user: User, centre: Centre) -> bool:
+def user_is_staff_of(*, user: AnyUser, centre: Centre) -> bool:
     return user_is_platform_admin(user=user) or bool(user_roles_in(user=user, centre=centre) & STAFF_ROLES)
 
 
-def user_is_centre_admin(*, user: User, centre: Centre) -> bool:
+def user_is_centre_admin(*, user: AnyUser, centre: Centre) -> bool:
     return user_is_platform_admin(user=user) or Role.CENTRE_ADMIN in user_roles_in(user=user, centre=centre)
 
 
@@ -109,10 +109,10 @@ def memberships_of(*, user: User) -> QuerySet[Membership]:
     return Membership.objects.filter(user=user).select_related("centre").order_by("centre__division_code")
 
 
-def user_centre_roles(*, user: User) -> dict[int, set[str]]:
+def user_centre_roles(*, user: AnyUser) -> dict[int, set[str]]:
     """The user's roles at each centre where they hold one, by centre id (platform-wide roles left out),
     from the same memoised read as the other checks."""
-    if not user.is_authenticated:
+    if not isinstance(user, User):
         return {}
     return {centre_id: set(roles) for centre_id, roles in _memberships(user).items() if centre_id is not None}
 
@@ -134,7 +134,7 @@ def _local_midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
 
 
-def audit_events_for(*, user: User, centre: Centre | None, filters: AuditFilters) -> QuerySet[AuditEvent]:
+def audit_events_for(*, user: AnyUser, centre: Centre | None, filters: AuditFilters) -> QuerySet[AuditEvent]:
     """The audit entries `user` may read, newest first. On the platform's site (`centre` None): platform
     administrators only, every entry, filterable by centre. On a centre's host: its administrators (and
     platform administrators), that centre's entries only; the centre filter is ignored. Anyone else: 404.

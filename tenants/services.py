@@ -29,6 +29,7 @@ from tenants.choices import STATUS_TRANSITIONS, AuditKind, AuditTarget, BatchSta
 from tenants.error_codes import CentreErrorCode
 from tenants.models import Centre, Domain, Membership, OnboardingBatch, User
 from tenants.provisioning import NotReplayable, schema_replay
+from tenants.schemas import tenant_connection
 from tenants.selectors import forget_memberships
 from tenants.validation import CentreInput, Errors, KnownCentre, validate_centre_input, validate_centre_names
 
@@ -102,7 +103,7 @@ def centre_provision_schema(*, centre: Centre) -> None:
         cursor.execute(f'CREATE SCHEMA IF NOT EXISTS "{centre.schema_name}"')
     call_command("migrate_schemas", tenant=True, schema_name=centre.schema_name,
                  interactive=False, verbosity=0)
-    connection.set_schema_to_public()
+    tenant_connection().set_schema_to_public()
 
 
 def centre_onboard(

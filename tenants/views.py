@@ -35,7 +35,7 @@ from tenants.forms import AuditFilterForm, CentreFileForm, CentreForm
 from tenants.importers import read_centre_file
 from tenants.middleware import centre_url
 from tenants.models import AuditEvent, Centre, OnboardingBatch
-from tenants.request import centre_or_none
+from tenants.request import centre_or_none, user_of
 from tenants.validation import CentreInput
 
 HANDOFF_SALT = "tenants.handoff"
@@ -69,7 +69,8 @@ def switch_centre(request: HttpRequest, slug: str | None = None) -> HttpResponse
     target = Centre.objects.filter(slug=slug).first()
     if target is None or not _may_enter(request.user, target):
         raise Http404
-    token = signing.dumps({"u": request.user.pk, "c": target.slug, "h": request.user.get_session_auth_hash(),
+    user = user_of(request)
+    token = signing.dumps({"u": user.pk, "c": target.slug, "h": user.get_session_auth_hash(),
                            "l": translation.get_language()}, salt=HANDOFF_SALT, compress=True)
     return HttpResponseRedirect(centre_url(request, target.slug, f"/accounts/handoff/?t={token}"))
 
@@ -152,7 +153,7 @@ def onboard(request: HttpRequest) -> HttpResponse:
         password = data.get("admin_password")
         try:
             result = services.centre_onboard(
-                data=CentreInput.from_mapping(data), acting_user=request.user,
+                data=CentreInput.from_mapping(data), acting_user=user_of(request),
                 admin_username=data.get("admin_username") or None,
                 admin_password_hash=make_password(password) if password else None)
         except ApplicationError as exc:
@@ -183,7 +184,7 @@ def onboard_file(request: HttpRequest) -> HttpResponse:
             if not rows:
                 raise ApplicationError(_("The file has a header but no centres."))
             batch = services.onboarding_batch_create(file_name=upload.name, rows=rows,
-                                                     acting_user=request.user)
+                                                     acting_user=user_of(request))
         except ApplicationError as exc:
             file_form.add_error("file", str(exc))
             bad_rows = exc.extra.get("rows", [])
@@ -199,7 +200,7 @@ def onboard_batch(request: HttpRequest, batch_id: int) -> HttpResponse:
     """A file import's progress; htmx polls the fragment until the worker is done."""
     _require_platform_admin(request)
     batch = get_object_or_404(OnboardingBatch, pk=batch_id)
-    template = "tenants/_batch_progress.html" if request.htmx else "tenants/onboard_batch.html"
+    template = "tenants/_batch_progress.html" if getattr(request, "htmx", False) else "tenants/onboard_batch.html"
     return render(request, template, {"batch": batch})
 
 
@@ -210,7 +211,8 @@ def centre_status(request: HttpRequest, code: str) -> HttpResponse:
     centre = selectors.centre_get(code=code)
     centre.status = request.POST.get("from", centre.status)  # what the admin saw; a change since is a conflict
     try:
-        services.centre_set_status(centre=centre, status=request.POST.get("status", ""), acting_user=request.user)
+        services.centre_set_status(centre=centre, status=request.POST.get("status", ""),
+                                   acting_user=user_of(request))
     except ApplicationError as exc:
         messages.error(request, str(exc))
     else:

@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from common.pagination import Pagination
 from tenants import selectors as centre_selectors
-from tenants.request import centre_of, centre_or_none
+from tenants.request import centre_of, centre_or_none, user_of
 from windows import selectors, services
 
 
@@ -49,10 +49,10 @@ class WindowListApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={201: WindowOutput})
     def post(self, request: Request) -> Response:
-        if not centre_selectors.user_is_centre_admin(user=request.user, centre=request.centre):
+        if not centre_selectors.user_is_centre_admin(user=request.user, centre=centre_of(request)):
             raise PermissionDenied
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         window = services.window_create(centre=centre_of(request), **payload.validated_data,
-                                        acting_user=request.user)
+                                        acting_user=user_of(request))
         return Response(WindowOutput(window, context={"request": request}).data, status=status.HTTP_201_CREATED)

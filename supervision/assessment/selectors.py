@@ -23,7 +23,7 @@ from supervision.assessment.models import Inspection, ScoringRule
 from supervision.periods import day_bounds, month_bounds
 from supervision.reviews.selectors import satisfaction_by_handler
 from tenants.choices import Role
-from tenants.models import Centre, Membership, User
+from tenants.models import AnyUser, Centre, Membership, User
 from windows.door import window_names
 
 #: Who is assessed as staff for the service star.
@@ -34,7 +34,7 @@ _POINTS = DecimalField(max_digits=8, decimal_places=1)
 
 # --- rules and inspections ----------------------------------------------------------------------
 
-def rules_for(*, user: User) -> QuerySet[ScoringRule]:
+def rules_for(*, user: AnyUser) -> QuerySet[ScoringRule]:
     """Every rule, by code, with who changed it last (the city's overseers keep them)."""
     require_city_overseer(user=user)
     return ScoringRule.objects.select_related("updated_by").order_by("code")
@@ -44,7 +44,7 @@ def rule_by_code(*, code: str) -> ScoringRule | None:
     return ScoringRule.objects.filter(code=code.strip()).first()
 
 
-def inspections_for(*, user: User, centre: Centre) -> QuerySet[Inspection]:
+def inspections_for(*, user: AnyUser, centre: Centre) -> QuerySet[Inspection]:
     require_overseer(user=user, centre=centre)
     return Inspection.objects.filter(centre=centre).select_related("rule", "staff", "inspector", "department")
 
@@ -77,7 +77,7 @@ def daily_bulletin(*, day: dt.date, centre: Centre | None = None) -> Bulletin:
                     total_points=sum((i.points for i in inspections), Decimal(0)), by_centre=by_centre)
 
 
-def bulletin_for(*, user: User, day: dt.date, centre: Centre | None) -> Bulletin:
+def bulletin_for(*, user: AnyUser, day: dt.date, centre: Centre | None) -> Bulletin:
     if centre is None:
         require_city_overseer(user=user)
     else:
@@ -152,7 +152,7 @@ def monthly_awards(*, centre: Centre, month: dt.date) -> Awards:
     return Awards(month=month, staff=staff, windows=windows)
 
 
-def awards_for(*, user: User, centre: Centre, month: dt.date) -> Awards:
+def awards_for(*, user: AnyUser, centre: Centre, month: dt.date) -> Awards:
     require_overseer(user=user, centre=centre)
     return monthly_awards(centre=centre, month=month)
 
@@ -188,7 +188,7 @@ class Scores:
     departments: list[Department]
 
 
-def scores_for(*, user: User, centre: Centre, year: int) -> Scores:
+def scores_for(*, user: AnyUser, centre: Centre, year: int) -> Scores:
     if user_is_city_overseer(user=user):
         return Scores(year=year, centres=list(yearly_centre_scores(year=year)),
                       departments=list(yearly_department_scores(year=year)))

@@ -21,6 +21,7 @@ from supervision.assessment.models import ScoringRule
 from supervision.pages import target_centre, target_suffix
 from supervision.periods import month_start
 from tenants.models import User
+from tenants.request import user_of
 
 
 def _date(value: str | None, default: dt.date) -> dt.date:
@@ -61,7 +62,7 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            services.inspection_record(centre=centre, acting_user=request.user, **form.cleaned_data)
+            services.inspection_record(centre=centre, acting_user=user_of(request), **form.cleaned_data)
         except ApplicationError as exc:
             messages.error(request, exc.message)
             status = exc.http_status
@@ -123,7 +124,7 @@ def rules(request: HttpRequest) -> HttpResponse:
         form = ScoringRuleForm(request.POST, instance=selectors.rule_by_code(code=request.POST.get("code", "")))
         if form.is_valid():
             try:
-                services.scoring_rule_save(acting_user=request.user, now=timezone.now(), **form.cleaned_data)
+                services.scoring_rule_save(acting_user=user_of(request), now=timezone.now(), **form.cleaned_data)
             except ApplicationError as exc:
                 messages.error(request, exc.message)
                 status = exc.http_status

@@ -44,7 +44,7 @@ from common.i18n import pick
 from supervision.warnings.choices import WarningLevel
 from supervision.warnings.models import DeadlineWarning
 from tenants.choices import Level
-from tenants.models import Centre, User
+from tenants.models import AnyUser, Centre
 from tenants.selectors import user_is_platform_admin, user_is_staff_of, user_roles_in
 
 PERIODS = (7, 30, 90)
@@ -102,7 +102,7 @@ def scope_for(*, centre: Centre | None, period_days: int = DEFAULT_PERIOD, today
                  today=today, period_days=period_days)
 
 
-def scope_centre_for(*, user: User, centre: Centre | None) -> Centre | None:
+def scope_centre_for(*, user: AnyUser, centre: Centre | None) -> Centre | None:
     """The centre a dashboard asked on `centre`'s host covers (None: all, on the platform's site), if
     the user may see it; else 404."""
     if not user.is_authenticated:

@@ -1,17 +1,23 @@
 """Good/bad reviews (好差评), phone follow-ups (回访), rectifications of bad reviews (差评整改) and the
 public's complaints, consultations and letters to the director (投诉、咨询、主任信箱). Public schema: a
 review is keyed by the registry entry (one per case), so rates are one GROUP BY over the registry."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.db.models import Q
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from supervision.reviews.choices import InquiryChannel, InquiryKind, NoticeAnswer, ReviewChannel, ReviewLevel
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 __all__ = ["Inquiry", "Rectification", "Review", "ReviewCallback"]
 
 
-def _level(label: str | Promise) -> models.CharField:
+def _level(label: StrOrPromise) -> models.CharField:
     return models.CharField(label, max_length=20, choices=ReviewLevel.choices, blank=True)
 
 
@@ -142,6 +148,9 @@ class Inquiry(models.Model):
         ordering = ["due_date", "pk"]
         indexes = [models.Index(fields=["centre", "due_date"], condition=Q(answered_at__isnull=True),
                                 name="supervision_inquiry_open")]
+
+    #: Set by `reviews.selectors.inquiries_open_for` (past its answer-by date on the day asked).
+    is_overdue: bool = False
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.subject}"

@@ -14,7 +14,7 @@ from registry.selectors import progress_lookup
 from supervision.access import require_staff
 from supervision.reviews.choices import BAD_LEVELS, SATISFIED_LEVELS
 from supervision.reviews.models import Inquiry, Rectification, Review
-from tenants.models import Centre, User
+from tenants.models import AnyUser, Centre
 from tenants.selectors import user_department_in
 
 
@@ -24,7 +24,7 @@ def reviewable_entry(*, centre: Centre, number: str, factor: str) -> RegistryEnt
     return entry if entry is not None and entry.centre_id == centre.pk else None
 
 
-def entry_for_staff(*, user: User, centre: Centre, number: str) -> RegistryEntry:
+def entry_for_staff(*, user: AnyUser, centre: Centre, number: str) -> RegistryEntry:
     require_staff(user=user, centre=centre)
     entry = RegistryEntry.objects.filter(centre=centre, number=normalise_case_number(number)).first()
     if entry is None:
@@ -32,21 +32,21 @@ def entry_for_staff(*, user: User, centre: Centre, number: str) -> RegistryEntry
     return entry
 
 
-def reviews_for(*, user: User, centre: Centre) -> QuerySet[Review]:
+def reviews_for(*, user: AnyUser, centre: Centre) -> QuerySet[Review]:
     """The centre's ratings, newest first, with who recorded each and how its rectification went."""
     require_staff(user=user, centre=centre)
     return Review.objects.filter(centre=centre).select_related(
         "entry", "recorded_by", "rectification__called_back_by", "rectification__reported_by").order_by("-created_at")
 
 
-def rectifications_open_for(*, user: User, centre: Centre) -> QuerySet[Rectification]:
+def rectifications_open_for(*, user: AnyUser, centre: Centre) -> QuerySet[Rectification]:
     """The centre's rectifications not yet reported, soonest due first."""
     require_staff(user=user, centre=centre)
     return (Rectification.objects.filter(centre=centre, reported_at__isnull=True)
             .select_related("review__entry", "called_back_by").order_by("fix_due"))
 
 
-def rectification_get_for(*, user: User, centre: Centre, pk: int) -> Rectification:
+def rectification_get_for(*, user: AnyUser, centre: Centre, pk: int) -> Rectification:
     """One of the centre's rectifications, reported or not (a step done twice is the service's to answer)."""
     require_staff(user=user, centre=centre)
     rectification = Rectification.objects.filter(centre=centre, pk=pk).first()
@@ -55,7 +55,7 @@ def rectification_get_for(*, user: User, centre: Centre, pk: int) -> Rectificati
     return rectification
 
 
-def inquiries_open_for(*, user: User, centre: Centre, today: dt.date) -> list[Inquiry]:
+def inquiries_open_for(*, user: AnyUser, centre: Centre, today: dt.date) -> list[Inquiry]:
     """Unanswered items, soonest due first, each with `is_overdue`. A department's staff see their
     department's and the unrouted ones."""
     require_staff(user=user, centre=centre)
@@ -69,7 +69,7 @@ def inquiries_open_for(*, user: User, centre: Centre, today: dt.date) -> list[In
     return rows
 
 
-def inquiry_get_for(*, user: User, centre: Centre, pk: int) -> Inquiry:
+def inquiry_get_for(*, user: AnyUser, centre: Centre, pk: int) -> Inquiry:
     require_staff(user=user, centre=centre)
     inquiry = Inquiry.objects.filter(centre=centre, pk=pk).first()
     if inquiry is None:
@@ -140,4 +140,4 @@ def satisfaction_by_handler(*, centre: Centre, start: dt.datetime, end: dt.datet
     rows = Review.objects.filter(centre=centre, created_at__gte=start, created_at__lt=end,
                                  entry__handler_id__isnull=False).values("entry__handler_id").annotate(
         n=Count("id"), good=Count("id", filter=Q(overall__in=SATISFIED_LEVELS)))
-    return {int(row["entry__handler_id"]): row["good"] / row["n"] for row in rows}
+    return {row["entry__handler_id"]: row["good"] / row["n"] for row in rows if row["entry__handler_id"] is not None}

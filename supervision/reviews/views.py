@@ -22,7 +22,7 @@ from common.errors import ApplicationError
 from registry.views import CaseNumberField, LookupFactorField, ProgressThrottle
 from supervision.reviews import selectors, services
 from supervision.reviews.choices import DIMENSIONS, InquiryKind, NoticeAnswer, ReviewChannel, ReviewLevel
-from tenants.request import centre_of
+from tenants.request import centre_of, user_of
 from tenants.selectors import user_is_staff_of
 
 _LEVEL_LABELS = {
@@ -89,7 +89,7 @@ class InquiryForm(forms.Form):
 
 
 def _throttled(request: HttpRequest) -> bool:
-    return not ProgressThrottle().allow_request(request, None)
+    return not ProgressThrottle().allows_page(request)
 
 
 def _not_found() -> str:
@@ -207,7 +207,7 @@ def review_counter(request: HttpRequest) -> HttpResponse:
         return _refused(request, _("Check the case number and the overall rating."), 400)
     entry = selectors.entry_for_staff(user=request.user, centre=centre, number=form.cleaned_data["number"])
     try:
-        services.review_submit(entry=entry, channel=ReviewChannel.COUNTER, acting_user=request.user,
+        services.review_submit(entry=entry, channel=ReviewChannel.COUNTER, acting_user=user_of(request),
                                levels={n: form.cleaned_data.get(n, "") for n in DIMENSIONS[ReviewChannel.COUNTER]},
                                now=timezone.now())
     except ApplicationError as exc:
@@ -224,7 +224,7 @@ def callback_new(request: HttpRequest) -> HttpResponse:
         return _refused(request, _("Answer the three questions."), 400)
     data = form.cleaned_data
     entry = selectors.entry_for_staff(user=request.user, centre=centre, number=data.pop("number"))
-    services.callback_record(entry=entry, acting_user=request.user, now=timezone.now(), **data)
+    services.callback_record(entry=entry, acting_user=user_of(request), now=timezone.now(), **data)
     return _saved(request)
 
 
@@ -233,7 +233,7 @@ def callback_new(request: HttpRequest) -> HttpResponse:
 def rectification_callback(request: HttpRequest, pk: int) -> HttpResponse:
     rectification = selectors.rectification_get_for(user=request.user, centre=centre_of(request), pk=pk)
     try:
-        services.rectification_record_callback(rectification=rectification, acting_user=request.user,
+        services.rectification_record_callback(rectification=rectification, acting_user=user_of(request),
                                                now=timezone.now())
     except ApplicationError as exc:
         return _refused(request, str(exc), exc.http_status)
@@ -246,7 +246,7 @@ def rectification_report(request: HttpRequest, pk: int) -> HttpResponse:
     rectification = selectors.rectification_get_for(user=request.user, centre=centre_of(request), pk=pk)
     try:
         services.rectification_report(rectification=rectification, report=request.POST.get("report", ""),
-                                      acting_user=request.user, now=timezone.now())
+                                      acting_user=user_of(request), now=timezone.now())
     except ApplicationError as exc:
         return _refused(request, str(exc), exc.http_status)
     return _saved(request)
@@ -271,7 +271,7 @@ def complaint_answer(request: HttpRequest, pk: int) -> HttpResponse:
     inquiry = selectors.inquiry_get_for(user=request.user, centre=centre_of(request), pk=pk)
     try:
         services.inquiry_handle(inquiry=inquiry, department_code=request.POST.get("department_code", ""),
-                                answer=request.POST.get("answer", ""), acting_user=request.user, now=timezone.now())
+                                answer=request.POST.get("answer", ""), acting_user=user_of(request), now=timezone.now())
     except ApplicationError as exc:
         messages.error(request, str(exc))
         return _complaints_page(request, status=exc.http_status)

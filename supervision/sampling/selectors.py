@@ -11,7 +11,7 @@ from registry.models import RegistryEntry
 from supervision.access import require_overseer
 from supervision.periods import month_bounds, month_start
 from supervision.sampling.models import ArchiveSample, ArchiveSampleCase
-from tenants.models import Centre, User
+from tenants.models import AnyUser, Centre
 
 
 def closed_candidates(*, centre: Centre, month: dt.date) -> QuerySet[RegistryEntry]:
@@ -21,13 +21,13 @@ def closed_candidates(*, centre: Centre, month: dt.date) -> QuerySet[RegistryEnt
                                         last_event_at__lt=end).order_by("number")
 
 
-def samples_for(*, user: User, centre: Centre) -> QuerySet[ArchiveSample]:
+def samples_for(*, user: AnyUser, centre: Centre) -> QuerySet[ArchiveSample]:
     """The centre's samples, newest first."""
     require_overseer(user=user, centre=centre)
     return ArchiveSample.objects.filter(centre=centre).select_related("drawn_by").order_by("-month")
 
 
-def sample_get_for(*, user: User, centre: Centre, pk: int) -> ArchiveSample:
+def sample_get_for(*, user: AnyUser, centre: Centre, pk: int) -> ArchiveSample:
     sample = samples_for(user=user, centre=centre).filter(pk=pk).first()
     if sample is None:
         raise Http404
@@ -39,7 +39,7 @@ def sample_cases(*, sample: ArchiveSample) -> QuerySet[ArchiveSampleCase]:
     return sample.cases.select_related("recorded_by").order_by("position")
 
 
-def sample_case_get_for(*, user: User, centre: Centre, pk: int) -> ArchiveSampleCase:
+def sample_case_get_for(*, user: AnyUser, centre: Centre, pk: int) -> ArchiveSampleCase:
     require_overseer(user=user, centre=centre)
     sample_case = ArchiveSampleCase.objects.filter(pk=pk, sample__centre=centre).first()
     if sample_case is None:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from supervision.pages import target_centre, target_suffix
 from supervision.sampling import selectors, services
+from tenants.request import user_of
 
 
 class ArchiveDatesForm(forms.Form):
@@ -49,7 +50,7 @@ def sample_case_record(request: HttpRequest, pk: int) -> HttpResponse:
     sample_case = selectors.sample_case_get_for(user=request.user, centre=centre, pk=pk)
     form = ArchiveDatesForm(request.POST)
     if form.is_valid():
-        services.archive_dates_record(sample_case=sample_case, acting_user=request.user, **form.cleaned_data)
+        services.archive_dates_record(sample_case=sample_case, acting_user=user_of(request), **form.cleaned_data)
         messages.success(request, _("The archive's dates are recorded."))
     else:
         messages.error(request, _("A date is written YYYY-MM-DD."))

@@ -8,11 +8,11 @@ from django.http import Http404
 from supervision.access import OVERSEERS, require_staff, user_oversees
 from supervision.warnings.models import DeadlineWarning, Finding
 from tenants.choices import Role
-from tenants.models import Centre, User
+from tenants.models import AnyUser, Centre
 from tenants.selectors import user_department_in, user_is_platform_admin, user_roles_in
 
 
-def warnings_for(*, user: User, centre: Centre, level: str | None = None) -> QuerySet[DeadlineWarning]:
+def warnings_for(*, user: AnyUser, centre: Centre, level: str | None = None) -> QuerySet[DeadlineWarning]:
     """The warnings in the user's inbox: all of the centre's for its admins and supervisors; for a
     clerk or chief representative, those of the cases they accepted or of their department."""
     require_staff(user=user, centre=centre)
@@ -31,7 +31,7 @@ def warnings_for(*, user: User, centre: Centre, level: str | None = None) -> Que
     return qs.order_by("acknowledged_at", "-fired_at")
 
 
-def warning_get_for(*, user: User, centre: Centre, pk: int) -> DeadlineWarning:
+def warning_get_for(*, user: AnyUser, centre: Centre, pk: int) -> DeadlineWarning:
     """One warning of the user's inbox (404 otherwise)."""
     warning = warnings_for(user=user, centre=centre).filter(pk=pk).first()
     if warning is None:
@@ -39,7 +39,7 @@ def warning_get_for(*, user: User, centre: Centre, pk: int) -> DeadlineWarning:
     return warning
 
 
-def findings_for(*, user: User, centre: Centre) -> QuerySet[Finding]:
+def findings_for(*, user: AnyUser, centre: Centre) -> QuerySet[Finding]:
     """The centre's findings, for its administrators and supervisors only."""
     require_staff(user=user, centre=centre)
     if not user_oversees(user=user, centre=centre):

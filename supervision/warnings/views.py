@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from common.errors import ApplicationError
 from supervision.warnings import selectors, services
 from supervision.warnings.choices import WarningLevel
-from tenants.request import centre_of
+from tenants.request import centre_of, user_of
 
 
 def _inbox(request: HttpRequest, *, status: int = 200) -> HttpResponse:
@@ -35,7 +35,7 @@ def warning_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     """Acknowledge a warning; one already acknowledged answers the inbox with the message (409)."""
     warning = selectors.warning_get_for(user=request.user, centre=centre_of(request), pk=pk)
     try:
-        services.warning_acknowledge(warning=warning, acting_user=request.user, now=timezone.now())
+        services.warning_acknowledge(warning=warning, acting_user=user_of(request), now=timezone.now())
     except ApplicationError as exc:
         messages.error(request, str(exc))
         return _inbox(request, status=exc.http_status)

@@ -8,13 +8,14 @@ from django.db import DatabaseError, connection
 from django.db.migrations.loader import MigrationLoader
 
 from tenants.models import Centre
+from tenants.schemas import tenant_connection
 
 
 def schemas_behind() -> list[str]:
     """The schemas (public first) missing one of the migration graph's leaves (applying a leaf applies
     everything before it), or lacking a migration table. The public schema behind: only it is named
     (the centres are not looked at until it is up to date)."""
-    connection.set_schema_to_public()
+    tenant_connection().set_schema_to_public()
     leaves = MigrationLoader(None, ignore_no_migrations=True).graph.leaf_nodes()
     with connection.cursor() as cursor:
         cursor.execute("SELECT table_schema FROM information_schema.tables WHERE table_name = 'django_migrations'")
