@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 from cases import hooks
 from cases.choices import (
     APPLICANT,
-    TERMINAL,
+    CLOCK_PAUSED,
+    CLOCK_RUNNING,
     TRANSITIONS,
     Action,
     ApplicantKind,
@@ -436,8 +437,9 @@ def case_transition(
 
 def case_due_dates_recompute(*, centre: Centre, case_ids: Iterable[uuid.UUID], reason: str,
                              now: dt.datetime | None = None) -> int:
-    """Recompute the due dates of these open, accepted cases of `centre` on its calendar as it is now
-    (a holiday schedule entered or corrected, a closure day): each case whose dates move is saved with
+    """Recompute the due dates of these cases of `centre` whose clock runs or is paused (a decided case's
+    clock has stopped: its dates stay as they were) on its calendar as it is now (a holiday schedule
+    entered or corrected, a closure day): each case whose dates move is saved with
     a new revision and a `due_recomputed` event (`reason` as its note), and announced on
     `hooks.case_changed` (the registry row and a joint case follow). Inside the centre's schema, one
     transaction, rows locked. Returns how many cases changed."""
@@ -446,8 +448,9 @@ def case_due_dates_recompute(*, centre: Centre, case_ids: Iterable[uuid.UUID], r
     calendar = WorkCalendar.for_centre(centre.pk)
     changed = 0
     with transaction.atomic():
-        for case in (Case.objects.select_for_update().filter(pk__in=list(case_ids), accepted_on__isnull=False)
-                     .exclude(status__in=TERMINAL).order_by("pk")):
+        for case in (Case.objects.select_for_update()
+                     .filter(pk__in=list(case_ids), accepted_on__isnull=False, status__in=CLOCK_RUNNING | CLOCK_PAUSED)
+                     .order_by("pk")):
             before = (case.promised_due, case.legal_due, case.promised_due_provisional, case.legal_due_provisional)
             _set_due_dates(case, calendar)
             after = (case.promised_due, case.legal_due, case.promised_due_provisional, case.legal_due_provisional)

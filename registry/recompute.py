@@ -13,6 +13,7 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 
 from cases import door
+from cases.choices import CLOCK_PAUSED, CLOCK_RUNNING
 from registry.models import RegistryEntry
 from tenants.models import Centre
 from workcalendar.hooks import CalendarChanged, calendar_changed
@@ -21,9 +22,11 @@ logger = logging.getLogger(__name__)
 
 
 def affected_cases(*, first_day: dt.date, last_day: dt.date, centre_id: int | None) -> dict[int, list]:
-    """Open accepted cases (by centre) whose count runs across [first_day, last_day]: accepted before
-    the last changed day, due on or after the first. One query over the registry."""
-    rows = (RegistryEntry.objects.filter(is_open=True, accepted_on__isnull=False, accepted_on__lt=last_day)
+    """Cases (by centre) whose clock runs or is paused and whose count runs across [first_day,
+    last_day]: accepted before the last changed day, due on or after the first. One query over the
+    registry."""
+    rows = (RegistryEntry.objects.filter(is_open=True, status__in=CLOCK_RUNNING | CLOCK_PAUSED,
+                                         accepted_on__lt=last_day)
             .alias(latest_due=Greatest(F("promised_due"), F("legal_due"))).filter(latest_due__gte=first_day))
     if centre_id is not None:
         rows = rows.filter(centre_id=centre_id)

@@ -114,3 +114,17 @@ def test_a_closure_moves_that_centres_cases_only(beilin, yanta, item, clerk, eag
     with django_capture_on_commit_callbacks(execute=True):
         closure_add(centre=beilin, date=D(2026, 11, 5), reason="搬迁", acting_user=None)
     assert RegistryEntry.objects.get(case_id=case.pk).promised_due == D(2026, 11, 13)
+
+
+def test_a_decided_case_keeps_its_dates_its_clock_has_stopped(beilin, item, clerk, chief, eager_celery,
+                                                              django_capture_on_commit_callbacks):
+    case = accepted(beilin, item.code, clerk, D(2026, 11, 2))
+    with tenant_context(beilin):
+        for action, user in ((Action.START_REVIEW, clerk), (Action.APPROVE, chief)):
+            case = case_transition(centre=beilin, case=case, action=action, acting_user=user,
+                                   now=dt.datetime(2026, 11, 4, 10, tzinfo=SH))
+    with django_capture_on_commit_callbacks(execute=True):
+        closure_add(centre=beilin, date=D(2026, 11, 5), reason="搬迁", acting_user=None)
+    with tenant_context(beilin):
+        case.refresh_from_db()
+    assert (case.promised_due, case.revision) == (D(2026, 11, 12), 3)
