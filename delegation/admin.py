@@ -1,7 +1,7 @@
-"""Django admin for delegation (on the platform's site): stations and divisions, the key-project list
-with its agents, problems and approvals, green channels with their items. Proxy filings, consents
-and handovers are read-only here: they are written by the services (the case, registry and SMS go
-with them)."""
+"""Django admin for delegation (on the platform's site): stations and divisions, the agents, problems
+and approvals of key projects (inlines on the key-project register's page, `projects.admin`), green
+channels with their items. Proxy filings, consents and handovers are read-only here: they are written
+by the services (the case, registry and SMS go with them)."""
 from __future__ import annotations
 
 from django import forms
@@ -13,7 +13,6 @@ from delegation.models import (
     GreenChannel,
     GreenChannelItem,
     HandoverStep,
-    KeyProject,
     ProjectApproval,
     ProjectProblem,
     ProxyFiling,
@@ -21,6 +20,8 @@ from delegation.models import (
     StationAgent,
     TownshipDivisions,
 )
+from delegation.services import station_agent_assign, station_errors
+from projects.admin import key_project_inlines_add
 
 
 class StationAdminForm(forms.ModelForm):
@@ -31,8 +32,6 @@ class StationAdminForm(forms.ModelForm):
         fields = ["township", "kind", "name_zh", "name_en", "division_code"]
 
     def clean(self):
-        from delegation.services import station_errors
-
         data = super().clean()
         township = data.get("township")
         if township is not None:
@@ -82,8 +81,6 @@ class StationAgentAdmin(admin.ModelAdmin):
         if change or not obj.active:
             super().save_model(request, obj, form, change)
             return
-        from delegation.services import station_agent_assign
-
         post = station_agent_assign(user=obj.user, station=obj.station, acting_user=request.user)
         obj.pk = post.pk
 
@@ -105,13 +102,7 @@ class ApprovalInline(admin.TabularInline):
     extra = 0
 
 
-@admin.register(KeyProject)
-class KeyProjectAdmin(admin.ModelAdmin):
-    list_display = ("year", "name_zh", "company", "credit_code", "centre")
-    list_filter = ("year",)
-    search_fields = ("name_zh", "company", "credit_code")
-    raw_id_fields = ("centre",)
-    inlines = [AssignmentInline, ProblemInline, ApprovalInline]
+key_project_inlines_add(AssignmentInline, ProblemInline, ApprovalInline)
 
 
 class GreenChannelItemInline(admin.TabularInline):

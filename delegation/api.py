@@ -172,7 +172,7 @@ class KeyProjectReportApi(APIView):
             years = selectors.key_project_years()
             year = years[0] if years else timezone.localdate().year
         projects = selectors.key_project_report(year=year)
-        rows = [{"name_zh": p.name_zh, "company": p.company, "credit_code": p.credit_code,
+        rows = [{"name_zh": p.name_zh, "company": p.company_name, "credit_code": p.credit_code,
                  "centre_code": p.centre.division_code,
                  "agents": [{"agent": str(a.agent), "level": a.level} for a in p.assignments.all()],
                  "problems_raised": p.problems_raised or 0, "problems_solved": p.problems_solved or 0,

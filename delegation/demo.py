@@ -5,8 +5,9 @@
   (镇) get most villages, streets (街道) most communities; the split is fixed by a seeded generator.
 - The agent `agent-nanyuanmen` at a Nanyuanmen station, with a few filings (one to the township,
   one to Beilin district, one to the city) at different handover steps.
-- The 2014 key-project list: 28 projects, their agents at the three levels, 56 problems solved
-  (and 4 still open), 103 approvals finished.
+- The key-project agency service of 2014: 28 projects of the key-project register (those the
+  linked-approval demo registered already are taken as they are: one project, one row), their agents
+  at the three levels, 56 problems solved (and 4 still open), 103 approvals finished.
 - The coal-boiler green channel: 119 boilers; pipeline planning permits 55 → 15 working days.
 """
 from __future__ import annotations
@@ -29,7 +30,6 @@ from delegation.models import (
     AgencyAssignment,
     GreenChannel,
     GreenChannelItem,
-    KeyProject,
     ProjectApproval,
     ProjectProblem,
     ProxyFiling,
@@ -43,6 +43,8 @@ from delegation.services import (
     proxy_filing_submit,
     station_agent_assign,
 )
+from projects.selectors import key_project_find
+from projects.services import key_project_register
 from registry.models import RegistryEntry
 from tenants.choices import Level
 from tenants.models import Centre, User
@@ -211,9 +213,10 @@ def _credit_code(n: int) -> str:
 
 
 def _key_projects() -> dict:
-
-    if KeyProject.objects.filter(year=2014).exists():
-        return {"projects": KeyProject.objects.filter(year=2014).count()}
+    """The 2014 agency work: the projects put on the register (or found there), agents, problems, approvals."""
+    done_before = AgencyAssignment.objects.filter(project__year=2014).values("project").distinct().count()
+    if done_before:
+        return {"projects": done_before}
     centres = {c.slug: c for c in Centre.objects.filter(level__in=[Level.DISTRICT, Level.ZONE])}
     fallback = next(iter(sorted(centres.values(), key=lambda c: c.division_code)), None)
     if fallback is None:
@@ -224,9 +227,9 @@ def _key_projects() -> dict:
     approvals = _split(103, [1 + (n % 4) for n in range(28)])
     levels = [AgencyLevel.FULL, AgencyLevel.ASSIST, AgencyLevel.GUIDE]
     with transaction.atomic():
-        projects = KeyProject.objects.bulk_create([
-            KeyProject(year=2014, name_zh=zh, name_en=en, company=f"{zh[:4]}建设有限公司", credit_code=_credit_code(n),
-                       centre=centres.get(slug) or fallback) for n, (zh, en, slug) in enumerate(KEY_PROJECTS)])
+        projects = [key_project_find(year=2014, name_zh=zh) or key_project_register(
+            year=2014, name_zh=zh, name_en=en, company_name=f"{zh[:4]}建设有限公司", credit_code=_credit_code(n),
+            centre=centres.get(slug) or fallback) for n, (zh, en, slug) in enumerate(KEY_PROJECTS)]
         AgencyAssignment.objects.bulk_create([
             AgencyAssignment(project=p, agent=agents[n % len(agents)], level=levels[n % 3],
                              assigned_on=dt.date(2014, 1 + n % 6, 1 + n % 20)) for n, p in enumerate(projects)])

@@ -1,5 +1,6 @@
 """Delegation (代办): village and community stations, village agents and their proxy filings, the
-key-project agency service and green channels. All public (SHARED_APPS).
+key-project agency service (its records about the projects of the key-project register,
+`projects.KeyProject`) and green channels. All public (SHARED_APPS).
 
 A proxy filing's case lands in whichever centre exercises the item (the township, its district or
 the city), so the records that follow the filing are public and refer to the case as the registry
@@ -162,34 +163,13 @@ class HandoverStep(models.Model):
 
 
 # --- key-project agency service (重点项目代办) ---------------------------------------------------------
-
-class KeyProject(TimeStampedModel):
-    """A key construction project (重点建设项目) on the city's list for a year."""
-
-    year = models.PositiveSmallIntegerField(_("year"))
-    name_zh = models.CharField(_("name (Chinese)"), max_length=200)
-    name_en = models.CharField(_("name (English)"), max_length=300, blank=True)
-    company = models.CharField(_("company"), max_length=200)
-    credit_code = models.CharField(_("unified social credit code"), max_length=18)
-    centre = models.ForeignKey("tenants.Centre", verbose_name=_("district or zone"), on_delete=models.PROTECT,
-                               related_name="key_projects")
-
-    class Meta:
-        verbose_name = _("key project")
-        verbose_name_plural = _("key projects")
-        ordering = ["year", "name_zh"]
-        constraints = [models.UniqueConstraint(fields=["year", "name_zh"], name="delegation_keyproject_once",
-                                               violation_error_message=_("The project is already on this "
-                                                                         "year's list."))]
-
-    def __str__(self) -> str:
-        return self.name_zh
-
+# The projects are the register's (`projects.KeyProject`, 重点建设项目): a project is under the agency
+# service once one of these records names it; the register's facts are never copied here.
 
 class AgencyAssignment(TimeStampedModel):
     """An agent assigned to a key project at a level: guide (导办), assist (协办) or full agency (代办)."""
 
-    project = models.ForeignKey(KeyProject, verbose_name=_("project"), on_delete=models.CASCADE,
+    project = models.ForeignKey("projects.KeyProject", verbose_name=_("project"), on_delete=models.CASCADE,
                                 related_name="assignments")
     agent = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("agent"), on_delete=models.PROTECT,
                               related_name="+")
@@ -209,7 +189,7 @@ class AgencyAssignment(TimeStampedModel):
 class ProjectProblem(models.Model):
     """A problem in a key project's approvals (问题协调): which departments, how it was resolved."""
 
-    project = models.ForeignKey(KeyProject, verbose_name=_("project"), on_delete=models.CASCADE,
+    project = models.ForeignKey("projects.KeyProject", verbose_name=_("project"), on_delete=models.CASCADE,
                                 related_name="problems")
     problem = models.TextField(_("problem"))
     departments = models.CharField(_("departments"), max_length=300)
@@ -234,7 +214,7 @@ class ProjectApproval(models.Model):
     """An approval finished for a key project (recorded by its agent: the approvals span city and
     district centres and are not all cases on this platform)."""
 
-    project = models.ForeignKey(KeyProject, verbose_name=_("project"), on_delete=models.CASCADE,
+    project = models.ForeignKey("projects.KeyProject", verbose_name=_("project"), on_delete=models.CASCADE,
                                 related_name="approvals")
     item_name = models.CharField(_("approval"), max_length=200)
     centre = models.ForeignKey("tenants.Centre", verbose_name=_("centre"), null=True, blank=True,

@@ -10,22 +10,27 @@ import uuid
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
 from cases.choices import DECIDED, TERMINAL
 from delegation.choices import RESULT_STATUSES, HandoverStepKind
 from delegation.models import (
+    AgencyAssignment,
     GreenChannel,
     HandoverStep,
-    KeyProject,
+    ProjectApproval,
+    ProjectProblem,
     ProxyFiling,
     StationAgent,
 )
+from projects.models import KeyProject
+from projects.selectors import key_project_list
 from registry.models import RegistryEntry
 from tenants.choices import Level
 from tenants.models import Centre, User
 from tenants.selectors import user_is_platform_admin, user_roles_in
+from workcalendar.clock import WorkCalendar
 
 #: Rows on one page of the workbench (a small page for a weak connection).
 PAGE_SIZE = 20
@@ -189,18 +194,30 @@ def require_city_reader(*, user: User) -> None:
         raise Http404
 
 
+def _agency_records(model: type[AgencyAssignment | ProjectProblem | ProjectApproval],
+                    extra: Q | None = None) -> QuerySet:
+    """A project's records of one kind (the outer query's project)."""
+    qs = model.objects.filter(project=OuterRef("pk"))
+    return qs.filter(extra) if extra is not None else qs
+
+
+def agency_projects(*, year: int | None = None) -> QuerySet[KeyProject]:
+    """The register's projects under the agency service: those with an agent assigned, a problem or an
+    approval recorded (the register holds the city's other key projects too, e.g. the linked ones)."""
+    return key_project_list(year=year).filter(
+        Exists(_agency_records(AgencyAssignment)) | Exists(_agency_records(ProjectProblem))
+        | Exists(_agency_records(ProjectApproval)))
+
+
 def key_project_report(*, year: int) -> list[KeyProject]:
-    """The year's key projects, each with its agents, problems raised and solved, approvals finished:
-    one query for the counts (subqueries per project), one for the agents."""
-    from delegation.models import AgencyAssignment, ProjectApproval, ProjectProblem
+    """The year's key projects under the agency service, each with its agents, problems raised and solved,
+    approvals finished: one query for the counts (subqueries per project), one for the agents."""
 
-    def count(model, extra: Q | None = None) -> Subquery:
-        qs = model.objects.filter(project=OuterRef("pk"))
-        if extra is not None:
-            qs = qs.filter(extra)
-        return Subquery(qs.order_by().values("project").annotate(n=Count("pk")).values("n")[:1])
+    def count(model: type[ProjectProblem | ProjectApproval], extra: Q | None = None) -> Subquery:
+        return Subquery(_agency_records(model, extra).order_by().values("project").annotate(n=Count("pk"))
+                        .values("n")[:1])
 
-    return list(KeyProject.objects.filter(year=year).select_related("centre").annotate(
+    return list(agency_projects(year=year).annotate(
         problems_raised=count(ProjectProblem), problems_solved=count(ProjectProblem, Q(resolved_on__isnull=False)),
         approvals_finished=count(ProjectApproval),
     ).prefetch_related(Prefetch("assignments", queryset=AgencyAssignment.objects.select_related("agent")))
@@ -218,11 +235,9 @@ def key_project_totals(projects: list[KeyProject]) -> dict[str, int]:
 
 
 def key_project_get_for(*, user: User, project_id: int) -> KeyProject:
-    """One key project with its agents, problem log and approvals: for the city's staff and the
-    project's own agents (404 for anyone else)."""
-    from delegation.models import AgencyAssignment, ProjectApproval, ProjectProblem
-
-    project = (KeyProject.objects.select_related("centre").prefetch_related(
+    """One key project under the agency service with its agents, problem log and approvals: for the city's
+    staff and the project's own agents (404 for anyone else, and for a project the service has no record of)."""
+    project = (agency_projects().prefetch_related(
         Prefetch("assignments", queryset=AgencyAssignment.objects.select_related("agent")),
         Prefetch("problems", queryset=ProjectProblem.objects.order_by("raised_on", "pk")),
         Prefetch("approvals", queryset=ProjectApproval.objects.select_related("centre").order_by("finished_on", "pk")))
@@ -235,7 +250,8 @@ def key_project_get_for(*, user: User, project_id: int) -> KeyProject:
 
 
 def key_project_years() -> list[int]:
-    return list(KeyProject.objects.order_by("-year").values_list("year", flat=True).distinct())
+    """The years with projects under the agency service, the latest first."""
+    return list(agency_projects().order_by("-year").values_list("year", flat=True).distinct())
 
 
 @dataclass
@@ -294,8 +310,6 @@ def green_channel_get(*, code: str) -> GreenChannel:
 def green_channel_report(*, channel: GreenChannel) -> GreenReport:
     """Targets and progress of a programme from the registry: cases filed and finished per item, and
     the working days used from acceptance to decision (the centre's calendar, pauses taken off)."""
-    from workcalendar.clock import WorkCalendar
-
     entries = {e.item.code: GreenItemReport(e.item.code, e.item.current_version.name_zh if e.item.current_version
                                             else e.item.code,
                                             e.item.current_version.name_en if e.item.current_version else "",

@@ -1,5 +1,6 @@
 """Writes of delegation: stations and agents, consent, proxy filings and their handover log, key-project
-agency records, green-channel filings. Views, API, commands and the demo all call these.
+agency records, green-channel filings. Views, API, commands and the demo all call these. The key
+projects themselves are put on the register by `projects.services.key_project_register`.
 
 A proxy filing's case is filed at the target centre through the cases' door (`cases.door.case_file`,
 which enters the centre's schema); the public rows (filing, consent, first handover step, outbox SMS)
@@ -24,13 +25,7 @@ from catalog.models import Adoption, Material
 from catalog.selectors import centre_catalogue
 from common.errors import ApplicationError, ConflictError
 from common.idempotency import ClientKey, idempotency_remember, idempotency_replay, request_fingerprint
-from common.identity import (
-    credit_code_problem,
-    identity_hmac,
-    mask_name,
-    normalise_identifier,
-    resident_id_problem,
-)
+from common.identity import identity_hmac, mask_name, normalise_identifier, resident_id_problem
 from delegation.choices import (
     HANDOVER_ORDER,
     RESULT_STATUSES,
@@ -48,13 +43,13 @@ from delegation.models import (
     GreenChannel,
     GreenChannelItem,
     HandoverStep,
-    KeyProject,
     ProjectProblem,
     ProxyFiling,
     Station,
     StationAgent,
 )
 from notifications.services import outbox_enqueue
+from projects.models import KeyProject
 from registry.models import RegistryEntry
 from tenants.choices import Level, Role
 from tenants.models import Centre, User
@@ -348,25 +343,9 @@ def handover_log(*, filing: ProxyFiling, step: str, acting_user: User, note: str
 
 # --- key-project agency service -------------------------------------------------------------------------
 
-def key_project_create(*, year: int, name_zh: str, company: str, credit_code: str, centre: Centre,
-                       name_en: str = "") -> KeyProject:
-    """A project on the city's key-project list; the company's credit code is checked."""
-    errors: dict[str, list[str]] = {}
-    code = normalise_identifier(credit_code)
-    if problem := credit_code_problem(code):
-        errors["credit_code"] = [problem]
-    if centre.level not in (Level.DISTRICT, Level.ZONE):
-        errors["centre"] = [_("A key project is located in a district or a development zone.")]
-    if not name_zh.strip() or not company.strip():
-        errors["name_zh" if not name_zh.strip() else "company"] = [_("This field is required.")]
-    if errors:
-        raise ApplicationError(_("The project is not valid: %(fields)s") % {"fields": ", ".join(errors)},
-                               DelegationErrorCode.INVALID_PROJECT, {"fields": errors})
-    return KeyProject.objects.create(year=year, name_zh=name_zh.strip(), name_en=name_en.strip(),
-                                     company=company.strip(), credit_code=code, centre=centre)
-
-
 def agency_assign(*, project: KeyProject, agent: User, level: str, today: dt.date) -> AgencyAssignment:
+    """Assign an agent to a project of the register at a level (guide, assist, full agency): the project
+    is then under the agency service. Assigning the same agent again changes the level."""
     if level not in AgencyLevel.values:
         raise ApplicationError(_("Choose guide, assist or full agency."), DelegationErrorCode.INVALID_PROJECT,
                                {"fields": {"level": [level]}})

@@ -326,9 +326,6 @@ def key_projects(request: HttpRequest) -> HttpResponse:
     year = _year(request)
     projects = selectors.key_project_report(year=year)
     totals = selectors.key_project_totals(projects)
-    for p in projects:
-        p.display_name = pick(p.name_zh, p.name_en)
-        p.centre_name = p.centre.name
     return render(request, "delegation/key_projects.html", {
         "year": year, "years": selectors.key_project_years(), "projects": projects, "totals": totals})
 
@@ -337,8 +334,7 @@ def key_projects(request: HttpRequest) -> HttpResponse:
 def key_project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
     """A key project: its agents and levels, the problem log, the approvals finished."""
     project = selectors.key_project_get_for(user=request.user, project_id=project_id)
-    return render(request, "delegation/key_project.html", {
-        "project": project, "name": pick(project.name_zh, project.name_en)})
+    return render(request, "delegation/key_project.html", {"project": project, "name": project.name})
 
 
 @login_required
@@ -353,7 +349,7 @@ def key_projects_csv(request: HttpRequest) -> HttpResponse:
                      _("Agents"), _("Problems raised"), _("Problems solved"), _("Approvals finished")])
     projects = selectors.key_project_report(year=year)
     for p in projects:
-        writer.writerow([p.name_zh, p.company, p.credit_code, p.centre.name_zh,
+        writer.writerow([p.name_zh, p.company_name, p.credit_code, p.centre.name_zh,
                          "; ".join(f"{a.agent} ({a.get_level_display()})" for a in p.assignments.all()),
                          p.problems_raised or 0, p.problems_solved or 0, p.approvals_finished or 0])
     totals = selectors.key_project_totals(projects)

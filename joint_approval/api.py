@@ -128,8 +128,8 @@ class ProjectOutput(serializers.Serializer):
     id = serializers.IntegerField()
     name_zh = serializers.CharField()
     name_en = serializers.CharField()
-    zone = serializers.CharField(source="zone.division_code")
-    zone_name_zh = serializers.CharField(source="zone.name_zh")
+    zone = serializers.CharField(source="centre.division_code")
+    zone_name_zh = serializers.CharField(source="centre.name_zh")
     company_name = serializers.CharField()
     credit_code = serializers.CharField()
     year = serializers.IntegerField()
@@ -142,7 +142,7 @@ class ProjectItemOutput(serializers.Serializer):
 
 
 class ProjectDetailOutput(ProjectOutput):
-    items = ProjectItemOutput(many=True, source="items.all")
+    items = ProjectItemOutput(many=True, source="linked_items.all")
 
 
 # --- views ---------------------------------------------------------------------------------------
@@ -268,7 +268,8 @@ class JointCaseDetailApi(APIView):
 
 
 class ProjectListApi(APIView):
-    """The linked key-project register (the city's staff: all; a zone's: its own)."""
+    """The linked projects: the key-project register's projects in the linked approval (the city's staff:
+    all; a zone's: its own)."""
 
     permission_classes = [permissions.IsAuthenticated]
 

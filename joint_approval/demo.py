@@ -6,8 +6,8 @@
   one more from "one thing, done once": open a restaurant. Items the demo catalogue lacks (seal
   engraving, the two tax registrations, completion filings, road occupation, green-space use) are
   added through catalog.services and adopted across the network.
-- 20 of the 106 city-district linked key projects, in Gaoxin and the other development zones, with
-  about a third of their items at city level (174 of 544 in the seed).
+- 20 of the 106 city-district linked key projects (put on the key-project register), in Gaoxin and
+  the other development zones, with about a third of their items at city level (174 of 544 in the seed).
 - A few joint cases, some joined, so that the pages and the city's overview are not empty.
 
 Idempotent: a second run finds everything by code / name / idempotency key and changes nothing.
@@ -29,8 +29,9 @@ from catalog.models import Department, Item
 from catalog.services import adoption_create, item_create, version_create_draft, version_publish
 from common.idempotency import ClientKey
 from joint_approval.choices import BundleKind, LegLevel, Stage
-from joint_approval.models import Bundle, BundleItem, JointCase, LinkedProject
+from joint_approval.models import Bundle, BundleItem, JointCase
 from joint_approval.services import joint_case_accept, linked_project_register
+from projects.models import KeyProject
 from tenants.choices import CentreStatus, Level
 from tenants.models import Centre, User
 
@@ -241,7 +242,7 @@ def _bundles() -> int:
     return created
 
 
-def _projects() -> list[LinkedProject]:
+def _projects() -> list[KeyProject]:
 
     items = {i.code: i for i in Item.objects.filter(code__in=[c for c, _level in PROJECT_ITEMS])}
     zones = {c.slug: c for c in Centre.objects.filter(slug__in={p[2] for p in PROJECTS})}
@@ -254,7 +255,7 @@ def _projects() -> list[LinkedProject]:
         # 4 to 7 items each, rotating through the list: about a third at city level
         chosen = [PROJECT_ITEMS[(index + k) % len(PROJECT_ITEMS)] for k in range(4 + index % 4)]
         projects.append(linked_project_register(
-            name_zh=name_zh, name_en=name_en, zone=zone, company_name=company,
+            name_zh=name_zh, name_en=name_en, centre=zone, company_name=company,
             credit_code=credit_code(zone.division_code, index + 1), year=year, bundle=linked,
             items=[(items[code], level) for code, level in chosen if code in items]))
     return projects
@@ -279,7 +280,7 @@ def _decide(joint: JointCase, how: str, at: dt.datetime) -> None:
             door.case_step(centre=leg.centre, case_id=leg.case_id, action=Action.APPROVE, acting_user=admin, now=when)
 
 
-def _joint_cases(projects: list[LinkedProject]) -> int:
+def _joint_cases(projects: list[KeyProject]) -> int:
     centres = {c.slug: c for c in Centre.objects.filter(slug__in={row[1] for row in JOINT_CASES})}
     users = {u.username: u for u in User.objects.filter(username__in={row[2] for row in JOINT_CASES})}
     bundles = {b.code: b for b in Bundle.objects.all()}

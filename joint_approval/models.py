@@ -1,13 +1,14 @@
-"""Joint approvals: public schema. The catalogue of bundles, the key-project register, and each joint
-case with one mirror row per leg.
+"""Joint approvals: public schema. The catalogue of bundles, the linked approval of key projects (the
+projects are the key-project register's, `projects.KeyProject`; what is joint-specific — the items by
+level, the bundle — is kept here, keyed by the register's project), and each joint case with one mirror
+row per leg.
 
 Personal data stays in the centres' schemas (ARCHITECTURE.md): a leg is a normal case in the
 centre that handles it and holds the applicant there. A joint case keeps only what the join and the
 reports need: the applicant's type and the HMAC of the ID number / credit code
 (`common.identity.identity_hmac`: an applicant's joint cases are found without holding the number;
 never shown), the accepting centre and clerk, the legs' numbers,
-items, holders, statuses, due dates, fees and, for a denied leg, the department's reason. A linked
-project's company name and credit code are a public register of organisations, not personal data.
+items, holders, statuses, due dates, fees and, for a denied leg, the department's reason.
 """
 from __future__ import annotations
 
@@ -15,15 +16,11 @@ import uuid
 
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from common.i18n import pick
 from common.models import TimeStampedModel
 from joint_approval.choices import BundleKind, JointStatus, LegLevel, Stage
-
-
-def _en() -> bool:
-    return (get_language() or "").startswith("en")
 
 
 class Bundle(TimeStampedModel):
@@ -58,11 +55,11 @@ class Bundle(TimeStampedModel):
 
     @property
     def name(self) -> str:
-        return self.name_en if _en() and self.name_en else self.name_zh
+        return pick(self.name_zh, self.name_en)
 
     @property
     def description(self) -> str:
-        return self.description_en if _en() and self.description_en else self.description_zh
+        return pick(self.description_zh, self.description_en)
 
 
 class BundleItem(models.Model):
@@ -91,16 +88,13 @@ class BundleItem(models.Model):
 
 
 class LinkedProject(TimeStampedModel):
-    """A key project of the city-district linked approval (市区两级联动重点项目): the project, its
-    development zone or district, the company and its credit code, and its items by level."""
+    """A key project in the city-district linked approval (市区两级联动): the register's project
+    (`projects.KeyProject`: name, year, company, credit code, district or zone) taken into the linked
+    approval, with the linked bundle its items come from. Its items by level are `LinkedProjectItem`s
+    and its joint cases `JointCase.project`, both keyed by the register's project."""
 
-    name_zh = models.CharField(_("project (Chinese)"), max_length=200)
-    name_en = models.CharField(_("project (English)"), max_length=300, blank=True)
-    zone = models.ForeignKey("tenants.Centre", verbose_name=_("development zone or district"),
-                             on_delete=models.PROTECT, related_name="+")
-    company_name = models.CharField(_("company"), max_length=200)
-    credit_code = models.CharField(_("unified social credit code"), max_length=18)
-    year = models.PositiveSmallIntegerField(_("year"))
+    project = models.OneToOneField("projects.KeyProject", verbose_name=_("key project"), on_delete=models.CASCADE,
+                                   related_name="linked")
     bundle = models.ForeignKey(Bundle, verbose_name=_("joint-service bundle"), null=True, blank=True,
                                on_delete=models.PROTECT, related_name="projects",
                                help_text=_("The linked bundle its items come from, if any."))
@@ -108,24 +102,16 @@ class LinkedProject(TimeStampedModel):
     class Meta:
         verbose_name = _("linked key project")
         verbose_name_plural = _("linked key projects")
-        ordering = ["-year", "name_zh"]
-        constraints = [models.UniqueConstraint(fields=["name_zh", "zone"], name="joint_approval_linkedproject_once",
-                                               violation_error_message=_("The project is already registered "
-                                                                         "there."))]
 
     def __str__(self) -> str:
-        return self.name
-
-    @property
-    def name(self) -> str:
-        return self.name_en if _en() and self.name_en else self.name_zh
+        return str(self.project)
 
 
 class LinkedProjectItem(models.Model):
     """An item a linked project needs, and the level that handles it."""
 
-    project = models.ForeignKey(LinkedProject, verbose_name=_("project"), on_delete=models.CASCADE,
-                                related_name="items")
+    project = models.ForeignKey("projects.KeyProject", verbose_name=_("project"), on_delete=models.CASCADE,
+                                related_name="linked_items")
     item = models.ForeignKey("catalog.Item", verbose_name=_("item"), on_delete=models.PROTECT, related_name="+")
     level = models.CharField(_("handled by"), max_length=8, choices=LegLevel.choices)
     produces_zh = models.CharField(_("document produced (Chinese)"), max_length=100, blank=True)
@@ -152,7 +138,7 @@ class JointCase(TimeStampedModel):
     number = models.CharField(_("joint case number"), max_length=32, unique=True)
     bundle = models.ForeignKey(Bundle, verbose_name=_("bundle"), null=True, blank=True, on_delete=models.PROTECT,
                                related_name="joint_cases")
-    project = models.ForeignKey(LinkedProject, verbose_name=_("linked project"), null=True, blank=True,
+    project = models.ForeignKey("projects.KeyProject", verbose_name=_("linked project"), null=True, blank=True,
                                 on_delete=models.PROTECT, related_name="joint_cases")
     title_zh = models.CharField(_("title (Chinese)"), max_length=200)
     title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
@@ -193,7 +179,7 @@ class JointCase(TimeStampedModel):
 
     @property
     def title(self) -> str:
-        return self.title_en if _en() and self.title_en else self.title_zh
+        return pick(self.title_zh, self.title_en)
 
     @property
     def days_saved(self) -> int:
@@ -245,11 +231,11 @@ class JointLeg(models.Model):
 
     @property
     def item_name(self) -> str:
-        return self.item_name_en if _en() and self.item_name_en else self.item_name_zh
+        return pick(self.item_name_zh, self.item_name_en)
 
     @property
     def department_name(self) -> str:
-        return self.department_name_en if _en() and self.department_name_en else self.department_name_zh
+        return pick(self.department_name_zh, self.department_name_en)
 
 
 class JointCaseCounter(models.Model):

@@ -5,7 +5,8 @@
   for a linked project, of the project's zone or district), by the city centre's staff (the city
   follows every joint case), and by platform administrators.
   Seeing is not acting: a leg is acted on only on its own centre's host, where its case lives.
-- Linked projects: the city's staff see the whole register, a zone's or district's staff its own.
+- Linked projects (the key-project register's projects taken into the linked approval): the city's staff
+  see them all, a zone's or district's staff its own.
 """
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from joint_approval.choices import BundleKind, JointStatus
-from joint_approval.models import Bundle, BundleItem, JointCase, JointLeg, LinkedProject, LinkedProjectItem
+from joint_approval.models import Bundle, BundleItem, JointCase, JointLeg, LinkedProjectItem
+from projects.models import KeyProject
+from projects.selectors import key_project_list
 from tenants.choices import Level
 from tenants.models import Centre, User
 from tenants.selectors import user_is_platform_admin, user_is_staff_of
@@ -68,7 +71,7 @@ def joint_cases_visible(*, user: User, centre: Centre | None) -> QuerySet[JointC
     if centre.level == Level.CITY:
         return qs
     # a linked project's zone follows the whole project, its city-level legs included
-    return qs.filter(Q(accepting_centre=centre) | Q(legs__centre=centre) | Q(project__zone=centre)).distinct()
+    return qs.filter(Q(accepting_centre=centre) | Q(legs__centre=centre) | Q(project__centre=centre)).distinct()
 
 
 def joint_case_list_for(*, user: User, centre: Centre | None, status: str = "") -> QuerySet[JointCase]:
@@ -95,34 +98,37 @@ def produces_en_of(joint: JointCase) -> dict[int, str]:
     return dict(rows.exclude(produces_en="").values_list("item_id", "produces_en"))
 
 
-def projects_visible(*, user: User, centre: Centre | None) -> QuerySet[LinkedProject]:
+def projects_visible(*, user: User, centre: Centre | None) -> QuerySet[KeyProject]:
+    """The register's projects in the linked approval that `user` may see on this host (None: the
+    platform's host, the city's staff and platform administrators)."""
+    qs = key_project_list().filter(linked__isnull=False)
     if not user.is_authenticated:
-        return LinkedProject.objects.none()
-    qs = LinkedProject.objects.select_related("zone", "bundle")
+        return qs.none()
     if centre is None:
         return qs if user_is_platform_admin(user=user) or _city_staff(user) else qs.none()
     if not user_is_staff_of(user=user, centre=centre):
         return qs.none()
-    return qs if centre.level == Level.CITY else qs.filter(zone=centre)
+    return qs if centre.level == Level.CITY else qs.filter(centre=centre)
 
 
-def project_list_for(*, user: User, centre: Centre | None) -> QuerySet[LinkedProject]:
+def project_list_for(*, user: User, centre: Centre | None) -> QuerySet[KeyProject]:
     return projects_visible(user=user, centre=centre).annotate(
-        item_count=Count("items", distinct=True),
-        city_items=Count("items", filter=Q(items__level="city"), distinct=True),
-        joint_count=Count("joint_cases", distinct=True)).order_by("-year", "zone__division_code", "name_zh")
+        item_count=Count("linked_items", distinct=True),
+        city_items=Count("linked_items", filter=Q(linked_items__level="city"), distinct=True),
+        joint_count=Count("joint_cases", distinct=True)).order_by("-year", "centre__division_code", "name_zh")
 
 
-def project_get_for(*, user: User, centre: Centre | None, project_id: int) -> LinkedProject:
+def project_get_for(*, user: User, centre: Centre | None, project_id: int) -> KeyProject:
+    """A linked project with its items (404 when not visible here, as when missing)."""
     project = (projects_visible(user=user, centre=centre).filter(pk=project_id)
-               .prefetch_related(Prefetch("items", queryset=LinkedProjectItem.objects.select_related(
+               .prefetch_related(Prefetch("linked_items", queryset=LinkedProjectItem.objects.select_related(
                    "item__current_version", "item__department").order_by("position", "pk"))).first())
     if project is None:
         raise Http404
     return project
 
 
-def project_running_joint_case(*, project: LinkedProject) -> JointCase | None:
+def project_running_joint_case(*, project: KeyProject) -> JointCase | None:
     """The project's joint case still running, if any (a project is accepted once at a time)."""
     return (project.joint_cases.filter(status=JointStatus.RUNNING).select_related("accepting_centre")
             .order_by("-accepted_at").first())

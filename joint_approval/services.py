@@ -30,7 +30,7 @@ from cases.hooks import CaseChanged, case_changed
 from catalog.models import Item, Material
 from common.errors import ApplicationError, ConflictError
 from common.idempotency import ClientKey, idempotency_remember, idempotency_replay, request_fingerprint
-from common.identity import credit_code_problem, identity_hmac, normalise_identifier
+from common.identity import identity_hmac
 from joint_approval.choices import JointStatus, LegLevel
 from joint_approval.error_codes import JointErrorCode
 from joint_approval.models import (
@@ -41,6 +41,8 @@ from joint_approval.models import (
     LinkedProject,
     LinkedProjectItem,
 )
+from projects.models import KeyProject
+from projects.services import key_project_register
 from tenants.choices import Level
 from tenants.models import Centre, User
 from workcalendar.clock import WorkCalendar
@@ -90,8 +92,9 @@ def bundle_legs(*, bundle: Bundle, chosen_item_ids: list[int] | None = None) -> 
     return legs
 
 
-def project_legs(*, project: LinkedProject) -> list[LegSpec]:
-    rows = project.items.select_related("item__current_version", "item__department").order_by("position", "pk")
+def project_legs(*, project: KeyProject) -> list[LegSpec]:
+    """A linked project's legs: its items by level, in their order."""
+    rows = project.linked_items.select_related("item__current_version", "item__department").order_by("position", "pk")
     return [LegSpec(position=i, item=row.item, level=row.level, produces_zh=row.produces_zh,
                     produces_en=row.produces_en) for i, row in enumerate(rows, start=1)]
 
@@ -229,13 +232,13 @@ def _next_number(centre: Centre, day: dt.date) -> str:
     return f"J{centre.division_code}-{day:%Y%m%d}-{sequence:04d}"
 
 
-def resolve_centres(*, legs: list[LegSpec], accepting: Centre, project: LinkedProject | None,
+def resolve_centres(*, legs: list[LegSpec], accepting: Centre, project: KeyProject | None,
                     city: Centre | None = None) -> None:
     """Each leg's centre: the city centre for a city-level item, else the project's zone or district
     (a linked project) or the accepting centre (a bundle)."""
     if city is None and any(leg.level == LegLevel.CITY for leg in legs):
         city = city_centre()
-    local = project.zone if project is not None else accepting
+    local = project.centre if project is not None else accepting
     for leg in legs:
         leg.centre = city if leg.level == LegLevel.CITY else local
 
@@ -249,7 +252,7 @@ def joint_case_accept(
     applicant_id_number: str,
     phone: str,
     bundle: Bundle | None = None,
-    project: LinkedProject | None = None,
+    project: KeyProject | None = None,
     chosen_item_ids: list[int] | None = None,
     provided_keys: list[str] | None = None,
     idempotency_key: ClientKey | None = None,
@@ -272,10 +275,10 @@ def joint_case_accept(
         raise ApplicationError(_("Only the window staff of %(centre)s accept joint cases there.")
                                % {"centre": accepting_centre.name}, JointErrorCode.NOT_STAFF, http_status=403)
     city = city_centre()
-    if project is not None and accepting_centre.pk not in (project.zone_id, city.pk):
+    if project is not None and accepting_centre.pk not in (project.centre_id, city.pk):
         raise ApplicationError(
             _("Project “%(project)s” is accepted at the city centre or at %(zone)s, not here.")
-            % {"project": project.name, "zone": project.zone.name}, JointErrorCode.WRONG_CENTRE, http_status=403)
+            % {"project": project.name, "zone": project.centre.name}, JointErrorCode.WRONG_CENTRE, http_status=403)
     legs = bundle_legs(bundle=bundle, chosen_item_ids=chosen_item_ids) if bundle is not None \
         else project_legs(project=project)  # type: ignore[arg-type]
     if not legs:
@@ -299,9 +302,10 @@ def joint_case_accept(
     try:
         with transaction.atomic():
             if project is not None:
-                # A project is accepted once while its joint case runs: its row is locked, so two centres
-                # accepting it at the same moment take turns and the second is told which case runs.
-                LinkedProject.objects.select_for_update().filter(pk=project.pk).first()
+                # A project is accepted once while its joint case runs: its linked-approval row is locked (not
+                # the register's, which the agency service's records point at too), so two centres accepting
+                # it at the same moment take turns and the second is told which case runs.
+                LinkedProject.objects.select_for_update().filter(project=project).first()
                 running = project.joint_cases.filter(status=JointStatus.RUNNING).select_related(
                     "accepting_centre").first()
                 if running is not None:
@@ -467,34 +471,29 @@ def connect() -> None:
     case_changed.connect(joint_case_leg_changed)
 
 
-# --- the key-project register --------------------------------------------------------------------
+# --- linked projects -----------------------------------------------------------------------------
 
-def linked_project_register(*, name_zh: str, name_en: str = "", zone: Centre, company_name: str, credit_code: str,
+def linked_project_register(*, name_zh: str, name_en: str = "", centre: Centre, company_name: str, credit_code: str,
                             year: int, items: list[tuple[Item, str]], bundle: Bundle | None = None,
-                            produces: dict[str, str] | None = None) -> LinkedProject:
-    """Register a key project for city-district linked approval: its development zone or district,
-    the company (a valid unified social credit code) and its items with the level that handles each
-    (`city` or `local`). The same name in the same zone again returns the project."""
+                            produces: dict[str, str] | None = None) -> KeyProject:
+    """Take a key project into the city-district linked approval: the project goes on the key-project
+    register (`projects.services.key_project_register`, which checks its name, district or zone and the
+    company's credit code, and returns the project already there, e.g. registered by the agency service),
+    with its items and the level that handles each (`city` or `local`). Registered again, it is returned
+    as it is. Raises `joint_invalid_project` for the items, and the register's errors."""
     errors: dict[str, list[str]] = {}
-    code = normalise_identifier(credit_code)
-    if problem := credit_code_problem(code):
-        errors["credit_code"] = [problem]
-    if zone.level == Level.CITY or zone.level == Level.TOWNSHIP:
-        errors["zone"] = [_("A linked project belongs to a development zone or a district.")]
     if not items:
         errors["items"] = [_("Choose at least one item.")]
-    if any(level not in LegLevel.values for _item, level in items):
+    elif any(level not in LegLevel.values for _item, level in items):
         errors["items"] = [_("Each item is handled by the city or the local centre.")]
-    if not (name_zh or "").strip() or not (company_name or "").strip():
-        errors["name_zh"] = [_("The project and the company are named.")]
     if errors:
         raise ApplicationError(_("The project cannot be registered: %(fields)s") % {"fields": ", ".join(errors)},
                                JointErrorCode.INVALID_PROJECT, {"fields": errors})
     produces = produces or {}
     with transaction.atomic():
-        project, created = LinkedProject.objects.get_or_create(
-            name_zh=name_zh.strip(), zone=zone, defaults={"name_en": name_en, "company_name": company_name.strip(),
-                                                          "credit_code": code, "year": year, "bundle": bundle})
+        project = key_project_register(year=year, name_zh=name_zh, name_en=name_en, centre=centre,
+                                       company_name=company_name, credit_code=credit_code)
+        _linked, created = LinkedProject.objects.get_or_create(project=project, defaults={"bundle": bundle})
         if created:
             LinkedProjectItem.objects.bulk_create(
                 LinkedProjectItem(project=project, item=item, level=level, position=i,

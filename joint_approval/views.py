@@ -5,7 +5,8 @@
   fees in all and the time saved, and — for the centre's window staff — accept.
 - A joint case: every leg's holder (centre, department), status, due date and outcome; a leg links
   to its case page only on its own centre's host, where it can be acted on.
-- The linked key-project register and a project's page (accepted at the city or the project's zone).
+- The linked projects (the key-project register's projects in the linked approval) and a project's page
+  (accepted at the city or the project's zone).
 
 Reads and access go through `joint_approval.selectors`; the acceptance through the service.
 """
@@ -16,6 +17,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Avg, Count, Q, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -42,6 +44,7 @@ from joint_approval.services import (
     project_legs,
     resolve_centres,
 )
+from tenants.choices import Level
 from tenants.models import Centre
 from tenants.request import centre_or_none
 
@@ -68,8 +71,6 @@ def joint_home(request: HttpRequest) -> HttpResponse:
 
 
 def _overview(request: HttpRequest) -> dict:
-    from django.db.models import Avg, Count, Q, Sum
-
     qs = selectors.joint_cases_visible(user=request.user, centre=None)
     figures = qs.aggregate(total=Count("pk"), running=Count("pk", filter=Q(status=JointStatus.RUNNING)),
                            joined=Count("pk", filter=~Q(status=JointStatus.RUNNING)),
@@ -300,8 +301,8 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
     project = selectors.project_get_for(user=request.user, centre=centre, project_id=project_id)
     legs = project_legs(project=project)
     accepts_here = (centre is not None and door.may_accept(user=request.user, centre=centre)
-                    and (centre.pk == project.zone_id or centre.level == "city"))
-    resolve_centres(legs=legs, accepting=centre or project.zone, project=project)
+                    and (centre.pk == project.centre_id or centre.level == Level.CITY))
+    resolve_centres(legs=legs, accepting=centre or project.centre, project=project)
     checklist = merged_checklist(legs)
     data = request.POST if request.method == "POST" else None
     form = JointAcceptForm(data, materials=_material_choices(checklist), with_items=False,

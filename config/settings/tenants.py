@@ -26,6 +26,7 @@ SHARED_APPS = [
     "registry",
     "notifications",
     "supervision",
+    "projects",
     "joint_approval",
     "delegation",
     "demo",

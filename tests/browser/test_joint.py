@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from joint_approval.services import linked_project_register
+from tenants.models import Centre
 from tests.browser.conftest import orm, screenshot, sign_in, unique
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
@@ -102,16 +104,12 @@ def test_a_district_clerk_accepts_a_bundle_and_sees_every_legs_holder(page, live
 
 def committed_project() -> int:
     def create() -> int:
-        from joint_approval.models import LinkedProject, LinkedProjectItem
-        from tenants.models import Centre
-
         local = _item("Browser zone planning", ["Application form", "Site plan"], ["610171", "610100"])
         city = _item("Browser city land review", ["Application form", "Land title"], ["610100"], "BK")
-        project = LinkedProject.objects.create(name_zh=unique("浏览器重点项目"), name_en="Browser key project",
-                                               zone=Centre.objects.get(division_code="610171"),
-                                               company_name="西安浏览器科技有限公司", credit_code=USCC, year=2014)
-        LinkedProjectItem.objects.create(project=project, item=local, level="local", position=1)
-        LinkedProjectItem.objects.create(project=project, item=city, level="city", position=2)
+        project = linked_project_register(name_zh=unique("浏览器重点项目"), name_en="Browser key project",
+                                          centre=Centre.objects.get(division_code="610171"),
+                                          company_name="西安浏览器科技有限公司", credit_code=USCC, year=2014,
+                                          items=[(local, "local"), (city, "city")])
         return project.pk
 
     return orm(create)

@@ -1,10 +1,14 @@
 """The delegation API: filing with consent (idempotent), handovers with their conflicts, public reports."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.utils import timezone
 
 from delegation.models import ProxyFiling
+from delegation.services import agency_assign
+from projects.services import key_project_register
 from tenants.choices import Role
 from tests.delegation.conftest import VALID_ID
 
@@ -107,11 +111,14 @@ def test_the_public_coverage_and_the_citys_key_project_report(centre_client, cit
 
 
 def test_the_key_project_report_without_a_year_is_the_latest_years(centre_client, city, beilin, make_user):
-    from delegation.services import key_project_create
-
+    agent = make_user(username="kp-agent-api")
     for year in (2013, 2014):
-        key_project_create(year=year, name_zh=f"重点项目{year}", company="西安地铁有限公司",
-                           credit_code="91110000600037341L", centre=beilin)
+        project = key_project_register(year=year, name_zh=f"重点项目{year}", company_name="西安地铁有限公司",
+                                       credit_code="91110000600037341L", centre=beilin)
+        agency_assign(project=project, agent=agent, level="assist", today=dt.date(year, 3, 1))
+    # a later year's project the agency service has no record of is not its latest year
+    key_project_register(year=2015, name_zh="重点项目2015", company_name="西安地铁有限公司",
+                         credit_code="91110000600037341L", centre=beilin)
     client = centre_client(None, make_user((city, Role.SUPERVISOR)))
     report = client.get("/api/v1/delegation/key-projects/report/").json()
     assert report["year"] == 2014 and [r["name_zh"] for r in report["rows"]] == ["重点项目2014"]

@@ -4,8 +4,9 @@ from __future__ import annotations
 import pytest
 
 from delegation.demo import demo_provision
-from delegation.models import KeyProject, ProxyFiling, Station, TownshipDivisions
+from delegation.models import ProxyFiling, Station, TownshipDivisions
 from delegation.selectors import coverage_by_district, coverage_total, key_project_report, key_project_totals
+from projects.models import KeyProject
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,12 @@ from django_tenants.utils import tenant_context
 
 from cases.models import Case
 from delegation.choices import HandoverStepKind as Step
-from delegation.models import Consent, HandoverStep, ProxyFiling
+from delegation.models import Consent, HandoverStep, ProjectApproval, ProjectProblem, ProxyFiling
+from delegation.services import agency_assign, project_problem_resolve
 from notifications.models import OutboxMessage
+from projects.services import key_project_register
 from tenants.choices import Role
+from tenants.models import User
 from tests.delegation.conftest import VALID_ID, file_for_resident
 
 pytestmark = pytest.mark.django_db
@@ -236,12 +239,9 @@ def test_the_green_channel_report_counts_filed_finished_and_days_used(centre_cli
 # --- key projects and coverage --------------------------------------------------------------------------------
 
 def test_the_key_project_report_counts_the_years_work(centre_client, city, beilin, make_user):
-    from delegation.models import ProjectApproval, ProjectProblem
-    from delegation.services import agency_assign, key_project_create, project_problem_resolve
-
     agent = make_user(username="kp-agent")
-    project = key_project_create(year=2014, name_zh="地铁四号线", company="西安地铁有限公司",
-                                 credit_code="91110000600037341L", centre=beilin)
+    project = key_project_register(year=2014, name_zh="地铁四号线", company_name="西安地铁有限公司",
+                                   credit_code="91110000600037341L", centre=beilin)
     agency_assign(project=project, agent=agent, level="full", today=dt.date(2014, 3, 1))
     problem = ProjectProblem.objects.create(project=project, problem="用地手续", departments="市国土局",
                                             raised_on=dt.date(2014, 3, 2))
@@ -263,13 +263,22 @@ def test_the_key_project_report_counts_the_years_work(centre_client, city, beili
     assert centre_client(None, make_user()).get(f"/delegation/key-projects/{project.pk}/").status_code == 404
 
 
-def test_a_bad_credit_code_is_refused(beilin):
-    from common.errors import ApplicationError
-    from delegation.services import key_project_create
-
-    with pytest.raises(ApplicationError) as error:
-        key_project_create(year=2014, name_zh="项目", company="公司", credit_code="91110000600037341X", centre=beilin)
-    assert "credit_code" in error.value.extra["fields"]
+def test_the_agency_report_and_page_show_only_the_projects_under_the_agency_service(centre_client, city, beilin,
+                                                                                    make_user):
+    """The register holds the city's other key projects too (e.g. linked ones): the agency's report counts
+    and shows the projects it has a record of, and its project page is theirs."""
+    agent = make_user(username="kp-agent-2")
+    served = key_project_register(year=2014, name_zh="地铁五号线", company_name="西安地铁有限公司",
+                                  credit_code="91110000600037341L", centre=beilin)
+    other = key_project_register(year=2014, name_zh="碑林文化街区", company_name="西安地铁有限公司",
+                                 credit_code="91110000600037341L", centre=beilin)
+    agency_assign(project=served, agent=agent, level="guide", today=dt.date(2014, 3, 1))
+    reader = centre_client(None, make_user((city, Role.SUPERVISOR)))
+    page = reader.get("/delegation/key-projects/?year=2014")
+    assert [p.pk for p in page.context["projects"]] == [served.pk] and page.context["totals"]["projects"] == 1
+    detail = reader.get(f"/delegation/key-projects/{served.pk}/").content.decode()
+    assert f'data-key-project="{served.pk}"' in detail and "西安地铁有限公司" in detail
+    assert reader.get(f"/delegation/key-projects/{other.pk}/").status_code == 404
 
 
 def test_coverage_is_stations_over_villages_per_township_and_district(centre_client, beilin, nanyuanmen, station,
@@ -295,13 +304,18 @@ def test_the_workbench_speaks_chinese(centre_client, nanyuanmen, agent, station,
     assert "我的代办" in body and "待交材料" in body and "材料已交中心" in body
 
 
-def test_the_admin_lists_delegation_records(centre_client, agent, station, items, db):
-    from tenants.models import User
-
+def test_the_admin_lists_delegation_records(centre_client, agent, station, items, beilin, db):
     file_for_resident(agent, station, items["township"], now=now_minus(1))
     admin = User.objects.create_superuser(username="deleg-admin", password="pw-12345-xyz")
     client = centre_client(None, admin)
-    for model in ("station", "keyproject", "greenchannel", "proxyfiling", "consent", "stationagent"):
+    for model in ("station", "greenchannel", "proxyfiling", "consent", "stationagent"):
         assert client.get(f"/admin/delegation/{model}/").status_code == 200, model
+    # a key project's agents, problems and approvals are on the register's page
+    project = key_project_register(year=2014, name_zh="地铁六号线", company_name="西安地铁有限公司",
+                                   credit_code="91110000600037341L", centre=beilin)
+    agency_assign(project=project, agent=agent, level="full", today=dt.date(2014, 3, 1))
+    page = client.get(f"/admin/projects/keyproject/{project.pk}/change/")
+    assert page.status_code == 200
+    assert {"assignments", "problems", "approvals"} <= {f.formset.prefix for f in page.context["inline_admin_formsets"]}
     filing = ProxyFiling.objects.get()
     assert client.get(f"/admin/delegation/proxyfiling/{filing.pk}/change/").status_code == 200

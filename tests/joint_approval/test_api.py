@@ -2,6 +2,8 @@
 named), reads with 404 for centres that hold no leg, and a clean OpenAPI schema."""
 from __future__ import annotations
 
+from joint_approval.models import JointCase
+from joint_approval.services import linked_project_register
 from tests.joint_approval.conftest import VALID_USCC, make_item
 
 BODY = {"bundle": "company-test", "applicant_kind": "organisation", "applicant_name": "西安测试科技有限公司",
@@ -69,11 +71,8 @@ def test_the_schema_documents_the_joint_api(centre_client, beilin):
 
 def test_another_zones_project_is_not_found_not_named(centre_client, company_items, gaoxin, beilin, clerk_beilin):
     """A Beilin clerk posting Gaoxin's project learns nothing of it: 404, as for a missing one."""
-    from joint_approval.models import JointCase
-    from joint_approval.services import linked_project_register
-
     registration, seal, tax = company_items
-    project = linked_project_register(name_zh="高新区保密项目", zone=gaoxin, company_name="西安测试科技有限公司",
+    project = linked_project_register(name_zh="高新区保密项目", centre=gaoxin, company_name="西安测试科技有限公司",
                                       credit_code=VALID_USCC, year=2014, items=[(registration, "local")])
     body = {**BODY, "project": project.pk}
     del body["bundle"]
@@ -103,11 +102,8 @@ def test_odd_digits_in_the_chosen_items_are_refused_not_a_crash(centre_client, b
 
 def test_a_running_project_is_not_accepted_again_through_the_api(centre_client, company_items, city, gaoxin,
                                                                   chief_city, clerk_gaoxin):
-    from joint_approval.models import JointCase
-    from joint_approval.services import linked_project_register
-
     registration, seal, tax = company_items
-    project = linked_project_register(name_zh="高新区测试园", zone=gaoxin, company_name="西安测试科技有限公司",
+    project = linked_project_register(name_zh="高新区测试园", centre=gaoxin, company_name="西安测试科技有限公司",
                                       credit_code=VALID_USCC, year=2014,
                                       items=[(registration, "local"), (tax, "city")])
     body = {**{k: v for k, v in BODY.items() if k != "bundle"}, "project": project.pk}

@@ -10,6 +10,16 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django_tenants.utils import tenant_context
 
+from cases.models import Case, CaseNumberCounter
+from catalog.models import Adoption, Item, ItemVersion, Material
+from common.errors import ConflictError
+from joint_approval.models import Bundle, BundleItem, JointCase, JointCaseCounter
+from joint_approval.services import joint_case_accept, linked_project_register
+from projects.models import KeyProject
+from registry.models import RegistryEntry
+from tenants.choices import Role
+from tenants.models import Centre, Membership, User
+from tenants.services import membership_grant, user_get_or_create
 from tests.joint_approval.conftest import VALID_USCC, make_item
 
 #: A day no other test uses, so that the day's number counters can be removed afterwards.
@@ -20,15 +30,8 @@ ROUNDS = 3
 @pytest.fixture
 def committed(django_db_setup, django_db_blocker):
     """A bundle with a Beilin leg and a city leg, committed; everything it made is deleted after."""
-    from catalog.models import Adoption, Item, ItemVersion, Material
-    from tenants.choices import Role
-    from tenants.models import Centre, Membership, User
-    from tenants.services import membership_grant, user_get_or_create
-
     with django_db_blocker.unblock():
         connection.set_schema_to_public()
-        from joint_approval.models import Bundle, BundleItem
-
         city, beilin = Centre.objects.get(division_code="610100"), Centre.objects.get(division_code="610103")
 
         local = make_item("610100SC-XK-0901", "SC", "并发测试登记", "Concurrency registration",
@@ -50,15 +53,11 @@ def committed(django_db_setup, django_db_blocker):
             yield bundle, users
         finally:
             connection.set_schema_to_public()
-            from cases.models import Case, CaseNumberCounter
-            from joint_approval.models import JointCase, JointCaseCounter, LinkedProject
-            from registry.models import RegistryEntry
-
-            ids = list(JointCase.objects.filter(Q(bundle=bundle) | Q(project__bundle=bundle)).values_list(
+            ids = list(JointCase.objects.filter(Q(bundle=bundle) | Q(project__linked__bundle=bundle)).values_list(
                 "pk", flat=True))
             RegistryEntry.objects.filter(joint_case_id__in=ids).delete()
             JointCase.objects.filter(pk__in=ids).delete()
-            LinkedProject.objects.filter(bundle=bundle).delete()
+            KeyProject.objects.filter(linked__bundle=bundle).delete()  # with its linked row and items
             JointCaseCounter.objects.filter(day=DAY.date()).delete()
             bundle.delete()
             for centre in (beilin, city):
@@ -134,12 +133,8 @@ def test_two_legs_decided_at_the_same_moment_join_the_joint_case_once(committed)
 
 
 def _accept_project(project_id, centre_code, user, barrier, results, index):
-    from joint_approval.models import LinkedProject
-    from joint_approval.services import joint_case_accept
-    from tenants.models import Centre
-
     try:
-        project = LinkedProject.objects.get(pk=project_id)
+        project = KeyProject.objects.get(pk=project_id)
         centre = Centre.objects.get(division_code=centre_code)
         barrier.wait(timeout=10)
         results[index] = joint_case_accept(
@@ -155,17 +150,11 @@ def _accept_project(project_id, centre_code, user, barrier, results, index):
 def test_a_project_accepted_at_the_city_and_its_district_at_the_same_moment_is_accepted_once(committed):
     """一站受理: the city and the district accept the same linked project at once; the project row's lock makes
     them take turns: one joint case runs, the other clerk is told which."""
-    from common.errors import ConflictError
-    from joint_approval.models import JointCase, LinkedProject, LinkedProjectItem
-    from tenants.models import Centre
-
     bundle, users = committed
     beilin = Centre.objects.get(division_code="610103")
-    project = LinkedProject.objects.create(name_zh="并发项目", name_en="Race project", zone=beilin,
-                                           company_name="并发测试有限公司", credit_code=VALID_USCC, year=2031,
-                                           bundle=bundle)
-    for row in bundle.items.all():
-        LinkedProjectItem.objects.create(project=project, item=row.item, level=row.level, position=row.position)
+    project = linked_project_register(name_zh="并发项目", name_en="Race project", centre=beilin,
+                                      company_name="并发测试有限公司", credit_code=VALID_USCC, year=2031, bundle=bundle,
+                                      items=[(row.item, row.level) for row in bundle.items.order_by("position")])
     barrier = threading.Barrier(2)
     results: list = [None, None]
     threads = [threading.Thread(target=_accept_project, args=(project.pk, code, users[name], barrier, results, i))

@@ -5,16 +5,17 @@ from __future__ import annotations
 import pytest
 from django.http import Http404
 
+from common.errors import ApplicationError
 from joint_approval import selectors
+from joint_approval.services import joint_case_accept, linked_project_register
+from projects.models import KeyProject
 from tests.joint_approval.conftest import VALID_USCC, accept
 
 
 @pytest.fixture
 def project(company_items, gaoxin):
-    from joint_approval.services import linked_project_register
-
     registration, seal, tax = company_items
-    return linked_project_register(name_zh="高新区测试园", zone=gaoxin, company_name="西安测试科技有限公司",
+    return linked_project_register(name_zh="高新区测试园", centre=gaoxin, company_name="西安测试科技有限公司",
                                    credit_code=VALID_USCC, year=2014,
                                    items=[(registration, "local"), (tax, "city")])
 
@@ -50,18 +51,21 @@ def test_a_linked_project_is_seen_by_its_zone_and_the_city_only(project, city, b
 
 
 def test_a_project_with_a_bad_credit_code_is_not_registered(company_items, gaoxin, city):
-    from common.errors import ApplicationError
-    from joint_approval.services import linked_project_register
-
+    """The register's checks (projects.services) apply to a linked project, and nothing is left behind."""
     registration, seal, tax = company_items
     with pytest.raises(ApplicationError) as error:
-        linked_project_register(name_zh="坏项目", zone=gaoxin, company_name="某公司", credit_code="91110000600037341X",
-                                year=2014, items=[(registration, "local")])
-    assert "credit_code" in error.value.extra["fields"]
+        linked_project_register(name_zh="坏项目", centre=gaoxin, company_name="某公司",
+                                credit_code="91110000600037341X", year=2014, items=[(registration, "local")])
+    assert error.value.code == "project_invalid" and "credit_code" in error.value.extra["fields"]
     with pytest.raises(ApplicationError) as error:
-        linked_project_register(name_zh="市级项目", zone=city, company_name="某公司", credit_code=VALID_USCC,
+        linked_project_register(name_zh="市级项目", centre=city, company_name="某公司", credit_code=VALID_USCC,
                                 year=2014, items=[(registration, "local")])
-    assert "zone" in error.value.extra["fields"]
+    assert "centre" in error.value.extra["fields"]
+    with pytest.raises(ApplicationError) as error:
+        linked_project_register(name_zh="无事项项目", centre=gaoxin, company_name="某公司", credit_code=VALID_USCC,
+                                year=2014, items=[])
+    assert error.value.code == "joint_invalid_project" and "items" in error.value.extra["fields"]
+    assert not KeyProject.objects.filter(name_zh__in=["坏项目", "市级项目", "无事项项目"]).exists()
 
 
 def test_every_leg_withdrawn_withdraws_the_joint_case(bundle, beilin, clerk_beilin, chief_city):
@@ -78,10 +82,8 @@ def test_the_zone_follows_its_projects_joint_cases_even_with_every_leg_at_the_ci
         centre_client, company_items, city, gaoxin, chief_city, clerk_gaoxin):
     """Both centres see the whole project's progress: a project's joint case accepted at the city with
     only city-level items is still on the zone's project page, and its link opens there."""
-    from joint_approval.services import joint_case_accept, linked_project_register
-
     registration, seal, tax = company_items
-    project = linked_project_register(name_zh="高新区市级项目", zone=gaoxin, company_name="西安测试科技有限公司",
+    project = linked_project_register(name_zh="高新区市级项目", centre=gaoxin, company_name="西安测试科技有限公司",
                                       credit_code=VALID_USCC, year=2015, items=[(tax, "city")])
     joint = joint_case_accept(accepting_centre=city, acting_user=chief_city, project=project,
                               applicant_kind="organisation", applicant_name="西安测试科技有限公司",

@@ -7,6 +7,7 @@ from django_tenants.utils import tenant_context
 from common.errors import ApplicationError
 from common.idempotency import ClientKey
 from joint_approval.choices import JointStatus
+from joint_approval.services import linked_project_register
 from tests.joint_approval.conftest import VALID_USCC, accept, leg_case, make_item, step
 
 
@@ -243,15 +244,11 @@ def test_a_one_time_notice_pauses_only_its_leg(bundle, company_items, beilin, cl
 
 @pytest.fixture
 def project(company_items, gaoxin):
-    from joint_approval.models import LinkedProject, LinkedProjectItem
-
     registration, seal, tax = company_items
-    project = LinkedProject.objects.create(name_zh="高新区测试产业园", name_en="Hi-tech test park", zone=gaoxin,
-                                           company_name="西安测试科技有限公司", credit_code=VALID_USCC, year=2014)
-    LinkedProjectItem.objects.create(project=project, item=registration, level="local", position=1,
-                                     produces_zh="营业执照")
-    LinkedProjectItem.objects.create(project=project, item=tax, level="city", position=2)
-    return project
+    return linked_project_register(name_zh="高新区测试产业园", name_en="Hi-tech test park", centre=gaoxin,
+                                   company_name="西安测试科技有限公司", credit_code=VALID_USCC, year=2014,
+                                   items=[(registration, "local"), (tax, "city")],
+                                   produces={registration.code: "营业执照"})
 
 
 def test_a_linked_project_accepted_at_the_zone_starts_the_city_leg_at_once(project, company_items, city, gaoxin,

@@ -2,6 +2,11 @@
 who sees what, and that a district clerk cannot act on the city's leg (404)."""
 from __future__ import annotations
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from joint_approval.models import JointCase
+from joint_approval.services import joint_case_accept, linked_project_register
 from tests.joint_approval.conftest import VALID_USCC, accept
 
 
@@ -158,21 +163,14 @@ def test_the_history_names_each_leg_step_in_the_readers_language(centre_client, 
 
 def test_the_project_page_reads_a_fixed_number_of_queries_however_many_joint_cases(
         centre_client, company_items, gaoxin, clerk_gaoxin, django_assert_max_num_queries):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from joint_approval.services import joint_case_accept, linked_project_register
-
     registration, seal, tax = company_items
-    project = linked_project_register(name_zh="高新区测试园", zone=gaoxin, company_name="西安测试科技有限公司",
+    project = linked_project_register(name_zh="高新区测试园", centre=gaoxin, company_name="西安测试科技有限公司",
                                       credit_code=VALID_USCC, year=2014,
                                       items=[(registration, "local"), (tax, "city")])
     client = centre_client(gaoxin, clerk_gaoxin)
     url = f"/joint/projects/{project.pk}/"
 
     def one_more():
-        from joint_approval.models import JointCase
-
         joint_case_accept(accepting_centre=gaoxin, acting_user=clerk_gaoxin, project=project,
                           applicant_kind="organisation", applicant_name="西安测试科技有限公司",
                           applicant_id_number=VALID_USCC, phone="13912345678")
@@ -276,11 +274,8 @@ def test_a_linked_project_running_at_the_zone_is_not_accepted_again_at_the_city(
         centre_client, company_items, city, gaoxin, chief_city, clerk_gaoxin):
     """一站受理: once Gaoxin has accepted the project, the city's page no longer offers the acceptance,
     and a form sent anyway starts no second set of legs at both centres."""
-    from joint_approval.models import JointCase
-    from joint_approval.services import joint_case_accept, linked_project_register
-
     registration, seal, tax = company_items
-    project = linked_project_register(name_zh="高新区测试园", zone=gaoxin, company_name="西安测试科技有限公司",
+    project = linked_project_register(name_zh="高新区测试园", centre=gaoxin, company_name="西安测试科技有限公司",
                                       credit_code=VALID_USCC, year=2014,
                                       items=[(registration, "local"), (tax, "city")])
     url = f"/joint/projects/{project.pk}/"
@@ -297,7 +292,7 @@ def test_a_linked_project_running_at_the_zone_is_not_accepted_again_at_the_city(
     assert response.status_code == 409 and joint.number in response.content.decode()
     assert JointCase.objects.count() == 1
     # the same form sent twice (a double click) lands on the joint case it made, not on the refusal
-    other = linked_project_register(name_zh="高新区第二园", zone=gaoxin, company_name="西安测试科技有限公司",
+    other = linked_project_register(name_zh="高新区第二园", centre=gaoxin, company_name="西安测试科技有限公司",
                                     credit_code=VALID_USCC, year=2015, items=[(tax, "city")])
     first = city_client.post(f"/joint/projects/{other.pk}/", {**form, "token": "a" * 32})
     again = city_client.post(f"/joint/projects/{other.pk}/", {**form, "token": "a" * 32})

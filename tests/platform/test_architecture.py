@@ -10,7 +10,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = ["common", "tenants", "windows", "catalog", "cases", "registry", "notifications", "workcalendar",
-        "supervision", "joint_approval", "delegation", "demo"]
+        "supervision", "joint_approval", "delegation", "projects", "demo"]
 #: Where the connection's schema may be switched: the routing middleware, provisioning and onboarding,
 #: the migration check (both in public), and the one context manager the doors use.
 PLUMBING = {"tenants/middleware.py", "tenants/provisioning.py", "tenants/services.py", "tenants/schemas.py",
