@@ -29,7 +29,7 @@ from common.pagination import Pagination
 from delegation import selectors
 from delegation.choices import ConsentMethod, HandoverStepKind
 from delegation.services import ConsentGiven, handover_log, proxy_filing_file
-from tenants.request import centre_of
+from tenants.request import centre_of, user_of
 
 
 class HandoverOutput(serializers.Serializer):
@@ -94,7 +94,7 @@ class FilingListApi(APIView):
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         filing, created = proxy_filing_file(
-            agent=request.user, station=post.station, item_code=data["item_code"],
+            agent=user_of(request), station=post.station, item_code=data["item_code"],
             resident_name=data["resident_name"], resident_id_number=data["resident_id_number"], phone=data["phone"],
             consent=ConsentGiven(method=data["consent_method"], given_at=data["consent_given_at"],
                                  evidence=data["consent_evidence"]),
@@ -126,7 +126,7 @@ class HandoverApi(APIView):
         filing = selectors.filing_get_for(user=request.user, filing_id=filing_id)
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        row = handover_log(filing=filing, acting_user=request.user, **payload.validated_data)
+        row = handover_log(filing=filing, acting_user=user_of(request), **payload.validated_data)
         return Response(HandoverOutput(row).data, status=status.HTTP_201_CREATED)
 
 

@@ -5,7 +5,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cases.choices import ApplicantKind
+from common.forms import choice_field
 from delegation.choices import ConsentMethod
+from delegation.services import new_form_token
 
 
 class ProxyFilingForm(forms.Form):
@@ -31,7 +33,7 @@ class ProxyFilingForm(forms.Form):
 
     def __init__(self, *args, material_choices: list[tuple[int, str]] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["materials"].choices = material_choices or []
+        choice_field(self, "materials").choices = material_choices or []
 
 
 class HandoverForm(forms.Form):
@@ -53,8 +55,6 @@ class GreenCaseForm(forms.Form):
     token = forms.CharField(required=False, max_length=32, widget=forms.HiddenInput)
 
     def __init__(self, *args, material_choices: list[tuple[int, str]] | None = None, **kwargs):
-        from delegation.services import new_form_token
-
         super().__init__(*args, **kwargs)
-        self.fields["materials"].choices = material_choices or []
+        choice_field(self, "materials").choices = material_choices or []
         self.fields["token"].initial = new_form_token()

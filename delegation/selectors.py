@@ -8,12 +8,14 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeAlias, TypedDict
 
 from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
 from cases.choices import DECIDED, TERMINAL
+from common.i18n import pick
 from delegation.choices import RESULT_STATUSES, HandoverStepKind
 from delegation.models import (
     AgencyAssignment,
@@ -28,7 +30,7 @@ from projects.models import KeyProject
 from projects.selectors import key_project_list
 from registry.models import RegistryEntry
 from tenants.choices import Level
-from tenants.models import Centre, User
+from tenants.models import AnyUser, Centre, User
 from tenants.selectors import user_is_platform_admin, user_roles_in
 from workcalendar.clock import WorkCalendar
 
@@ -43,7 +45,7 @@ DELIVER = "deliver"  # decided or refused: collect the result at the centre, or 
 VIEWS = (ALL, CARRY, DUE, DELIVER)
 
 
-def agent_post_for(*, user: User, centre: Centre | None) -> StationAgent:
+def agent_post_for(*, user: AnyUser, centre: Centre | None) -> StationAgent:
     """The user's station at this township (404 for anyone who is not an active agent here)."""
     if centre is None or not user.is_authenticated:
         raise Http404
@@ -58,7 +60,9 @@ def _registry(field: str) -> Subquery:
     return Subquery(RegistryEntry.objects.filter(case_id=OuterRef("case_id")).values(field)[:1])
 
 
-def _annotated(user: User) -> QuerySet[ProxyFiling]:
+def _annotated(user: AnyUser) -> QuerySet[ProxyFiling]:
+    if not isinstance(user, User):
+        return ProxyFiling.objects.none()
     return ProxyFiling.objects.filter(agent=user).annotate(
         case_status=_registry("status"), promised_due=_registry("promised_due"))
 
@@ -74,12 +78,12 @@ def _view_q(view: str) -> Q:
     return Q()
 
 
-def workbench_counts(*, user: User) -> dict[str, int]:
+def workbench_counts(*, user: AnyUser) -> dict[str, int]:
     """How many filings each view holds: one query."""
     return _annotated(user).aggregate(**{view: Count("pk", filter=_view_q(view)) for view in VIEWS})
 
 
-def filing_page_for(*, user: User, view: str, page: int) -> list[ProxyFiling]:
+def filing_page_for(*, user: AnyUser, view: str, page: int) -> list[ProxyFiling]:
     """One page of the agent's own filings in a view: one query, whatever the number of filings."""
     qs = _annotated(user).filter(_view_q(view))
     qs = qs.order_by(F("promised_due").asc(), "filed_at") if view == DUE else qs.order_by("-filed_at")
@@ -88,7 +92,7 @@ def filing_page_for(*, user: User, view: str, page: int) -> list[ProxyFiling]:
                         "last_step_at", "filed_at", "target_centre_id")[start:start + PAGE_SIZE])
 
 
-def filing_get_for(*, user: User, filing_id: uuid.UUID | str) -> ProxyFiling:
+def filing_get_for(*, user: AnyUser, filing_id: uuid.UUID | str) -> ProxyFiling:
     """One of the agent's own filings with its handover log (404 for anyone else's)."""
     if not user.is_authenticated:
         raise Http404
@@ -100,7 +104,7 @@ def filing_get_for(*, user: User, filing_id: uuid.UUID | str) -> ProxyFiling:
     return filing
 
 
-def filing_list_for(*, user: User, view: str = ALL) -> QuerySet[ProxyFiling]:
+def filing_list_for(*, user: AnyUser, view: str = ALL) -> QuerySet[ProxyFiling]:
     """The agent's own filings in a view (the API paginates it)."""
     qs = _annotated(user).filter(_view_q(view if view in VIEWS else ALL)).select_related("target_centre")
     return qs.order_by(F("promised_due").asc(), "filed_at") if view == DUE else qs.order_by("-filed_at")
@@ -183,7 +187,7 @@ def coverage_total(rows: list[CoverageRow]) -> CoverageRow:
 
 # --- the city's reports -------------------------------------------------------------------------------------
 
-def require_city_reader(*, user: User) -> None:
+def require_city_reader(*, user: AnyUser) -> None:
     """The city's reports (key projects, green channels): the city centre's staff, platform admins."""
     if not user.is_authenticated:
         raise Http404
@@ -209,7 +213,24 @@ def agency_projects(*, year: int | None = None) -> QuerySet[KeyProject]:
         | Exists(_agency_records(ProjectApproval)))
 
 
-def key_project_report(*, year: int) -> list[KeyProject]:
+class AgencyCounts(TypedDict):
+    """What the agency report counts per project."""
+
+    problems_raised: int | None
+    problems_solved: int | None
+    approvals_finished: int | None
+
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    #: A project of the agency report, with its counts (`AgencyCounts`).
+    AgencyReportRow: TypeAlias = WithAnnotations[KeyProject, AgencyCounts]
+else:
+    AgencyReportRow = KeyProject
+
+
+def key_project_report(*, year: int) -> list[AgencyReportRow]:
     """The year's key projects under the agency service, each with its agents, problems raised and solved,
     approvals finished: one query for the counts (subqueries per project), one for the agents."""
 
@@ -224,7 +245,7 @@ def key_project_report(*, year: int) -> list[KeyProject]:
         .order_by("name_zh"))
 
 
-def key_project_totals(projects: list[KeyProject]) -> dict[str, int]:
+def key_project_totals(projects: list[AgencyReportRow]) -> dict[str, int]:
     """The report's totals (the seed's form: projects, problems solved, approvals finished)."""
 
     def total(name: str) -> int:
@@ -234,7 +255,7 @@ def key_project_totals(projects: list[KeyProject]) -> dict[str, int]:
             "problems_raised": total("problems_raised"), "approvals_finished": total("approvals_finished")}
 
 
-def key_project_get_for(*, user: User, project_id: int) -> KeyProject:
+def key_project_get_for(*, user: AnyUser, project_id: int) -> KeyProject:
     """One key project under the agency service with its agents, problem log and approvals: for the city's
     staff and the project's own agents (404 for anyone else, and for a project the service has no record of)."""
     project = (agency_projects().prefetch_related(
@@ -264,6 +285,10 @@ class GreenItemReport:
     filed: int = 0
     finished: int = 0
     days_used: list[int] | None = None
+
+    @property
+    def name(self) -> str:
+        return pick(self.item_name_zh, self.item_name_en)
 
     @property
     def average_days(self) -> float | None:

@@ -153,9 +153,9 @@ def proxy_filing_target(*, township: Centre, item_code: str, on: dt.date) -> tup
     else the city — read in one query over the three catalogues. Returns (centre, adoption); an item
     none of them accepts raises `ApplicationError` `delegation_item_not_offered`."""
     chain = [township]
-    if township.parent is not None:
-        chain.append(township.parent)
-        chain.append(township.parent.parent if township.parent.parent_id else Centre.objects.get(level=Level.CITY))
+    district = township.parent
+    if district is not None:
+        chain += [district, district.parent or Centre.objects.get(level=Level.CITY)]
     rank = SqlCase(*[When(centre_id=centre.pk, then=Value(i)) for i, centre in enumerate(chain)],
                    output_field=IntegerField())
     adoption = (centre_catalogue(centre=chain, on=on).filter(item__code=item_code)

@@ -49,7 +49,7 @@ from delegation.services import (
     proxy_filing_target,
 )
 from tenants.models import Centre
-from tenants.request import centre_of, centre_or_none
+from tenants.request import centre_of, centre_or_none, user_of
 from tenants.selectors import user_is_staff_of
 
 
@@ -127,7 +127,7 @@ def _item_choices(township: Centre, query: str) -> list[dict]:
         if centre is not township and not query:
             continue  # without a search, the township's own list (the district's and city's are long)
         for adoption in qs[:40]:
-            version = adoption.item.current_version
+            version = adoption.item.version
             seen.setdefault(adoption.item.code, {"code": adoption.item.code,
                                                  "name": pick(version.name_zh, version.name_en),
                                                  "where": centre.name})
@@ -161,7 +161,7 @@ def filing_new(request: HttpRequest) -> HttpResponse:
             clean = form.cleaned_data
             try:
                 filing, created = proxy_filing_file(
-                    agent=request.user, station=post.station, item_code=code, resident_name=clean["resident_name"],
+                    agent=user_of(request), station=post.station, item_code=code, resident_name=clean["resident_name"],
                     resident_id_number=clean["resident_id_number"], phone=clean["phone"],
                     consent=ConsentGiven(method=clean["consent_method"], given_at=clean["consent_given_at"],
                                          evidence=clean["consent_evidence"]),
@@ -181,7 +181,7 @@ def filing_new(request: HttpRequest) -> HttpResponse:
                 return redirect("delegation-filing", filing_id=filing.pk)
         else:
             status = 400
-    version = adoption.item.current_version
+    version = adoption.item.version
     return _lite(request, "delegation/filing_new.html", {
         "form": form, "item_code": code, "item_name": pick(version.name_zh, version.name_en),
         "target": target.name, "station_name": pick(post.station.name_zh, post.station.name_en)}, status=status)
@@ -212,7 +212,7 @@ def filing_handover(request: HttpRequest, filing_id: uuid.UUID) -> HttpResponse:
         messages.error(request, _("Unknown handover step."))
         return redirect(back)
     try:
-        handover_log(filing=filing, step=form.cleaned_data["step"], acting_user=request.user,
+        handover_log(filing=filing, step=form.cleaned_data["step"], acting_user=user_of(request),
                      note=form.cleaned_data["note"])
     except (ConflictError, ApplicationError) as exc:
         messages.error(request, str(exc))
@@ -273,7 +273,7 @@ def green_case_new(request: HttpRequest, code: str) -> HttpResponse:
                 result = green_channel_case_submit(
                     centre=centre, code=code, item_code=item_code, applicant_kind=clean["applicant_kind"],
                     applicant_name=clean["applicant_name"], applicant_id_number=clean["applicant_id_number"],
-                    phone=clean["phone"], acting_user=request.user, provided_material_ids=clean["materials"],
+                    phone=clean["phone"], acting_user=user_of(request), provided_material_ids=clean["materials"],
                     idempotency_key=form_key(request, clean.get("token")))
             except ApplicationError as exc:
                 if exc.code == ErrorCode.IDEMPOTENCY_KEY_REUSED:
@@ -292,7 +292,7 @@ def green_case_new(request: HttpRequest, code: str) -> HttpResponse:
                 return redirect("cases-detail", case_id=result.case.pk)
         else:
             status = 400
-    version = adoption.item.current_version
+    version = adoption.item.version
     return render(request, "delegation/green_case_new.html", {
         "form": form, "channel": channel, "channel_name": pick(channel.name_zh, channel.name_en), "entry": entry,
         "item_code": item_code, "item_name": pick(version.name_zh, version.name_en), "waived": waived_names,
@@ -374,8 +374,6 @@ def green_report(request: HttpRequest, code: str) -> HttpResponse:
             writer.writerow([row.item_code, row.item_name_zh, row.usual_days or "", row.cap_days, row.filed,
                              row.finished, row.average_days if row.average_days is not None else ""])
         return response
-    for row in report.items:
-        row.name = pick(row.item_name_zh, row.item_name_en)
     return render(request, "delegation/green_report.html", {
         "report": report, "channel_name": pick(report.channel.name_zh, report.channel.name_en),
         "unit": pick(report.channel.target_unit_zh, report.channel.target_unit_en)})

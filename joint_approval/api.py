@@ -32,7 +32,7 @@ from joint_approval.choices import BundleKind, JointStatus, Stage
 from joint_approval.error_codes import JointErrorCode
 from joint_approval.models import Bundle
 from joint_approval.services import bundle_legs, joint_case_accept, merged_checklist
-from tenants.request import centre_of, centre_or_none
+from tenants.request import centre_of, centre_or_none, user_of
 
 # --- output --------------------------------------------------------------------------------------
 
@@ -246,7 +246,7 @@ class JointCaseListApi(APIView):
         key = client_key(request)
         # A project whose joint case runs is refused by the service, under the project's lock (409).
         result = joint_case_accept(
-            accepting_centre=centre, acting_user=request.user, bundle=bundle, project=project,
+            accepting_centre=centre, acting_user=user_of(request), bundle=bundle, project=project,
             chosen_item_ids=data["item_ids"], provided_keys=data["provided"], applicant_kind=data["applicant_kind"],
             applicant_name=data["applicant_name"], applicant_id_number=data["applicant_id_number"],
             phone=data["phone"], idempotency_key=key)

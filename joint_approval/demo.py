@@ -187,7 +187,7 @@ def credit_code(division_code: str, serial: int) -> str:
     return body + uscc.calc_check_digit(body)
 
 
-def _catalogue(today: dt.date) -> int:
+def _catalogue() -> int:
     """The departments and items the bundles need, published and adopted where their levels allow."""
     for code, name_zh, name_en, phone in DEPARTMENTS:
         Department.objects.get_or_create(code=code, defaults={"name_zh": name_zh, "name_en": name_en, "phone": phone})
@@ -307,12 +307,11 @@ def _joint_cases(projects: list[KeyProject]) -> int:
     return created
 
 
-def demo_provision(*, today: dt.date | None = None) -> dict:
+def demo_provision() -> dict:
     """Provision the demo bundles, linked projects and joint cases (idempotent)."""
     started = time.perf_counter()
-    today = today or timezone.localdate()
     with transaction.atomic():
-        items = _catalogue(today)
+        items = _catalogue()
         bundles = _bundles()
         projects = _projects()
     joint_cases = _joint_cases(projects)

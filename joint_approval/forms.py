@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cases.choices import ApplicantKind
+from common.forms import choice_field
 
 
 class JointAcceptForm(forms.Form):
@@ -30,7 +31,7 @@ class JointAcceptForm(forms.Form):
                  with_items: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["token"].initial = uuid.uuid4().hex
-        self.fields["items"].choices = list(optional)
-        self.fields["materials"].choices = list(materials)
+        choice_field(self, "items").choices = list(optional)
+        choice_field(self, "materials").choices = list(materials)
         if not with_items or not optional:
             del self.fields["items"]

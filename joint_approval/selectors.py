@@ -20,7 +20,7 @@ from joint_approval.models import Bundle, BundleItem, JointCase, JointLeg, Linke
 from projects.models import KeyProject
 from projects.selectors import key_project_list
 from tenants.choices import Level
-from tenants.models import Centre, User
+from tenants.models import AnyUser, Centre
 from tenants.selectors import user_is_platform_admin, user_is_staff_of
 
 
@@ -40,17 +40,17 @@ def bundle_get(*, code: str) -> Bundle:
     return bundle
 
 
-def _city_staff(user: User) -> bool:
+def _city_staff(user: AnyUser) -> bool:
     city = Centre.objects.filter(level=Level.CITY).first()
     return city is not None and user_is_staff_of(user=user, centre=city)
 
 
-def follows_every_joint_case(*, user: User) -> bool:
+def follows_every_joint_case(*, user: AnyUser) -> bool:
     """The city's overview on the platform's host: the city centre's staff and platform administrators."""
     return user.is_authenticated and (user_is_platform_admin(user=user) or _city_staff(user))
 
 
-def follows_joint_cases(*, user: User, centre: Centre | None) -> bool:
+def follows_joint_cases(*, user: AnyUser, centre: Centre | None) -> bool:
     """Whether `user` has joint cases and projects to follow on this host: a centre's staff on its
     host, the city's overview on the platform's."""
     if centre is None:
@@ -58,7 +58,7 @@ def follows_joint_cases(*, user: User, centre: Centre | None) -> bool:
     return user.is_authenticated and user_is_staff_of(user=user, centre=centre)
 
 
-def joint_cases_visible(*, user: User, centre: Centre | None) -> QuerySet[JointCase]:
+def joint_cases_visible(*, user: AnyUser, centre: Centre | None) -> QuerySet[JointCase]:
     """The joint cases `user` may see on `centre`'s host (None: the platform's host, the city's
     overview). Anyone else sees none."""
     if not user.is_authenticated:
@@ -74,14 +74,14 @@ def joint_cases_visible(*, user: User, centre: Centre | None) -> QuerySet[JointC
     return qs.filter(Q(accepting_centre=centre) | Q(legs__centre=centre) | Q(project__centre=centre)).distinct()
 
 
-def joint_case_list_for(*, user: User, centre: Centre | None, status: str = "") -> QuerySet[JointCase]:
+def joint_case_list_for(*, user: AnyUser, centre: Centre | None, status: str = "") -> QuerySet[JointCase]:
     qs = joint_cases_visible(user=user, centre=centre).annotate(leg_count=Count("legs", distinct=True))
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("-accepted_at", "number")
 
 
-def joint_case_get_for(*, user: User, centre: Centre | None, joint_case_id: uuid.UUID | str) -> JointCase:
+def joint_case_get_for(*, user: AnyUser, centre: Centre | None, joint_case_id: uuid.UUID | str) -> JointCase:
     """One joint case with its legs (each with its holding centre) and events; 404 if not visible."""
     joint = (joint_cases_visible(user=user, centre=centre).filter(pk=joint_case_id)
              .prefetch_related(Prefetch("legs", queryset=JointLeg.objects.select_related("centre")
@@ -98,7 +98,7 @@ def produces_en_of(joint: JointCase) -> dict[int, str]:
     return dict(rows.exclude(produces_en="").values_list("item_id", "produces_en"))
 
 
-def projects_visible(*, user: User, centre: Centre | None) -> QuerySet[KeyProject]:
+def projects_visible(*, user: AnyUser, centre: Centre | None) -> QuerySet[KeyProject]:
     """The register's projects in the linked approval that `user` may see on this host (None: the
     platform's host, the city's staff and platform administrators)."""
     qs = key_project_list().filter(linked__isnull=False)
@@ -111,14 +111,14 @@ def projects_visible(*, user: User, centre: Centre | None) -> QuerySet[KeyProjec
     return qs if centre.level == Level.CITY else qs.filter(centre=centre)
 
 
-def project_list_for(*, user: User, centre: Centre | None) -> QuerySet[KeyProject]:
+def project_list_for(*, user: AnyUser, centre: Centre | None) -> QuerySet[KeyProject]:
     return projects_visible(user=user, centre=centre).annotate(
         item_count=Count("linked_items", distinct=True),
         city_items=Count("linked_items", filter=Q(linked_items__level="city"), distinct=True),
         joint_count=Count("joint_cases", distinct=True)).order_by("-year", "centre__division_code", "name_zh")
 
 
-def project_get_for(*, user: User, centre: Centre | None, project_id: int) -> KeyProject:
+def project_get_for(*, user: AnyUser, centre: Centre | None, project_id: int) -> KeyProject:
     """A linked project with its items (404 when not visible here, as when missing)."""
     project = (projects_visible(user=user, centre=centre).filter(pk=project_id)
                .prefetch_related(Prefetch("linked_items", queryset=LinkedProjectItem.objects.select_related(

@@ -177,7 +177,7 @@ def merged_checklist(legs: list[LegSpec], materials: dict[int, list[Material]] |
     营业执照或统一社会信用代码证书) is waived on every leg but the producer and shown as produced.
     `materials`: `leg_materials(legs)` when the caller has it already."""
     materials = materials if materials is not None else leg_materials(legs)
-    version_ids = {leg.item.current_version_id: leg.position for leg in legs}
+    version_ids = {leg.item.version.pk: leg.position for leg in legs}
     by_key: dict[str, MaterialLine] = {}
     materials_in_order = sorted((m for version in version_ids for m in materials.get(version, [])),
                                 key=lambda m: (version_ids[m.version_id], m.position, m.pk))

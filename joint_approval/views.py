@@ -46,7 +46,7 @@ from joint_approval.services import (
 )
 from tenants.choices import Level
 from tenants.models import Centre
-from tenants.request import centre_or_none
+from tenants.request import centre_or_none, user_of
 
 
 def _status_label(status: str) -> str:
@@ -76,11 +76,10 @@ def _overview(request: HttpRequest) -> dict:
                            joined=Count("pk", filter=~Q(status=JointStatus.RUNNING)),
                            sequential=Sum("sequential_days"), parallel=Sum("parallel_days"),
                            actual=Avg("actual_workdays"))
-    per_bundle: list[dict] = list(qs.filter(bundle__isnull=False).values("bundle__name_zh", "bundle__name_en").annotate(
-        n=Count("pk"), sequential=Avg("sequential_days"), parallel=Avg("parallel_days"),
-        actual=Avg("actual_workdays")).order_by("-n"))
-    for row in per_bundle:
-        row["name"] = pick(row["bundle__name_zh"], row["bundle__name_en"])
+    per_bundle = [{**row, "name": pick(row["bundle__name_zh"], row["bundle__name_en"])}
+                  for row in qs.filter(bundle__isnull=False).values("bundle__name_zh", "bundle__name_en").annotate(
+                      n=Count("pk"), sequential=Avg("sequential_days"), parallel=Avg("parallel_days"),
+                      actual=Avg("actual_workdays")).order_by("-n")]
     return {**figures, "per_bundle": per_bundle,
             "linked": qs.filter(project__isnull=False).count()}
 
@@ -112,14 +111,13 @@ def _material_choices(checklist: Checklist) -> list[tuple[str, str]]:
 
 
 def _produced_rows(checklist: Checklist, legs: list[LegSpec]) -> list[dict]:
-    names = {leg.position: pick(leg.item.current_version.name_zh, leg.item.current_version.name_en)
-             for leg in legs}
+    names = {leg.position: pick(leg.item.version.name_zh, leg.item.version.name_en) for leg in legs}
     return [{"name": pick(line.name_zh, line.name_en), "by": line.produced_by, "by_name": names[line.produced_by],
              "legs": [p for p in line.legs if p != line.produced_by]}
             for line in checklist.produced() if line.produced_by is not None]
 
 
-def _form_key(request: HttpRequest, centre: Centre, form: JointAcceptForm) -> ClientKey | None:
+def _form_key(request: HttpRequest, form: JointAcceptForm) -> ClientKey | None:
     """The idempotency key of one rendered acceptance form (its clerk's): sent twice, it answers with
     the joint case the first sending made."""
     return form_key(request, form.cleaned_data.get("token"))
@@ -190,11 +188,11 @@ def bundle_detail(request: HttpRequest, code: str) -> HttpResponse:
             clean = form.cleaned_data
             try:
                 result = joint_case_accept(
-                    accepting_centre=centre, acting_user=request.user, bundle=bundle,  # type: ignore[arg-type]
+                    accepting_centre=centre, acting_user=user_of(request), bundle=bundle,  # type: ignore[arg-type]
                     chosen_item_ids=chosen, provided_keys=clean["materials"],
                     applicant_kind=clean["applicant_kind"], applicant_name=clean["applicant_name"],
                     applicant_id_number=clean["applicant_id_number"], phone=clean["phone"],
-                    idempotency_key=_form_key(request, centre, form))  # type: ignore[arg-type]
+                    idempotency_key=_form_key(request, form))  # type: ignore[arg-type]
             except ApplicationError as exc:
                 _accept_failed(form, exc)
                 status = exc.http_status
@@ -317,10 +315,10 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
             clean = form.cleaned_data
             try:
                 result = joint_case_accept(
-                    accepting_centre=centre, acting_user=request.user, project=project,  # type: ignore[arg-type]
+                    accepting_centre=centre, acting_user=user_of(request), project=project,  # type: ignore[arg-type]
                     provided_keys=clean["materials"], applicant_kind=clean["applicant_kind"],
                     applicant_name=clean["applicant_name"], applicant_id_number=clean["applicant_id_number"],
-                    phone=clean["phone"], idempotency_key=_form_key(request, centre, form))  # type: ignore[arg-type]
+                    phone=clean["phone"], idempotency_key=_form_key(request, form))  # type: ignore[arg-type]
             except ApplicationError as exc:
                 _accept_failed(form, exc)
                 status = exc.http_status

@@ -5,23 +5,23 @@ from __future__ import annotations
 
 from django import template
 
+from joint_approval.models import JointCase
+from joint_approval.selectors import follows_joint_cases
+from tenants.request import centre_or_none
+
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
 def joint_follows(context) -> bool:
-    from joint_approval.selectors import follows_joint_cases
-
     request = context.get("request")
     if request is None:
         return False
-    return follows_joint_cases(user=request.user, centre=getattr(request, "centre", None))
+    return follows_joint_cases(user=request.user, centre=centre_or_none(request))
 
 
 @register.simple_tag
 def joint_case_of(case):
-    from joint_approval.models import JointCase
-
     joint_case_id = getattr(case, "joint_case_id", None)
     if joint_case_id is None:
         return None
