@@ -74,7 +74,8 @@ INSERT = """
 INSERT INTO registry_registryentry (
     centre_id, case_id, number, item_code, item_name_zh, item_name_en, department_code, department_name_zh,
     department_name_en, channel, status, submitted_at, accepted_on, promised_limit_days, legal_limit_days,
-    paused_workdays, promised_due, legal_due, due_provisional, paused, is_open, last_event_at, applicant_hmac,
+    paused_workdays, promised_due, legal_due, promised_due_provisional, legal_due_provisional, paused, is_open,
+    last_event_at, applicant_hmac,
     lookup_hmacs, history, joint_case_id)
 SELECT centre_id, gen_random_uuid(), 'G' || lpad(g::text, 10, '0'), it.code[k], it.name_zh[k], it.name_en[k],
        it.dept[k], it.dept_zh[k], it.dept_en[k], channel, status, submitted_at,
@@ -82,7 +83,7 @@ SELECT centre_id, gen_random_uuid(), 'G' || lpad(g::text, 10, '0'), it.code[k], 
        it.promised[k], it.legal[k], 0,
        CASE WHEN status IN ('submitted', 'refused') THEN NULL ELSE accepted + (it.promised[k] * 7 / 5) END,
        CASE WHEN status IN ('submitted', 'refused') THEN NULL ELSE accepted + (it.legal[k] * 7 / 5) END,
-       false, status = 'awaiting_supplement',
+       false, false, status = 'awaiting_supplement',
        status NOT IN ('refused', 'collected', 'withdrawn'),
        CASE WHEN status IN ('approved', 'denied', 'result_ready', 'collected')
             THEN ((accepted + least(used, (%(today)s::date - accepted)))::timestamp + time '16:30')

@@ -62,8 +62,9 @@ def populate(rows: int) -> None:
             INSERT INTO registry_registryentry (
                 centre_id, case_id, number, item_code, item_name_zh, item_name_en, department_code,
                 department_name_zh, department_name_en, channel, status, submitted_at, accepted_on,
-                promised_limit_days, legal_limit_days, paused_workdays, promised_due, legal_due, due_provisional,
-                paused, is_open, last_event_at, applicant_hmac, lookup_hmacs, history, joint_case_id, handler_id)
+                promised_limit_days, legal_limit_days, paused_workdays, promised_due, legal_due,
+                promised_due_provisional, legal_due_provisional, paused, is_open, last_event_at, applicant_hmac,
+                lookup_hmacs, history, joint_case_id, handler_id)
             SELECT (%(centres)s::bigint[])[1 + g %% 200], gen_random_uuid(), 'B-' || g, '610100SC-XK-0001',
                    '食品经营许可', 'Food business licence', 'SC', '市场监管局', 'Market Regulation', 'window',
                    'under_review', now(), %(today)s::date - 10, 10, 20, 0,
@@ -72,7 +73,7 @@ def populate(rows: int) -> None:
                         ELSE %(today)s::date + 10 + g %% 30 END,
                    CASE WHEN g %% 10000 = 0 THEN %(today)s::date - 1          -- 1%% of those: black today
                         ELSE %(today)s::date + 40 END,
-                   false, false, true, now(), '', '{}', '[]', NULL, NULL
+                   false, false, false, true, now(), '', '{}', '[]', NULL, NULL
               FROM generate_series(1, %(rows)s) g""", {"centres": centre_ids, "today": TODAY, "rows": rows})
         log(f"  {time.perf_counter() - started:.1f} s")
         cursor.execute("""
