@@ -139,9 +139,36 @@ def worker(rounds: int) -> dict:
                                                item_code=city_item.code, resident_name="李秀英",
                                                resident_id_number=id_number, phone="13800000000")
 
+    from django.conf import settings
+    from django.test import Client
+
+    clerk_client = Client(HTTP_HOST=f"{beilin.slug}.{settings.PLATFORM_DOMAIN}")
+    clerk_client.force_login(clerk)
+    agent_client = Client(HTTP_HOST=f"{township.slug}.{settings.PLATFORM_DOMAIN}")
+    agent_client.force_login(agent)
+
+    def accept_api(_n: int) -> None:
+        response = clerk_client.post("/api/v1/joint/cases/", {
+            "bundle": bundle.code, "provided": ["申请表", "营业执照"], "applicant_kind": "organisation",
+            "applicant_name": "某某有限公司", "applicant_id_number": USCC, "phone": "13912345678"},
+            content_type="application/json")
+        assert response.status_code == 201, response.content[:300]  # noqa: S101
+
+    def file_api(n: int) -> None:
+        body = f"6101031985{1 + n % 12:02d}{1 + n % 28:02d}{n % 1000:03d}"
+        response = agent_client.post("/api/v1/delegation/filings/", {
+            "item_code": city_item.code, "resident_name": "李秀英",
+            "resident_id_number": body + ric.calc_check_digit(body + "0"), "phone": "13800000000",
+            "consent_method": "signed_form", "consent_given_at": timezone.now().isoformat()},
+            content_type="application/json")
+        assert response.status_code == 201, response.content[:300]  # noqa: S101
+
     results = {}
-    for name, operation in (("joint acceptance, 3 legs over 2 centres", accept),
-                            ("proxy filing of a city item", file)):
+    for name, operation in (("joint acceptance, 3 legs over 2 centres (service)", accept),
+                            ("proxy filing of a city item (service)", lambda n: file(n + 1000)),
+                            ("joint acceptance, 3 legs over 2 centres (API request on Beilin's host)", accept_api),
+                            ("proxy filing of a city item (API request on the township's host)",
+                             lambda n: file_api(n + 2000))):
         for n in range(2):
             operation(n)
         times, counts = [], None
