@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,6 +36,7 @@ from joint_approval.choices import JointStatus, LegLevel
 from joint_approval.error_codes import JointErrorCode
 from joint_approval.models import (
     Bundle,
+    BundleItem,
     JointCase,
     JointCaseEvent,
     JointLeg,
@@ -76,8 +78,11 @@ class LegSpec:
 
 def bundle_legs(*, bundle: Bundle, chosen_item_ids: list[int] | None = None) -> list[LegSpec]:
     """The bundle's required items plus the optional ones chosen (dynamic combination); `None`
-    chooses every item. An item that is not the bundle's is refused."""
-    rows = list(bundle.items.select_related("item__current_version", "item__department").order_by("position", "pk"))
+    chooses every item. An item that is not the bundle's is refused. The bundle's items are read once
+    (not again when `selectors.bundle_get` has read them with it)."""
+    prefetch_related_objects([bundle], Prefetch("items", queryset=BundleItem.objects.select_related(
+        "item__current_version", "item__department").order_by("position", "pk")))
+    rows = list(bundle.items.all())
     known = {row.item_id for row in rows}
     chosen = set(known if chosen_item_ids is None else chosen_item_ids)
     unknown = chosen - known

@@ -244,7 +244,7 @@ def child_setup(work: Path, pool: int) -> dict:
 
     with schema_context(beilin.schema_name):
         connection.set_tenant(beilin)
-        template = case_submit(item_code=item.code, applicant_kind="person", applicant_name="张三",
+        template = case_submit(centre=beilin, item_code=item.code, applicant_kind="person", applicant_name="张三",
                                applicant_id_number=VALID_ID, phone="13812345678", channel="window",
                                acting_user=clerk).case
         started = time.perf_counter()
