@@ -118,7 +118,8 @@ def worker(rounds: int) -> dict:
     delegation.station_agent_assign(user=agent, station=station, acting_user=None)
 
     def accept(_n: int) -> None:
-        joint_case_accept(accepting_centre=beilin, acting_user=clerk, bundle=bundle, applicant_kind="organisation",
+        fresh = Bundle.objects.get(pk=bundle.pk)  # what a request reads first
+        joint_case_accept(accepting_centre=beilin, acting_user=clerk, bundle=fresh, applicant_kind="organisation",
                           applicant_name="某某有限公司", applicant_id_number=USCC, phone="13912345678",
                           provided_keys=["申请表", "营业执照"])
 
