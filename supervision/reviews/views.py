@@ -7,6 +7,8 @@ A step already done answers the page again with the message and 409; nothing is 
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from common.errors import ApplicationError
+from registry.models import RegistryEntry
 from registry.views import CaseNumberField, LookupFactorField, ProgressThrottle
 from supervision.reviews import selectors, services
 from supervision.reviews.choices import DIMENSIONS, InquiryKind, NoticeAnswer, ReviewChannel, ReviewLevel
@@ -102,12 +105,12 @@ def _too_many() -> str:
 
 # --- public ---------------------------------------------------------------------------------------
 
-@never_cache
-def review_rate(request: HttpRequest) -> HttpResponse:
-    """The applicant rates a decided case online."""
+def _applicant_rating(request: HttpRequest, form: CaseKeyForm, rate: Callable[[RegistryEntry, dict], object],
+                      **extra: object) -> HttpResponse:
+    """An applicant's rating page (no sign-in): the case found by its number and lookup factor at this
+    centre (rate limited like the progress lookup), then `rate(entry, cleaned data)`."""
     centre = centre_of(request)
-    form = OnlineReviewForm(request.POST or None)
-    context: dict = {"form": form, "error": "", "done": None}
+    context: dict = {"form": form, "error": "", "done": None, **extra}
     status = 200
     if request.method == "POST":
         if _throttled(request):
@@ -120,36 +123,30 @@ def review_rate(request: HttpRequest) -> HttpResponse:
                 context["error"], status = _not_found(), 404
             else:
                 try:
-                    context["done"] = services.review_submit(
-                        entry=entry, channel=ReviewChannel.ONLINE, comment=data["comment"], acting_user=None,
-                        levels={n: data.get(n, "") for n in DIMENSIONS[ReviewChannel.ONLINE]}, now=timezone.now())
+                    context["done"] = rate(entry, data)
                 except ApplicationError as exc:
                     context["error"], status = exc.message, exc.http_status
     return render(request, "supervision/reviews_rate.html", context, status=status)
+
+
+@never_cache
+def review_rate(request: HttpRequest) -> HttpResponse:
+    """The applicant rates a decided case online."""
+    def rate(entry: RegistryEntry, data: dict) -> object:
+        return services.review_submit(
+            entry=entry, channel=ReviewChannel.ONLINE, comment=data["comment"], acting_user=None,
+            levels={n: data.get(n, "") for n in DIMENSIONS[ReviewChannel.ONLINE]}, now=timezone.now())
+
+    return _applicant_rating(request, OnlineReviewForm(request.POST or None), rate)
 
 
 @never_cache
 def review_follow_up(request: HttpRequest) -> HttpResponse:
     """The applicant's one follow-up rating after a bad review was rectified."""
-    centre = centre_of(request)
-    form = FollowUpForm(request.POST or None)
-    context: dict = {"form": form, "error": "", "done": None, "follow_up": True}
-    status = 200
-    if request.method == "POST":
-        if _throttled(request):
-            context["error"] = _too_many()
-            return render(request, "supervision/reviews_rate.html", context, status=429)
-        if form.is_valid():
-            data = form.cleaned_data
-            entry = selectors.reviewable_entry(centre=centre, number=data["number"], factor=data["factor"])
-            if entry is None:
-                context["error"], status = _not_found(), 404
-            else:
-                try:
-                    context["done"] = services.review_follow_up(entry=entry, level=data["level"], now=timezone.now())
-                except ApplicationError as exc:
-                    context["error"], status = exc.message, exc.http_status
-    return render(request, "supervision/reviews_rate.html", context, status=status)
+    def follow_up(entry: RegistryEntry, data: dict) -> object:
+        return services.review_follow_up(entry=entry, level=data["level"], now=timezone.now())
+
+    return _applicant_rating(request, FollowUpForm(request.POST or None), follow_up, follow_up=True)
 
 
 def complaint_new(request: HttpRequest) -> HttpResponse:
