@@ -460,13 +460,19 @@ def case_due_dates_recompute(*, centre: Centre, case_ids: Iterable[uuid.UUID], r
             case.save(update_fields=["promised_due", "legal_due", "promised_due_provisional",
                                      "legal_due_provisional", "revision", "updated_at"])
             _event(case, kind=CaseEventKind.DUE_RECOMPUTED, from_status=case.status, acting_user=None, now=now,
-                   note=_("%(reason)s: promised %(promised_before)s → %(promised)s, legal %(legal_before)s → "
-                          "%(legal)s") % {"reason": reason, "promised_before": before[0], "promised": after[0],
-                                          "legal_before": before[1], "legal": after[1]})
+                   note=_recompute_note(reason, before, after))
             hooks.case_changed.send(hooks.CaseChanged(centre=centre, case=case, kind=CaseEventKind.DUE_RECOMPUTED,
                                                       from_status=case.status, now=now))
             changed += 1
     return changed
+
+
+def _recompute_note(reason: str, before: tuple, after: tuple) -> str:
+    """The event's note: why, and each date that moved, in Chinese (an event's note is kept as written,
+    and the platform's first language is Chinese; the event's kind is shown in the reader's language)."""
+    moved = [f"{label}{old} → {new}" for label, old, new in (("承诺办结日期 ", before[0], after[0]),
+                                                              ("法定办结日期 ", before[1], after[1])) if old != new]
+    return "；".join([reason, *moved]) if moved else reason
 
 
 # --- what each transition does besides the status ------------------------------------------------

@@ -23,6 +23,7 @@ from cases.choices import (
     TERMINAL,
     Action,
     ApplicantKind,
+    CaseEventKind,
     CaseStatus,
     Channel,
     actions_from,
@@ -94,35 +95,51 @@ def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
         if action not in Action.values:
             messages.error(request, _("Unknown action."))
             return redirect("cases-detail", case_id=case.pk)
-        # The page offers only what is open, but whatever is sent goes to the service: a step out of
-        # process (a role not allowed, a step skipped) is refused there and supervision hears of it.
-        bound = CaseActionForm(request.POST, case=case, action=action)
         offered = action in {t.action for t in actions_from(case.status, roles)}
-        if bound.is_valid():
+        if not offered:
+            # Not offered to this user now (a tampered or stale form): no form to correct, the service
+            # decides — a role not allowed or a step skipped is refused there and supervision hears of it.
             try:
                 case_transition(centre=centre, case=case, action=action, acting_user=user_of(request),
-                                note=bound.cleaned_data.get("note") or "",
-                                missing_material_ids=bound.cleaned_data.get("missing") or None,
-                                expected_revision=bound.cleaned_data["revision"])
-            except ConflictError as exc:
-                messages.error(request, str(exc))
-                status = 409
-                bound = None
+                                note=request.POST.get("note", "")[:2000],
+                                missing_material_ids=[int(v) for v in request.POST.getlist("missing") if v.isdigit()],
+                                expected_revision=_int_or_none(request.POST.get("revision")))
             except ApplicationError as exc:
-                if offered:
-                    add_service_errors(bound, exc, aliases={"missing_material_ids": "missing"})
-                else:
-                    messages.error(request, str(exc))
-                    bound = None
+                messages.error(request, str(exc))
                 status = exc.http_status
             else:
                 messages.success(request, _("%(action)s: done.") % {"action": Action(action).label})
                 return redirect("cases-detail", case_id=case.pk)
         else:
-            status = 400
+            bound = CaseActionForm(request.POST, case=case, action=action)
+            if bound.is_valid():
+                try:
+                    case_transition(centre=centre, case=case, action=action, acting_user=user_of(request),
+                                    note=bound.cleaned_data.get("note") or "",
+                                    missing_material_ids=bound.cleaned_data.get("missing") or None,
+                                    expected_revision=bound.cleaned_data["revision"])
+                except ConflictError as exc:
+                    messages.error(request, str(exc))
+                    status = 409
+                    bound = None
+                except ApplicationError as exc:
+                    add_service_errors(bound, exc, aliases={"missing_material_ids": "missing"})
+                    status = exc.http_status
+                else:
+                    messages.success(request, _("%(action)s: done.") % {"action": Action(action).label})
+                    return redirect("cases-detail", case_id=case.pk)
+            else:
+                status = 400
         if status == 409:
             case = selectors.case_get_for(user=request.user, centre=centre, case_id=case_id)
     return _detail_page(request, case, roles, bound, status)
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except ValueError:
+        return None
 
 
 def _detail_page(request: HttpRequest, case: Case, roles: set[str], bound: CaseActionForm | None,
@@ -142,10 +159,8 @@ def _detail_page(request: HttpRequest, case: Case, roles: set[str], bound: CaseA
     }, status=status)
 
 
-def _event_label(action: str) -> str:
-    if action == "submit":
-        return _("Submitted")
-    return str(Action(action).label) if action in Action.values else action
+def _event_label(kind: str) -> str:
+    return str(CaseEventKind(kind).label) if kind in CaseEventKind.values else kind
 
 
 def _status_label(status: str) -> str:

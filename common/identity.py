@@ -43,10 +43,16 @@ def normalise_identifier(value: str | None) -> str:
 
 
 def normalise_case_number(value: str | None) -> str:
-    """A case number as typed → as stored: NFKC, whitespace removed, any dash as `-`, upper case
-    (`６１０１０３－２０２６…` → `610103-2026…`). Hyphens are part of a case number, so they stay."""
-    text = unicodedata.normalize("NFKC", value or "")
-    return "".join("-" if unicodedata.category(ch) == "Pd" else ch for ch in text if not ch.isspace()).upper()
+    """A case number as typed → as stored (`<division code>-<YYYYMMDD>-<5-digit sequence>`, the division
+    code 6 digits, or 9 for a township): NFKC, upper case, any dash (Unicode category Pd) or run of
+    whitespace between groups read as one `-`, ends stripped. A number read out over the phone and typed
+    without separators (19 or 22 digits) gets its hyphens back:
+    `" ６１０１０３－２０２６…"`, `"610103 20261130 00011"`, `"6101032026113000011"` → `"610103-20261130-00011"`."""
+    text = unicodedata.normalize("NFKC", value or "").upper()
+    text = "".join("-" if unicodedata.category(ch) == "Pd" or ch.isspace() else ch for ch in text)
+    text = re.sub(r"-+", "-", text).strip("-")
+    bare = re.fullmatch(r"([0-9]{6}|[0-9]{9})([0-9]{8})([0-9]{5})", text)
+    return "-".join(bare.groups()) if bare else text
 
 
 @functools.cache

@@ -82,7 +82,10 @@ class AuditKind(models.TextChoices):
     ADOPTION_ENDED = "adoption_ended", _("Adoption ended")
     LOCAL_ITEM_CREATED = "local_item_created", _("Local item created")
     SCHEDULE_ENTERED = "schedule_entered", _("Holiday schedule entered")
+    SCHEDULE_REMOVED = "schedule_removed", _("Holiday schedule removed")
     CLOSURE_SET = "closure_set", _("Closure day set")
+    CLOSURE_CHANGED = "closure_changed", _("Closure day changed")
+    CLOSURE_REMOVED = "closure_removed", _("Closure day removed")
     WINDOW_CREATED = "window_created", _("Service window created")
     OPERATOR_GRANTED = "operator_granted", _("Window operator granted")
 

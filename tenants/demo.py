@@ -10,7 +10,7 @@ from django.contrib.auth.hashers import make_password
 
 from tenants.choices import Role
 from tenants.importers import read_centre_file
-from tenants.models import Centre
+from tenants.models import Centre, User
 from tenants.services import OnboardResult, centre_bulk_onboard, membership_grant, user_get_or_create
 
 NETWORK_CSV = Path(__file__).resolve().parent / "data" / "xian_network.csv"
@@ -55,6 +55,9 @@ def demo_network_provision(*, progress: Callable[[int, int, OnboardResult], None
         for slug, role, *dept in roles:
             membership_grant(user=user, centre=centres[slug] if slug else None, role=role, acting_user=None,
                              department_code=dept[0] if dept else "")
+    # the demo's platform administrator also opens Django's admin (holiday schedules, closure days, key
+    # projects); a real install makes its own with `manage createsuperuser`
+    User.objects.filter(username="platform").update(is_staff=True, is_superuser=True)
     for slug, (address, phone) in DEMO_ADDRESSES.items():
         Centre.objects.filter(slug=slug, address="").update(address=address, phone=phone)
     return {"centres": len(results), "created": sum(r.created for r in results),

@@ -1,12 +1,20 @@
-"""Administrators enter later years' holiday schedules and centres' closure days here. Every save is in
-the audit log and announces the days it changed, as the services do."""
+"""Administrators enter later years' holiday schedules and centres' closure days here. Every save and
+every deletion goes in the audit log (with what was there before) and announces the days it
+changed, as the services do (the cases counting across them move)."""
 from django.contrib import admin
 
 from tenants.audit import audit_record
 from tenants.choices import AuditKind, AuditTarget
 from workcalendar.clock import WorkCalendar
 from workcalendar.models import CentreClosure, ScheduleDay, ScheduleYear
-from workcalendar.services import closure_add, closure_changed, schedule_changed
+from workcalendar.services import (
+    closure_add,
+    closure_change,
+    closure_remove,
+    schedule_changed,
+    schedule_counts,
+    schedule_remove,
+)
 
 
 class ScheduleDayInline(admin.TabularInline):
@@ -21,6 +29,8 @@ class ScheduleYearAdmin(admin.ModelAdmin):
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         request._calendar_before = WorkCalendar.for_centre(None)  # the calendar before this save
+        existing = ScheduleYear.objects.filter(pk=object_id).first() if object_id else None
+        request._schedule_before = schedule_counts(existing) if existing is not None else None
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
@@ -32,10 +42,16 @@ class ScheduleYearAdmin(admin.ModelAdmin):
         schedule = form.instance
         audit_record(kind=AuditKind.SCHEDULE_ENTERED, actor=request.user, target_type=AuditTarget.SCHEDULE_YEAR,
                      target_id=schedule.year, target_label=str(schedule.year),
-                     after={"holidays": schedule.days.filter(is_workday=False).count(),
-                            "workdays": schedule.days.filter(is_workday=True).count()})
+                     before=getattr(request, "_schedule_before", None), after=schedule_counts(schedule))
         schedule_changed(year=schedule.year, before=getattr(request, "_calendar_before", None)
                          or WorkCalendar.for_centre(None))
+
+    def delete_model(self, request, obj):
+        schedule_remove(schedule=obj, acting_user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for schedule in queryset:
+            schedule_remove(schedule=schedule, acting_user=request.user)
 
 
 @admin.register(CentreClosure)
@@ -44,11 +60,14 @@ class CentreClosureAdmin(admin.ModelAdmin):
     list_filter = ("date",)
 
     def save_model(self, request, obj, form, change):
-        if not change:  # a new closure day: the service (audit log, the days announced)
+        if change:
+            closure_change(closure=obj, date=obj.date, reason=obj.reason, acting_user=request.user)
+        else:
             obj.pk = closure_add(centre=obj.centre, date=obj.date, reason=obj.reason, acting_user=request.user).pk
-            return
-        super().save_model(request, obj, form, change)
-        audit_record(kind=AuditKind.CLOSURE_SET, actor=request.user, centre=obj.centre,
-                     target_type=AuditTarget.CLOSURE, target_id=obj.pk, target_label=str(obj.date),
-                     after={"date": obj.date, "reason": obj.reason})
-        closure_changed(closure=obj)
+
+    def delete_model(self, request, obj):
+        closure_remove(closure=obj, acting_user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for closure in queryset:
+            closure_remove(closure=closure, acting_user=request.user)

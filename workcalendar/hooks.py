@@ -13,7 +13,7 @@ from common.hooks import Hook
 class CalendarChanged:
     """Working days changed between `first_day` and `last_day` (inclusive): for every centre
     (`centre_id` None: a national schedule) or one centre (a closure). `reason` says what changed, for
-    the cases' events."""
+    the moved cases' events; it is written in Chinese, as an event's note is kept as written."""
 
     first_day: dt.date
     last_day: dt.date

@@ -55,4 +55,4 @@ class CentreClosure(models.Model):
                                                violation_error_message=_("That day is already a closure day."))]
 
     def __str__(self) -> str:
-        return f"{self.centre_id} {self.date}"
+        return f"{self.centre} {self.date}"

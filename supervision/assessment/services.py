@@ -40,11 +40,17 @@ def inspection_record(*, centre: Centre, window_number: str, rule: ScoringRule, 
                       staff: User | None = None, department: Department | None = None,
                       points: Decimal | None = None, note: str = "", at: dt.datetime | None = None) -> Inspection:
     """Record an inspection's deduction, by `acting_user` (kept as the `inspector`; None: an import). The
-    points default to the rule's; the department to the staff member's department at the centre."""
+    points default to the rule's; the department to the staff member's department at the centre.
+
+    Raises ApplicationError `assessment_rule_inactive` for a retired rule, `assessment_staff_not_at_centre`
+    when `staff` holds no role at this centre (a deduction lands on someone who works there)."""
     if acting_user is not None:
         require_overseer(user=acting_user, centre=centre)
     if not rule.is_active:
         raise ApplicationError(_("This rule is no longer in force."), AssessmentErrorCode.RULE_INACTIVE)
+    if staff is not None and not Membership.objects.filter(user=staff, centre=centre).exists():
+        message = _("%(user)s does not work at %(centre)s.") % {"user": staff.get_username(), "centre": centre.name}
+        raise ApplicationError(message, AssessmentErrorCode.STAFF_NOT_AT_CENTRE, {"fields": {"staff": [message]}})
     if department is None and staff is not None:
         code = Membership.objects.filter(user=staff, centre=centre).exclude(department_code="").values_list(
             "department_code", flat=True).first()

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from common.errors import ApplicationError
+from common.forms import add_service_errors
 from supervision.assessment import selectors, services
 from supervision.assessment.models import ScoringRule
 from supervision.pages import target_centre, target_suffix
@@ -64,7 +65,7 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
         try:
             services.inspection_record(centre=centre, acting_user=user_of(request), **form.cleaned_data)
         except ApplicationError as exc:
-            messages.error(request, exc.message)
+            add_service_errors(form, exc)
             status = exc.http_status
         else:
             messages.success(request, _("The inspection is recorded."))

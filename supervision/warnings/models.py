@@ -3,6 +3,7 @@ settings (public schema)."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cases.choices import CaseEventKind, CaseStatus
 from supervision.warnings.choices import FindingKind, WarningLevel
 
 
@@ -75,3 +76,13 @@ class Finding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_number} {self.kind}"
+
+    @property
+    def action_label(self) -> str:
+        """The step tried, in the reader's language."""
+        return str(CaseEventKind(self.action).label) if self.action in CaseEventKind.values else self.action
+
+    @property
+    def status_label(self) -> str:
+        """The case's status then, in the reader's language."""
+        return str(CaseStatus(self.status).label) if self.status in CaseStatus.values else self.status

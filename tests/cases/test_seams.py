@@ -7,9 +7,10 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import translation
 from django_tenants.utils import tenant_context
 
-from cases.choices import Action
+from cases.choices import Action, CaseStatus
 from cases.models import Case
 from cases.services import case_submit, case_transition
 from common.identity import identity_hmac
@@ -142,3 +143,34 @@ def test_a_step_skipped_through_the_page_is_refused_and_found(in_beilin, item, c
     assert response.status_code == 409
     finding = Finding.objects.get(case_id=case.pk)
     assert (finding.kind, finding.status) == ("step_skipped", "accepted")
+
+
+def test_a_tampered_post_is_judged_by_the_service_not_stopped_by_the_form(in_beilin, item, clerk, make_user,
+                                                                         centre_client):
+    """A post for a step the page does not offer (a crafted form, a stale tab) is not turned back with
+    a form error the page cannot show: the service refuses it, the clerk is told why, and supervision
+    hears of it — a denial without its reason by a clerk, an acceptance notice on an unaccepted case."""
+    supervisor = make_user((in_beilin, Role.SUPERVISOR), username="supervisor-seams")
+    client = centre_client(in_beilin, clerk)
+    case = case_submit(centre=in_beilin, item_code=ITEM, applicant_kind="person", applicant_name="张三",
+                       applicant_id_number="11010519491231002X", phone="13812345678", channel="window",
+                       acting_user=clerk).case
+    notice = client.post(f"/cases/{case.pk}/", {"action": "issue_notice", "revision": case.revision},
+                         HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert notice.status_code == 409
+    for action in (Action.ACCEPT, Action.START_REVIEW):
+        case = case_transition(centre=in_beilin, case=case, action=action, acting_user=clerk)
+    denial = client.post(f"/cases/{case.pk}/", {"action": "deny", "revision": case.revision},
+                         HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert denial.status_code == 403
+    case.refresh_from_db()
+    assert case.status == "under_review"
+    found = list(Finding.objects.filter(case_id=case.pk).order_by("at").values_list("kind", "action", "status"))
+    assert found == [("step_skipped", "issue_notice", "submitted"), ("wrong_role", "deny", "under_review")]
+
+    with translation.override("zh-hans"):
+        labels = [str(Action.ISSUE_NOTICE.label), str(Action.DENY.label), str(CaseStatus.SUBMITTED.label)]
+    page = centre_client(in_beilin, supervisor).get("/supervision/findings/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    cells = page.content.decode()
+    assert all(f"<td>{label}</td>" in cells for label in labels)  # the step and the status in words
+    assert "<td>issue_notice</td>" not in cells

@@ -68,6 +68,21 @@ def test_case_numbers_keep_their_hyphens_whatever_dash_was_typed():
     assert normalise_case_number("610103—20260928‐00001") == "610103-20260928-00001"
 
 
+@pytest.mark.parametrize(
+    "typed, stored",
+    [
+        ("610103 20261130 00011", "610103-20261130-00011"),
+        ("610103\u300020261130\u300000011", "610103-20261130-00011"),  # the IME's ideographic space
+        ("610103 - 20261130 -- 00011", "610103-20261130-00011"),
+        ("6101032026113000011", "610103-20261130-00011"),
+        ("61010310120261130０００４２", "610103101-20261130-00042"),
+        ("12345", "12345"),  # not a case number: left for the lookup to not find
+    ],
+)
+def test_case_numbers_typed_with_spaces_or_without_separators_are_read_as_one_number(typed, stored):
+    assert normalise_case_number(typed) == stored
+
+
 def test_credit_codes():
     assert credit_code_problem("91110000600037341L") is None
     assert credit_code_problem("91110000600037341M") is not None

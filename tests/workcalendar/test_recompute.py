@@ -128,3 +128,66 @@ def test_a_decided_case_keeps_its_dates_its_clock_has_stopped(beilin, item, cler
     with tenant_context(beilin):
         case.refresh_from_db()
     assert (case.promised_due, case.revision) == (D(2026, 11, 12), 3)
+
+
+def test_a_closure_moved_or_removed_moves_the_cases_back(beilin, item, clerk, make_user, eager_celery,
+                                                         centre_client, django_capture_on_commit_callbacks):
+    """Accepted 2 Nov: promised 8 working days (12 Nov), legal 20 (30 Nov). A closure on 5 Nov pushes
+    both by a day; moved to 20 Nov it still holds the legal date; removed in the admin, both are back —
+    each move an event whose note says, in Chinese, which date moved; each edit in the audit log."""
+    from tenants.choices import AuditKind
+    from tenants.models import AuditEvent
+    from workcalendar.models import CentreClosure
+    from workcalendar.services import closure_change
+
+    case = accepted(beilin, item.code, clerk, D(2026, 11, 2))
+
+    def dates():
+        entry = RegistryEntry.objects.get(case_id=case.pk)
+        return entry.promised_due, entry.legal_due
+
+    with django_capture_on_commit_callbacks(execute=True):
+        closure = closure_add(centre=beilin, date=D(2026, 11, 5), reason="搬迁", acting_user=None)
+    assert dates() == (D(2026, 11, 13), D(2026, 12, 1))
+    with django_capture_on_commit_callbacks(execute=True):
+        closure_change(closure=closure, date=D(2026, 11, 20), reason="搬迁延期", acting_user=None)
+    assert dates() == (D(2026, 11, 12), D(2026, 12, 1))
+
+    admin = make_user(username="calendar-admin")
+    admin.is_staff = admin.is_superuser = True
+    admin.save(update_fields=["is_staff", "is_superuser"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = centre_client(None, admin).post(f"/admin/workcalendar/centreclosure/{closure.pk}/delete/",
+                                                   {"post": "yes"})
+    assert response.status_code == 302 and not CentreClosure.objects.exists()
+    assert dates() == (D(2026, 11, 12), D(2026, 11, 30))
+
+    with tenant_context(beilin):
+        notes = list(CaseEvent.objects.filter(case_id=case.pk, action="due_recomputed").values_list("note", flat=True))
+    assert notes == [
+        "停止办公日调整 2026-11-05；承诺办结日期 2026-11-12 → 2026-11-13；法定办结日期 2026-11-30 → 2026-12-01",
+        "停止办公日调整 2026-11-05、2026-11-20；承诺办结日期 2026-11-13 → 2026-11-12",
+        "停止办公日调整 2026-11-20；法定办结日期 2026-12-01 → 2026-11-30",
+    ]
+    log = list(AuditEvent.objects.filter(centre=beilin, target_type="closure").order_by("at").values_list(
+        "kind", "actor_id", "before"))
+    assert log == [(AuditKind.CLOSURE_SET, None, None),
+                   (AuditKind.CLOSURE_CHANGED, None, {"date": "2026-11-05", "reason": "搬迁"}),
+                   (AuditKind.CLOSURE_REMOVED, admin.pk, {"date": "2026-11-20", "reason": "搬迁延期"})]
+
+
+def test_a_withdrawn_schedule_leaves_the_year_provisional_again(
+        beilin, thirty_days, clerk, eager_celery, django_capture_on_commit_callbacks):
+    from workcalendar.models import ScheduleYear
+    from workcalendar.services import schedule_remove
+
+    case = accepted(beilin, thirty_days.code, clerk, D(2026, 11, 30))
+    with django_capture_on_commit_callbacks(execute=True):
+        schedule_enter(year=2027, holidays=[(D(2027, 1, 1), "元旦")], workdays=[], acting_user=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        schedule_remove(schedule=ScheduleYear.objects.get(year=2027), acting_user=None)
+    entry = RegistryEntry.objects.get(case_id=case.pk)
+    assert (entry.promised_due, entry.promised_due_provisional) == (D(2027, 1, 11), True)
+    with tenant_context(beilin):
+        note = CaseEvent.objects.filter(case_id=case.pk, action="due_recomputed").latest("at").note
+    assert note.startswith("撤销 2027 年节假日安排；承诺办结日期 2027-01-12 → 2027-01-11")

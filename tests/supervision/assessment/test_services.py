@@ -9,7 +9,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from common.errors import ApplicationError
+from supervision.assessment.models import Inspection
 from supervision.assessment.services import inspection_record, scoring_rule_save
+from tenants.choices import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -40,3 +42,15 @@ def test_an_inspection_keeps_its_inspector_and_an_inactive_rule_is_refused(beili
     with pytest.raises(ApplicationError) as refused:
         inspection_record(centre=beilin, window_number="5", rule=retired, acting_user=people["supervisor"])
     assert refused.value.code == "assessment_rule_inactive"
+
+
+def test_a_deduction_for_someone_who_does_not_work_at_the_centre_is_refused(beilin, yanta, rules, people, make_user):
+    elsewhere = make_user((yanta, Role.WINDOW_CLERK))
+    with pytest.raises(ApplicationError) as refused:
+        inspection_record(centre=beilin, window_number="5", rule=rules["late"], staff=elsewhere,
+                          acting_user=people["supervisor"])
+    assert refused.value.code == "assessment_staff_not_at_centre"
+    assert not Inspection.objects.filter(staff=elsewhere).exists()
+    recorded = inspection_record(centre=beilin, window_number="5", rule=rules["late"], staff=people["wang"],
+                                 acting_user=people["supervisor"])
+    assert recorded.staff == people["wang"]

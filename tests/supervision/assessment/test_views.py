@@ -66,3 +66,11 @@ def test_a_supervisor_records_an_inspection_on_the_page(beilin, rules, people, c
     inspection = inspections_for(user=people["supervisor"], centre=beilin).get()
     assert (inspection.staff, inspection.points, inspection.inspector) == (people["wang"], Decimal(2),
                                                                           people["supervisor"])
+    refused = client.post("/supervision/inspections/", {"window_number": "7", "rule": rules["late"].pk,
+                                                         "staff": people["yanta_supervisor"].username, "note": "迟到"},
+                          HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert refused.status_code == 400
+    page = refused.content.decode()
+    assert f"{people['yanta_supervisor'].username} 不在" in page  # told why, on the page, in Chinese
+    assert "迟到</textarea>" in page  # and the note typed is still there
+    assert inspections_for(user=people["supervisor"], centre=beilin).count() == 1  # nothing more recorded
