@@ -102,7 +102,8 @@ def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
             try:
                 case_transition(centre=centre, case=case, action=action, acting_user=user_of(request),
                                 note=request.POST.get("note", "")[:2000],
-                                missing_material_ids=[int(v) for v in request.POST.getlist("missing") if v.isdigit()],
+                                missing_material_ids=[int(v) for v in request.POST.getlist("missing")
+                                                      if v.isdigit()] or None,
                                 expected_revision=_int_or_none(request.POST.get("revision")))
             except ApplicationError as exc:
                 messages.error(request, str(exc))
