@@ -8,7 +8,7 @@ import io
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django_tenants.utils import schema_context
 
 from common.errors import ApplicationError, ConflictError
@@ -25,23 +25,10 @@ from tenants.services import (
 )
 from tenants.validation import CentreInput
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("public_schema")]
 
 ZH = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
 LOCAL = ZoneInfo("Asia/Shanghai")
-
-
-@pytest.fixture(autouse=True)
-def _public_schema():
-    """A request to a centre leaves the connection in its schema; the services here expect public."""
-    connection.set_schema_to_public()
-    yield
-    connection.set_schema_to_public()
-
-
-@pytest.fixture
-def platform_admin(make_user):
-    return make_user((None, Role.PLATFORM_ADMIN), username="platform-admin")
 
 
 @pytest.fixture

@@ -14,25 +14,9 @@ from tenants.choices import CentreStatus, Role
 from tenants.models import Centre, OnboardingBatch
 from tests.conftest import host_of
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("public_schema")]
 
 HEADER = "level,code,slug,name_zh,name_en,parent_code\n"
-
-
-@pytest.fixture(autouse=True)
-def _public_schema():
-    """A request to a centre leaves this thread's connection in that centre's schema; services that
-    write public rows (a centre's status) expect the public one, as on the platform's host."""
-    from django.db import connection
-
-    connection.set_schema_to_public()
-    yield
-    connection.set_schema_to_public()
-
-
-@pytest.fixture
-def platform_admin(make_user):
-    return make_user((None, Role.PLATFORM_ADMIN), username="platform-admin")
 
 
 @pytest.fixture
