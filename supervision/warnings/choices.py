@@ -2,6 +2,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cases import hooks
+
 
 class WarningLevel(models.TextChoices):
     YELLOW = "yellow", _("Yellow: due soon")
@@ -18,5 +20,7 @@ LEVEL_TEXT = {
 
 
 class FindingKind(models.TextChoices):
-    WRONG_ROLE = "wrong_role", _("A step attempted by a role not allowed to take it")
-    STEP_SKIPPED = "step_skipped", _("A step attempted out of order (a step skipped)")
+    """The kinds `cases.hooks.step_refused` announces, named for the findings page."""
+
+    WRONG_ROLE = hooks.WRONG_ROLE, _("A step attempted by a role not allowed to take it")
+    STEP_SKIPPED = hooks.STEP_SKIPPED, _("A step attempted out of order (a step skipped)")
