@@ -20,16 +20,9 @@ from common.forms import add_service_errors
 from supervision.assessment import selectors, services
 from supervision.assessment.models import ScoringRule
 from supervision.pages import target_centre, target_suffix
-from supervision.periods import month_start
+from supervision.periods import day_or, month_start, year_or
 from tenants.models import User
 from tenants.request import user_of
-
-
-def _date(value: str | None, default: dt.date) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value) if value else default
-    except ValueError:
-        return default
 
 
 class InspectionForm(forms.Form):
@@ -78,7 +71,7 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def bulletin(request: HttpRequest) -> HttpResponse:
     """The daily bulletin (通报): this centre's, or with `?scope=city` every centre's (the city's overseers)."""
-    day = _date(request.GET.get("day"), timezone.localdate())
+    day = day_or(request.GET.get("day"), timezone.localdate())
     centre = None if request.GET.get("scope") == "city" else target_centre(request)
     result = selectors.bulletin_for(user=request.user, day=day, centre=centre)
     return render(request, "supervision/assessment_bulletin.html", {
@@ -105,10 +98,7 @@ def scores(request: HttpRequest) -> HttpResponse:
     """Yearly scores (100 − deductions): every centre and department for the city's overseers; this
     centre and its departments for its own."""
     centre = target_centre(request)
-    try:
-        year = int(request.GET.get("year") or timezone.localdate().year)
-    except ValueError:
-        year = timezone.localdate().year
+    year = year_or(request.GET.get("year"), timezone.localdate().year)
     result = selectors.scores_for(user=request.user, centre=centre, year=year)
     return render(request, "supervision/assessment_scores.html", {
         "target": centre, "year": year, "centre_scores": result.centres, "department_scores": result.departments})

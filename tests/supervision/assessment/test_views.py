@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.http import Http404
+from django.utils import timezone
 
 from supervision.assessment.selectors import awards_for, bulletin_for, inspections_for
 from supervision.assessment.services import inspection_record, scoring_rule_save
@@ -74,3 +75,17 @@ def test_a_supervisor_records_an_inspection_on_the_page(beilin, rules, people, c
     assert f"{people['yanta_supervisor'].username} 不在" in page  # told why, on the page, in Chinese
     assert "迟到</textarea>" in page  # and the note typed is still there
     assert inspections_for(user=people["supervisor"], centre=beilin).count() == 1  # nothing more recorded
+
+
+def test_a_day_month_or_year_at_the_ends_of_the_calendar_shows_the_default_period(beilin, people, centre_client):
+    """Hand-edited addresses (a year typed with too many digits, the first or last day there is) show
+    today's bulletin, last month's awards or this year's scores instead of failing."""
+    own = centre_client(beilin, people["supervisor"])
+    this_year = timezone.localdate().year
+    for path in ("bulletin/?day=9999-12-31", "bulletin/?day=0001-01-01", "awards/?month=9999-12",
+                 "scores/?year=99999999999", "scores/?year=0", "scores/?year=9999"):
+        response = own.get(f"/supervision/{path}")
+        assert response.status_code == 200, path
+    assert f"{this_year}" in own.get("/supervision/scores/?year=99999999999").content.decode()
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    assert f"?day={tomorrow:%Y-%m-%d}" in own.get("/supervision/bulletin/?day=9999-12-31").content.decode()  # today's
