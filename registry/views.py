@@ -2,7 +2,10 @@
 
 A case number and a second factor (the last four characters of the applicant's ID number or mobile
 phone) find a case; an unknown number and a wrong factor give the same answer. Lookups are rate
-limited per IP address (DRF throttle scope `progress`, shared by the page and the API).
+limited per client address (DRF throttle scope `progress`, shared by the page, the API and the reviews
+room's applicant pages; the address as `common.client.client_address` reads it, forwarded headers only
+from trusted proxies), and each case number is guarded against guesses from many addresses
+(`registry.guard`: a few wrong factors and the number answers "try later" to everyone for a while).
 """
 from __future__ import annotations
 
@@ -27,11 +30,12 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from cases.choices import CaseStatus
+from common.client import client_address
 from common.errors import ApplicationError, ErrorCode
 from common.i18n import pick
 from common.identity import normalise_case_number, normalise_identifier
+from registry.guard import NumberGuarded, guarded_lookup
 from registry.models import RegistryEntry
-from registry.selectors import progress_lookup
 
 FACTOR_VALIDATOR = RegexValidator(r"^[0-9X]{4}$", gettext_lazy("Four digits (the last may be X)."))
 
@@ -72,7 +76,8 @@ class NormalisedCharField(serializers.CharField):
 
 
 class ProgressThrottle(SimpleRateThrottle):
-    """Lookups per client IP address, whoever is signed in (scope `progress`)."""
+    """Lookups per client address (`common.client.client_address`: `X-Forwarded-For` only from trusted
+    proxies), whoever is signed in (scope `progress`)."""
 
     scope = "progress"
 
@@ -86,7 +91,7 @@ class ProgressThrottle(SimpleRateThrottle):
         return self.allow_request(cast(Request, request), cast(APIView, None))
 
     def get_cache_key(self, request, view) -> str | None:  # noqa: ARG002 - DRF's signature
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+        return self.cache_format % {"scope": self.scope, "ident": client_address(request)}
 
 
 def _throttled_message(wait: float | None) -> str:
@@ -147,7 +152,11 @@ def progress(request: HttpRequest) -> HttpResponse:
         if not form.is_valid():
             status = 400
         else:
-            entry = progress_lookup(number=form.cleaned_data["number"], factor=form.cleaned_data["factor"])
+            try:
+                entry = guarded_lookup(number=form.cleaned_data["number"], factor=form.cleaned_data["factor"])
+            except NumberGuarded as exc:
+                context["error"] = exc.message
+                return render(request, "registry/progress.html", context, status=exc.http_status)
             if entry is None:
                 context["error"] = _not_found_message()
                 status = 404
@@ -167,7 +176,8 @@ class ProgressStepSerializer(serializers.Serializer):
 
 
 class ProgressApi(APIView):
-    """GET /progress/api/?number=…&factor=… → the case's public progress, or 404 {code, message, extra}."""
+    """GET /progress/api/?number=…&factor=… → the case's public progress, or 404 {code, message, extra};
+    429 `rate_limited` when the client or the case number is over its allowance."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
@@ -190,11 +200,11 @@ class ProgressApi(APIView):
 
     @extend_schema(parameters=[InputSerializer], responses={
         200: OutputSerializer, 404: OpenApiResponse(description="No case with that number and factor."),
-        429: OpenApiResponse(description="Too many lookups.")})
+        429: OpenApiResponse(description="Too many lookups (from this client, or of this case number).")})
     def get(self, request) -> Response:
         data = self.InputSerializer(data=request.query_params)
         data.is_valid(raise_exception=True)
-        entry = progress_lookup(number=data.validated_data["number"], factor=data.validated_data["factor"])
+        entry = guarded_lookup(number=data.validated_data["number"], factor=data.validated_data["factor"])
         if entry is None:
             raise ApplicationError(_not_found_message(), ErrorCode.NOT_FOUND,
                                    {"number": data.validated_data["number"]}, http_status=404)

@@ -6,6 +6,9 @@ itself when `RoutingVersion.version` moves. A database trigger bumps that number
 update or delete of a centre or a domain, so *every* writer (services, admin, raw SQL) invalidates
 it, and each process looks at the number at most once per `ROUTING_CHECK_SECONDS`: a renamed or
 suspended centre takes effect everywhere within that time.
+
+Only hosts that belong to a centre are kept (at most one entry per `Domain` row): an unknown host
+costs its one query each time and no memory, so made-up `Host` headers cannot grow a worker.
 """
 from __future__ import annotations
 
@@ -18,8 +21,6 @@ from django.db import connection
 
 from tenants.models import Centre, Domain
 
-_MISSING = object()
-
 
 @dataclass
 class _State:
@@ -29,7 +30,7 @@ class _State:
 
 class RoutingCache:
     def __init__(self) -> None:
-        self._hosts: dict[str, object] = {}
+        self._hosts: dict[str, Centre] = {}
         self._state = _State()
         self._lock = threading.Lock()
 
@@ -37,6 +38,10 @@ class RoutingCache:
         with self._lock:
             self._hosts = {}
             self._state = _State()
+
+    def __len__(self) -> int:
+        """How many hosts this process holds (each a centre's domain)."""
+        return len(self._hosts)
 
     def _current_version(self) -> int:
         with connection.cursor() as cursor:
@@ -56,16 +61,19 @@ class RoutingCache:
             self._state.checked_at = now
 
     def centre_for_host(self, host: str) -> Centre | None:
-        """The centre at `host`, or None. At most one cheap query a second; one more for a host
-        not yet seen by this process."""
+        """The centre at `host`, or None. At most one cheap query a second; one more for a centre's
+        host not yet seen by this process, and one for each request to a host that is no centre's
+        (not remembered)."""
         self._revalidate(time.monotonic())
-        found = self._hosts.get(host, _MISSING)
-        if found is _MISSING:
+        found = self._hosts.get(host)
+        if found is None:
             domain = Domain.objects.select_related("tenant").filter(domain=host).first()
-            found = domain.tenant if domain else None
+            if domain is None:
+                return None
+            found = domain.tenant
             with self._lock:
                 self._hosts[host] = found
-        return found  # type: ignore[return-value]
+        return found
 
 
 routing_cache = RoutingCache()

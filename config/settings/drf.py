@@ -1,4 +1,5 @@
 """Django REST framework and drf-spectacular."""
+from config import env
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -12,7 +13,17 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "common.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "common.schema.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"progress": "10/minute"},
+    # Trusted reverse proxies in front (environment `TRUSTED_PROXIES`, default 0 = trust none): the one
+    # setting every reader of the client's address uses (common.client.client_address, DRF's throttles).
+    "NUM_PROXIES": max(env.env_int("TRUSTED_PROXIES", 0), 0),
 }
+
+# The per-number guard of the progress lookup (registry.guard): after `failures` wrong factors for one
+# case number within `window` seconds, that number answers "try later" to everyone for `lock` seconds.
+PROGRESS_GUARD = [
+    {"failures": 5, "window": 15 * 60, "lock": 15 * 60},
+    {"failures": 20, "window": 24 * 60 * 60, "lock": 24 * 60 * 60},
+]
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Government service centres platform API",

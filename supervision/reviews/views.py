@@ -1,13 +1,15 @@
 """Pages of the reviews room on a centre's site (mounted under /supervision/).
 
-Public (no sign-in): rate a decided case (number + lookup factor, rate limited like the progress
-lookup), add the one follow-up rating, write a complaint, consultation or letter. Staff: the reviews
-and open rectifications, counter ratings and follow-up calls, the open complaints with overdue flags.
+Public (no sign-in): rate a decided case (number + lookup factor, rate limited and guarded per case
+number like the progress lookup, sharing its allowances), add the one follow-up rating, write a
+complaint, consultation or letter. Staff: the reviews and open rectifications, counter ratings and
+follow-up calls, the open complaints with overdue flags.
 A step already done answers the page again with the message and 409; nothing is written.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from django import forms
 from django.contrib import messages
@@ -21,6 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from common.errors import ApplicationError
+from registry.guard import NumberGuarded, guarded_lookup
 from registry.models import RegistryEntry
 from registry.views import CaseNumberField, LookupFactorField, ProgressThrottle
 from supervision.reviews import selectors, services
@@ -108,7 +111,8 @@ def _too_many() -> str:
 def _applicant_rating(request: HttpRequest, form: CaseKeyForm, rate: Callable[[RegistryEntry, dict], object],
                       **extra: object) -> HttpResponse:
     """An applicant's rating page (no sign-in): the case found by its number and lookup factor at this
-    centre (rate limited like the progress lookup), then `rate(entry, cleaned data)`."""
+    centre (rate limited per client and guarded per case number, like the progress lookup: a case at
+    another centre counts as a wrong factor), then `rate(entry, cleaned data)`."""
     centre = centre_of(request)
     context: dict = {"form": form, "error": "", "done": None, **extra}
     status = 200
@@ -118,7 +122,12 @@ def _applicant_rating(request: HttpRequest, form: CaseKeyForm, rate: Callable[[R
             return render(request, "supervision/reviews_rate.html", context, status=429)
         if form.is_valid():
             data = form.cleaned_data
-            entry = selectors.reviewable_entry(centre=centre, number=data["number"], factor=data["factor"])
+            try:
+                entry = guarded_lookup(number=data["number"], factor=data["factor"],
+                                       find=partial(selectors.reviewable_entry, centre=centre))
+            except NumberGuarded:
+                context["error"] = _too_many()
+                return render(request, "supervision/reviews_rate.html", context, status=429)
             if entry is None:
                 context["error"], status = _not_found(), 404
             else:
