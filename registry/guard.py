@@ -2,11 +2,12 @@
 number, whoever sends them, so guesses spread over many addresses still run out.
 
 `settings.PROGRESS_GUARD` lists the rules, each `{"failures": n, "window": seconds, "lock": seconds}`:
-after n wrong factors for one number within `window` seconds of the first, the number is guarded for
-`lock` seconds, and every lookup of it (the right factor too) answers "try later". An unknown number
-is counted exactly like a known one, so the guard tells nothing about which numbers exist. The counts
-live in the cache (`CACHES["default"]`: Redis or files in runs), keyed by a hash of the number; a
-lookup that finds its case counts nothing, so an applicant who types the factor right is never slowed.
+after n wrong factors for one number, each less than `window` seconds after the one before (the count
+is forgotten `window` seconds after the last), the number is guarded for `lock` seconds, and every
+lookup of it (the right factor too) answers "try later". An unknown number is counted exactly like a
+known one, so the guard tells nothing about which numbers exist. The counts live in the cache
+(`CACHES["default"]`: Redis or files in runs), keyed by a hash of the number; a lookup that finds its
+case counts nothing, so an applicant who types the factor right is never slowed.
 """
 from __future__ import annotations
 
@@ -56,12 +57,19 @@ def number_failed(number: str) -> None:
         counter = _key("fail", number, window)
         cache.add(counter, 0, timeout=window)
         try:
-            count = cache.incr(counter)
+            count = cache.incr(counter)  # atomic on Redis and locmem
         except ValueError:  # expired between add and incr
             cache.add(counter, 1, timeout=window)
             count = 1
+        cache.touch(counter, window)  # the file cache's incr rewrites the key with the default timeout
         if count >= int(rule["failures"]):
             cache.set(_key("lock", number, window), True, timeout=int(rule["lock"]))
+
+
+def number_guard_lift(number: str) -> None:
+    """Forget case `number`'s wrong factors and lift its guard at once (an operator's step, from
+    `manage.py shell`, when an applicant cannot wait)."""
+    cache.delete_many([_key(kind, number, rule["window"]) for rule in _rules() for kind in ("fail", "lock")])
 
 
 def guarded_lookup(*, number: str, factor: str,

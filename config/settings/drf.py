@@ -19,7 +19,8 @@ REST_FRAMEWORK = {
 }
 
 # The per-number guard of the progress lookup (registry.guard): after `failures` wrong factors for one
-# case number within `window` seconds, that number answers "try later" to everyone for `lock` seconds.
+# case number, each within `window` seconds of the one before, that number answers "try later" to
+# everyone for `lock` seconds.
 PROGRESS_GUARD = [
     {"failures": 5, "window": 15 * 60, "lock": 15 * 60},
     {"failures": 20, "window": 24 * 60 * 60, "lock": 24 * 60 * 60},
