@@ -1,4 +1,5 @@
 """URLs of the platform's own site (the bare platform domain, public schema)."""
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -6,7 +7,7 @@ from config.urls_common import common_patterns
 
 urlpatterns = [
     *common_patterns,
-    path("admin/", admin.site.urls),
+    path(settings.DJANGO_ADMIN_PATH, admin.site.urls),  # DJANGO_ADMIN_PATH: not /admin/ in production
     path("api/v1/", include("tenants.api_urls_public")),
     path("api/v1/catalogue/", include("catalog.api_urls_public")),
     path("catalogue/", include("catalog.urls_public")),
