@@ -7,7 +7,7 @@ from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 from django.urls import include, path
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
@@ -33,12 +33,12 @@ DOCS_CSP = {"script-src": [UNSAFE_INLINE], "style-src": [UNSAFE_INLINE], "img-sr
             "worker-src": [SELF, "blob:"]}
 
 
-def api_docs_gate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def api_docs_gate(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """The API's schema and docs: open to anyone when GOVSERVICE_PUBLIC_API_DOCS is on (development), else
     only to signed-in staff (platform administrators, Django staff); others go to sign in or get 403."""
 
     @wraps(view)
-    def gated(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def gated(request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
         if not settings.GOVSERVICE_PUBLIC_API_DOCS:
             user = request.user
             if not user.is_authenticated:

@@ -47,7 +47,8 @@ class SignInTokenApi(ObtainAuthToken):
     def post(self, request: Request, *args, **kwargs) -> Response:
         serializer = self.get_serializer(data=request.data)
         if not serializer.is_valid():
-            if AxesProxyHandler.is_locked(request, {"username": request.data.get("username")}):
+            username = request.data.get("username") if isinstance(request.data, dict) else None
+            if AxesProxyHandler.is_locked(request, {"username": username}):
                 raise signin.lockout_error()
             raise serializers.ValidationError(serializer.errors)
         user = serializer.validated_data["user"]

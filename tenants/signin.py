@@ -37,7 +37,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from common.errors import ApplicationError
 from tenants import selectors
 from tenants.audit import audit_record
-from tenants.choices import AuditKind, AuditTarget
+from tenants.choices import AuditKind, AuditTarget, Role
 from tenants.error_codes import SignInErrorCode
 from tenants.models import User
 
@@ -140,7 +140,7 @@ def user_may_use_second_factor(*, user: Any) -> bool:
         return False
     if user.is_staff or selectors.user_is_platform_admin(user=user):
         return True
-    return any("centre_admin" in roles for roles in selectors.user_centre_roles(user=user).values())
+    return any(Role.CENTRE_ADMIN in roles for roles in selectors.user_centre_roles(user=user).values())
 
 
 def second_factor_required(*, user: Any) -> bool:

@@ -266,3 +266,13 @@ def test_the_admin_moves_to_its_configured_path(admin_at, centre_client):
     client = centre_client(None)
     assert client.get(f"/{admin_at}")["Location"].startswith(f"/{admin_at}login/")
     assert client.get("/admin/").status_code == 404
+
+
+def test_a_verified_second_factor_carries_over_a_centre_switch(beilin, yanta, make_user):
+    admin = make_user((beilin, Role.CENTRE_ADMIN), (yanta, Role.CENTRE_ADMIN), username="verified-admin")
+    here, there = Client(HTTP_HOST=host_of(beilin)), Client(HTTP_HOST=host_of(yanta))
+    here.force_login(admin)
+    device = turn_on_second_factor(here)
+    assert there.get(switch_link(here, there, "yanta"))["Location"] == "/"
+    assert there.get("/accounts/two-step/").context["user"].is_verified()
+    assert device.confirmed
