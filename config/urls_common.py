@@ -1,10 +1,20 @@
 """URLs served on every host: sign-in, language switch, health, API schema and docs."""
+from collections.abc import Callable
+from functools import wraps
+
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_update
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponseBase
 from django.urls import include, path
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from config.views import health
 from tenants import views
+from tenants.selectors import user_is_platform_admin
 
 
 class HostSchemaView(SpectacularAPIView):
@@ -17,14 +27,41 @@ class HostSchemaView(SpectacularAPIView):
         return super().get(request, *args, **kwargs)
 
 
+#: Swagger UI and Redoc (third-party pages) start themselves with inline script and style: they alone get
+#: 'unsafe-inline', and Redoc a blob: worker. Every page of ours runs with the strict policy.
+DOCS_CSP = {"script-src": [UNSAFE_INLINE], "style-src": [UNSAFE_INLINE], "img-src": ["data:"],
+            "worker-src": [SELF, "blob:"]}
+
+
+def api_docs_gate(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """The API's schema and docs: open to anyone when GOVSERVICE_PUBLIC_API_DOCS is on (development), else
+    only to signed-in staff (platform administrators, Django staff); others go to sign in or get 403."""
+
+    @wraps(view)
+    def gated(request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
+        if not settings.GOVSERVICE_PUBLIC_API_DOCS:
+            user = request.user
+            if not user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not (user.is_staff or user_is_platform_admin(user=user)):
+                raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return gated
+
+
 common_patterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", health, name="health"),
     path("progress/", include("registry.urls")),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
+    path("accounts/handoff/begin/", views.handoff_begin, name="handoff-begin"),
     path("accounts/handoff/", views.handoff, name="handoff"),
-    path("api/schema/", HostSchemaView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    path("accounts/two-step/", views.second_factor, name="second-factor"),
+    path("api/schema/", api_docs_gate(HostSchemaView.as_view()), name="schema"),
+    path("api/docs/", api_docs_gate(csp_update(DOCS_CSP)(SpectacularSwaggerView.as_view(url_name="schema"))),
+         name="api-docs"),
+    path("api/redoc/", api_docs_gate(csp_update(DOCS_CSP)(SpectacularRedocView.as_view(url_name="schema"))),
+         name="api-redoc"),
 ]

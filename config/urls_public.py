@@ -1,12 +1,16 @@
 """URLs of the platform's own site (the bare platform domain, public schema)."""
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
 from config.urls_common import common_patterns
+from tenants import views
 
 urlpatterns = [
     *common_patterns,
-    path("admin/", admin.site.urls),
+    # the admin signs in through the site's own page (lockouts, two-step sign-in), not its own form
+    path(f"{settings.DJANGO_ADMIN_PATH}login/", views.LoginView.as_view()),
+    path(settings.DJANGO_ADMIN_PATH, admin.site.urls),  # DJANGO_ADMIN_PATH: not /admin/ in production
     path("api/v1/", include("tenants.api_urls_public")),
     path("api/v1/catalogue/", include("catalog.api_urls_public")),
     path("catalogue/", include("catalog.urls_public")),

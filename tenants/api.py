@@ -1,16 +1,23 @@
 """API of the tenants app: thin views over services and selectors."""
 from __future__ import annotations
 
+from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth.hashers import make_password
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.errors import ApplicationError
 from common.pagination import Pagination
-from tenants import selectors, services
+from tenants import selectors, services, signin
 from tenants.choices import CentreStatus, Level, Role
+from tenants.error_codes import SignInErrorCode
 from tenants.request import centre_of, user_of
 from tenants.validation import CentreInput
 
@@ -18,6 +25,46 @@ from tenants.validation import CentreInput
 class IsPlatformAdmin(permissions.BasePermission):
     def has_permission(self, request, view) -> bool:
         return selectors.user_is_platform_admin(user=request.user)
+
+
+class SignInTokenApi(ObtainAuthToken):
+    """POST `username`, `password` and, for users with two-step sign-in on, `otp_token` (the app's 6-digit
+    code) → 200 `{"token": "..."}`, for the header `Authorization: Token <token>`.
+
+    Errors, as {code, message, extra}: 400 for a wrong password (and each one counts towards the lockout);
+    429 `sign_in_locked` once the account or the address has failed too often (`extra.retry_after_minutes`);
+    400 `second_factor_code_required` / `second_factor_bad_code`; 403 `second_factor_required` for a
+    platform administrator without a second factor when one is required.
+    """
+
+    class InputSerializer(AuthTokenSerializer):
+        otp_token = serializers.CharField(required=False, allow_blank=True, max_length=8)
+
+    serializer_class = InputSerializer
+
+    @extend_schema(request=InputSerializer, responses=inline_serializer("TokenOutput", {
+        "token": serializers.CharField()}))
+    def post(self, request: Request, *args, **kwargs) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        if not serializer.is_valid():
+            username = request.data.get("username") if isinstance(request.data, dict) else None
+            if AxesProxyHandler.is_locked(request, {"username": username}):
+                raise signin.lockout_error()
+            raise serializers.ValidationError(serializer.errors)
+        user = serializer.validated_data["user"]
+        device = signin.confirmed_device_of(user=user)
+        code = serializer.validated_data.get("otp_token") or ""
+        if device is not None and not code:
+            raise ApplicationError(_("Enter the 6-digit code from your authenticator app."),
+                                   code=SignInErrorCode.CODE_REQUIRED)
+        if device is not None and not signin.second_factor_verify(device=device, code=code):
+            raise ApplicationError(_("That code is not right; check the time on your phone and try again."),
+                                   code=SignInErrorCode.BAD_CODE)
+        if device is None and signin.second_factor_required(user=user):
+            raise ApplicationError(_("Platform administrators must turn on two-step sign-in first."),
+                                   code=SignInErrorCode.SECOND_FACTOR_REQUIRED, http_status=403)
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
 
 
 class CentreOutput(serializers.Serializer):

@@ -1,11 +1,13 @@
-"""Template context: the current centre and the user's centres (for the centre switcher)."""
+"""Template context: the current centre, the user's centres (for the centre switcher), and which of the
+sign-in security pages the user may open."""
 from __future__ import annotations
 
 from django.http import HttpRequest
 
 from tenants.middleware import platform_url
 from tenants.request import centre_or_none
-from tenants.selectors import centres_of_user
+from tenants.selectors import centres_of_user, user_is_platform_admin
+from tenants.signin import user_may_use_second_factor
 
 
 def centre(request: HttpRequest) -> dict:
@@ -18,4 +20,6 @@ def centre(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         context["my_centres"] = centres_of_user(user=user)
+        context["may_use_second_factor"] = user_may_use_second_factor(user=user)
+        context["is_platform_admin_user"] = user_is_platform_admin(user=user)
     return context

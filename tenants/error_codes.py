@@ -11,3 +11,11 @@ class CentreErrorCode(StrEnum):
     MEMBERSHIP_INVALID = "membership_invalid"
     CHANGED_MEANWHILE = "centre_changed_meanwhile"
     MEMBERSHIP_CHANGED_MEANWHILE = "membership_changed_meanwhile"
+
+
+class SignInErrorCode(StrEnum):
+    LOCKED = "sign_in_locked"
+    NOTHING_TO_UNLOCK = "sign_in_nothing_to_unlock"
+    BAD_CODE = "second_factor_bad_code"
+    CODE_REQUIRED = "second_factor_code_required"
+    SECOND_FACTOR_REQUIRED = "second_factor_required"

@@ -1,6 +1,8 @@
-"""Forms for the onboarding pages (validation of a centre itself is the service's) and the audit log's filters."""
+"""Forms for sign-in (with the second factor), the onboarding pages (validation of a centre itself is the
+service's) and the audit log's filters."""
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
@@ -8,9 +10,39 @@ from common.forms import choice_field
 from tenants.choices import AuditKind, Level
 from tenants.models import Centre
 from tenants.selectors import AuditFilters
+from tenants.signin import confirmed_device_of, second_factor_verify
 
 #: Largest centre file accepted (a city's network is a few hundred rows).
 MAX_FILE_BYTES = 5 * 1024 * 1024
+
+
+class LoginForm(AuthenticationForm):
+    """User name and password, and the authenticator app's 6-digit code when the user has turned two-step
+    sign-in on (the code is checked only after the password is right). `otp_device` is the device used."""
+
+    otp_token = forms.CharField(
+        label=_("Code from your authenticator app"), required=False, max_length=8,
+        help_text=_("Only if you have turned on two-step sign-in."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        user = self.get_user()
+        self.otp_device = device = confirmed_device_of(user=user) if user is not None else None
+        if device is not None:
+            code = self.cleaned_data.get("otp_token") or ""
+            if not code:
+                raise forms.ValidationError(_("Enter the 6-digit code from your authenticator app."),
+                                            code="otp_required")
+            if not second_factor_verify(device=device, code=code):
+                raise forms.ValidationError(_("That code is not right; check the time on your phone and try "
+                                              "again."), code="otp_invalid")
+        return cleaned
+
+
+class SecondFactorCodeForm(forms.Form):
+    code = forms.CharField(label=_("Code from your authenticator app"), max_length=8,
+                           widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
 
 
 class CentreForm(forms.Form):

@@ -12,6 +12,7 @@ urlpatterns = [
     path("centres/<str:code>/status/", views.centre_status, name="centre-status"),
     path("audit/", views.audit_log, name="audit-log"),
     path("audit/export.csv", views.audit_export, name="audit-export"),
+    path("sign-ins/locked/", views.locked_sign_ins, name="locked-sign-ins"),
     path("switch/", views.switch_centre, name="switch-centre-pick"),
     path("switch/<slug:slug>/", views.switch_centre, name="switch-centre"),
 ]

@@ -1,9 +1,12 @@
-"""Pages: the platform's centre list and onboarding, sign-in, centre switch, the audit log (page and CSV)."""
+"""Pages: the platform's centre list and onboarding, sign-in (with the second factor and lockouts), centre
+switch, the audit log (page and CSV)."""
 from __future__ import annotations
 
 import csv
+from base64 import b32encode
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlencode
 
 from django.apps import apps
 from django.conf import settings
@@ -19,34 +22,47 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
-from django.utils.crypto import constant_time_compare
+from django.utils.crypto import constant_time_compare, get_random_string
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
+from django_otp import login as otp_login
+from qrcode import make as qr_make
+from qrcode.image.svg import SvgPathImage
 
 from common.errors import ApplicationError
-from tenants import selectors, services
+from tenants import selectors, services, signin
 from tenants.audit import SYSTEM_ACTOR
 from tenants.choices import AuditKind, AuditTarget, CentreStatus, Level, Role
-from tenants.forms import AuditFilterForm, CentreFileForm, CentreForm
+from tenants.forms import AuditFilterForm, CentreFileForm, CentreForm, LoginForm, SecondFactorCodeForm
 from tenants.importers import read_centre_file
-from tenants.middleware import centre_url
+from tenants.middleware import centre_url, platform_url
 from tenants.models import AuditEvent, Centre, OnboardingBatch
 from tenants.request import centre_or_none, user_of
 from tenants.validation import CentreInput
 
 HANDOFF_SALT = "tenants.handoff"
-HANDOFF_MAX_AGE = 60
+HANDOFF_STATE_KEY = "tenants.handoff_state"
 
 
 # --- every host ---------------------------------------------------------------------------------
 
 class LoginView(auth_views.LoginView):
+    """Sign-in: password, then the 6-digit code for users with two-step sign-in on. Failed passwords are
+    counted per account and per address (django-axes); a locked-out sign-in gets 429 and a message."""
+
     template_name = "tenants/login.html"
+    form_class = LoginForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form: LoginForm) -> HttpResponse:  # type: ignore[override]
+        response = super().form_valid(form)
+        if form.otp_device is not None:
+            otp_login(self.request, form.otp_device)
+        return response
 
 
 class LogoutView(auth_views.LogoutView):
@@ -59,38 +75,81 @@ def _may_enter(user, centre: Centre) -> bool:
 
 @login_required
 def switch_centre(request: HttpRequest, slug: str | None = None) -> HttpResponse:
-    """Go to another of the user's centres, signed in there too (a 60-second signed hand-off).
+    """Go to another of the user's centres, signed in there too, by a single-use hand-off (60 seconds).
 
-    Session cookies belong to one host, so the user is carried over by a signed token that names
-    the user, the target centre, the user's session hash (a changed password voids it) and the
-    language in use.
+    Session cookies belong to one host, so the user is carried over by a signed token. The token may be
+    used once (a nonce kept server-side) and only by the browser that asked: first the target host
+    puts a random `state` in this browser's session there (`handoff_begin`) and sends it back here; the
+    token names the user, the target centre, the user's session hash (a changed password voids it), the
+    language, the verified second-factor device (if any), the nonce and the state's hash.
     """
     slug = slug or request.GET.get("slug", "")
     target = Centre.objects.filter(slug=slug).first()
     if target is None or not _may_enter(request.user, target):
         raise Http404
+    state = request.GET.get("state", "")
+    if not state:
+        here = centre_or_none(request)
+        return HttpResponseRedirect(centre_url(request, target.slug, "/accounts/handoff/begin/?" + urlencode(
+            {"from": here.slug if here is not None else ""})))
     user = user_of(request)
+    device = getattr(user, "otp_device", None)
     token = signing.dumps({"u": user.pk, "c": target.slug, "h": user.get_session_auth_hash(),
-                           "l": translation.get_language()}, salt=HANDOFF_SALT, compress=True)
+                           "l": translation.get_language(), "n": signin.handoff_issue(state=state),
+                           "d": device.persistent_id if device is not None else ""},
+                          salt=HANDOFF_SALT, compress=True)
     return HttpResponseRedirect(centre_url(request, target.slug, f"/accounts/handoff/?t={token}"))
 
 
 @never_cache
+def handoff_begin(request: HttpRequest) -> HttpResponse:
+    """The target host's first half of `switch_centre`: a random state in this browser's session here, sent
+    back to the host the user switches from (a centre named by `from`, or the platform's site)."""
+    centre = centre_or_none(request)
+    if centre is None:
+        raise Http404
+    origin = request.GET.get("from", "")
+    if origin and not Centre.objects.filter(slug=origin).exists():
+        raise Http404
+    state = get_random_string(43)
+    request.session[HANDOFF_STATE_KEY] = state
+    back = f"/switch/{centre.slug}/?" + urlencode({"state": state})
+    return HttpResponseRedirect(centre_url(request, origin, back) if origin
+                                else platform_url(request).rstrip("/") + back)
+
+
+def _handoff_refused(request: HttpRequest) -> HttpResponse:
+    messages.error(request, _("That sign-in link has expired or was already used; please sign in."))
+    return redirect("login")
+
+
+@never_cache
 def handoff(request: HttpRequest) -> HttpResponse:
-    """The target host's half of `switch_centre`: check the token, sign the user in, go home."""
+    """The target host's last half of `switch_centre`: check the token, use its nonce up, sign the user in.
+
+    Refused (to the sign-in page) when expired, used before or opened in another browser (its session
+    here has not the state); a browser signed in here as someone else is not switched.
+    """
     try:
-        data = signing.loads(request.GET.get("t", ""), salt=HANDOFF_SALT, max_age=HANDOFF_MAX_AGE)
+        data = signing.loads(request.GET.get("t", ""), salt=HANDOFF_SALT, max_age=settings.HANDOFF_MAX_AGE)
     except signing.BadSignature:
-        messages.error(request, _("That sign-in link has expired; please sign in."))
-        return redirect("login")
+        return _handoff_refused(request)
     centre = centre_or_none(request)
     if centre is None or centre.slug != data.get("c"):
         raise Http404
+    if request.user.is_authenticated and request.user.pk != data.get("u"):
+        messages.error(request, _("You are signed in here as someone else; sign out first."))
+        return redirect("home")
+    if not signin.handoff_consume(nonce=data.get("n", ""), state=request.session.pop(HANDOFF_STATE_KEY, "")):
+        return _handoff_refused(request)
     user = get_object_or_404(get_user_model(), pk=data.get("u"), is_active=True)
     if not constant_time_compare(user.get_session_auth_hash(), data.get("h", "")) \
             or not _may_enter(user, centre):
         raise Http404
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    device = signin.confirmed_device_of(user=user)
+    if device is not None and data.get("d") == device.persistent_id:
+        otp_login(request, device)  # verified on the other host: no second code
     response = redirect("home")
     language = data.get("l")
     if language and translation.check_for_language(language):
@@ -100,6 +159,67 @@ def handoff(request: HttpRequest) -> HttpResponse:
                             httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
                             samesite=settings.LANGUAGE_COOKIE_SAMESITE)
     return response
+
+
+# --- two-step sign-in (两步验证) and lockouts ---------------------------------------------------------
+
+def _qr_svg(text: str) -> str:
+    """`text` as an inline SVG QR code (no image URL, so the CSP's img-src 'self' holds)."""
+    return qr_make(text, image_factory=SvgPathImage).to_string(encoding="unicode")
+
+
+@never_cache
+@login_required
+def second_factor(request: HttpRequest) -> HttpResponse:
+    """Turn two-step sign-in on (scan the QR code, confirm a code) or off (a current code), for administrators
+    and staff; platform administrators are sent here first when it is required of them."""
+    user = user_of(request)
+    if not signin.user_may_use_second_factor(user=user):
+        raise Http404
+    device = signin.confirmed_device_of(user=user)
+    form = SecondFactorCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if device is None:
+                device = signin.second_factor_confirm(user=user, code=form.cleaned_data["code"])
+                otp_login(request, device)
+                messages.success(request, _("Two-step sign-in is on."))
+            else:
+                signin.second_factor_remove(user=user, code=form.cleaned_data["code"])
+                messages.success(request, _("Two-step sign-in is off."))
+        except ApplicationError as exc:
+            form.add_error("code", str(exc))
+        else:
+            return redirect("second-factor")
+    context: dict[str, Any] = {"form": form, "enabled": device is not None,
+                               "required": signin.second_factor_required(user=user)}
+    if device is None:
+        pending = signin.second_factor_pending_device(user=user)
+        context.update(qr=_qr_svg(pending.config_url), secret=_base32(pending.bin_key))
+    return render(request, "tenants/second_factor.html", context, status=400 if form.errors else 200)
+
+
+def _base32(key: bytes) -> str:
+    text = b32encode(key).decode().rstrip("=")
+    return " ".join(text[i:i + 4] for i in range(0, len(text), 4))
+
+
+@login_required
+def locked_sign_ins(request: HttpRequest) -> HttpResponse:
+    """Accounts and addresses locked out after failed passwords, with an Unlock button (platform
+    administrators, on the platform's site)."""
+    _require_platform_admin(request)
+    if request.method == "POST":
+        try:
+            signin.lockout_lift(username=request.POST.get("username", "").strip(),
+                                ip_address=request.POST.get("ip_address", "").strip(),
+                                acting_user=user_of(request))
+        except ApplicationError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Unlocked; they may sign in again."))
+        return redirect("locked-sign-ins")
+    return render(request, "tenants/locked_sign_ins.html", {"locked": signin.locked_sign_ins()})
 
 
 # --- the platform's site ------------------------------------------------------------------------

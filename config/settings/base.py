@@ -27,9 +27,13 @@ MIDDLEWARE = [
     "common.nul.RefuseNulMiddleware",  # text with a NUL is bad input (400), before any view or CSRF check
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "tenants.signin.SecondFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into the page or the API's error
 ]
 
 TEMPLATES = [
@@ -75,6 +79,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "tenants.User"
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out account or address
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -136,6 +141,7 @@ LOGGING = {
 from config.settings.celery import *  # noqa: E402,F403
 from config.settings.drf import *  # noqa: E402,F403
 from config.settings.notifications import *  # noqa: E402,F403
+from config.settings.security import *  # noqa: E402,F403
 
 # Hosts that serve the platform's own site (public schema) rather than a centre.
 PUBLIC_HOSTS = [PLATFORM_DOMAIN, "127.0.0.1", "[::1]"]

@@ -22,3 +22,7 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# Defence in depth (config/settings/security.py has the defaults and what each one does).
+GOVSERVICE_REQUIRE_2FA_PLATFORM_ADMINS = env.env_bool("GOVSERVICE_REQUIRE_2FA_PLATFORM_ADMINS", True)
+GOVSERVICE_PUBLIC_API_DOCS = env.env_bool("GOVSERVICE_PUBLIC_API_DOCS", False)

@@ -154,3 +154,16 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@pytest.fixture(autouse=True)
+def _no_lockouts_carried_over(django_db_setup):
+    """Failed sign-ins are committed here (the live server's own connection): forget them before each test,
+    so that one test's wrong passwords (all from 127.0.0.1) never lock the next test out."""
+
+    def forget() -> None:
+        from axes.models import AccessAttempt
+
+        AccessAttempt.objects.all().delete()
+
+    orm(forget)

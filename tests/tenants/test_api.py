@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from django.http import HttpRequest
 from rest_framework.authtoken.models import Token
 
 from tenants.choices import Role
@@ -122,5 +123,5 @@ def test_a_centre_admin_onboarded_through_the_api_with_a_password_can_sign_in(ce
                                            content_type="application/json").status_code == 201
     centre = Centre.objects.get(division_code="610113001")
     client = centre_client(centre)
-    assert client.login(username="admin-xiaozhai", password="Xz-2026-secret")
+    assert client.login(request=HttpRequest(), username="admin-xiaozhai", password="Xz-2026-secret")
     assert client.get("/api/v1/me/").json()["memberships"][0]["role"] == "centre_admin"

@@ -7,6 +7,7 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
+from django.http import HttpRequest
 from django.test import Client
 
 from tenants import services
@@ -146,20 +147,26 @@ def test_the_platform_page_in_chinese(centre_client):
 
 # --- the centre switcher -------------------------------------------------------------------------
 
+def switch_link(here: Client, there: Client, slug: str) -> str:
+    """Follow the switch from `here` to the centre `slug` in one browser (a client per host, as a browser
+    keeps cookies per host) up to the hand-off link it is given; returns that link's path and query."""
+    begin = urlsplit(here.get("/switch/", {"slug": slug})["Location"])
+    assert begin.path == "/accounts/handoff/begin/"
+    back = urlsplit(there.get(f"{begin.path}?{begin.query}")["Location"])
+    link = urlsplit(here.get(f"{back.path}?{back.query}")["Location"])
+    assert link.hostname == there.defaults["HTTP_HOST"] and link.path == "/accounts/handoff/"
+    return f"{link.path}?{link.query}"
+
+
 def test_the_switcher_lands_the_user_in_the_other_centre_signed_in(beilin, yanta, make_user):
     user = make_user((beilin, Role.WINDOW_CLERK), (yanta, Role.SUPERVISOR), username="two-centres")
     here = Client(HTTP_HOST=host_of(beilin))
     here.force_login(user)
     html = here.get("/").content.decode()
     assert '<option value="yanta"' in html  # the switcher offers the other centre
-    hop = here.get("/switch/", {"slug": "yanta"})
-    assert hop.status_code == 302
-    target = urlsplit(hop["Location"])
-    assert target.hostname == host_of(yanta) and target.path == "/accounts/handoff/"
-
     there = Client(HTTP_HOST=host_of(yanta))  # its own cookie jar, as a browser keeps per host
     assert "two-centres" not in there.get("/").content.decode()
-    landed = there.get(f"{target.path}?{target.query}", follow=True)
+    landed = there.get(switch_link(here, there, "yanta"), follow=True)
     html = landed.content.decode()
     assert landed.redirect_chain[-1][0] == "/"
     assert "Yanta District" in html and "two-centres" in html and "Supervisor" in html
@@ -176,10 +183,10 @@ def test_a_hand_off_token_is_good_only_for_its_own_centre_and_unaltered(beilin, 
     user = make_user((beilin, Role.WINDOW_CLERK), (yanta, Role.WINDOW_CLERK))
     client = Client(HTTP_HOST=host_of(beilin))
     client.force_login(user)
-    location = urlsplit(client.get("/switch/yanta/")["Location"])
+    link = switch_link(client, Client(HTTP_HOST=host_of(yanta)), "yanta")
     elsewhere = Client(HTTP_HOST=host_of(beilin))
-    assert elsewhere.get(f"/accounts/handoff/?{location.query}").status_code == 404
-    tampered = Client(HTTP_HOST=host_of(yanta)).get(f"/accounts/handoff/?{location.query}x")
+    assert elsewhere.get(link).status_code == 404
+    tampered = Client(HTTP_HOST=host_of(yanta)).get(f"{link}x")
     assert tampered.status_code == 302 and tampered["Location"].startswith("/accounts/login/")
 
 
@@ -187,10 +194,11 @@ def test_a_hand_off_is_void_once_the_password_changed(beilin, yanta, make_user):
     user = make_user((beilin, Role.WINDOW_CLERK), (yanta, Role.WINDOW_CLERK))
     client = Client(HTTP_HOST=host_of(beilin))
     client.force_login(user)
-    location = urlsplit(client.get("/switch/yanta/")["Location"])
+    there = Client(HTTP_HOST=host_of(yanta))
+    link = switch_link(client, there, "yanta")
     user.set_password("another-pw-987")
     user.save()
-    assert Client(HTTP_HOST=host_of(yanta)).get(f"/accounts/handoff/?{location.query}").status_code == 404
+    assert there.get(link).status_code == 404
 
 
 # --- onboarding ----------------------------------------------------------------------------------
@@ -216,7 +224,7 @@ def test_onboarding_one_centre_by_the_form_makes_a_ready_centre_at_its_host(admi
     assert centre.status == CentreStatus.READY
     assert "Lianhu District" in centre_client(centre).get("/").content.decode()
     signed_in = Client(HTTP_HOST="lianhu.localhost")
-    assert signed_in.login(username="lianhu-admin", password="Lianhu-pw-2024")
+    assert signed_in.login(request=HttpRequest(), username="lianhu-admin", password="Lianhu-pw-2024")
     assert "Centre administrator" in signed_in.get("/").content.decode()
 
 
