@@ -286,6 +286,8 @@ def joint_case_detail(request: HttpRequest, joint_case_id: uuid.UUID) -> HttpRes
 @login_required
 def project_list(request: HttpRequest) -> HttpResponse:
     centre = centre_or_none(request)
+    if not selectors.follows_joint_cases(user=request.user, centre=centre):
+        raise Http404
     projects = list(selectors.project_list_for(user=request.user, centre=centre))
     return render(request, "joint_approval/projects.html", {"projects": projects})
 
