@@ -137,6 +137,15 @@ def _scoped(qs: QuerySet[Case], *, user: AnyUser, centre: Centre) -> QuerySet[Ca
     return qs if department is None else qs.filter(department_code=department)
 
 
+def case_ids_visible(*, user: AnyUser, centre: Centre, case_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of `case_ids` `user` may read at `centre` (none for anyone not its staff): for pages of
+    other apps that link to cases (a joint case's legs)."""
+    if not user.is_authenticated or not user_is_staff_of(user=user, centre=centre):
+        return set()
+    return set(_scoped(Case.objects.filter(pk__in=case_ids), user=user, centre=centre)
+               .values_list("pk", flat=True))
+
+
 def due_soon_until(*, centre: Centre, today: dt.date) -> dt.date:
     """The last day that counts as "due soon" (the second working day after today)."""
     return WorkCalendar.for_centre(centre.pk).add_workdays(today, DUE_SOON_WORKDAYS).date
