@@ -18,7 +18,8 @@ In lists and details `applicant_id_number` and `phone` are always masked (`*****
 - `POST /api/v1/cases/<uuid>/transitions/`: one step of the lifecycle (`action`, `note`,
   `missing_material_ids`, `expected_revision`). 200 with the case; 409 `case_conflict` (someone
   changed it since `expected_revision`) or `case_transition_not_allowed` (not from this status);
-  403 `case_role_not_allowed` (a role, or another department's case); 400 `case_note_required` and the other input errors.
+  403 `case_role_not_allowed` (a role, or another department's case); 400 `case_note_required` and the
+  other input errors.
 
 Every error is `{code, message, extra}` in the request's language (common.errors).
 """

@@ -32,8 +32,8 @@ from tenants.models import AnyUser, Centre, User
 from tenants.schemas import centre_schema
 
 __all__ = ["AcceptedSubmission", "Applicant", "Case", "Contact", "SubmitResult", "applicant_check", "applicant_contact",
-           "applicant_name", "case_file", "cases_visible", "case_step", "due_dates_recompute", "legs_file_accepted", "may_accept",
-           "reconcile_rows"]
+           "applicant_name", "case_file", "case_step", "cases_visible", "due_dates_recompute", "legs_file_accepted",
+           "may_accept", "reconcile_rows"]
 
 
 def applicant_check(*, kind: str, name: str, id_number: str, phone: str) -> Applicant:

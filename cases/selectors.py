@@ -32,7 +32,6 @@ from django.db.models import Case as SqlCase
 from django.db.models import IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
-
 from django.utils.translation import gettext as _
 
 from cases.choices import CLOCK_PAUSED, CLOCK_RUNNING, TERMINAL, TRANSITIONS, Action, CaseStatus
@@ -114,7 +113,8 @@ def case_roles_for(*, user: AnyUser, centre: Centre, case: Case) -> set[str]:
     """The roles `user` acts with on `case`: their roles at `centre`, less the clerk's and chief
     representative's when the case is another department's (an administrator keeps all of theirs)."""
     roles = user_roles_in(user=user, centre=centre)
-    if Role.CENTRE_ADMIN in roles or _handles_department(user=user, centre=centre, department_code=case.department_code):
+    if Role.CENTRE_ADMIN in roles or _handles_department(user=user, centre=centre,
+                                                          department_code=case.department_code):
         return roles
     return roles - HANDLER_ROLES
 
@@ -166,7 +166,7 @@ def case_list_for(*, user: AnyUser, centre: Centre, filters: CaseFilters | None 
     running = Q(status__in=CLOCK_RUNNING, promised_due__isnull=False)
     overdue = running & Q(promised_due__lt=today)
     due_soon = running & Q(promised_due__gte=today, promised_due__lte=soon)
-    qs = Case.objects.annotate(
+    qs = _scoped(Case.objects.all(), user=user, centre=centre).annotate(
         urgency=SqlCase(When(overdue, then=Value(0)), When(running, then=Value(1)),
                       When(status=CaseStatus.SUBMITTED, then=Value(2)),
                       When(status__in=CLOCK_PAUSED, then=Value(3)), default=Value(4),
@@ -174,7 +174,6 @@ def case_list_for(*, user: AnyUser, centre: Centre, filters: CaseFilters | None 
         is_overdue=SqlCase(When(overdue, then=Value(1)), default=Value(0), output_field=IntegerField()),
         is_due_soon=SqlCase(When(due_soon, then=Value(1)), default=Value(0), output_field=IntegerField()),
     )
-    qs = _scoped(qs, user=user, centre=centre)
     if filters.status == OPEN:
         qs = qs.exclude(status__in=TERMINAL)
     elif filters.status != ALL:

@@ -92,7 +92,7 @@ class CentreStaffOr404(permissions.BasePermission):
     site it lets the view decide (the city's overview of joint cases). Put it after `IsAuthenticated`
     where anonymous callers should get 401 with its WWW-Authenticate."""
 
-    def has_permission(self, request, view) -> bool:
+    def has_permission(self, request, view) -> bool:  # noqa: ARG002 - DRF's signature
         centre = centre_or_none(request)
         if centre is not None and not (request.user.is_authenticated
                                        and user_is_staff_of(user=request.user, centre=centre)):
