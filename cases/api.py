@@ -8,11 +8,18 @@ cases.services and the case reads.
   another key; an anonymous applicant's key is bound to the applicant it files for); any length.
 - `GET /api/v1/cases/`: the centre's cases for its staff, paginated, `?status=` and `?department=`.
 - `GET /api/v1/cases/<uuid>/`: one case with its checklist and events (404 for anyone not staff of
-  this centre, and for a case of another centre: ids can't be probed).
+  this centre, for a case of another centre, and for another department's case to a department's
+  clerk: ids can't be probed).
+- `POST /api/v1/cases/<uuid>/reveal/`: the applicant's full ID number and phone, for the staff handling
+  the case (written to the audit log); 403 `case_role_not_allowed` for anyone else who may read it.
+
+In lists and details `applicant_id_number` and `phone` are always masked (`**************1004`,
+`138****5678`): personal data by need (cases.personal_data).
 - `POST /api/v1/cases/<uuid>/transitions/`: one step of the lifecycle (`action`, `note`,
   `missing_material_ids`, `expected_revision`). 200 with the case; 409 `case_conflict` (someone
   changed it since `expected_revision`) or `case_transition_not_allowed` (not from this status);
-  403 `case_role_not_allowed`; 400 `case_note_required` and the other input errors.
+  403 `case_role_not_allowed` (a role, or another department's case); 400 `case_note_required` and the
+  other input errors.
 
 Every error is `{code, message, extra}` in the request's language (common.errors).
 """
@@ -25,9 +32,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases import selectors, services
+from cases import personal_data, selectors, services
 from cases.choices import Action, ApplicantKind, CaseStatus, Channel
 from common.idempotency import client_key
+from common.identity import mask_id_number, mask_phone
 from common.pagination import Pagination
 from tenants.request import centre_of, user_of
 from tenants.selectors import user_is_staff_of
@@ -36,7 +44,9 @@ from tenants.selectors import user_is_staff_of
 
 
 class CaseOutput(serializers.Serializer):
-    """A case as staff see it (no checklist or events: what a list row and a transition answer)."""
+    """A case as staff see it (no checklist or events: what a list row and a transition answer). The
+    applicant's `applicant_id_number` and `phone` are masked; the full values are for the staff handling
+    the case, through `POST /api/v1/cases/<id>/reveal/`."""
 
     id = serializers.UUIDField()
     number = serializers.CharField()
@@ -53,8 +63,9 @@ class CaseOutput(serializers.Serializer):
     window = serializers.CharField()
     applicant_kind = serializers.ChoiceField(choices=ApplicantKind.choices)
     applicant_name = serializers.CharField()
-    applicant_id_number = serializers.CharField()
-    phone = serializers.CharField()
+    applicant_id_number = serializers.SerializerMethodField(
+        help_text="Masked: all but the last four characters hidden (`**************1004`).")
+    phone = serializers.SerializerMethodField(help_text="Masked: the middle four digits hidden (`138****5678`).")
     on_behalf_of = serializers.CharField()
     submitted_at = serializers.DateTimeField()
     accepted_on = serializers.DateField(allow_null=True)
@@ -69,6 +80,12 @@ class CaseOutput(serializers.Serializer):
     paused_workdays = serializers.IntegerField()
     decided_at = serializers.DateTimeField(allow_null=True)
     closed_at = serializers.DateTimeField(allow_null=True)
+
+    def get_applicant_id_number(self, obj) -> str:
+        return mask_id_number(obj.applicant_id_number)
+
+    def get_phone(self, obj) -> str:
+        return mask_phone(obj.phone)
 
 
 class CaseMaterialOutput(serializers.Serializer):
@@ -211,6 +228,29 @@ class CaseTransitionApi(APIView):
         case = selectors.case_get_for(user=request.user, centre=centre_of(request), case_id=case_id, detail=False)
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
+        selectors.case_act_check(user=request.user, centre=centre_of(request), case=case,
+                                 action=payload.validated_data["action"])
         case = services.case_transition(centre=centre_of(request), case=case, acting_user=user_of(request),
                                         **payload.validated_data)
         return Response(CaseOutput(case).data)
+
+
+class CaseRevealApi(APIView):
+    """Reveal the applicant's full ID number and phone (个人信息按需查看) to the staff handling the case:
+    its department's clerks and chief representatives, general window clerks. Each reveal is written to
+    the audit log (`personal_data_revealed`, the case's number; never the values)."""
+
+    class OutputSerializer(serializers.Serializer):
+        applicant_id_number = serializers.CharField(source="id_number",
+                                                    help_text="In full, normalised (18 characters).")
+        phone = serializers.CharField(help_text="In full, E.164 (`+8613812345678`).")
+
+    @extend_schema(request=None, responses={
+        200: OutputSerializer,
+        403: OpenApiResponse(description="`case_role_not_allowed`: may read the case, does not handle it"),
+        404: OpenApiResponse(description="No such case at this centre, or not for this user to see")})
+    def post(self, request: Request, case_id) -> Response:
+        centre = centre_of(request)
+        case = selectors.case_get_for(user=request.user, centre=centre, case_id=case_id, detail=False)
+        revealed = personal_data.case_personal_data_reveal(centre=centre, case=case, acting_user=user_of(request))
+        return Response(self.OutputSerializer(revealed).data)

@@ -12,7 +12,8 @@ What it offers:
 - recompute due dates after a calendar change: `due_dates_recompute`;
 - read what an SMS or a page needs of a case: `applicant_contact`, `applicant_name`;
 - the reconcile read: `reconcile_rows`;
-- who may accept applications at a centre: `may_accept`.
+- who may accept applications at a centre: `may_accept`; which cases a user may read there (departments
+  bind): `cases_visible`.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from cases import services
+from cases import selectors, services
 from cases.models import Case
 from cases.services import AcceptedSubmission, Applicant, SubmitResult
 from catalog.models import Material
@@ -31,8 +32,8 @@ from tenants.models import AnyUser, Centre, User
 from tenants.schemas import centre_schema
 
 __all__ = ["AcceptedSubmission", "Applicant", "Case", "Contact", "SubmitResult", "applicant_check", "applicant_contact",
-           "applicant_name", "case_file", "case_step", "due_dates_recompute", "legs_file_accepted", "may_accept",
-           "reconcile_rows"]
+           "applicant_name", "case_file", "case_step", "cases_visible", "due_dates_recompute", "legs_file_accepted",
+           "may_accept", "reconcile_rows"]
 
 
 def applicant_check(*, kind: str, name: str, id_number: str, phone: str) -> Applicant:
@@ -43,6 +44,16 @@ def applicant_check(*, kind: str, name: str, id_number: str, phone: str) -> Appl
 def may_accept(*, user: AnyUser | None, centre: Centre) -> bool:
     """Whether `user` may accept applications at `centre` (its window staff)."""
     return services.may_accept(user=user, centre=centre)
+
+
+def cases_visible(*, user: AnyUser, centre: Centre, case_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of `case_ids` held at `centre` `user` may read there (`cases.selectors.case_ids_visible`:
+    the centre's staff, a department's clerks their department's cases only)."""
+    ids = list(case_ids)
+    if not ids:
+        return set()
+    with centre_schema(centre):
+        return selectors.case_ids_visible(user=user, centre=centre, case_ids=ids)
 
 
 def case_file(

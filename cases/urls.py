@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.case_inbox, name="cases-inbox"),
     path("new/", views.case_new, name="cases-new"),
     path("<uuid:case_id>/", views.case_detail, name="cases-detail"),
+    path("<uuid:case_id>/reveal/", views.case_reveal, name="cases-reveal"),
     path("<uuid:case_id>/receipt/", views.case_receipt, name="cases-receipt"),
     path("<uuid:case_id>/notice/", views.case_notice, name="cases-notice"),
 ]

@@ -1,8 +1,10 @@
 """Staff pages of a centre's cases (mounted at /cases/ on the centre's host): the inbox, a case with
 the actions the user may take, a new case at the window, and the printable notice and receipt.
 
-Reads and access go through `cases.selectors` (404 for anyone who is not staff of the centre);
-every change goes through `cases.services`.
+Reads and access go through `cases.selectors` (404 for anyone who is not staff of the centre, and for
+another department's case to a department's clerk); every change goes through `cases.services`. The
+applicant's ID number and phone are masked; the staff handling the case may reveal them (a POST,
+audited, never cached).
 """
 from __future__ import annotations
 
@@ -15,8 +17,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
-from cases import selectors
+from cases import personal_data, selectors
 from cases.choices import (
     CLOCK_PAUSED,
     CLOCK_RUNNING,
@@ -30,14 +34,13 @@ from cases.choices import (
 )
 from cases.forms import CaseActionForm, CaseNewForm
 from cases.models import Case, CaseMaterial
-from cases.services import case_submit, case_transition, roles_of
+from cases.services import case_submit, case_transition
 from catalog.models import Department, Material
 from catalog.selectors import centre_catalogue
 from common.errors import ApplicationError, ConflictError, ErrorCode
 from common.forms import add_service_errors
 from common.i18n import pick
 from common.idempotency import form_key
-from common.identity import mask_id_number, mask_phone
 from tenants.request import centre_of, user_of
 from tenants.selectors import user_department_in
 
@@ -87,7 +90,7 @@ def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     the open one-time notice, and a form for each action this user may take now."""
     centre = centre_of(request)
     case = selectors.case_get_for(user=request.user, centre=centre, case_id=case_id)
-    roles = roles_of(user=user_of(request), centre=centre)
+    roles = selectors.case_roles_for(user=user_of(request), centre=centre, case=case)
     bound: CaseActionForm | None = None
     status = 200
     if request.method == "POST":
@@ -100,6 +103,7 @@ def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
             # Not offered to this user now (a tampered or stale form): no form to correct, the service
             # decides — a role not allowed or a step skipped is refused there and supervision hears of it.
             try:
+                selectors.case_act_check(user=request.user, centre=centre, case=case, action=action)
                 case_transition(centre=centre, case=case, action=action, acting_user=user_of(request),
                                 note=request.POST.get("note", "")[:2000],
                                 missing_material_ids=[int(v) for v in request.POST.getlist("missing")
@@ -144,12 +148,13 @@ def _int_or_none(value: str | None) -> int | None:
 
 
 def _detail_page(request: HttpRequest, case: Case, roles: set[str], bound: CaseActionForm | None,
-                 status: int) -> HttpResponse:
+                 status: int, revealed: personal_data.RevealedApplicant | None = None) -> HttpResponse:
     materials = [(m, _material_name(m)) for m in case.materials.all()]
     notice = selectors.open_notice(case)
     return render(request, "cases/detail.html", {
-        "case": case, "masked_id": mask_id_number(case.applicant_id_number),
-        "masked_phone": mask_phone(case.phone), "materials": materials,
+        "case": case, "applicant": revealed or personal_data.masked_applicant(case), "revealed": revealed is not None,
+        "may_reveal": selectors.may_reveal(user=request.user, centre=centre_of(request), case=case),
+        "materials": materials,
         "events": [(e, _event_label(e.action), _status_label(e.to_status)) for e in case.events.all()],
         "notice": notice,
         "notice_missing": [pick(m.get("name_zh", ""), m.get("name_en")) for m in (notice.missing if notice else [])],
@@ -158,6 +163,23 @@ def _detail_page(request: HttpRequest, case: Case, roles: set[str], bound: CaseA
         "clock_running": case.status in CLOCK_RUNNING, "clock_paused": case.status in CLOCK_PAUSED,
         "closed": case.status in TERMINAL,
     }, status=status)
+
+
+@never_cache
+@require_POST
+@login_required
+def case_reveal(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    """The case page with the applicant's full ID number and phone, for the staff handling the case (a
+    POST, written to the audit log; the answer is not cached and the values are not kept anywhere)."""
+    centre = centre_of(request)
+    case = selectors.case_get_for(user=request.user, centre=centre, case_id=case_id)
+    try:
+        revealed = personal_data.case_personal_data_reveal(centre=centre, case=case, acting_user=user_of(request))
+    except ApplicationError as exc:
+        messages.error(request, str(exc))
+        return redirect("cases-detail", case_id=case.pk)
+    roles = selectors.case_roles_for(user=user_of(request), centre=centre, case=case)
+    return _detail_page(request, case, roles, None, 200, revealed=revealed)
 
 
 def _event_label(kind: str) -> str:
@@ -219,6 +241,13 @@ def case_new(request: HttpRequest) -> HttpResponse:
                 else:
                     messages.info(request, _("Case %(number)s was already filed from this form; nothing more was "
                                              "filed.") % {"number": result.case.number})
+                scope = selectors.case_department_scope(user=request.user, centre=centre)
+                if scope is not None and scope != result.case.department_code:
+                    # Filed at the window for another department: its staff take it from here.
+                    messages.info(request, _("Case %(number)s belongs to %(department)s; its staff take it from "
+                                             "here.") % {"number": result.case.number,
+                                                         "department": result.case.department_name})
+                    return redirect("cases-inbox")
                 return redirect("cases-detail", case_id=result.case.pk)
         status = 400
     elif data is not None:

@@ -30,7 +30,7 @@ from catalog.models import Agency, Department, Item, ItemVersion, LifecycleEvent
 from common.errors import ApplicationError
 from common.pagination import Pagination
 from tenants.choices import Level
-from tenants.request import centre_of, user_of
+from tenants.request import centre_of, require_centre_staff, user_of
 
 # --- permissions ---------------------------------------------------------------------------------
 
@@ -49,7 +49,8 @@ def _centre(request: Request):
 
 
 def _require_adopter(request: Request):
-    centre = _centre(request)
+    """The centre, for its administrators; its other staff get 403, anyone else 404 (nothing here)."""
+    centre = require_centre_staff(request)
     if not selectors.user_may_adopt(user=request.user, centre=centre):
         raise PermissionDenied(_("Only the centre's administrators manage its adoptions."))
     return centre

@@ -11,6 +11,10 @@
 - `GET cases/`, `GET cases/<uuid>/`: the joint cases the user follows, one with its legs.
 - `GET projects/`, `GET projects/<id>/`: the linked key-project register.
 
+On a centre's host, `cases/` and `projects/` (and their items) answer 404 to anyone who is not its
+staff (another centre's staff, a user with no role), for GET and POST alike: nothing is there for them.
+The centre's own staff who may not accept get 403 `joint_not_staff`.
+
 Every error is `{code, message, extra}` in the request's language (common.errors).
 """
 from __future__ import annotations
@@ -32,7 +36,7 @@ from joint_approval.choices import BundleKind, JointStatus, Stage
 from joint_approval.error_codes import JointErrorCode
 from joint_approval.models import Bundle
 from joint_approval.services import bundle_legs, joint_case_accept, merged_checklist
-from tenants.request import centre_of, centre_or_none, user_of
+from tenants.request import CentreStaffOr404, centre_of, centre_or_none, user_of
 
 # --- output --------------------------------------------------------------------------------------
 
@@ -200,7 +204,7 @@ def _item_ids(bundle: Bundle, values: list[str]) -> list[int]:
 class JointCaseListApi(APIView):
     """The joint cases the user follows (GET), or accept one at this centre (POST, window staff)."""
 
-    permission_classes = [permissions.IsAuthenticated]
+    permission_classes = [permissions.IsAuthenticated, CentreStaffOr404]
 
     class InputSerializer(serializers.Serializer):
         bundle = serializers.SlugField(required=False, help_text="A bundle's code (or give `project`).")
@@ -231,7 +235,9 @@ class JointCaseListApi(APIView):
         "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False)], responses={
         201: JointCaseDetailOutput, 200: OpenApiResponse(JointCaseDetailOutput, description="Replayed."),
         400: OpenApiResponse(description="`joint_leg_failed` (names the leg), `case_invalid_applicant`, ..."),
-        403: OpenApiResponse(description="`joint_not_staff`, `joint_wrong_centre`"),
+        403: OpenApiResponse(description="`joint_not_staff` (the centre's staff who may not accept), "
+                                         "`joint_wrong_centre`"),
+        404: OpenApiResponse(description="Not the centre's staff: nothing here"),
         409: OpenApiResponse(description="`joint_project_running`: the linked project's joint case is running "
                                          "(named).")})
     def post(self, request: Request) -> Response:
@@ -258,7 +264,7 @@ class JointCaseListApi(APIView):
 class JointCaseDetailApi(APIView):
     """One joint case with every leg's holder and status."""
 
-    permission_classes = [permissions.IsAuthenticated]
+    permission_classes = [permissions.IsAuthenticated, CentreStaffOr404]
 
     @extend_schema(responses=JointCaseDetailOutput)
     def get(self, request: Request, joint_case_id) -> Response:
@@ -271,7 +277,7 @@ class ProjectListApi(APIView):
     """The linked projects: the key-project register's projects in the linked approval (the city's staff:
     all; a zone's: its own)."""
 
-    permission_classes = [permissions.IsAuthenticated]
+    permission_classes = [permissions.IsAuthenticated, CentreStaffOr404]
 
     @extend_schema(responses=ProjectOutput(many=True))
     def get(self, request: Request) -> Response:
@@ -282,7 +288,7 @@ class ProjectListApi(APIView):
 
 
 class ProjectDetailApi(APIView):
-    permission_classes = [permissions.IsAuthenticated]
+    permission_classes = [permissions.IsAuthenticated, CentreStaffOr404]
 
     @extend_schema(responses=ProjectDetailOutput)
     def get(self, request: Request, project_id: int) -> Response:

@@ -250,12 +250,12 @@ def joint_case_list(request: HttpRequest) -> HttpResponse:
                                                          "statuses": JointStatus.choices})
 
 
-def _applicant_here(joint: JointCase, centre: Centre | None) -> str:
-    """The applicant's name from a leg held here (the public joint case keeps none)."""
+def _applicant_here(joint: JointCase, centre: Centre | None, visible: set[uuid.UUID]) -> str:
+    """The applicant's name from a leg held here that the user may read (the public joint case keeps none)."""
     if centre is None:
         return ""
     return door.applicant_name(centre=centre, case_ids=[leg.case_id for leg in joint.legs.all()
-                                                        if leg.centre_id == centre.pk])
+                                                        if leg.centre_id == centre.pk and leg.case_id in visible])
 
 
 @login_required
@@ -264,18 +264,21 @@ def joint_case_detail(request: HttpRequest, joint_case_id: uuid.UUID) -> HttpRes
     centre = centre_or_none(request)
     joint = selectors.joint_case_get_for(user=request.user, centre=centre, joint_case_id=joint_case_id)
     produces_en = selectors.produces_en_of(joint) if is_english() else {}
+    # Departments bind: a leg here links to its case only for those who may read it (cases.door).
+    visible = door.cases_visible(user=request.user, centre=centre, case_ids=[
+        leg.case_id for leg in joint.legs.all() if leg.centre_id == centre.pk]) if centre is not None else set()
     legs = []
     for leg in joint.legs.all():
         legs.append({
             "leg": leg, "centre": leg.centre.name, "status": _status_label(leg.status),
             "produces": pick(leg.produces_zh, produces_en.get(leg.item_id, "")) if leg.produces_zh else "",
             "url": reverse("cases-detail", args=[leg.case_id])
-            if selectors.leg_link_allowed(leg=leg, centre=centre) else "",
+            if selectors.leg_link_allowed(leg=leg, centre=centre) and leg.case_id in visible else "",
             "own": centre is not None and leg.centre_id == centre.pk})
     reasons = [{**r, "item": pick(r.get("item_zh", ""), r.get("item_en", "")),
                 "centre": pick(r.get("centre_zh", ""), r.get("centre_en", ""))} for r in joint.denial_reasons]
     return render(request, "joint_approval/case.html", {
-        "joint": joint, "legs": legs, "reasons": reasons, "applicant": _applicant_here(joint, centre),
+        "joint": joint, "legs": legs, "reasons": reasons, "applicant": _applicant_here(joint, centre, visible),
         "events": [(e, _event_label(e.kind), _joint_status_label(e.status) if e.kind != "leg"
                     else _status_label(e.status), _event_note(e, len(legs))) for e in joint.events.all()],
         "own_legs": sum(1 for row in legs if row["own"])})
@@ -286,6 +289,8 @@ def joint_case_detail(request: HttpRequest, joint_case_id: uuid.UUID) -> HttpRes
 @login_required
 def project_list(request: HttpRequest) -> HttpResponse:
     centre = centre_or_none(request)
+    if not selectors.follows_joint_cases(user=request.user, centre=centre):
+        raise Http404
     projects = list(selectors.project_list_for(user=request.user, centre=centre))
     return render(request, "joint_approval/projects.html", {"projects": projects})
 

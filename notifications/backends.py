@@ -1,6 +1,8 @@
 """SMS backends (短信通道): who actually delivers an outbox message, chosen by settings.SMS_BACKEND.
 
-- `console`: writes the message to the log, the phone number masked (development);
+- `console`: writes the message to the log with every phone number and ID number in it masked — the
+  recipient's in any form (`+8613812345678`, `13812345678`) and any other mobile or resident ID number a
+  template put in the text (development);
 - `file`: appends one JSON line per message to settings.SMS_FILE_PATH (the delivery record, so the
   full number is in the file; never in a log line);
 - `http`: a generic gateway: POST {to, text, id} as JSON with a bearer token; 2xx is sent (the
@@ -14,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 import threading
 import urllib.error
 import urllib.request
@@ -23,7 +26,7 @@ from typing import Protocol
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from common.identity import mask_phone
+from common.identity import mask_id_number, mask_phone
 
 logger = logging.getLogger(__name__)
 
@@ -38,9 +41,18 @@ class SmsBackend(Protocol):
     def send(self, *, to: str, text: str, message_id: str) -> str: ...
 
 
+#: A mainland mobile number (with or without +86 / 86) or an 18-character resident ID number, standing alone.
+_MOBILE = re.compile(r"(?<![0-9A-Za-z])(?:\+?86[ -]?)?1[3-9][0-9]{9}(?![0-9])")
+_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
+
+
 def _masked_text(text: str, to: str) -> str:
-    """The text with the recipient's number masked, should a template have put it there."""
-    return text.replace(to, mask_phone(to)) if to else text
+    """The text with the recipient's number (in any form) and any mobile or ID number masked, should a
+    template have put one there: `回电 13812345678` → `回电 138****5678`."""
+    if to:
+        text = text.replace(to, mask_phone(to))
+    text = _ID_NUMBER.sub(lambda m: mask_id_number(m.group(0)), text)
+    return _MOBILE.sub(lambda m: mask_phone(m.group(0)), text)
 
 
 class ConsoleBackend:

@@ -1,4 +1,5 @@
-"""API of a centre's service windows (staff of the centre only)."""
+"""API of a centre's service windows (`/api/v1/windows/` on the centre's host): its staff list them, its
+administrators add one (403 for the centre's other staff); anyone else gets 404, as if nothing were there."""
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
@@ -10,14 +11,8 @@ from rest_framework.views import APIView
 
 from common.pagination import Pagination
 from tenants import selectors as centre_selectors
-from tenants.request import centre_of, centre_or_none, user_of
+from tenants.request import CentreStaffOr404, centre_of, user_of
 from windows import selectors, services
-
-
-class IsCentreStaff(permissions.BasePermission):
-    def has_permission(self, request, view) -> bool:
-        centre = centre_or_none(request)
-        return centre is not None and centre_selectors.user_is_staff_of(user=request.user, centre=centre)
 
 
 class WindowOutput(serializers.Serializer):
@@ -33,7 +28,7 @@ class WindowOutput(serializers.Serializer):
 
 
 class WindowListApi(APIView):
-    permission_classes = [permissions.IsAuthenticated, IsCentreStaff]
+    permission_classes = [permissions.IsAuthenticated, CentreStaffOr404]
 
     class InputSerializer(serializers.Serializer):
         number = serializers.CharField(max_length=16)

@@ -32,6 +32,15 @@ def test_the_file_backend_appends_one_json_line_per_message_creating_its_folders
     assert "第一条" in sms_file.path.read_text(encoding="utf-8")  # UTF-8, not \u escapes
 
 
+def test_the_console_line_masks_the_number_in_national_form_and_any_id_number(caplog):
+    caplog.set_level(logging.DEBUG)
+    ConsoleBackend().send(to=PHONE, text="回电 13812345678，身份证 11010519491231002X，办件 610103-20261130-00011",
+                          message_id="8")
+    assert "13812345678" not in caplog.text and "11010519491231002X" not in caplog.text
+    assert "138****5678" in caplog.text and "**************002X" in caplog.text
+    assert "610103-20261130-00011" in caplog.text  # a case number is not personal data
+
+
 def test_the_file_backend_logs_no_full_number(sms_file, caplog):
     caplog.set_level(logging.DEBUG)
     get_backend().send(to=PHONE, text="x", message_id="1")

@@ -48,12 +48,23 @@ def test_the_windows_api_shows_each_centre_only_its_own_windows_and_who_may_oper
     assert [(r["name_en"], r["can_operate"]) for r in yanta_rows] == [("Real estate", False)]
 
 
-def test_a_user_without_a_role_in_the_centre_gets_403_from_its_windows_api(beilin, yanta, make_user,
-                                                                           centre_client):
+def test_a_user_without_a_role_in_the_centre_finds_no_windows_api(beilin, yanta, make_user, centre_client):
     outsider = make_user((yanta, Role.WINDOW_CLERK))
-    response = centre_client(beilin, outsider).get("/api/v1/windows/")
-    assert response.status_code == 403
-    assert response.json()["code"] == "permission_denied"
+    client = centre_client(beilin, outsider)
+    for response in (client.get("/api/v1/windows/"),
+                     client.post("/api/v1/windows/", {"number": "9", "name_zh": "窗", "name_en": "W"},
+                                 content_type="application/json")):
+        assert response.status_code == 404
+        assert response.json()["code"] == "not_found"
+
+
+def test_the_centres_clerk_lists_windows_but_may_not_add_one(beilin, make_user, centre_client):
+    clerk = make_user((beilin, Role.WINDOW_CLERK), username="clerk-windows")
+    client = centre_client(beilin, clerk)
+    assert client.get("/api/v1/windows/").status_code == 200
+    refused = client.post("/api/v1/windows/", {"number": "9", "name_zh": "窗", "name_en": "W"},
+                          content_type="application/json")
+    assert refused.status_code == 403
 
 
 def test_creating_a_window_and_granting_an_operator_are_recorded_at_the_centre(beilin, make_user):
