@@ -163,3 +163,10 @@ def reconcile_rows(*, centre: Centre) -> dict[uuid.UUID, dict]:
     """Every case of `centre` as `{case id: {field: value}}` for the fields in `RECONCILED`."""
     with centre_schema(centre):
         return {row["id"]: row for row in Case.objects.values("id", *RECONCILED)}
+
+
+def personal_data_reencrypt(*, centre: Centre) -> int:
+    """Rewrite `centre`'s cases with the applicants' ID numbers and phones under the newest data key
+    (key rotation, `manage.py reencrypt_personal_data`); the number of cases."""
+    with centre_schema(centre):
+        return services.personal_data_reencrypt(centre=centre)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from cases.choices import ApplicantKind, CaseEventKind, CaseStatus, Channel
+from common.fields import EncryptedTextField
 from common.i18n import pick
 from common.models import TimeStampedModel
 
@@ -35,8 +36,10 @@ class Case(TimeStampedModel):
     promised_limit_days = models.PositiveIntegerField(_("promised limit (working days)"))
     applicant_kind = models.CharField(_("applicant type"), max_length=16, choices=ApplicantKind.choices)
     applicant_name = models.CharField(_("applicant"), max_length=200)
-    applicant_id_number = models.CharField(_("ID number / credit code"), max_length=18)
-    phone = models.CharField(_("mobile phone"), max_length=20)
+    # Personal data encrypted at rest (common.crypto): the attributes hold the clear values, the columns
+    # Fernet tokens; never filtered on (the registry keeps the ID number's HMAC for lookups).
+    applicant_id_number = EncryptedTextField(_("ID number / credit code"))
+    phone = EncryptedTextField(_("mobile phone"))
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     status = models.CharField(_("status"), max_length=24, choices=CaseStatus.choices, default=CaseStatus.SUBMITTED)
     submitted_at = models.DateTimeField(_("submitted at"))

@@ -7,7 +7,6 @@ items, so that a parent always comes before its children.
 """
 from __future__ import annotations
 
-import csv
 import io
 
 from django.db.models import Prefetch, Q
@@ -19,6 +18,7 @@ from catalog.importers import COLUMNS, KIND_DEPTH
 from catalog.models import Item, Material
 from catalog.selectors import item_search
 from common.errors import ApplicationError
+from common.exports import csv_writer, xlsx_cell
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -55,14 +55,17 @@ def item_row(item: Item) -> list[str]:
 
 
 def catalogue_export(*, file_format: str) -> bytes:
-    """The master catalogue as `csv` (UTF-8 with BOM, so Excel opens it right) or `xlsx` bytes."""
+    """The master catalogue as `csv` (UTF-8 with BOM, so Excel opens it right) or `xlsx` bytes.
+
+    No cell runs as a formula in a spreadsheet (`common.exports`); `catalog.importers` undoes the CSV
+    cells' ``'`` prefix, so the file imports back with the same values."""
     if file_format not in CONTENT_TYPES:
         raise ApplicationError(_("Unknown file format “%(value)s”: use csv or xlsx.") % {"value": file_format},
                                CatalogErrorCode.INVALID_FILE, {"fields": {"file_format": list(CONTENT_TYPES)}})
     rows = catalogue_rows()
     if file_format == "csv":
         buffer = io.StringIO(newline="")
-        writer = csv.writer(buffer)
+        writer = csv_writer(buffer)
         writer.writerow(COLUMNS)
         writer.writerows(rows)
         return buffer.getvalue().encode("utf-8-sig")
@@ -70,9 +73,9 @@ def catalogue_export(*, file_format: str) -> bytes:
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("items")
-    sheet.append(list(COLUMNS))
+    sheet.append([xlsx_cell(sheet, column) for column in COLUMNS])
     for row in rows:
-        sheet.append(row)
+        sheet.append([xlsx_cell(sheet, value) for value in row])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

@@ -45,6 +45,7 @@ from catalog.choices import PARENT_KIND, Category, Delivery, ItemKind, ItemType
 from catalog.error_codes import CatalogErrorCode
 from catalog.models import Department, Item
 from common.errors import ApplicationError
+from common.exports import csv_cell_value
 from common.textfiles import decode_upload
 from tenants.choices import Level
 from tenants.models import User
@@ -129,7 +130,8 @@ def _read_csv(stream: BinaryIO) -> tuple[list[str], list[tuple[int, list]]]:
     reader = csv.reader(io.StringIO(text, newline=""))
     header = [h.strip() for h in next(reader, [])]
     # Rows numbered as a spreadsheet shows them (a quoted cell may span several physical lines).
-    return header, [(i + 2, cells) for i, cells in enumerate(reader)]
+    # Cells the platform's export prefixed with ' so that no spreadsheet runs them: the prefix is undone.
+    return header, [(i + 2, [csv_cell_value(cell) for cell in cells]) for i, cells in enumerate(reader)]
 
 
 def _read_xlsx(stream: BinaryIO) -> tuple[list[str], list[tuple[int, list]]]:

@@ -51,3 +51,5 @@ CONN_MAX_AGE = env_int("DB_CONN_MAX_AGE", 600)
 ROUTING_CHECK_SECONDS = env_float("ROUTING_CHECK_SECONDS", 1.0)
 SMS_BACKEND = env_str("SMS_BACKEND", "console")
 REGISTRY_HMAC_KEY = env_str("REGISTRY_HMAC_KEY")
+# Fernet keys of applicants' personal data at rest, comma-separated, newest first (common.crypto).
+DATA_KEYS = env_list("GOVSERVICE_DATA_KEYS", [])

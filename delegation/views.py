@@ -15,7 +15,6 @@ key-project agency report and a green channel's report (the city's staff), both 
 """
 from __future__ import annotations
 
-import csv
 import uuid
 
 from django.contrib import messages
@@ -32,6 +31,7 @@ from cases.choices import DECIDED, ApplicantKind, CaseStatus
 from catalog.models import Material
 from catalog.selectors import adoption_get, centre_catalogue
 from common.errors import ApplicationError, ConflictError, ErrorCode
+from common.exports import csv_writer
 from common.forms import add_service_errors
 from common.i18n import pick
 from common.idempotency import form_key
@@ -344,7 +344,7 @@ def key_projects_csv(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="key-projects-{year}.csv"'
     response.write("\ufeff")  # Excel opens UTF-8 with a BOM
-    writer = csv.writer(response)
+    writer = csv_writer(response)
     writer.writerow([_("Project"), _("Company"), _("Unified social credit code"), _("District or zone"),
                      _("Agents"), _("Problems raised"), _("Problems solved"), _("Approvals finished")])
     projects = selectors.key_project_report(year=year)
@@ -367,7 +367,7 @@ def green_report(request: HttpRequest, code: str) -> HttpResponse:
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="green-channel-{code}.csv"'
         response.write("\ufeff")
-        writer = csv.writer(response)
+        writer = csv_writer(response)
         writer.writerow([_("Item code"), _("Item"), _("Usual limit"), _("Compressed limit"), _("Cases filed"),
                          _("Cases finished"), _("Average working days used")])
         for row in report.items:

@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from common.fields import EncryptedTextField
 from common.models import TimeStampedModel
 
 
@@ -46,7 +47,7 @@ class OutboxMessage(TimeStampedModel):
     centre = models.ForeignKey("tenants.Centre", verbose_name=_("centre"), null=True, blank=True,
                                on_delete=models.SET_NULL, related_name="+")
     channel = models.CharField(_("channel"), max_length=10, default="sms")
-    to = models.CharField(pgettext_lazy("message recipient", "to"), max_length=32)
+    to = EncryptedTextField(pgettext_lazy("message recipient", "to"))  # a phone: encrypted at rest (common.crypto)
     language = models.CharField(_("language"), max_length=10, default="zh-hans")
     template_key = models.CharField(_("template"), max_length=60)
     body = models.TextField(_("text"))

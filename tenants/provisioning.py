@@ -10,7 +10,8 @@ transaction, with the same `django_migrations` rows `migrate` would write.
 This is still provisioning *by migrations*, from the client: no template schema is cloned and no
 table is created inside a database function (Citus distributes schemas created this way). Should a
 tenant migration contain an operation that cannot be written as SQL (RunPython), the replay is
-refused and the caller falls back to running `migrate_schemas` for that schema.
+refused and the caller falls back to running `migrate_schemas` for that schema; an *elidable* RunPython
+(a data step, which has nothing to do in an empty schema) is skipped.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 
 from django.db import connection, router, transaction
 from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.operations import RunPython
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.migrations.state import ProjectState
 from django.utils import timezone
@@ -70,6 +72,8 @@ def tenant_script() -> TenantScript:
                 if not router.allow_migrate(connection.alias, migration.app_label):
                     continue  # a public app's migration: recorded, never run, in a centre's schema
                 for operation in migration.operations:
+                    if isinstance(operation, RunPython) and operation.elidable:
+                        continue  # a data step (elidable): an empty new schema has no data for it
                     if not operation.reduces_to_sql:
                         raise NotReplayable(f"{migration.app_label}.{migration.name}: {operation.describe()}")
             state = ProjectState(real_apps=loader.unmigrated_apps)

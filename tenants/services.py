@@ -16,11 +16,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.hashers import make_password
+from django.contrib.sessions.models import Session
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
+from rest_framework.authtoken.models import Token
 
 from common.errors import ApplicationError, ConflictError
 from tenants import tasks
@@ -341,27 +345,101 @@ def membership_revoke(*, membership: Membership, acting_user: User | None) -> No
         if locked is None:
             raise ConflictError(_("That role was revoked meanwhile; nothing was changed."),
                                 CentreErrorCode.MEMBERSHIP_CHANGED_MEANWHILE)
-        audit_record(kind=AuditKind.ROLE_REVOKED, actor=acting_user, centre=locked.centre,
-                     target_type=AuditTarget.MEMBERSHIP, target_id=locked.pk,
-                     target_label=f"{locked.user.get_username()} · {locked.role}",
-                     before={"role": locked.role, "department_code": locked.department_code})
-        locked.delete()
+        _membership_end(membership=locked, acting_user=acting_user)
     forget_memberships(user=membership.user)
 
 
+def _membership_end(*, membership: Membership, acting_user: User | None, note: str = "") -> None:
+    """Delete a (locked) membership, its history kept as a ROLE_REVOKED audit entry."""
+    audit_record(kind=AuditKind.ROLE_REVOKED, actor=acting_user, centre=membership.centre,
+                 target_type=AuditTarget.MEMBERSHIP, target_id=membership.pk,
+                 target_label=f"{membership.user.get_username()} · {membership.role}",
+                 before={"role": membership.role, "department_code": membership.department_code}, note=note)
+    membership.delete()
+
+
 def user_deactivate(*, user: User, acting_user: User | None) -> User:
-    """Stop `user` signing in anywhere (their sessions and API tokens stop working; their records stay).
-    A user already inactive: nothing changes, nothing is recorded."""
+    """Offboard `user` (离岗): they can no longer sign in or call the API, at once; their records stay.
+
+    In one transaction: `is_active` off; every session of theirs deleted (the public schema's
+    `django_session`, found by scanning the unexpired sessions: see `user_sessions_end`); their DRF API
+    tokens deleted; every role (membership) ended, each with a ROLE_REVOKED audit entry (the history of
+    roles is the audit log); one USER_DEACTIVATED entry. A user already inactive with nothing left open:
+    nothing changes, nothing is recorded. Never raises for an existing user.
+    """
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
-        if not locked.is_active:
+        was_active = locked.is_active
+        sessions = user_sessions_end(user=locked)
+        tokens, _deleted = Token.objects.filter(user=locked).delete()
+        memberships = list(Membership.objects.select_for_update(of=("self",)).select_related("user", "centre")
+                           .filter(user=locked).order_by("pk"))
+        for membership in memberships:
+            _membership_end(membership=membership, acting_user=acting_user, note=_("The user was deactivated."))
+        if not was_active and not (sessions or tokens or memberships):
             return locked
         locked.is_active = False
         locked.save(update_fields=["is_active"])
         audit_record(kind=AuditKind.USER_DEACTIVATED, actor=acting_user, target_type=AuditTarget.USER,
                      target_id=locked.pk, target_label=locked.get_username(),
-                     before={"is_active": True}, after={"is_active": False})
+                     before={"is_active": was_active}, after={"is_active": False},
+                     note=_("%(sessions)d sessions and %(tokens)d API tokens ended, %(roles)d roles revoked.")
+                     % {"sessions": sessions, "tokens": tokens, "roles": len(memberships)})
+    forget_memberships(user=locked)
     return locked
+
+
+def user_sessions_end(*, user: User) -> int:
+    """Delete every unexpired session of `user` (Django's database sessions, public schema); the count.
+
+    Sessions carry the user's id only inside their encoded data, so the unexpired ones are scanned a
+    chunk at a time and decoded (O(open sessions): a few thousand staff sessions take well under a second;
+    an offboarding is rare, so no session-to-user index is kept). Expired sessions are left to
+    `clearsessions`.
+    """
+    ended = 0
+    with schema_context(get_public_schema_name()):
+        sessions = Session.objects.filter(expire_date__gt=timezone.now()).order_by("pk")
+        mine = [session.pk for session in sessions.iterator(chunk_size=2000)
+                if str(session.get_decoded().get(SESSION_KEY)) == str(user.pk)]
+        for start in range(0, len(mine), 1000):
+            ended += Session.objects.filter(pk__in=mine[start:start + 1000]).delete()[0]
+    return ended
+
+
+def user_erase(*, user: User, acting_user: User | None) -> User:
+    """Erase a user's personal data on request (PIPL art. 47, 个人信息删除): offboard them
+    (`user_deactivate`), then replace their user name by the pseudonym ``erased-<id>`` and empty their
+    full name, first and last name, e-mail and mobile; their password becomes unusable and staff/superuser
+    flags are removed. The row stays (records and the audit log refer to it by id); the audit log is kept as
+    it was (see docs/architecture.md, "Personal data"), plus one USER_ERASED entry naming the pseudonym
+    only. Erasing an already-erased user changes nothing. Never raises for an existing user.
+    """
+    user_deactivate(user=user, acting_user=acting_user)
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        pseudonym = erased_username(locked.pk)
+        if locked.username == pseudonym:
+            return locked
+        erased = [name for name in ERASED_FIELDS if getattr(locked, name)]
+        locked.username = pseudonym
+        for name in ("full_name", "first_name", "last_name", "email", "mobile"):
+            setattr(locked, name, "")
+        locked.is_staff = locked.is_superuser = False
+        locked.set_unusable_password()
+        locked.save()
+        audit_record(kind=AuditKind.USER_ERASED, actor=acting_user, target_type=AuditTarget.USER,
+                     target_id=locked.pk, target_label=pseudonym, after={"erased": erased})
+    return locked
+
+
+#: The user's own personal data that `user_erase` removes.
+ERASED_FIELDS = ("username", "full_name", "first_name", "last_name", "email", "mobile")
+
+
+def erased_username(user_id: int) -> str:
+    """The pseudonym an erased user keeps as user name (unique: it holds the row's id)."""
+    return f"erased-{user_id}"
 
 
 def onboarding_batch_create(*, file_name: str, rows: list[CentreInput], acting_user: User | None) -> OnboardingBatch:

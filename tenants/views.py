@@ -2,7 +2,6 @@
 switch, the audit log (page and CSV)."""
 from __future__ import annotations
 
-import csv
 from base64 import b32encode
 from collections.abc import Iterator
 from typing import Any
@@ -34,6 +33,7 @@ from qrcode import make as qr_make
 from qrcode.image.svg import SvgPathImage
 
 from common.errors import ApplicationError
+from common.exports import csv_writer
 from tenants import selectors, services, signin
 from tenants.audit import SYSTEM_ACTOR
 from tenants.choices import AuditKind, AuditTarget, CentreStatus, Level, Role
@@ -457,13 +457,6 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _csv_cell(value: Any) -> Any:
-    """A cell a spreadsheet will not run as a formula (names and notes are typed by people)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def _newest_first_in_chunks(events: QuerySet[AuditEvent], size: int = 2000) -> Iterator[AuditEvent]:
     """`events` (ordered newest first) a chunk at a time, each chunk starting after the last row of the one
     before: bounded memory without a server-side cursor (which PgBouncer's transaction pooling refuses)."""
@@ -487,7 +480,7 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="audit-{who}-{timezone.localdate():%Y%m%d}.csv"'
     response.write("\ufeff")
-    writer = csv.writer(response)
+    writer = csv_writer(response)
     writer.writerow([pgettext("audit log", "Time"), _("Kind"), _("Actor"), _("Division code"), _("Centre"),
                      pgettext("audit log", "Target"), _("What changed"), _("Note")])
     for count, event in enumerate(_newest_first_in_chunks(events), start=1):
@@ -497,7 +490,7 @@ def audit_export(request: HttpRequest) -> HttpResponse:
             break
         row = _row(event)
         changes = "; ".join(f"{what}: {old} → {new}" if old else f"{what}: {new}" for what, old, new in row["changes"])
-        writer.writerow([_csv_cell(value) for value in (
+        writer.writerow([
             f"{row['at']:%Y-%m-%d %H:%M:%S}", row["kind_label"], row["actor"], row["centre_code"], row["centre"],
-            row["target"], changes, row["note"])])
+            row["target"], changes, row["note"]])
     return response

@@ -126,6 +126,10 @@ ROUTING_CHECK_SECONDS = env.ROUTING_CHECK_SECONDS
 # Key of the registry's HMACs of ID numbers and lookup factors (defaults to one derived from SECRET_KEY).
 REGISTRY_HMAC_KEY = env.REGISTRY_HMAC_KEY
 
+# Keys of applicants' ID numbers and phones encrypted at rest (common.crypto): GOVSERVICE_DATA_KEYS, Fernet
+# keys newest first; empty: one derived from SECRET_KEY (development and tests; production refuses).
+DATA_KEYS = env.DATA_KEYS
+
 # Password given to every demo login created by `provision_demo`.
 DEMO_PASSWORD = "demo12345"  # noqa: S105 - demo data only, printed by the launcher
 

@@ -8,6 +8,9 @@ DEBUG = False
 if not env.SECRET_KEY or len(env.SECRET_KEY) < 50:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set to at least 50 random characters.")
 SECRET_KEY = env.SECRET_KEY
+if not env.DATA_KEYS:
+    raise ImproperlyConfigured("GOVSERVICE_DATA_KEYS must hold the Fernet key(s) of personal data at rest, newest "
+                               "first (docs/operations.md).")
 
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"

@@ -4,12 +4,11 @@ comes from the public registry; every chart has a CSV export with the same numbe
 """
 from __future__ import annotations
 
-import csv
-
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from common.exports import csv_writer
 from supervision.dashboards import charts, selectors
 from supervision.dashboards.selectors import Chart
 from tenants.request import centre_or_none
@@ -103,7 +102,7 @@ def chart_csv(request: HttpRequest, name: str) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{who}-{name}-{scope.period_days}d-{scope.today}.csv"'
     response.write("\ufeff")  # so that spreadsheet programs read UTF-8 (Chinese names)
-    writer = csv.writer(response)
+    writer = csv_writer(response)
     for row in chart.csv_rows():
         writer.writerow(["" if v is None else v for v in row])
     return response

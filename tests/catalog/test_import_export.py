@@ -202,3 +202,38 @@ def test_the_commands_and_the_download(tmp_path, departments, centre_client):
     assert download.content.decode("utf-8-sig").splitlines()[0].startswith("code,department_code")
     assert centre_client(None).get("/api/v1/catalogue/export.xlsx").content[:2] == b"PK"
     assert centre_client(None).get("/api/v1/catalogue/export.pdf").status_code == 400
+
+
+FORMULA = '=HYPERLINK("http://evil.example","x")'
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_formulas_are_not_exported_as_formulas_and_the_round_trip_keeps_the_values(departments, file_format):
+    """Fault 8: a keyword `=HYPERLINK(...)` came out verbatim; now no cell runs as a formula in a spreadsheet,
+    and export → import still gives back `=...`, `-5`, `@x` and `'quoted` as they were typed."""
+    catalogue_import(stream=as_csv([
+        {**GOOD, "keywords": FORMULA, "legal_basis": "@SUM(1+1)"},
+        {**GOOD, "code": "610100ZR-QR-0001", "department_code": "ZR", "item_type": "QR", "keywords": "-5",
+         "legal_basis": "'quoted", "materials": ""}]), file_name="seed.csv", acting_user=None)
+    before = snapshot()
+    exported = catalogue_export(file_format=file_format)
+    if file_format == "csv":
+        rows = list(csv.DictReader(io.StringIO(exported.decode("utf-8-sig"))))
+        assert {row["keywords"] for row in rows} == {"'" + FORMULA, "'-5"}
+        assert {row["legal_basis"] for row in rows} == {"'@SUM(1+1)", "''quoted"}
+    else:
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(io.BytesIO(exported)).worksheets[0]
+        cells = [cell for row in sheet.iter_rows(min_row=2) for cell in row if cell.value in (FORMULA, "-5")]
+        assert len(cells) == 2
+        assert all(cell.data_type == "s" for cell in cells)  # text, not a formula ("f")
+
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("TRUNCATE catalog_material, catalog_itemversion, catalog_item CASCADE")
+    catalogue_import(stream=io.BytesIO(exported), file_name=f"export.{file_format}", acting_user=None)
+    assert snapshot() == before
+    assert {item.keywords for item in Item.objects.all()} == {FORMULA, "-5"}
