@@ -276,3 +276,8 @@ def test_a_verified_second_factor_carries_over_a_centre_switch(beilin, yanta, ma
     assert there.get(switch_link(here, there, "yanta"))["Location"] == "/"
     assert there.get("/accounts/two-step/").context["user"].is_verified()
     assert device.confirmed
+
+
+def test_the_admin_signs_in_through_the_sites_page_with_its_lockout_and_code(centre_client):
+    page = centre_client(None).get(f"/{settings.DJANGO_ADMIN_PATH}login/?next=/{settings.DJANGO_ADMIN_PATH}")
+    assert page.status_code == 200 and 'name="otp_token"' in page.content.decode()
