@@ -241,6 +241,11 @@ def test_the_api_docs_need_signed_in_staff_when_not_public(path, centre_client, 
         assert centre_client(None).get(path).status_code == 200
 
 
+def test_the_demo_logins_need_no_second_factor_in_the_dev_run():
+    dev = importlib.import_module("config.settings.dev")
+    assert dev.GOVSERVICE_REQUIRE_2FA_PLATFORM_ADMINS is False and dev.GOVSERVICE_PUBLIC_API_DOCS is True
+
+
 def test_the_public_api_docs_are_off_in_production_settings():
     source = (settings.BASE_DIR / "config" / "settings" / "production.py").read_text()
     assert 'GOVSERVICE_PUBLIC_API_DOCS = env.env_bool("GOVSERVICE_PUBLIC_API_DOCS", False)' in source
