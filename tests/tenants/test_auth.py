@@ -241,6 +241,11 @@ def test_the_api_docs_need_signed_in_staff_when_not_public(path, centre_client, 
         assert centre_client(None).get(path).status_code == 200
 
 
+def test_the_demo_logins_need_no_second_factor_in_the_dev_run():
+    dev = importlib.import_module("config.settings.dev")
+    assert dev.GOVSERVICE_REQUIRE_2FA_PLATFORM_ADMINS is False and dev.GOVSERVICE_PUBLIC_API_DOCS is True
+
+
 def test_the_public_api_docs_are_off_in_production_settings():
     source = (settings.BASE_DIR / "config" / "settings" / "production.py").read_text()
     assert 'GOVSERVICE_PUBLIC_API_DOCS = env.env_bool("GOVSERVICE_PUBLIC_API_DOCS", False)' in source
@@ -276,3 +281,8 @@ def test_a_verified_second_factor_carries_over_a_centre_switch(beilin, yanta, ma
     assert there.get(switch_link(here, there, "yanta"))["Location"] == "/"
     assert there.get("/accounts/two-step/").context["user"].is_verified()
     assert device.confirmed
+
+
+def test_the_admin_signs_in_through_the_sites_page_with_its_lockout_and_code(centre_client):
+    page = centre_client(None).get(f"/{settings.DJANGO_ADMIN_PATH}login/?next=/{settings.DJANGO_ADMIN_PATH}")
+    assert page.status_code == 200 and 'name="otp_token"' in page.content.decode()
