@@ -132,6 +132,12 @@ def identity_hmac(number: str) -> str:
     return hmac.new(hmac_key(), normalise_identifier(number).encode(), hashlib.sha256).hexdigest()
 
 
+def recipient_hmac(phone: str) -> str:
+    """`identity_hmac` of a phone in E.164 (as typed: `138 1234 5678` and `+8613812345678` give one value):
+    how a number's SMS are found in the outbox, whose `to` is encrypted."""
+    return identity_hmac(normalise_mobile(phone) or phone)
+
+
 # --- masking: one format each, wherever a number or a name is shown or logged ----------------------
 
 def mask_id_number(value: str) -> str:

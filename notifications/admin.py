@@ -8,7 +8,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
-from common.identity import mask_phone
+from common.identity import mask_phone, normalise_mobile, recipient_hmac
 from notifications.dispatch import outbox_retry_now
 from notifications.models import MessageTemplate, OutboxMessage
 
@@ -58,14 +58,22 @@ class OutboxMessageAdmin(admin.ModelAdmin):
                     "next_attempt_at", "sent_at", "short_error")
     list_filter = ("status", "template_key", "channel")
     list_select_related = ("centre",)
-    # "=to": an operator can look up one number's messages without the list ever showing one.
-    search_fields = ("dedupe_key", "=to", "provider_id")
+    # A phone number typed in the search box finds its messages by the recipient's HMAC (`to` is encrypted),
+    # without the list ever showing one.
+    search_fields = ("dedupe_key", "provider_id")
     date_hierarchy = "created_at"
     ordering = ("-created_at",)
     fields = ("dedupe_key", "centre", "channel", "masked_to", "language", "template_key", "body", "status",
               "attempts", "next_attempt_at", "sent_at", "provider_id", "last_error", "created_at", "updated_at")
     readonly_fields = fields
     actions = ["retry_now"]
+
+    def get_search_results(self, request, queryset, search_term):
+        results, distinct = super().get_search_results(request, queryset, search_term)
+        phone = normalise_mobile(search_term)
+        if phone:
+            results |= queryset.filter(to_hmac=recipient_hmac(phone))
+        return results, distinct
 
     @admin.display(description=pgettext_lazy("message recipient", "to"))
     def masked_to(self, obj: OutboxMessage) -> str:

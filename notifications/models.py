@@ -48,6 +48,9 @@ class OutboxMessage(TimeStampedModel):
                                on_delete=models.SET_NULL, related_name="+")
     channel = models.CharField(_("channel"), max_length=10, default="sms")
     to = EncryptedTextField(pgettext_lazy("message recipient", "to"))  # a phone: encrypted at rest (common.crypto)
+    to_hmac = models.CharField(_("recipient (HMAC)"), max_length=64, blank=True, db_index=True,
+                               help_text=_("common.identity.recipient_hmac of the recipient: how one number's "
+                                           "messages are found (the encrypted column cannot be searched)."))
     language = models.CharField(_("language"), max_length=10, default="zh-hans")
     template_key = models.CharField(_("template"), max_length=60)
     body = models.TextField(_("text"))

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from common.identity import mask_phone
+from common.identity import mask_phone, recipient_hmac
 from notifications.models import MessageTemplate, OutboxMessage
 from notifications.tasks import dispatch_message
 
@@ -67,7 +67,8 @@ def outbox_enqueue(*, dedupe_key: str, to: str, template_key: str, context: dict
     """Write the message now (in the caller's transaction); dispatch after commit. The same dedupe key
     twice gives the one message written first."""
     message, created = OutboxMessage.objects.get_or_create(dedupe_key=dedupe_key, defaults={
-        "centre_id": centre_id, "to": to, "language": language, "template_key": template_key,
+        "centre_id": centre_id, "to": to, "to_hmac": recipient_hmac(to), "language": language,
+        "template_key": template_key,
         "body": render(key=template_key, centre_id=centre_id, language=language, context=context),
         "next_attempt_at": timezone.now()})
     if created:

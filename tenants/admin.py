@@ -26,7 +26,7 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "full_name", "email", "mobile", "is_active", "last_login")
     search_fields = ("username", "full_name", "email")
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         (_("Contact"), {"fields": ("full_name", "mobile")}),
     )
     actions = ("deactivate_users", "erase_users")

@@ -115,3 +115,15 @@ def test_production_refuses_to_start_without_the_data_keys():
     result = subprocess.run([sys.executable, "-c", "import config.settings.production"], cwd=ROOT, env=env,
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
+
+
+def test_the_outbox_admin_still_finds_a_numbers_messages_by_its_hmac(beilin, centre_client):
+    from tenants.models import User
+
+    outbox_enqueue(dedupe_key="crypto-search", to=PHONE, template_key="case_result_ready", context={},
+                   centre_id=beilin.pk)
+    outbox_enqueue(dedupe_key="crypto-other", to="13900000000", template_key="case_result_ready", context={},
+                   centre_id=beilin.pk)
+    admin = centre_client(None, User.objects.create_superuser(username="outbox-admin", password="pw-12345-xyz"))
+    html = admin.get("/admin/notifications/outboxmessage/", {"q": "138 1234 5678"}).content.decode()
+    assert "crypto-search" in html and "crypto-other" not in html and PHONE not in html

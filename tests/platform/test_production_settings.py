@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -17,7 +19,8 @@ def run_check(**extra: str) -> subprocess.CompletedProcess:
 
 
 def test_check_deploy_is_clean_with_production_settings():
-    result = run_check(DJANGO_SECRET_KEY=secrets.token_urlsafe(60), PLATFORM_DOMAIN="gov.example.cn")
+    result = run_check(DJANGO_SECRET_KEY=secrets.token_urlsafe(60), PLATFORM_DOMAIN="gov.example.cn",
+                       GOVSERVICE_DATA_KEYS=Fernet.generate_key().decode())
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
