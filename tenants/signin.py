@@ -44,15 +44,6 @@ from tenants.models import User
 # --- lockouts (django-axes) ---------------------------------------------------------------------
 
 
-def client_address(request: Any) -> str | None:
-    """The client's address as the sign-in limits count it (AXES_CLIENT_IP_CALLABLE): REMOTE_ADDR.
-
-    Behind a reverse proxy, point this at the project's trusted-proxy reading of the address (one
-    rule for the whole project), never at a raw X-Forwarded-For a client can forge.
-    """
-    return request.META.get("REMOTE_ADDR")
-
-
 def lockout_minutes() -> int:
     cool_off = settings.AXES_COOLOFF_TIME
     return max(1, int(cool_off.total_seconds() // 60)) if isinstance(cool_off, dt.timedelta) else 0

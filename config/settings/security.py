@@ -16,7 +16,7 @@ AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"  # rows in the publi
 AXES_FAILURE_LIMIT = env.env_int("GOVSERVICE_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env.env_int("GOVSERVICE_LOGIN_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one reaching the limit locks
-AXES_CLIENT_IP_CALLABLE = "tenants.signin.client_address"
+AXES_CLIENT_IP_CALLABLE = "common.client.client_address"  # trusted proxies only (TRUSTED_PROXIES)
 AXES_LOCKOUT_CALLABLE = "tenants.signin.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ADMIN = False  # lift lockouts on the audited page (tenants.signin), not by deleting rows
