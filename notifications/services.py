@@ -62,6 +62,18 @@ def render(*, key: str, centre_id: int | None, language: str, context: dict) -> 
     return body.format(**{name: context.get(name, "") for name in names})
 
 
+def outbox_seal_inserted(*, template_key: str) -> int:
+    """Encrypt the recipients of messages a set-based INSERT wrote (the deadline sweep writes its SMS in
+    one SQL statement, with the recipient in clear and an empty `to_hmac`): their `to` is rewritten
+    encrypted and `to_hmac` filled. Call it in the inserting transaction, before the dispatcher can
+    read the rows. Returns how many messages were sealed."""
+    rows = list(OutboxMessage.objects.filter(template_key=template_key, to_hmac="").only("id", "to"))
+    for message in rows:
+        message.to_hmac = recipient_hmac(message.to)
+    OutboxMessage.objects.bulk_update(rows, ["to", "to_hmac"], batch_size=500)
+    return len(rows)
+
+
 def outbox_enqueue(*, dedupe_key: str, to: str, template_key: str, context: dict, centre_id: int | None = None,
                    language: str = "zh-hans") -> OutboxMessage:
     """Write the message now (in the caller's transaction); dispatch after commit. The same dedupe key

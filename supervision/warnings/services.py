@@ -24,7 +24,7 @@ from cases.choices import CLOCK_RUNNING
 from cases.hooks import StepRefused, step_refused
 from common.errors import ConflictError
 from notifications.models import MessageTemplate
-from notifications.services import DEFAULT_TEMPLATES
+from notifications.services import DEFAULT_TEMPLATES, outbox_seal_inserted
 from supervision.warnings.choices import LEVEL_TEXT, WarningLevel
 from supervision.warnings.error_codes import WarningErrorCode
 from supervision.warnings.models import DeadlineWarning, Finding, SupervisionSetting
@@ -147,10 +147,10 @@ recipients AS (
      WHERE u.mobile <> '' AND u.is_active
 ),
 queued AS (
-    INSERT INTO notifications_outboxmessage (dedupe_key, centre_id, channel, "to", language, template_key, body,
-                                             status, attempts, next_attempt_at, provider_id, last_error,
+    INSERT INTO notifications_outboxmessage (dedupe_key, centre_id, channel, "to", to_hmac, language, template_key,
+                                             body, status, attempts, next_attempt_at, provider_id, last_error,
                                              created_at, updated_at)
-    SELECT 'warning:' || r.warning_id || ':' || r.user_id, r.centre_id, 'sms', r.mobile, 'zh-hans', %s,
+    SELECT 'warning:' || r.warning_id || ':' || r.user_id, r.centre_id, 'sms', r.mobile, '', 'zh-hans', %s,
            format(COALESCE(fm.body, %s),
                   CASE r.level WHEN 'black' THEN %s WHEN 'red' THEN %s ELSE %s END,
                   r.case_number, r.item_name_zh,
@@ -172,6 +172,7 @@ SELECT (SELECT count(*) FROM queued), level, count(*) FROM fired GROUP BY level
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
+        outbox_seal_inserted(template_key=TEMPLATE_KEY)  # the recipients, written in clear above, encrypted
     fired = {level: 0 for level in WarningLevel.values}
     messages = 0
     for queued, level, count in rows:

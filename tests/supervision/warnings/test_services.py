@@ -65,6 +65,10 @@ def test_each_warning_is_an_sms_to_the_clerk_and_the_departments_chief_and_no_on
     assert result.fired["red"] == 1 and result.messages == 2
     messages = OutboxMessage.objects.filter(dedupe_key__startswith="warning:")
     assert sorted(m.to for m in messages) == ["+8613800000001", "+8613800000002"]
+    with connection.cursor() as cursor:  # the sweep writes in SQL; at rest the recipients are encrypted
+        cursor.execute("""SELECT "to", to_hmac FROM notifications_outboxmessage WHERE dedupe_key LIKE 'warning:%%'""")
+        stored = cursor.fetchall()
+    assert all(to.startswith("gAAAAA") and "138000" not in to and len(hmac) == 64 for to, hmac in stored)
     body = messages.first().body
     assert case.number in body and "红牌警告" in body and "2026-10-14" in body and "食品经营许可" in body
     deadline_sweep(today=D(2026, 10, 15))
