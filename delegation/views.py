@@ -57,7 +57,8 @@ def _lite(request: HttpRequest, template: str, context: dict, status: int = 200)
     """Render an agent's page without the site's context processors (no query behind the page)."""
     context = {**context, "csrf_token": get_token(request), "path": request.get_full_path(),
                "user_name": str(request.user), "centre": centre_or_none(request),
-               "messages": messages.get_messages(request)}
+               "messages": messages.get_messages(request),
+               "csp_nonce": request.csp_nonce}  # type: ignore[attr-defined]  # the page's one <style> block (django-csp)
     return HttpResponse(loader.get_template(template).render(context), status=status)
 
 

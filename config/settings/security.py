@@ -6,7 +6,7 @@ in config/env.py's helpers.
 """
 import datetime as dt
 
-from csp.constants import NONE, SELF
+from csp.constants import NONCE, NONE, SELF
 
 from config import env
 
@@ -30,12 +30,14 @@ GOVSERVICE_REQUIRE_2FA_PLATFORM_ADMINS = env.env_bool("GOVSERVICE_REQUIRE_2FA_PL
 # --- centre switch: how long a hand-off link lives (it is also single use) -----------------------
 HANDOFF_MAX_AGE = 60  # seconds
 
-# --- Content-Security-Policy (django-csp 4): no inline script or style anywhere ------------------
+# --- Content-Security-Policy (django-csp 4): no inline script; inline style only with the page's nonce -----
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
-        "style-src": [SELF],
+        # NONCE: a page may carry one <style nonce="{{ csp_nonce }}"> block (the agent's 6 KB phone
+        # pages inline their CSS: one request on a slow link); the nonce is sent only when a page uses it
+        "style-src": [SELF, NONCE],
         "img-src": [SELF],
         "font-src": [SELF],
         "connect-src": [SELF],

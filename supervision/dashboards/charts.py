@@ -158,8 +158,8 @@ def stacked(rows: Sequence[dict], *, label: str, series: Sequence[Series], title
             parts.append(_rect(x, y, w, BAR_HEIGHT, s.colour))
             text = fmt_number(r[s.key])
             if w > _width_of(text) * FONT + 6:
-                fill = "#fff" if s.colour == PALETTE[0] else OUTLINE
-                parts.append(f'<text class="inbar" x="{x + 4:.1f}" y="{y + BAR_HEIGHT - 5:.1f}" style="fill:{fill}">'
+                tone = "inbar light" if s.colour == PALETTE[0] else "inbar"  # white on the darkest colour
+                parts.append(f'<text class="{tone}" x="{x + 4:.1f}" y="{y + BAR_HEIGHT - 5:.1f}">'
                              f'{escape(text)}</text>')
             x += w
         if note:

@@ -68,10 +68,23 @@ def browser(chromium_path, live_url):
     rolls the test's transaction back."""
     from playwright.sync_api import sync_playwright
 
+    violations: list[str] = []
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        open_context = chromium.new_context
+
+        def new_context(**options):
+            """Every context of every browser test reports Content-Security-Policy violations (an inline
+            style or script the policy blocks leaves a page unstyled or a button dead, silently)."""
+            context = open_context(**options)
+            context.on("console", lambda message: violations.append(f"{message.location.get('url')}: {message.text}")
+                       if "Content Security Policy" in message.text else None)
+            return context
+
+        chromium.new_context = new_context  # type: ignore[method-assign]
         yield chromium
         chromium.close()
+    assert violations == [], "the Content-Security-Policy blocked something:\n" + "\n".join(violations)
 
 
 @pytest.fixture(scope="session")

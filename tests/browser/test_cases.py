@@ -79,6 +79,10 @@ def test_a_clerk_files_and_accepts_a_case_and_the_public_sees_it_accepted(page, 
     page.wait_for_load_state()
     assert "Application form" in page.locator("ol.accepted-materials").inner_text()
     assert "Copy of the ID card" not in page.locator("ol.accepted-materials").inner_text()
+    page.evaluate("window.__printed = 0; window.print = () => { window.__printed += 1; }")
+    page.click("button:has-text('Print')")
+    # the print dialog opens (a static script: no inline onclick); Playwright's click reaches window.print twice
+    assert page.evaluate("window.__printed") >= 1
 
     public = page.context.browser.new_context(locale="en-US").new_page()
     public.goto(live_url + "/progress/")
