@@ -63,6 +63,7 @@ class SignInTokenApi(ObtainAuthToken):
         if device is None and signin.second_factor_required(user=user):
             raise ApplicationError(_("Platform administrators must turn on two-step sign-in first."),
                                    code=SignInErrorCode.SECOND_FACTOR_REQUIRED, http_status=403)
+        signin.account_failures_forget(username=user.get_username())
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 

@@ -22,9 +22,11 @@ from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_failure_limit
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Max, Sum
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -76,6 +78,17 @@ def lockout_response(request: HttpRequest, original_response: HttpResponse | Non
             "form": LoginForm(request), "lockout": lockout_message()}, status=429)
     response["Retry-After"] = str(lockout_minutes() * 60)
     return response
+
+
+def account_failures_forget(*, username: str) -> int:
+    """After `username` signs in with the right password: forget that account's failed sign-ins (from
+    every address), and no other account's. Returns how many records were removed."""
+    return AxesProxyHandler.reset_attempts(username=username)
+
+
+@receiver(user_logged_in, dispatch_uid="tenants.signin.forget_failures")
+def _forget_failures_on_sign_in(sender, request, user, **kwargs) -> None:  # noqa: ARG001 - the signal's
+    account_failures_forget(username=user.get_username())
 
 
 @dataclasses.dataclass(frozen=True)

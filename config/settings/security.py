@@ -18,7 +18,10 @@ AXES_COOLOFF_TIME = dt.timedelta(minutes=env.env_int("GOVSERVICE_LOGIN_COOLOFF_M
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one reaching the limit locks
 AXES_CLIENT_IP_CALLABLE = "common.client.client_address"  # trusted proxies only (TRUSTED_PROXIES)
 AXES_LOCKOUT_CALLABLE = "tenants.signin.lockout_response"
-AXES_RESET_ON_SUCCESS = True
+# axes' reset on success deletes every failure from the signing-in address, the attacked account's
+# too: an attacker with an account of their own would sign in between guesses. The account's own
+# failures are forgotten instead (tenants.signin.account_failures_forget, on user_logged_in).
+AXES_RESET_ON_SUCCESS = False
 AXES_ENABLE_ADMIN = False  # lift lockouts on the audited page (tenants.signin), not by deleting rows
 AXES_VERBOSE = False
 

@@ -74,6 +74,31 @@ def test_many_accounts_guessed_from_one_address_lock_the_address(beilin, make_us
     assert sign_in(other_address, "spared").status_code == 302  # the account itself is not locked
 
 
+def test_signing_in_to_ones_own_account_does_not_wipe_the_failures_against_another(beilin, make_user):
+    """An attacker with an account of their own cannot reset the count by signing in between guesses."""
+    make_user((beilin, Role.CHIEF_REPRESENTATIVE), username="target")
+    make_user((beilin, Role.WINDOW_CLERK), username="attacker")
+    for _ in range(2):
+        for _ in range(LIMIT // 2):
+            assert sign_in(Client(HTTP_HOST=host_of(beilin)), "target", "wrong-guess").status_code == 200
+        assert sign_in(Client(HTTP_HOST=host_of(beilin)), "attacker").status_code == 302
+        assert token_of(Client(HTTP_HOST=host_of(beilin)), "attacker").status_code == 200
+    for _ in range(LIMIT - 2 * (LIMIT // 2)):
+        sign_in(Client(HTTP_HOST=host_of(beilin)), "target", "wrong-guess")
+    assert sign_in(Client(HTTP_HOST=host_of(beilin), REMOTE_ADDR="198.51.100.7"), "target").status_code == 429
+
+
+def test_the_owners_own_sign_in_forgets_their_earlier_slips(beilin, make_user):
+    make_user((beilin, Role.WINDOW_CLERK), username="slips")
+    client = Client(HTTP_HOST=host_of(beilin))
+    for _ in range(LIMIT - 1):
+        sign_in(client, "slips", "wrong-guess")
+    assert sign_in(client, "slips").status_code == 302
+    client.logout()
+    assert sign_in(client, "slips", "wrong-guess").status_code == 200  # a fresh count: one slip, no lockout
+    assert sign_in(client, "slips").status_code == 302
+
+
 def test_the_token_endpoint_locks_too_and_answers_in_the_error_shape(centre_client, beilin, make_user):
     make_user((beilin, Role.WINDOW_CLERK), username="api-guessed")
     client = centre_client(beilin)
