@@ -1,29 +1,37 @@
 """The per-number guard of the progress lookup (查询防暴力破解): wrong factors are counted per case
 number, whoever sends them, so guesses spread over many addresses still run out.
 
-`settings.PROGRESS_GUARD` lists the rules, each `{"failures": n, "window": seconds, "lock": seconds}`:
-after n wrong factors for one number, each less than `window` seconds after the one before (the count
-is forgotten `window` seconds after the last), the number is guarded for `lock` seconds, and every
-lookup of it (the right factor too) answers "try later". An unknown number is counted exactly like a
-known one, so the guard tells nothing about which numbers exist. The counts live in the cache
-(`CACHES["default"]`: Redis or files in runs), keyed by a hash of the number; a lookup that finds its
-case counts nothing, so an applicant who types the factor right is never slowed.
+`settings.PROGRESS_GUARD` lists the rules, each `{"failures": n, "window": seconds, "lock": seconds}`
+(no two with the same window): after n wrong factors for one number, each less than `window` seconds
+after the one before (the count is forgotten `window` seconds after the last), the number is guarded for
+`lock` seconds, and every lookup of it (the right factor too) answers "try later". An unknown number is
+counted exactly like a known one, so the guard tells nothing about which numbers exist. A lookup that
+finds its case counts nothing, so an applicant who types the factor right is never slowed.
+
+The counts live in PostgreSQL (`registry.NumberGuard`, public schema: one row per number and rule, the
+number only as the SHA-256 of its normalised form), not in the cache, which may forget them (the file
+cache culls at 300 entries). A wrong factor is counted in one statement (INSERT … ON CONFLICT DO UPDATE),
+so parallel guesses are all counted; and `guarded_lookup` holds a transaction-level advisory lock on
+the number from its check to its count, so parallel guesses of one number are checked one after the
+other and no more than a rule's `failures` of them are ever looked at before the guard holds.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.errors import ApplicationError, ErrorCode
 from common.identity import normalise_case_number
-from registry.models import RegistryEntry
+from registry.models import NumberGuard, RegistryEntry
 from registry.selectors import progress_lookup
-
-_PREFIX = "progress-guard"
 
 
 class NumberGuarded(ApplicationError):
@@ -35,41 +43,82 @@ class NumberGuarded(ApplicationError):
         super().__init__(_("Too many lookups. Please try again later."), ErrorCode.RATE_LIMITED, {"wait": None})
 
 
-def _key(kind: str, number: str, window: int) -> str:
-    digest = hashlib.sha256(normalise_case_number(number).encode()).hexdigest()[:40]
-    return f"{_PREFIX}:{kind}:{window}:{digest}"
+def _now() -> dt.datetime:
+    return timezone.now()
 
 
-def _rules() -> list[dict]:
-    return list(settings.PROGRESS_GUARD)
+def _digest(number: str) -> str:
+    return hashlib.sha256(normalise_case_number(number).encode()).hexdigest()
+
+
+def _rules() -> list[tuple[int, int, int]]:
+    """(window, failures, lock) of each rule, in seconds, by window (the order rows are locked in)."""
+    rules = sorted((int(r["window"]), int(r["failures"]), int(r["lock"])) for r in settings.PROGRESS_GUARD)
+    if len({window for window, _f, _l in rules}) != len(rules):
+        raise ImproperlyConfigured("PROGRESS_GUARD: two rules with the same window")
+    return rules
 
 
 def number_is_guarded(number: str) -> bool:
-    """True while any rule guards case `number` (normalised first)."""
-    keys = [_key("lock", number, rule["window"]) for rule in _rules()]
-    return bool(keys) and bool(cache.get_many(keys))
+    """True while any rule guards case `number` (normalised first). One indexed SELECT."""
+    return NumberGuard.objects.filter(number_hash=_digest(number), locked_until__gt=_now()).exists()
 
 
-def number_failed(number: str) -> None:
-    """Count one wrong factor (or an unknown number) for case `number`; guard it when a rule trips."""
-    for rule in _rules():
-        window = int(rule["window"])
-        counter = _key("fail", number, window)
-        cache.add(counter, 0, timeout=window)
-        try:
-            count = cache.incr(counter)  # atomic on Redis and locmem
-        except ValueError:  # expired between add and incr
-            cache.add(counter, 1, timeout=window)
-            count = 1
-        cache.touch(counter, window)  # the file cache's incr rewrites the key with the default timeout
-        if count >= int(rule["failures"]):
-            cache.set(_key("lock", number, window), True, timeout=int(rule["lock"]))
+def number_failed(number: str) -> bool:
+    """Count one wrong factor (or an unknown number) for case `number`, for every rule at once, in one
+    statement; guard the number when a rule trips. True when the number is guarded now."""
+    rules = _rules()
+    if not rules:
+        return False
+    digest, now = _digest(number), _now()
+    table = connection.ops.quote_name(NumberGuard._meta.db_table)
+    rows: list[str] = []
+    params_rows: list[str | int | dt.datetime] = []
+    for window, failures, lock in rules:
+        rows.append("(%s, %s, 1, %s, CASE WHEN %s <= 1 THEN %s::timestamptz END)")
+        params_rows += [digest, window, now + dt.timedelta(seconds=window), failures,
+                        now + dt.timedelta(seconds=lock)]
+    allowed = " ".join("WHEN %s THEN %s" for _rule in rules)
+    lock_until = " ".join("WHEN %s THEN %s::timestamptz" for _rule in rules)
+    # the count after this failure: one more, or a fresh 1 when the window has passed since the last
+    count = "(CASE WHEN g.counted_until > %s THEN g.failures + 1 ELSE 1 END)"
+    sql = (
+        f"INSERT INTO {table} AS g (number_hash, window_seconds, failures, counted_until, locked_until) "
+        f"VALUES {', '.join(rows)} "
+        "ON CONFLICT (number_hash, window_seconds) DO UPDATE SET "
+        f"failures = {count}, counted_until = EXCLUDED.counted_until, "
+        f"locked_until = CASE WHEN {count} >= (CASE g.window_seconds {allowed} END) "
+        f"THEN GREATEST(g.locked_until, CASE g.window_seconds {lock_until} END) ELSE g.locked_until END "
+        "RETURNING locked_until"
+    )
+    params: list[str | int | dt.datetime] = [*params_rows, now, now]
+    params += [value for window, failures, _lock in rules for value in (window, failures)]
+    params += [value for window, _failures, lock in rules for value in (window, now + dt.timedelta(seconds=lock))]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return any(until is not None and until > now for (until,) in cursor.fetchall())
 
 
 def number_guard_lift(number: str) -> None:
     """Forget case `number`'s wrong factors and lift its guard at once (an operator's step, from
     `manage.py shell`, when an applicant cannot wait)."""
-    cache.delete_many([_key(kind, number, rule["window"]) for rule in _rules() for kind in ("fail", "lock")])
+    NumberGuard.objects.filter(number_hash=_digest(number)).delete()
+
+
+def number_guard_purge(*, now: dt.datetime | None = None) -> int:
+    """Remove the rows that no longer count or guard anything (run by the beat); how many."""
+    now = now or _now()
+    deleted, _by_model = NumberGuard.objects.filter(
+        Q(locked_until__isnull=True) | Q(locked_until__lte=now), counted_until__lte=now).delete()
+    return deleted
+
+
+def _serialise(number: str) -> None:
+    """Hold a transaction-level advisory lock on the number (released at commit): lookups of one
+    number wait for each other from the check to the count; other numbers are not held."""
+    key = int.from_bytes(bytes.fromhex(_digest(number)[:16]), "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
 def guarded_lookup(*, number: str, factor: str,
@@ -80,9 +129,11 @@ def guarded_lookup(*, number: str, factor: str,
     Raises `NumberGuarded` without looking while the number is guarded, for a known and an unknown
     number alike.
     """
-    if number_is_guarded(number):
-        raise NumberGuarded
-    entry = find(number=number, factor=factor)
-    if entry is None:
-        number_failed(number)
+    with transaction.atomic():
+        _serialise(number)
+        if number_is_guarded(number):
+            raise NumberGuarded
+        entry = find(number=number, factor=factor)
+        if entry is None:
+            number_failed(number)
     return entry

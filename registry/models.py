@@ -64,3 +64,29 @@ class RegistryEntry(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class NumberGuard(models.Model):
+    """One rule of `settings.PROGRESS_GUARD` counting the wrong factors sent for one case number
+    (查询防暴力破解): how many, until when the count is kept, until when the number is guarded.
+
+    Written only by `registry.guard` (one INSERT … ON CONFLICT per wrong factor). The number is held
+    only as the SHA-256 of its normalised form; rows whose count and guard have both run out are
+    removed by the beat (`registry.number_guard_purge`). No timestamps of its own: the two times it
+    holds are its data, and a row lives a day at most."""
+
+    number_hash = models.CharField(_("case number (SHA-256)"), max_length=64)
+    window_seconds = models.PositiveIntegerField(_("rule window (seconds)"))
+    failures = models.PositiveIntegerField(_("wrong factors"))
+    counted_until = models.DateTimeField(_("count kept until"))
+    locked_until = models.DateTimeField(_("guarded until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("progress lookup guard")
+        verbose_name_plural = _("progress lookup guards")
+        constraints = [models.UniqueConstraint(fields=["number_hash", "window_seconds"],
+                                               name="registry_numberguard_one_per_rule",
+                                               violation_error_message=_("This number is counted once per rule."))]
+
+    def __str__(self) -> str:
+        return f"{self.number_hash[:12]}… ({self.window_seconds} s)"

@@ -56,6 +56,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 30.0,
         "tenant_schemas": ["public"],
     },
+    # Once, in the public schema: the progress lookup's per-number guard forgets the rows whose count
+    # and guard have both run out (registry.guard).
+    "registry-number-guard-purge": {
+        "task": "registry.number_guard_purge",
+        "schedule": 3600.0,
+        "tenant_schemas": ["public"],
+    },
     "catalogue-refresh-current-versions": {
         "task": "catalog.refresh_current_versions",
         "schedule": 3600.0,
