@@ -37,7 +37,10 @@ from common.identity import normalise_case_number, normalise_identifier
 from registry.guard import NumberGuarded, guarded_lookup
 from registry.models import RegistryEntry
 
-FACTOR_VALIDATOR = RegexValidator(r"^[0-9X]{4}$", gettext_lazy("Four digits (the last may be X)."))
+#: The last four characters of a resident ID (digits, the last may be X), a mobile (digits) or a unified
+#: social credit code (digits and capital letters): four of 0-9 and A-Z once folded.
+FACTOR_VALIDATOR = RegexValidator(r"^[0-9A-Z]{4}$", gettext_lazy(
+    "Four characters: the last four of the ID number, credit code or mobile phone."))
 
 
 class CaseNumberField(forms.CharField):

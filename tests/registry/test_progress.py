@@ -7,12 +7,13 @@ import re
 import pytest
 from django.conf import settings
 from django.db import connection
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from cases.choices import Action
 from cases.services import case_submit, case_transition
 from registry.selectors import progress_lookup
-from tests.cases.conftest import VALID_ID
+from tests.cases.conftest import VALID_ID, VALID_USCC
+from tests.conftest import host_of
 
 pytestmark = pytest.mark.django_db
 NAME, PHONE = "王小明", "13812345678"
@@ -43,6 +44,19 @@ def test_the_selector_matches_either_factor_and_nothing_else(case):
     assert progress_lookup(number=case.number, factor="1234") is None
     assert progress_lookup(number="610103-20990101-00001", factor="002X") is None
     assert progress_lookup(number="", factor="") is None
+
+
+def test_an_organisation_finds_its_case_by_the_last_four_of_its_credit_code(in_beilin, beilin, item, clerk):
+    """A credit code ends in letters as often as digits (…341L): the lookup takes them, typed in either case."""
+    case = case_submit(centre=connection.tenant, item_code="610100SC-XK-0001", applicant_kind="organisation",
+                       applicant_name="某公司", applicant_id_number=VALID_USCC, phone=PHONE, channel="window",
+                       acting_user=clerk).case
+    case_transition(centre=connection.tenant, case=case, action=Action.ACCEPT, acting_user=clerk)
+    assert VALID_USCC[-4:].isalnum() and not VALID_USCC[-4:].isdigit()
+    response = Client(HTTP_HOST=host_of(beilin)).get("/progress/api/", {"number": case.number,
+                                                             "factor": VALID_USCC[-4:].lower()})
+    assert response.status_code == 200, response.content
+    assert response.json()["number"] == case.number
 
 
 @pytest.mark.parametrize("host", ["platform", "beilin", "yanta"])
