@@ -214,5 +214,7 @@ class ProgressApi(APIView):
         return Response(self.OutputSerializer(progress_data(entry)).data)
 
     def throttled(self, request, wait):  # noqa: ARG002 - DRF's signature
-        raise Throttled(wait, detail=_throttled_message(wait))
+        exc = Throttled(detail=_throttled_message(wait))  # our message says the wait once (DRF would add it again)
+        exc.wait = wait  # still sent as Retry-After and `extra.wait`
+        raise exc
 

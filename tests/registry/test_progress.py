@@ -118,7 +118,9 @@ def test_the_api_answers_429_after_the_rate(case, centre_client):
         response = client.get("/progress/api/", {"number": case.number, "factor": "002X"})
     assert response.status_code == 429
     assert response.json()["code"] == "rate_limited"
-    assert "Too many lookups" in response.json()["message"]
+    message = response.json()["message"]
+    assert "Too many lookups" in message and message.count("seconds") == 1, message  # the wait said once
+    assert int(response["Retry-After"]) > 0
 
 
 def test_the_page_answers_429_after_the_rate_in_the_users_language(case, centre_client):
