@@ -130,7 +130,8 @@ def lockout_lift(*, username: str = "", ip_address: str = "", acting_user: User 
     user = User.objects.filter(username=username).first() if username else None
     audit_record(kind=AuditKind.USER_UNLOCKED, actor=acting_user, target_type=AuditTarget.USER,
                  target_id=user.pk if user is not None else "",
-                 target_label=username or ip_address, after={"username": username, "ip_address": ip_address},
+                 target_label=username or ip_address,
+                 after={key: value for key, value in (("username", username), ("ip_address", ip_address)) if value},
                  note=_("%(count)d failed sign-ins forgotten") % {"count": removed})
     return removed
 

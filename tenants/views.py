@@ -359,6 +359,7 @@ _TARGET_MODELS: dict[str, str] = {
 #: Names of what an entry records that is not a field of the target's model.
 _EXTRA_LABELS = {
     "admin": gettext_lazy("Centre administrator"),
+    "ip_address": gettext_lazy("Client address"),
     "parent": gettext_lazy("Parent centre"),
     "department": gettext_lazy("Department"),
     "levels": gettext_lazy("Levels that exercise it"),
