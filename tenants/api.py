@@ -57,9 +57,8 @@ class SignInTokenApi(ObtainAuthToken):
         if device is not None and not code:
             raise ApplicationError(_("Enter the 6-digit code from your authenticator app."),
                                    code=SignInErrorCode.CODE_REQUIRED)
-        if device is not None and not signin.second_factor_verify(device=device, code=code):
-            raise ApplicationError(_("That code is not right; check the time on your phone and try again."),
-                                   code=SignInErrorCode.BAD_CODE)
+        if device is not None and (problem := signin.second_factor_problem(device=device, code=code)):
+            raise ApplicationError(problem, code=SignInErrorCode.BAD_CODE)
         if device is None and signin.second_factor_required(user=user):
             raise ApplicationError(_("Platform administrators must turn on two-step sign-in first."),
                                    code=SignInErrorCode.SECOND_FACTOR_REQUIRED, http_status=403)

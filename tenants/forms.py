@@ -10,7 +10,7 @@ from common.forms import choice_field
 from tenants.choices import AuditKind, Level
 from tenants.models import Centre
 from tenants.selectors import AuditFilters
-from tenants.signin import confirmed_device_of, second_factor_verify
+from tenants.signin import confirmed_device_of, second_factor_problem
 
 #: Largest centre file accepted (a city's network is a few hundred rows).
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -34,9 +34,8 @@ class LoginForm(AuthenticationForm):
             if not code:
                 raise forms.ValidationError(_("Enter the 6-digit code from your authenticator app."),
                                             code="otp_required")
-            if not second_factor_verify(device=device, code=code):
-                raise forms.ValidationError(_("That code is not right; check the time on your phone and try "
-                                              "again."), code="otp_invalid")
+            if (problem := second_factor_problem(device=device, code=code)) is not None:
+                raise forms.ValidationError(problem, code="otp_invalid")
         return cleaned
 
 

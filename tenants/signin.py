@@ -167,11 +167,20 @@ def second_factor_pending_device(*, user: User) -> TOTPDevice:
     return device or TOTPDevice.objects.create(user=user, name=_("Authenticator app"), confirmed=False)
 
 
-def second_factor_verify(*, device: TOTPDevice, code: str) -> bool:
-    """Whether `code` (6 digits) is the device's current code; django-otp slows repeated failures."""
+def second_factor_problem(*, device: TOTPDevice, code: str) -> str | None:
+    """None when `code` (6 digits) is the device's current code, else what to tell the person: the code
+    is wrong, or, while django-otp slows repeated failures, how many seconds to wait (a right code typed
+    too soon after wrong ones is refused for that reason, and must not be called wrong)."""
     code = (code or "").strip().replace(" ", "")
-    allowed, _extra = device.verify_is_allowed()
-    return bool(allowed and code.isdigit() and device.verify_token(code))
+    allowed, extra = device.verify_is_allowed()
+    if not allowed:
+        until = (extra or {}).get("locked_until")
+        seconds = max(1, int((until - timezone.now()).total_seconds() + 0.999)) if until else 1
+        return _("Too many wrong codes. Please wait %(seconds)d seconds and try the current code.") % {
+            "seconds": seconds}
+    if code.isdigit() and device.verify_token(code):
+        return None
+    return _("That code is not right; check the time on your phone and try again.")
 
 
 @transaction.atomic
@@ -179,9 +188,8 @@ def second_factor_confirm(*, user: User, code: str) -> TOTPDevice:
     """Turn the second factor on: the code from the app confirms the pending device. Writes
     SECOND_FACTOR_ADDED. Raises ApplicationError (code `second_factor_bad_code`) on a wrong code."""
     device = second_factor_pending_device(user=user)
-    if not second_factor_verify(device=device, code=code):
-        raise ApplicationError(_("That code is not right; check the time on your phone and try again."),
-                               code=SignInErrorCode.BAD_CODE)
+    if (problem := second_factor_problem(device=device, code=code)) is not None:
+        raise ApplicationError(problem, code=SignInErrorCode.BAD_CODE)
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
@@ -200,9 +208,8 @@ def second_factor_remove(*, user: User, code: str) -> None:
     if second_factor_required(user=user):
         raise ApplicationError(_("Platform administrators must keep two-step sign-in on."),
                                code=SignInErrorCode.SECOND_FACTOR_REQUIRED)
-    if not second_factor_verify(device=device, code=code):
-        raise ApplicationError(_("That code is not right; check the time on your phone and try again."),
-                               code=SignInErrorCode.BAD_CODE)
+    if (problem := second_factor_problem(device=device, code=code)) is not None:
+        raise ApplicationError(problem, code=SignInErrorCode.BAD_CODE)
     TOTPDevice.objects.filter(user=user).delete()
     audit_record(kind=AuditKind.SECOND_FACTOR_REMOVED, actor=user, target_type=AuditTarget.USER,
                  target_id=user.pk, target_label=user.get_username())

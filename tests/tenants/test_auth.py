@@ -165,6 +165,19 @@ def test_an_admin_turns_two_step_sign_in_on_and_then_needs_a_code(centre_client,
     assert "token" in token_of(api, "careful-admin", otp_token=code_now(device)).json()
 
 
+def test_a_right_code_typed_too_soon_after_wrong_ones_is_told_to_wait_not_that_it_is_wrong(
+        centre_client, beilin, make_user):
+    admin = make_user((beilin, Role.CENTRE_ADMIN), username="hasty-admin")
+    device = turn_on_second_factor(centre_client(beilin, admin))
+    client = Client(HTTP_HOST=host_of(beilin))
+    for wrong in ("000000", "111111", "222222"):
+        sign_in(client, "hasty-admin", otp_token=wrong)
+    page = sign_in(client, "hasty-admin", otp_token=code_now(device)).content.decode()
+    assert "Please wait" in page and "That code is not right" not in page
+    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_timestamp=None)  # the wait is over
+    assert sign_in(client, "hasty-admin", otp_token=code_now(device)).status_code == 302
+
+
 def test_two_step_sign_in_is_turned_off_with_a_current_code(centre_client, beilin, make_user):
     admin = make_user((beilin, Role.CENTRE_ADMIN))
     client = centre_client(beilin, admin)
