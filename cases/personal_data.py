@@ -25,28 +25,21 @@ from tenants.models import Centre, User
 
 
 @dataclass(frozen=True)
-class MaskedApplicant:
-    """What everyone on staff sees of an applicant's identifiers: `**************1004`, `138****5678`."""
+class ApplicantIdentifiers:
+    """An applicant's ID number and phone as shown: masked for everyone on staff (`**************1004`,
+    `138****5678`), or in full as stored once revealed (ID number normalised, phone E.164)."""
 
     id_number: str
     phone: str
 
 
-@dataclass(frozen=True)
-class RevealedApplicant:
-    """The full identifiers of a case's applicant, as stored (ID number normalised, phone E.164)."""
-
-    id_number: str
-    phone: str
-
-
-def masked_applicant(case: Case) -> MaskedApplicant:
+def masked_applicant(case: Case) -> ApplicantIdentifiers:
     """The case's applicant's ID number and phone, masked (the one way pages, the API and exports show them)."""
-    return MaskedApplicant(id_number=mask_id_number(case.applicant_id_number), phone=mask_phone(case.phone))
+    return ApplicantIdentifiers(id_number=mask_id_number(case.applicant_id_number), phone=mask_phone(case.phone))
 
 
 def case_personal_data_reveal(*, centre: Centre, case: Case, acting_user: User,
-                              now: dt.datetime | None = None) -> RevealedApplicant:
+                              now: dt.datetime | None = None) -> ApplicantIdentifiers:
     """Reveal the full ID number and phone of `case`'s applicant to `acting_user` and write
     `AuditKind.PERSONAL_DATA_REVEALED` (target: the case, labelled with its number; the values themselves
     are never written to the log).
@@ -63,4 +56,4 @@ def case_personal_data_reveal(*, centre: Centre, case: Case, acting_user: User,
         audit_record(kind=AuditKind.PERSONAL_DATA_REVEALED, actor=acting_user, centre=centre,
                      target_type=AuditTarget.CASE, target_id=str(case.pk), target_label=case.number,
                      at=now or timezone.now())
-    return RevealedApplicant(id_number=case.applicant_id_number, phone=case.phone)
+    return ApplicantIdentifiers(id_number=case.applicant_id_number, phone=case.phone)

@@ -148,7 +148,7 @@ def _int_or_none(value: str | None) -> int | None:
 
 
 def _detail_page(request: HttpRequest, case: Case, roles: set[str], bound: CaseActionForm | None,
-                 status: int, revealed: personal_data.RevealedApplicant | None = None) -> HttpResponse:
+                 status: int, revealed: personal_data.ApplicantIdentifiers | None = None) -> HttpResponse:
     materials = [(m, _material_name(m)) for m in case.materials.all()]
     notice = selectors.open_notice(case)
     return render(request, "cases/detail.html", {

@@ -423,7 +423,7 @@ def user_erase(*, user: User, acting_user: User | None) -> User:
             return locked
         erased = [name for name in ERASED_FIELDS if getattr(locked, name)]
         locked.username = pseudonym
-        for name in ("full_name", "first_name", "last_name", "email", "mobile"):
+        for name in ERASED_FIELDS[1:]:  # the user name became the pseudonym above
             setattr(locked, name, "")
         locked.is_staff = locked.is_superuser = False
         locked.set_unusable_password()
