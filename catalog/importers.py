@@ -19,19 +19,24 @@ the header in the first row (Excel: the first sheet), these columns in any order
   `name_zh | name_en | originals | copies | delivery | required`; all but the names may be left
   out (defaults 1, 0, upload, 1). `steps`: one step per line.
 
-CSV is read as UTF-8 (with or without BOM) or GB18030 (what Excel in Chinese saves).
+The file is read by `common.tables` (CSV as UTF-8 or GB18030; Excel cell by cell, whatever size
+the sheet declares, so WPS files read too). Text columns take what the cell shows (a phone typed as
+a number with the format `00000000000` keeps its leading zero); a cell whose shown value cannot be
+recovered (a number longer than Excel keeps) is a problem naming the cell. Files past
+`settings.IMPORT_MAX_BYTES` / `IMPORT_MAX_ROWS` are refused.
 
 Nothing is written unless every row is good: `ApplicationError` (code `catalog_invalid_file`) lists
-every problem as `extra["rows"] = [{"row": 3, "column": "category", "message": ...}, ...]` (row
-numbers as the spreadsheet shows them: the header is row 1) in the user's language. Then every item
-is created with a published version through catalog.services, parents first, in one transaction.
+the first problems (at most `MAX_PROBLEMS_LISTED`) as `extra["rows"] = [{"row": 3, "column":
+"category", "message": ...}, ...]` (row numbers as the spreadsheet shows them: the header is row 1)
+in the user's language, with `extra["problem_count"]` and `extra["bad_row_count"]` counting them
+all. Then every item is created with a published version through catalog.services, parents first,
+in one transaction.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import BinaryIO
@@ -45,8 +50,7 @@ from catalog.choices import PARENT_KIND, Category, Delivery, ItemKind, ItemType
 from catalog.error_codes import CatalogErrorCode
 from catalog.models import Department, Item
 from common.errors import ApplicationError
-from common.exports import csv_cell_value
-from common.textfiles import decode_upload
+from common.tables import Table, open_table
 from tenants.choices import Level
 from tenants.models import User
 
@@ -58,6 +62,15 @@ REQUIRED_COLUMNS = (
 OPTIONAL_COLUMNS = ("materials", "fee_basis", "conditions", "online_depth", "contact_phone", "complaint_channel",
                     "steps")
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+# Columns read as the cell shows them (a phone typed as a number keeps its leading zero); the others
+# (limits, fee, yes/no) take the cell's value.
+NUMBER_COLUMNS = ("legal_limit_days", "promised_limit_days", "is_immediate", "visits_required", "fee_yuan",
+                  "online_depth")
+TEXT_COLUMNS = tuple(column for column in COLUMNS if column not in NUMBER_COLUMNS)
+MAX_PROBLEMS_LISTED = 100
+PROGRESS_EVERY = 500
+
+Progress = Callable[[int, int], None]  # (rows checked, rows in the file)
 
 LIST_SPLIT = re.compile(r"[,;，；、]")
 TRUE_WORDS = {"1", "true", "yes", "y", "是", "t"}
@@ -94,86 +107,72 @@ class RowProblem:
 
 # --- reading -------------------------------------------------------------------------------------
 
-def read_records(stream: BinaryIO, file_name: str) -> list[tuple[int, dict]]:
-    """(spreadsheet row number, {column: text}) for each non-empty data row."""
-    name = (file_name or "").lower()
-    if name.endswith(".xlsx"):
-        header, rows = _read_xlsx(stream)
-    elif name.endswith(".csv"):
-        header, rows = _read_csv(stream)
-    else:
-        raise ApplicationError(_("Unsupported file type: upload a .csv or .xlsx file."),
-                               CatalogErrorCode.INVALID_FILE, {"fields": {"file": [file_name]}})
-    missing = [column for column in REQUIRED_COLUMNS if column not in header]
-    if missing:
-        raise ApplicationError(
-            _("The file's header lacks the columns: %(missing)s.") % {"missing": ", ".join(missing)},
-            CatalogErrorCode.INVALID_FILE, {"fields": {"file": missing}, "missing_columns": missing})
-    records = []
-    for number, cells in rows:
-        record = {column: _text(cells[i]) if i < len(cells) else "" for i, column in enumerate(header) if column}
-        if any(record.values()):
-            records.append((number, record))
-    return records
+def open_catalogue_file(stream: BinaryIO, file_name: str) -> Table:
+    """The uploaded table (`common.tables`: size and row limits, what each text cell shows)."""
+    return open_table(stream, file_name, required=REQUIRED_COLUMNS, text_columns=TEXT_COLUMNS,
+                      error_code=CatalogErrorCode.INVALID_FILE)
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+class Problems:
+    """The first `MAX_PROBLEMS_LISTED` problems of a file and how many there are in all: a file of
+    60,000 bad rows is answered in a few kilobytes. Problems arrive in row order."""
 
+    def __init__(self, limit: int = MAX_PROBLEMS_LISTED) -> None:
+        self.limit = limit
+        self.listed: list[RowProblem] = []
+        self.count = 0
+        self.bad_row_count = 0
+        self._last_row = 0
 
-def _read_csv(stream: BinaryIO) -> tuple[list[str], list[tuple[int, list]]]:
-    text = decode_upload(stream.read(), error_code=CatalogErrorCode.INVALID_FILE)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in next(reader, [])]
-    # Rows numbered as a spreadsheet shows them (a quoted cell may span several physical lines).
-    # Cells the platform's export prefixed with ' so that no spreadsheet runs them: the prefix is undone.
-    return header, [(i + 2, [csv_cell_value(cell) for cell in cells]) for i, cells in enumerate(reader)]
+    def add(self, problem: RowProblem) -> None:
+        self.count += 1
+        if problem.row != self._last_row:
+            self.bad_row_count += 1
+            self._last_row = problem.row
+        if len(self.listed) < self.limit:
+            self.listed.append(problem)
 
-
-def _read_xlsx(stream: BinaryIO) -> tuple[list[str], list[tuple[int, list]]]:
-    from openpyxl import load_workbook  # noqa: PLC0415 - 120 ms to import, only for an Excel file
-
-    try:
-        workbook = load_workbook(stream, read_only=True, data_only=True)
-    except Exception as exc:
-        raise ApplicationError(_("The Excel file cannot be read: %(error)s") % {"error": exc},
-                               CatalogErrorCode.INVALID_FILE) from exc
-    rows = workbook.worksheets[0].iter_rows(values_only=True)
-    header = [_text(h) for h in next(rows, ())]
-    return header, [(i + 2, list(cells)) for i, cells in enumerate(rows)]
+    def __bool__(self) -> bool:
+        return self.count > 0
 
 
 # --- checking ------------------------------------------------------------------------------------
 
-def check_records(records: list[tuple[int, dict]]) -> tuple[list[ItemRow], list[RowProblem]]:
-    """Check every row (nothing is written). Returns the good rows and every problem found."""
-    problems: list[RowProblem] = []
-    departments = set(Department.objects.values_list("code", flat=True))
+def check_table(table: Table, *, progress: Progress | None = None) -> tuple[list[ItemRow], Problems]:
+    """Check every row (nothing is written), reading the file twice: first the codes (to know the
+    parents and the repeats), then each row. The good rows are kept only while no row is bad."""
     in_file: dict[str, tuple[int, str]] = {}
-    for number, record in records:
-        code = record.get("code", "")
-        if code in in_file:
-            problems.append(RowProblem(number, "code", _("Item code %(value)s appears again (first in row "
-                                                         "%(row)d).") % {"value": code, "row": in_file[code][0]}))
-        elif code:
-            in_file[code] = (number, record.get("kind", ""))
+    parent_codes: set[str] = set()
+    total = 0
+    for table_row in table.rows():
+        total += 1
+        code, parent_code = table_row.values.get("code", ""), table_row.values.get("parent_code", "")
+        if code and code not in in_file:
+            in_file[code] = (table_row.number, table_row.values.get("kind", ""))
+        if parent_code:
+            parent_codes.add(parent_code)
+    departments = set(Department.objects.values_list("code", flat=True))
     existing = set(Item.objects.filter(code__in=list(in_file)).values_list("code", flat=True))
-    parent_codes = {r.get("parent_code") for _n, r in records if r.get("parent_code")} - set(in_file)
-    db_kinds = dict(Item.objects.filter(code__in=parent_codes).values_list("code", "kind"))
+    db_kinds = dict(Item.objects.filter(code__in=parent_codes - set(in_file)).values_list("code", "kind"))
 
+    problems = Problems()
     rows: list[ItemRow] = []
-    for number, record in records:
-        def bad(column: str, message: str, number: int = number) -> None:
-            problems.append(RowProblem(number, column, message))
+    for done, table_row in enumerate(table.rows(), start=1):
+        number, record = table_row.number, table_row.values
 
+        def bad(column: str, message: str, number: int = number) -> None:
+            problems.add(RowProblem(number, column, message))
+
+        for column, message in table_row.problems.items():
+            bad(column, message)
         code = record.get("code", "")
+        first = in_file.get(code)
         if not services.ITEM_CODE_RE.match(code):
             bad("code", _("Malformed item code “%(value)s”: use the national form, e.g. 610100SC-XK-0001.")
                 % {"value": code})
+        elif first is not None and first[0] != number:
+            bad("code", _("Item code %(value)s appears again (first in row %(row)d).")
+                % {"value": code, "row": first[0]})
         elif code in existing:
             bad("code", _("Item code %(value)s is taken.") % {"value": code})
         department_code = record.get("department_code", "")
@@ -225,7 +224,7 @@ def check_records(records: list[tuple[int, dict]]) -> tuple[list[ItemRow], list[
             bad("online_depth", _("Online handling depth is 1 to 4."))
         fee = _fee(record.get("fee_yuan", "") or "0", bad)
         materials = _materials(record.get("materials", ""), bad)
-        rows.append(ItemRow(
+        item_row = ItemRow(
             row=number, code=code, department_code=department_code, category=category, item_type=item_type,
             kind=kind, parent_code=parent_code, levels=levels, keywords=record.get("keywords", ""),
             content={"name_zh": record.get("name_zh", ""), "name_en": record.get("name_en", ""),
@@ -236,7 +235,15 @@ def check_records(records: list[tuple[int, dict]]) -> tuple[list[ItemRow], list[
                      "steps": [s.strip() for s in record.get("steps", "").splitlines() if s.strip()],
                      "contact_phone": record.get("contact_phone", ""),
                      "complaint_channel": record.get("complaint_channel", "")},
-            materials=materials))
+            materials=materials)
+        if not problems:
+            rows.append(item_row)
+        elif rows:
+            rows = []  # nothing will be written: no need to keep them
+        if progress is not None and done % PROGRESS_EVERY == 0:
+            progress(done, total)
+    if progress is not None:
+        progress(total, total)
     return rows, problems
 
 
@@ -297,22 +304,29 @@ def _materials(value: str, bad) -> list[dict]:
     return materials
 
 
-def problems_error(problems: list[RowProblem]) -> ApplicationError:
+def problems_error(problems: Problems) -> ApplicationError:
+    """The error that refuses a file: its first problems (at most `MAX_PROBLEMS_LISTED`) and how many in all."""
     lines = [_("Row %(row)d, column %(column)s: %(message)s") % {"row": p.row, "column": p.column,
-                                                                 "message": p.message} for p in problems]
-    rows = sorted({p.row for p in problems})
+                                                                 "message": p.message} for p in problems.listed]
+    rows = sorted({p.row for p in problems.listed})
     summary = _("Nothing was imported: %(count)d rows have problems (rows %(rows)s).") % {
-        "count": len(rows), "rows": ", ".join(map(str, rows))}
+        "count": problems.bad_row_count, "rows": ", ".join(map(str, rows))}
+    if problems.count > len(problems.listed):
+        summary = _("Nothing was imported: %(count)d rows have %(problems)d problems; the first %(listed)d are "
+                    "listed (rows %(rows)s).") % {"count": problems.bad_row_count, "problems": problems.count,
+                                                  "listed": len(problems.listed), "rows": ", ".join(map(str, rows))}
     return ApplicationError(f"{summary} {' '.join(lines)}", CatalogErrorCode.INVALID_FILE,
-                            {"rows": [p.as_dict() for p in problems], "bad_rows": rows, "summary": summary})
+                            {"rows": [p.as_dict() for p in problems.listed], "bad_rows": rows, "summary": summary,
+                             "problem_count": problems.count, "bad_row_count": problems.bad_row_count})
 
 
 # --- importing -----------------------------------------------------------------------------------
 
 def catalogue_import(*, stream: BinaryIO, file_name: str, acting_user: User | None,
-                     today: dt.date | None = None) -> list[Item]:
+                     today: dt.date | None = None, progress: Progress | None = None) -> list[Item]:
     """Check every row, then create every item with a published version (all or nothing)."""
-    rows, problems = check_records(read_records(stream, file_name))
+    with open_catalogue_file(stream, file_name) as table:
+        rows, problems = check_table(table, progress=progress)
     if problems:
         raise problems_error(problems)
     if not rows:

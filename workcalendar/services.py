@@ -14,6 +14,7 @@ from tenants.audit import audit_record
 from tenants.choices import AuditKind, AuditTarget
 from tenants.models import Centre, User
 from workcalendar.clock import WorkCalendar
+from workcalendar.error_codes import CalendarErrorCode
 from workcalendar.hooks import CalendarChanged, calendar_changed
 from workcalendar.models import CentreClosure, ScheduleDay, ScheduleYear
 
@@ -47,11 +48,11 @@ def schedule_enter(*, year: int, holidays: list[tuple[dt.date, str]], workdays: 
     errors = [day for day, _name in holidays + workdays if day.year != year]
     if errors:
         raise ApplicationError(_("Every date must be in %(year)d: %(dates)s.")
-                               % {"year": year, "dates": ", ".join(map(str, errors))}, "workcalendar_invalid_day")
+                               % {"year": year, "dates": ", ".join(map(str, errors))}, CalendarErrorCode.INVALID_DAY)
     both = {d for d, _n in holidays} & {d for d, _n in workdays}
     if both:
         raise ApplicationError(_("A day cannot be both a holiday and a workday: %(dates)s.")
-                               % {"dates": ", ".join(map(str, sorted(both)))}, "workcalendar_invalid_day")
+                               % {"dates": ", ".join(map(str, sorted(both)))}, CalendarErrorCode.INVALID_DAY)
     with transaction.atomic():
         before = WorkCalendar.for_centre(None)
         schedule, created = ScheduleYear.objects.update_or_create(year=year, defaults={"entered_by": acting_user})

@@ -111,6 +111,10 @@ STORAGES = {
 }
 MEDIA_ROOT = VAR_DIR / "media"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Imported tables (catalogue, centres, holiday schedules: common.tables): larger files are refused with a
+# sentence saying the limit. 20,000 rows is several times a city's whole catalogue.
+IMPORT_MAX_BYTES = 20 * 1024 * 1024
+IMPORT_MAX_ROWS = 20_000
 
 # The cache (throttling of the public progress lookup, ...): Redis when CACHE_URL is set, else files
 # under var/cache, which every process on the machine shares.

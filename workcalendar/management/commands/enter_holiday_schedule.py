@@ -1,11 +1,11 @@
-"""Enter a year's holiday schedule from a CSV (date,kind,name; kind = holiday | workday)."""
-import csv
-import datetime as dt
+"""Enter a year's holiday schedule from a .csv or .xlsx file (date,kind,name; kind = holiday | workday):
+read by `workcalendar.importers`, like the other imports."""
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from common.errors import ApplicationError
+from workcalendar.importers import read_schedule_file
 from workcalendar.services import schedule_enter
 
 
@@ -14,22 +14,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--year", type=int, required=True)
-        parser.add_argument("--file", type=Path, required=True, help="CSV: date,kind,name (kind: holiday|workday)")
+        parser.add_argument("--file", type=Path, required=True,
+                            help="CSV (UTF-8 or GB18030) or XLSX: date,kind,name (kind: holiday|workday); "
+                                 "dates like 2027-01-01, 2027/1/1 or 2027年1月1日")
 
     def handle(self, *args, **options):
-        holidays, workdays = [], []
+        path: Path = options["file"]
         try:
-            with options["file"].open(encoding="utf-8-sig") as stream:
-                for number, row in enumerate(csv.DictReader(stream), start=2):
-                    day = dt.date.fromisoformat(row["date"].strip())
-                    kind = row["kind"].strip().lower()
-                    if kind not in ("holiday", "workday"):
-                        raise CommandError(f"row {number}: kind must be holiday or workday / "
-                                           "类型须为 holiday 或 workday")
-                    (holidays if kind == "holiday" else workdays).append((day, row.get("name", "").strip()))
+            with path.open("rb") as stream:
+                holidays, workdays = read_schedule_file(stream, path.name)
             schedule_enter(year=options["year"], holidays=holidays, workdays=workdays, acting_user=None)
-        except (OSError, KeyError, ValueError) as exc:
-            raise CommandError(f"{exc}") from exc
+        except OSError as exc:
+            raise CommandError(f"{path}: {exc.strerror or exc}") from exc
         except ApplicationError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(self.style.SUCCESS(
