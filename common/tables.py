@@ -131,8 +131,8 @@ def open_table(stream: BinaryIO, file_name: str, *, required: Sequence[str], err
     raw = stream.read(max_bytes + 1)
     if len(raw) > max_bytes:
         raise ApplicationError(
-            _("The file is larger than %(limit)s MB: split it into smaller files.")
-            % {"limit": f"{max_bytes / 1024 / 1024:g}"}, error_code, {"max_bytes": max_bytes})
+            _("The file is larger than %(size)d MB.") % {"size": max_bytes // (1024 * 1024)}, error_code,
+            {"max_bytes": max_bytes})
     if name.endswith(".csv"):
         text = decode_upload(raw, error_code=error_code)
         first = next(csv.reader(io.StringIO(text, newline="")), [])

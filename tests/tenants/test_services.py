@@ -153,6 +153,20 @@ def test_an_excel_file_of_good_rows_onboards_parents_before_children_and_reports
     assert Centre.objects.get(division_code="610199001").parent.division_code == "610199"
 
 
+def test_an_excel_file_saved_by_wps_with_a_one_cell_size_is_read_whole():
+    from openpyxl import Workbook
+
+    from tests.catalog.test_import_office_files import as_wps, saved
+
+    book = Workbook()
+    book.active.append(["level", "code", "slug", "name_zh", "name_en", "parent_code"])
+    book.active.append(["township", 610103002, "beilin-boshulin", "柏树林街道", "Baishulin", 610103])
+
+    rows = read_centre_file(as_wps(saved(book)), "centres.xlsx")
+
+    assert [(row.code, row.parent_code, row.name_en) for row in rows] == [("610103002", "610103", "Baishulin")]
+
+
 def test_a_duplicate_row_in_one_file_is_reported():
     text = CSV_HEADER + ("township,610103002,beilin-boshulin,柏树林街道,B,610103\n"
                          "township,610103002,beilin-boshulin,柏树林街道,B,610103\n")

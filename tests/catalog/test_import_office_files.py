@@ -1,0 +1,119 @@
+"""Catalogue files as real offices write them: WPS's wrong sheet size, phones typed as numbers with a
+zero-padding format, numbers too long for Excel, and files of thousands of bad rows (the first 100
+problems and the counts, never all of them), with limits on size that say what they are."""
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+
+import pytest
+from django.utils import translation
+from openpyxl import Workbook
+
+from catalog.importers import COLUMNS, catalogue_import
+from catalog.models import Item
+from common.errors import ApplicationError
+from tests.catalog.test_import_export import GOOD, SUB, as_csv
+
+pytestmark = pytest.mark.django_db
+
+PHONE = COLUMNS.index("contact_phone") + 1  # its column number in the sheet
+
+
+@pytest.fixture
+def departments(db):
+    from catalog.models import Department
+
+    Department.objects.create(code="SC", name_zh="市市场监督管理局", name_en="Market Regulation Bureau")
+
+
+def workbook_of(rows: list[dict], *, formats: dict[str, str] | None = None,
+                numbers: dict[str, object] | None = None) -> Workbook:
+    """A sheet with the header and `rows`; `numbers` puts numeric values in columns, with `formats`."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(list(COLUMNS))
+    for row in rows:
+        sheet.append([(numbers or {}).get(column, row.get(column, "")) for column in COLUMNS])
+    for column, number_format in (formats or {}).items():
+        for cells in sheet.iter_rows(min_row=2, min_col=COLUMNS.index(column) + 1,
+                                     max_col=COLUMNS.index(column) + 1):
+            cells[0].number_format = number_format
+    return book
+
+
+def saved(book: Workbook) -> io.BytesIO:
+    out = io.BytesIO()
+    book.save(out)
+    out.seek(0)
+    return out
+
+
+def as_wps(xlsx: io.BytesIO) -> io.BytesIO:
+    """The same workbook with the sheet's size declared as WPS writes it: `<dimension ref="A1:A1"/>`."""
+    source = zipfile.ZipFile(xlsx)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data, count = re.subn(rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="A1:A1"/>', data)
+                assert count == 1
+            target.writestr(info, data)
+    out.seek(0)
+    return out
+
+
+def test_a_file_saved_by_wps_with_a_one_cell_size_imports_every_row(departments):
+    items = catalogue_import(stream=as_wps(saved(workbook_of([GOOD, SUB]))), file_name="wps.xlsx", acting_user=None)
+    assert [item.code for item in items] == [GOOD["code"], SUB["code"]]
+    assert Item.objects.get(code=SUB["code"]).current_version.name_en == SUB["name_en"]
+
+
+def test_a_phone_typed_as_a_number_keeps_the_leading_zero_the_cell_shows(departments):
+    book = workbook_of([GOOD], numbers={"contact_phone": 2988886666, "legal_limit_days": 20},
+                       formats={"contact_phone": "00000000000"})
+    catalogue_import(stream=saved(book), file_name="phones.xlsx", acting_user=None)
+    assert Item.objects.get(code=GOOD["code"]).current_version.contact_phone == "02988886666"
+
+
+def test_a_number_longer_than_excel_keeps_refuses_the_row_naming_the_cell(departments):
+    book = workbook_of([GOOD, {**GOOD, "code": "610100SC-XK-0102"}])
+    book.active.cell(row=3, column=PHONE, value=610103199001011234)  # an identity number typed as a number
+    with translation.override("en"), pytest.raises(ApplicationError) as caught:
+        catalogue_import(stream=saved(book), file_name="long.xlsx", acting_user=None)
+    letter = book.active.cell(row=3, column=PHONE).column_letter
+    assert caught.value.extra["rows"] == [{"row": 3, "column": "contact_phone", "message": caught.value.extra[
+        "rows"][0]["message"]}]
+    assert f"Cell {letter}3" in caught.value.extra["rows"][0]["message"]
+    assert "15 digits" in str(caught.value)
+    assert not Item.objects.exists()
+
+
+def test_thousands_of_bad_rows_are_answered_with_the_first_100_problems_and_the_counts(departments):
+    bad = [{**GOOD, "code": f"610100SC-XK-{n:04d}", "category": "bogus"} for n in range(3000)]
+    with translation.override("en"), pytest.raises(ApplicationError) as caught:
+        catalogue_import(stream=as_csv(bad), file_name="bad.csv", acting_user=None)
+    extra = caught.value.extra
+    assert len(extra["rows"]) == 100
+    assert [p["row"] for p in extra["rows"]] == list(range(2, 102))
+    assert extra["problem_count"] == extra["bad_row_count"] == 3000
+    assert "3000 rows have 3000 problems; the first 100 are listed" in str(caught.value)
+    assert len(json.dumps(extra)) < 30_000
+
+
+def test_a_file_past_the_limits_is_refused_saying_the_limit(departments, settings):
+    settings.IMPORT_MAX_ROWS = 10
+    rows = [{**GOOD, "code": f"610100SC-XK-{n:04d}"} for n in range(11)]
+    with translation.override("en"), pytest.raises(ApplicationError) as caught:
+        catalogue_import(stream=as_csv(rows), file_name="many.csv", acting_user=None)
+    assert "more than 10 rows" in str(caught.value)
+
+    settings.IMPORT_MAX_BYTES = 1024 * 1024
+    big = as_csv([{**GOOD, "legal_basis": "x" * (1024 * 1024)}])
+    with translation.override("en"), pytest.raises(ApplicationError) as caught:
+        catalogue_import(stream=big, file_name="big.csv", acting_user=None)
+    assert "larger than 1 MB" in str(caught.value)
+    assert not Item.objects.exists()
