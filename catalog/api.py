@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -24,7 +25,16 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog import exporters, importers, selectors, services
-from catalog.choices import ApplicantType, Category, Delivery, EventKind, ItemKind, ItemType, VersionStatus
+from catalog.choices import (
+    ApplicantType,
+    Category,
+    Delivery,
+    EventKind,
+    ImportStage,
+    ItemKind,
+    ItemType,
+    VersionStatus,
+)
 from catalog.error_codes import CatalogErrorCode
 from catalog.models import Agency, Department, Item, ItemVersion, LifecycleEvent, Material
 from common.errors import ApplicationError
@@ -393,10 +403,30 @@ class AgencyDetailApi(APIView):
         return Response(AgencyDetailOutput(agency).data)
 
 
+class ImportJobOutput(serializers.Serializer):
+    """A catalogue import handed to the worker: how far it has got; when refused, its first problems."""
+
+    id = serializers.IntegerField()
+    file_name = serializers.CharField()
+    stage = serializers.ChoiceField(choices=ImportStage.choices)
+    total = serializers.IntegerField(help_text="rows (while checking) or items (while creating)")
+    done = serializers.IntegerField()
+    percent = serializers.IntegerField()
+    created_count = serializers.IntegerField()
+    problem_count = serializers.IntegerField()
+    problems = serializers.ListField(child=serializers.DictField(), help_text="the first 100: row, column, message")
+    error = serializers.CharField()
+    status_url = serializers.SerializerMethodField()
+
+    def get_status_url(self, job) -> str:
+        return reverse("api-catalogue-import-job", args=[job.pk])
+
+
 class ImportApi(APIView):
     """Import master items from a .csv or .xlsx file (catalogue administrators): every row is checked
-    first; one bad row and nothing is imported (400 `catalog_invalid_file`, `extra.rows` lists each
-    problem with its row and column)."""
+    first; one bad row and nothing is imported (400 `catalog_invalid_file`, `extra.rows` lists the first
+    100 problems with their row and column, `extra.problem_count` counts them all). A file larger than
+    `IMPORT_BACKGROUND_BYTES` goes to the worker: 202 with the import's `status_url` to poll."""
 
     permission_classes = [ReadOrCatalogueAdmin]
     parser_classes = [MultiPartParser, FormParser]
@@ -404,15 +434,29 @@ class ImportApi(APIView):
     @extend_schema(
         request={"multipart/form-data": inline_serializer("CatalogueImport", {"file": serializers.FileField()})},
         responses={201: inline_serializer("CatalogueImported", {"created": serializers.IntegerField(),
-                                                               "codes": serializers.ListField()})})
+                                                               "codes": serializers.ListField()}),
+                   202: ImportJobOutput})
     def post(self, request: Request) -> Response:
         upload = request.FILES.get("file")
         if upload is None:
             raise ApplicationError(_("Upload a .csv or .xlsx file as “file”."), CatalogErrorCode.INVALID_FILE,
                                    {"fields": {"file": [_("This field is required.")]}})
+        if importers.import_in_background(upload.size):
+            job = importers.catalogue_import_queue(stream=upload, file_name=upload.name, acting_user=user_of(request))
+            return Response(ImportJobOutput(job).data, status=status.HTTP_202_ACCEPTED)
         items = importers.catalogue_import(stream=upload, file_name=upload.name, acting_user=user_of(request))
         return Response({"created": len(items), "codes": [item.code for item in items]},
                         status=status.HTTP_201_CREATED)
+
+
+class ImportJobApi(APIView):
+    """How far a catalogue import run by the worker has got (catalogue administrators)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses=ImportJobOutput)
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(ImportJobOutput(selectors.catalogue_import_get_for(user=request.user, job_id=pk)).data)
 
 
 class ExportApi(APIView):

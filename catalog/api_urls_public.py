@@ -15,5 +15,6 @@ urlpatterns = [
     path("agencies/", api.AgencyListApi.as_view(), name="api-catalogue-agencies"),
     path("agencies/<int:pk>/", api.AgencyDetailApi.as_view(), name="api-catalogue-agency"),
     path("import/", api.ImportApi.as_view(), name="api-catalogue-import"),
+    path("imports/<int:pk>/", api.ImportJobApi.as_view(), name="api-catalogue-import-job"),
     path("export.<str:file_format>", api.ExportApi.as_view(), name="api-catalogue-export"),
 ]

@@ -65,3 +65,16 @@ REMOVING_EVENTS = frozenset({EventKind.DEVOLVED, EventKind.MERGED, EventKind.CAN
                              EventKind.CANCELLED_BASIS})
 #: Event kinds that bring an item in.
 ADDING_EVENTS = frozenset({EventKind.ADDED, EventKind.TAKEN_OVER})
+
+
+class ImportStage(models.TextChoices):
+    """Where a catalogue import run by the worker is: its rows checked, then its items created."""
+
+    QUEUED = "queued", _("Waiting for the worker")
+    CHECKING = "checking", _("Checking rows")
+    CREATING = "creating", _("Creating items")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Refused")
+
+
+IMPORT_STAGE_RUNNING = (ImportStage.QUEUED, ImportStage.CHECKING, ImportStage.CREATING)

@@ -29,3 +29,10 @@ class LocalTermsForm(forms.Form):
 class AdoptForm(LocalTermsForm):
     item = forms.CharField(label=_("Item code"), max_length=32, widget=forms.HiddenInput)
 
+
+
+class CatalogueFileForm(forms.Form):
+    """A catalogue file to import (the layout of the export: `catalog.importers`)."""
+
+    file = forms.FileField(label=_("CSV or Excel file of items"),
+                           help_text=_("The columns of the catalogue export; download one to start from."))

@@ -35,20 +35,22 @@ in one transaction.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import BinaryIO
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from catalog import services
-from catalog.choices import PARENT_KIND, Category, Delivery, ItemKind, ItemType
+from catalog import services, tasks
+from catalog.choices import PARENT_KIND, Category, Delivery, ImportStage, ItemKind, ItemType
 from catalog.error_codes import CatalogErrorCode
-from catalog.models import Department, Item
+from catalog.models import CatalogueImport, Department, Item
 from common.errors import ApplicationError
 from common.tables import Table, open_table
 from tenants.choices import Level
@@ -323,20 +325,68 @@ def problems_error(problems: Problems) -> ApplicationError:
 # --- importing -----------------------------------------------------------------------------------
 
 def catalogue_import(*, stream: BinaryIO, file_name: str, acting_user: User | None,
-                     today: dt.date | None = None, progress: Progress | None = None) -> list[Item]:
-    """Check every row, then create every item with a published version (all or nothing)."""
+                     today: dt.date | None = None, progress: Progress | None = None,
+                     creating: Progress | None = None) -> list[Item]:
+    """Check every row, then create every item with a published version (all or nothing).
+    `progress` hears (rows checked, rows), `creating` (items created, items)."""
     with open_catalogue_file(stream, file_name) as table:
         rows, problems = check_table(table, progress=progress)
     if problems:
         raise problems_error(problems)
     if not rows:
         raise ApplicationError(_("The file has no item rows."), CatalogErrorCode.INVALID_FILE)
-    return items_create_published(rows=rows, acting_user=acting_user, today=today)
+    return items_create_published(rows=rows, acting_user=acting_user, today=today, progress=creating)
+
+
+# --- large files: the worker ---------------------------------------------------------------------
+
+def import_in_background(size: int) -> bool:
+    """Files past `settings.IMPORT_BACKGROUND_BYTES` are imported by the worker, not in the request."""
+    return size > settings.IMPORT_BACKGROUND_BYTES
+
+
+@transaction.atomic
+def catalogue_import_queue(*, stream: BinaryIO, file_name: str, acting_user: User | None) -> CatalogueImport:
+    """Keep the file and hand it to the worker (after commit); its progress is on the `CatalogueImport`.
+    A file past the size limit or of another type is refused here, before anything is kept."""
+    content = stream.read(settings.IMPORT_MAX_BYTES + 1)
+    open_catalogue_file(io.BytesIO(content), file_name).close()  # type, size and header, at once
+    job = CatalogueImport.objects.create(file_name=(file_name or "")[:200], content=content, created_by=acting_user,
+                                         language=translation.get_language() or "")
+    transaction.on_commit(lambda: tasks.catalogue_import_run.delay(job.pk))
+    return job
+
+
+def catalogue_import_run(*, job_id: int, today: dt.date | None = None) -> CatalogueImport:
+    """The worker's side: check and import the kept file, telling its progress every few hundred rows."""
+    jobs = CatalogueImport.objects.filter(pk=job_id)
+    if not jobs.filter(stage=ImportStage.QUEUED).update(stage=ImportStage.CHECKING):
+        return jobs.get()  # taken already (a task delivered twice)
+    job = jobs.get()
+
+    def checked(done: int, total: int) -> None:
+        jobs.update(done=done, total=total)
+
+    def created(done: int, total: int) -> None:
+        jobs.update(stage=ImportStage.CREATING, done=done, total=total)
+
+    try:
+        with translation.override(job.language or None):  # the problems in the language of who sent the file
+            items = catalogue_import(stream=io.BytesIO(bytes(job.content)), file_name=job.file_name,
+                                     acting_user=job.created_by, today=today, progress=checked, creating=created)
+    except ApplicationError as exc:
+        jobs.update(stage=ImportStage.FAILED, content=b"", error=str(exc.extra.get("summary") or exc.message),
+                    problems=exc.extra.get("rows", []), problem_count=exc.extra.get("problem_count", 0))
+    else:
+        jobs.update(stage=ImportStage.DONE, content=b"", done=len(items), total=len(items),
+                    created_count=len(items))
+    job.refresh_from_db()
+    return job
 
 
 @transaction.atomic
 def items_create_published(*, rows: list[ItemRow], acting_user: User | None,
-                           today: dt.date | None = None) -> list[Item]:
+                           today: dt.date | None = None, progress: Progress | None = None) -> list[Item]:
     today = today or timezone.localdate()
     departments = {d.code: d for d in Department.objects.all()}
     created: dict[str, Item] = {}
@@ -352,4 +402,6 @@ def items_create_published(*, rows: list[ItemRow], acting_user: User | None,
                                                 effective_from=today, acting_user=acting_user)
         services.version_publish(version=version, acting_user=acting_user, today=today)
         created[row.code] = item
+        if progress is not None and len(created) % PROGRESS_EVERY == 0:
+            progress(len(created), len(rows))
     return [created[row.code] for row in rows]

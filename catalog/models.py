@@ -15,6 +15,7 @@ from catalog.choices import (
     Category,
     Delivery,
     EventKind,
+    ImportStage,
     ItemKind,
     ItemType,
     VersionStatus,
@@ -297,3 +298,33 @@ class Agency(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name_zh
+
+
+class CatalogueImport(TimeStampedModel):
+    """A large catalogue file (目录导入) handed to the Celery worker, and how far it has got: rows
+    checked, then items created; when refused, the first problems and how many there are in all.
+    The file's bytes are kept only until the worker has read them."""
+
+    file_name = models.CharField(_("file name"), max_length=200)
+    content = models.BinaryField(_("file content"), editable=False, default=bytes)
+    stage = models.CharField(_("stage"), max_length=16, choices=ImportStage.choices, default=ImportStage.QUEUED)
+    total = models.PositiveIntegerField(_("rows"), default=0)
+    done = models.PositiveIntegerField(_("rows done"), default=0)
+    created_count = models.PositiveIntegerField(_("items created"), default=0)
+    problem_count = models.PositiveIntegerField(_("problems"), default=0)
+    problems = models.JSONField(_("first problems"), default=list, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    language = models.CharField(_("language"), max_length=16, blank=True)
+    created_by = models.ForeignKey("tenants.User", verbose_name=_("created by"), null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("catalogue import")
+        verbose_name_plural = _("catalogue imports")
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_stage_display()})"
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else 0

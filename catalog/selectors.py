@@ -12,7 +12,16 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from catalog.models import Adoption, Agency, CatalogueNotice, Department, Item, ItemVersion, Material
+from catalog.models import (
+    Adoption,
+    Agency,
+    CatalogueImport,
+    CatalogueNotice,
+    Department,
+    Item,
+    ItemVersion,
+    Material,
+)
 from tenants.choices import Level, Role
 from tenants.models import Centre, Membership
 from tenants.selectors import user_is_centre_admin, user_is_platform_admin
@@ -117,6 +126,14 @@ def user_is_catalogue_admin(*, user) -> bool:
         return False
     return user_is_platform_admin(user=user) or Membership.objects.filter(
         user=user, role=Role.CATALOGUE_ADMIN).exists()
+
+
+def catalogue_import_get_for(*, user, job_id: int) -> CatalogueImport:
+    """A catalogue import the worker runs, for catalogue administrators; anyone else: 404 (as missing)."""
+    job = CatalogueImport.objects.defer("content").filter(pk=job_id).first()
+    if job is None or not user_is_catalogue_admin(user=user):
+        raise Http404
+    return job
 
 
 def user_may_adopt(*, user, centre: Centre) -> bool:

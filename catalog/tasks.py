@@ -15,3 +15,10 @@ def refresh_current_versions() -> int:
     from catalog.services import catalogue_refresh_current
 
     return catalogue_refresh_current()
+
+
+@shared_task(name="catalog.catalogue_import_run")
+def catalogue_import_run(job_id: int) -> str:
+    from catalog.importers import catalogue_import_run
+
+    return catalogue_import_run(job_id=job_id).stage

@@ -9,4 +9,6 @@ urlpatterns = [
     path("agencies/", views.agencies, name="catalog-agencies"),
     path("report/", views.compression_report, name="catalog-report"),
     path("changes/", views.change_report, name="catalog-changes"),
+    path("import/", views.catalogue_import, name="catalog-import"),
+    path("imports/<int:job_id>/", views.catalogue_import_job, name="catalog-import-job"),
 ]

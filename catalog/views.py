@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,11 +14,13 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
 
-from catalog import reports, selectors, services
+from catalog import importers, reports, selectors, services
 from catalog.choices import Category, EventKind
-from catalog.forms import AdoptForm, LocalTermsForm
+from catalog.forms import AdoptForm, CatalogueFileForm, LocalTermsForm
 from catalog.guidebook import guidebook_pdf, materials_of, steps_of
 from catalog.models import Item
 from common.errors import ApplicationError
@@ -45,6 +48,46 @@ def _safe_next(request: HttpRequest, fallback: str) -> str:
 
 # --- the platform's site: the master catalogue -------------------------------------------------------
 
+def _require_catalogue_admin(request: HttpRequest) -> None:
+    if not selectors.user_is_catalogue_admin(user=request.user):
+        raise Http404
+
+
+@login_required
+def catalogue_import(request: HttpRequest) -> HttpResponse:
+    """Upload a catalogue file (catalogue administrators): a small one is imported at once, a large one
+    goes to the worker and its progress page; a refused file lists its first problems."""
+    _require_catalogue_admin(request)
+    form = CatalogueFileForm(request.POST or None, request.FILES or None)
+    problems: dict = {}
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            if importers.import_in_background(upload.size):
+                job = importers.catalogue_import_queue(stream=upload, file_name=upload.name,
+                                                       acting_user=user_of(request))
+                return redirect("catalog-import-job", job_id=job.pk)
+            items = importers.catalogue_import(stream=upload, file_name=upload.name, acting_user=user_of(request))
+        except ApplicationError as exc:
+            form.add_error("file", str(exc.extra.get("summary") or exc.message))
+            problems = {"rows": exc.extra.get("rows", []), "count": exc.extra.get("problem_count", 0)}
+        else:
+            messages.success(request, _("%(count)d items imported.") % {"count": len(items)})
+            return redirect("catalog-home")
+    return render(request, "catalog/import.html", {"form": form, "problems": problems, "may_import": True},
+                  status=400 if request.method == "POST" else 200)
+
+
+@never_cache
+@vary_on_headers("HX-Request")
+@login_required
+def catalogue_import_job(request: HttpRequest, job_id: int) -> HttpResponse:
+    """A large import's progress; htmx polls the fragment until the worker is done."""
+    job = selectors.catalogue_import_get_for(user=request.user, job_id=job_id)
+    template = "catalog/_import_progress.html" if getattr(request, "htmx", False) else "catalog/import_job.html"
+    return render(request, template, {"job": job, "may_import": True})
+
+
 def browse(request: HttpRequest) -> HttpResponse:
     """The master catalogue: search by name, code, department, keyword or pinyin initials; filters."""
     query = _query(request)
@@ -56,6 +99,7 @@ def browse(request: HttpRequest) -> HttpResponse:
     return render(request, "catalog/browse.html", {
         "items": items, "q": query or "", "category": category, "level": level, "department": department,
         "categories": Category.choices, "levels": Level.choices, "departments": departments,
+        "may_import": selectors.user_is_catalogue_admin(user=request.user),
     })
 
 

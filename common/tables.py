@@ -224,7 +224,7 @@ def shown_text(value: object, number_format: str | None) -> str:
     if form is None:
         raise CellUnreadable(_("it shows a number in the format “%(format)s”, which the import does not reproduce; "
                                "type the value as text.") % {"format": number_format})
-    if form == "General":
+    if isinstance(form, str):  # "General"
         return plain_text(value)
     prefix, core, suffix = form
     return f"{prefix}{_apply_core(abs(number), core)}{suffix}"
@@ -260,7 +260,9 @@ def _number_form(number_format: str, *, negative: bool) -> str | tuple[str, str,
 
 
 def _split_sections(number_format: str) -> list[str]:
-    sections, current, quoted = [], [], False
+    sections: list[str] = []
+    current: list[str] = []
+    quoted = False
     for char in number_format:
         if char == '"':
             quoted = not quoted

@@ -13,7 +13,8 @@ from tenants.validation import FIELDS, CentreInput
 def read_centre_file(stream: BinaryIO, file_name: str) -> list[CentreInput]:
     """Every non-empty row; a cell whose shown value cannot be recovered refuses the file, naming it
     (`extra["rows"]` as `centre_bulk_onboard` reports bad rows)."""
-    rows, bad = [], []
+    rows: list[CentreInput] = []
+    bad: list[dict] = []
     with open_table(stream, file_name, required=FIELDS, text_columns=FIELDS,
                     error_code=CentreErrorCode.INVALID_FILE) as table:
         for row in table.rows():

@@ -115,6 +115,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # sentence saying the limit. 20,000 rows is several times a city's whole catalogue.
 IMPORT_MAX_BYTES = 20 * 1024 * 1024
 IMPORT_MAX_ROWS = 20_000
+# A catalogue file larger than this (about 2,000 rows) is imported by the Celery worker, with a progress page.
+IMPORT_BACKGROUND_BYTES = 256 * 1024
 
 # The cache (throttling of the public progress lookup, ...): Redis when CACHE_URL is set, else files
 # under var/cache, which every process on the machine shares.

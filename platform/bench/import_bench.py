@@ -13,7 +13,6 @@ the size of the JSON body the API would answer ({"code", "message", "extra"}). P
 from __future__ import annotations
 
 import argparse
-import csv
 import io
 import json
 import os
@@ -41,16 +40,18 @@ if args.max_rows:
 
 from catalog.importers import COLUMNS, catalogue_import  # noqa: E402
 from common.errors import ApplicationError  # noqa: E402
+from common.exports import csv_writer  # noqa: E402
 
-buffer = io.StringIO()
-writer = csv.DictWriter(buffer, fieldnames=list(COLUMNS), restval="")
-writer.writeheader()
+buffer = io.StringIO(newline="")
+writer = csv_writer(buffer)
+writer.writerow(COLUMNS)
 for n in range(args.rows):
-    writer.writerow({"code": f"610100SC-XK-{n % 10000:04d}{n // 10000}", "department_code": "NOPE",
+    row = {"code": f"610100SC-XK-{n % 10000:04d}{n // 10000}", "department_code": "NOPE",
                      "category": "bogus", "item_type": "XX", "kind": "main", "levels": "moon",
                      "name_zh": "某事项", "name_en": "Some item", "legal_limit_days": "20",
                      "promised_limit_days": "10", "is_immediate": "0", "visits_required": "1", "fee_yuan": "0",
-                     "legal_basis": "x", "keywords": "x"})
+                     "legal_basis": "x", "keywords": "x"}
+    writer.writerow([row.get(column, "") for column in COLUMNS])
 data = buffer.getvalue().encode()
 print(f"file: {args.rows} rows, {len(data) / 1e6:.1f} MB")
 start = time.perf_counter()

@@ -117,3 +117,62 @@ def test_a_file_past_the_limits_is_refused_saying_the_limit(departments, setting
         catalogue_import(stream=big, file_name="big.csv", acting_user=None)
     assert "larger than 1 MB" in str(caught.value)
     assert not Item.objects.exists()
+
+
+# --- a large file goes to the worker, with a progress page -----------------------------------------
+
+def test_a_large_file_goes_to_the_worker_and_its_page_shows_the_progress(
+        departments, centre_client, make_user, city, settings, django_capture_on_commit_callbacks):
+    from catalog.importers import catalogue_import_run
+    from catalog.models import CatalogueImport
+    from tenants.choices import Role
+
+    settings.IMPORT_BACKGROUND_BYTES = 100  # this file is "large"
+    admin = make_user((city, Role.CATALOGUE_ADMIN))
+    client = centre_client(None, admin)
+    upload = as_csv([GOOD, SUB])
+    upload.name = "items.csv"
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        page = client.post("/catalogue/import/", {"file": upload}, HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 302
+    assert len(callbacks) == 1  # the worker is asked once the import is committed
+    job = CatalogueImport.objects.get()
+    assert page["Location"] == f"/catalogue/imports/{job.pk}/"
+    waiting = client.get(page["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "<progress" in waiting and 'hx-trigger="every 1s"' in waiting and "Waiting for the worker" in waiting
+    assert not Item.objects.exists()
+
+    catalogue_import_run(job_id=job.pk)  # what the Celery task does
+
+    fragment = client.get(page["Location"], HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "<html" not in fragment and "hx-get" not in fragment  # polling stops
+    assert "2 / 2" in fragment and "2 items imported" in fragment
+    assert set(Item.objects.values_list("code", flat=True)) == {GOOD["code"], SUB["code"]}
+    assert bytes(CatalogueImport.objects.get().content) == b""  # the file is not kept once read
+
+    status = client.get(f"/api/v1/catalogue/imports/{job.pk}/").json()
+    assert (status["stage"], status["created_count"], status["percent"]) == ("done", 2, 100)
+    clerk = make_user((city, Role.WINDOW_CLERK))
+    assert centre_client(None, clerk).get(f"/api/v1/catalogue/imports/{job.pk}/").status_code == 404
+    assert centre_client(None, clerk).get(page["Location"]).status_code == 404
+
+
+def test_a_large_bad_file_sent_to_the_api_reports_its_first_problems_in_the_senders_language(
+        departments, centre_client, make_user, city, settings, django_capture_on_commit_callbacks):
+    from catalog.importers import catalogue_import_run
+    from tenants.choices import Role
+
+    settings.IMPORT_BACKGROUND_BYTES = 100
+    client = centre_client(None, make_user((city, Role.CATALOGUE_ADMIN)))
+    upload = as_csv([{**GOOD, "code": f"610100SC-XK-{n:04d}", "category": "bogus"} for n in range(150)])
+    upload.name = "bad.csv"
+    with django_capture_on_commit_callbacks(execute=False):
+        answer = client.post("/api/v1/catalogue/import/", {"file": upload}, HTTP_ACCEPT_LANGUAGE="en")
+    assert answer.status_code == 202, answer.json()
+    catalogue_import_run(job_id=answer.json()["id"])
+
+    status = client.get(answer.json()["status_url"]).json()
+    assert status["stage"] == "failed"
+    assert status["problem_count"] == 150 and len(status["problems"]) == 100
+    assert status["error"].startswith("Nothing was imported: 150 rows have 150 problems; the first 100 are listed")
+    assert not Item.objects.exists()
