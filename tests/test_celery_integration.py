@@ -77,3 +77,24 @@ def test_beat_sends_to_every_ready_centre_and_never_to_a_suspended_one(worker, d
             assert beats(suspended) == before["yanta"]
         finally:
             Centre.objects.filter(pk=suspended.pk).update(status=CentreStatus.READY)
+
+
+def test_a_large_catalogue_file_is_checked_by_the_worker_and_its_problems_kept(worker, django_db_blocker):
+    import io
+
+    from catalog.importers import COLUMNS, catalogue_import_queue
+    from catalog.models import CatalogueImport
+
+    header = ",".join(COLUMNS)
+    rows = "".join(f"610100SC-XK-{n:04d},NOPE,bogus,XK,main,,city,某事项,Item,20,10,0,1,0,x,x\n" for n in range(300))
+    with django_db_blocker.unblock():
+        connection.set_schema_to_public()
+        job = catalogue_import_queue(stream=io.BytesIO(f"{header}\n{rows}".encode()), file_name="bad.csv",
+                                     acting_user=None)  # committed, then sent to the worker
+        try:
+            assert wait_until(lambda: CatalogueImport.objects.get(pk=job.pk).stage == "failed")
+            job.refresh_from_db()
+            assert (job.total, job.done) == (300, 300)
+            assert job.problem_count == 600 and len(job.problems) == 100
+        finally:
+            CatalogueImport.objects.filter(pk=job.pk).delete()
