@@ -211,11 +211,11 @@ def start_embedded_postgres(pgdata: Path) -> str:
             f"The embedded PostgreSQL did not start in {shown}: {exc or type(exc).__name__}. Set DATABASE_URL to "
             "use your own PostgreSQL.") from None
     url = server.get_uri(DB_NAME)
-    ensure_database(url)
+    ensure_database(url, told="")
     return url
 
 
-def ensure_database(url: str) -> None:
+def ensure_database(url: str, *, told: str = " (DATABASE_URL named a database that did not exist)") -> None:
     """Connect to `url`; a database that does not exist is created through the server's `postgres`
     database. Anything the user must do is raised as SetupProblem."""
     import psycopg
@@ -245,7 +245,7 @@ def ensure_database(url: str) -> None:
             "then run this again.") from None
     except errors.DuplicateDatabase:
         return  # created meanwhile by someone else
-    say(f"created the database {name!r} at {where} (DATABASE_URL named a database that did not exist)")
+    say(f"created the database {name!r} at {where}{told}")
 
 
 def database_url(pgdata_name: str) -> str:
