@@ -19,7 +19,7 @@ while one runs (same var folder) is refused, naming the running one's pid and ad
 `var/run/dev.lock`, taken before anything else).
 
 As root, the embedded PostgreSQL (which refuses to run as root) runs as the system user `pgserver`,
-created with `useradd` when missing, and pgserver makes every folder above its data folder readable
+created with `useradd` when missing, and pgserver makes every folder above its data folder and its programs readable
 and traversable by all users (chmod go+rx): the launcher says so before starting it.
 
 A DATABASE_URL naming a database that does not exist: the launcher creates it (through the server's
@@ -181,8 +181,9 @@ def root_preflight(pgdata: Path, *, system_user: str = PGSERVER_SYSTEM_USER) -> 
                 "your own PostgreSQL.") from None
         lines.append(f"running as root: creating the system user '{system_user}' (useradd) to run the embedded "
                      "PostgreSQL (PostgreSQL refuses to run as root)")
-    lines.append(f"as root, the embedded PostgreSQL makes every folder above {pgdata} readable and traversable "
-                 "by all users (chmod go+rx) so that user can reach its data; set DATABASE_URL to avoid this")
+    lines.append(f"as root, the embedded PostgreSQL makes every folder above {pgdata} and above its programs (in "
+                 "the virtual environment) readable and traversable by all users (chmod go+rx) so that user can "
+                 "reach them; set DATABASE_URL to avoid this")
     return lines
 
 
