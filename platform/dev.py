@@ -14,7 +14,16 @@ CELERY_BROKER_URL set it uses those instead.
 
 A run killed hard (SIGKILL, power loss) leaves nothing that blocks the next one: the children die
 with the launcher (PR_SET_PDEATHSIG), a PostgreSQL left running is reused, and the next run
-removes dead processes from pgserver's list of handles and a stale `postmaster.pid`.
+removes dead processes from pgserver's list of handles and a stale `postmaster.pid`. A second `run`
+while one runs (same var folder) is refused, naming the running one's pid and address (a lock on
+`var/run/dev.lock`, taken before anything else).
+
+As root, the embedded PostgreSQL (which refuses to run as root) runs as the system user `pgserver`,
+created with `useradd` when missing, and pgserver makes every folder above its data folder and its programs readable
+and traversable by all users (chmod go+rx): the launcher says so before starting it.
+
+A DATABASE_URL naming a database that does not exist: the launcher creates it (through the server's
+`postgres` database) or says how to.
 
 This file is in `platform/`, which is deliberately not a Python package (see ARCHITECTURE.md).
 """
@@ -25,6 +34,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -131,28 +141,119 @@ def _is_postgres(pid: int) -> bool:
         return False
 
 
+class SetupProblem(Exception):
+    """Something the user must fix, told in a sentence (the launcher exits with it, no traceback)."""
+
+
+#: The system user pgserver runs PostgreSQL as when the launcher runs as root.
+PGSERVER_SYSTEM_USER = "pgserver"
+SBIN_FOLDERS = ("/usr/local/sbin", "/usr/sbin", "/sbin")
+
+
+def ensure_sbin_on_path() -> list[str]:
+    """Add the sbin folders (useradd lives there) to PATH when missing; return those added."""
+    folders = os.environ.get("PATH", "").split(os.pathsep)
+    added = [folder for folder in SBIN_FOLDERS if folder not in folders and Path(folder).is_dir()]
+    if added:
+        os.environ["PATH"] = os.pathsep.join([*folders, *added])
+    return added
+
+
+def root_preflight(pgdata: Path, *, system_user: str = PGSERVER_SYSTEM_USER) -> list[str]:
+    """As root: what pgserver is about to do to the machine (lines to print first), or SetupProblem
+    when it cannot (no `useradd` to create its user). Not root: nothing."""
+    if os.name == "nt" or os.geteuid() != 0:
+        return []
+    import pwd
+
+    ensure_sbin_on_path()
+    lines = []
+    try:
+        pwd.getpwnam(system_user)
+        lines.append(f"running as root: the embedded PostgreSQL runs as the system user '{system_user}' "
+                     "(PostgreSQL refuses to run as root)")
+    except KeyError:
+        if shutil.which("useradd") is None:
+            raise SetupProblem(
+                f"Running as root, the embedded PostgreSQL must run as a system user '{system_user}', which does "
+                f"not exist, and `useradd` is not on PATH ({os.environ.get('PATH', '')}) to create it. Create the "
+                f"user (`useradd -s /bin/bash {system_user}`), run as a normal user, or set DATABASE_URL to use "
+                "your own PostgreSQL.") from None
+        lines.append(f"running as root: creating the system user '{system_user}' (useradd) to run the embedded "
+                     "PostgreSQL (PostgreSQL refuses to run as root)")
+    lines.append(f"as root, the embedded PostgreSQL makes every folder above {pgdata} and above its programs (in "
+                 "the virtual environment) readable and traversable by all users (chmod go+rx) so that user can "
+                 "reach them; set DATABASE_URL to avoid this")
+    return lines
+
+
 def start_embedded_postgres(pgdata: Path) -> str:
     """Start (or reuse) the embedded server; return a DATABASE_URL for `DB_NAME` on it."""
-    pgdata.parent.mkdir(parents=True, exist_ok=True)
-    for line in recover_stale_state(pgdata):
+    shown = pgdata.relative_to(ROOT) if pgdata.is_relative_to(ROOT) else pgdata
+    for line in root_preflight(pgdata):
         say(line)
-    import pgserver
+    try:
+        pgdata.parent.mkdir(parents=True, exist_ok=True)
+        for line in recover_stale_state(pgdata):
+            say(line)
+        import pgserver
 
-    say(f"starting the embedded PostgreSQL in {pgdata.relative_to(ROOT) if pgdata.is_relative_to(ROOT) else pgdata}")
-    server = pgserver.get_server(pgdata, cleanup_mode="stop")
+        say(f"starting the embedded PostgreSQL in {shown}")
+        server = pgserver.get_server(pgdata, cleanup_mode="stop")
+    except subprocess.CalledProcessError as exc:
+        log = pgdata / "log"
+        detail = (exc.stderr or "").strip() if isinstance(exc.stderr, str) else ""
+        raise SetupProblem(
+            f"The embedded PostgreSQL did not start in {shown}: `{Path(str(exc.cmd[0])).name}` failed "
+            f"(exit {exc.returncode}){': ' + detail if detail else ''}. Its log: {log}. Remove {shown} to start "
+            "afresh (its data is lost), or set DATABASE_URL to use your own PostgreSQL.") from None
+    except (OSError, AssertionError, KeyError) as exc:
+        raise SetupProblem(
+            f"The embedded PostgreSQL did not start in {shown}: {exc or type(exc).__name__}. Set DATABASE_URL to "
+            "use your own PostgreSQL.") from None
+    url = server.get_uri(DB_NAME)
+    ensure_database(url, told="")
+    return url
+
+
+def ensure_database(url: str, *, told: str = " (DATABASE_URL named a database that did not exist)") -> None:
+    """Connect to `url`; a database that does not exist is created through the server's `postgres`
+    database. Anything the user must do is raised as SetupProblem."""
     import psycopg
+    from psycopg import errors
 
-    with psycopg.connect(server.get_uri("postgres"), autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-    return server.get_uri(DB_NAME)
+    info = psycopg.conninfo.conninfo_to_dict(url)
+    name = info.get("dbname") or info.get("user") or ""
+    where = f"{info.get('host') or 'localhost'}:{info.get('port') or 5432}"
+    try:
+        psycopg.connect(url, connect_timeout=10).close()
+        return
+    except psycopg.OperationalError as exc:
+        if "does not exist" not in str(exc) or f'"{name}"' not in str(exc):
+            raise SetupProblem(f"Cannot connect to the PostgreSQL database {name!r} at {where}: "
+                               f"{str(exc).strip().splitlines()[-1]}. Check DATABASE_URL and that the server "
+                               "runs.") from None
+    maintenance = psycopg.conninfo.make_conninfo(url, dbname="postgres")
+    try:
+        with psycopg.connect(maintenance, autocommit=True, connect_timeout=10) as conn:
+            conn.execute(f"CREATE DATABASE {psycopg.sql.Identifier(name).as_string(conn)}")
+    except (psycopg.OperationalError, errors.InsufficientPrivilege) as exc:
+        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        raise SetupProblem(
+            f"The database {name!r} does not exist at {where} and could not be created ({reason}). Create it as a "
+            f"user allowed to: `createdb -h {info.get('host') or 'localhost'} -p {info.get('port') or 5432} "
+            f"-O {info.get('user') or 'postgres'} {name}` (or in psql: CREATE DATABASE \"{name}\";), "
+            "then run this again.") from None
+    except errors.DuplicateDatabase:
+        return  # created meanwhile by someone else
+    say(f"created the database {name!r} at {where}{told}")
 
 
 def database_url(pgdata_name: str) -> str:
     url = os.environ.get("DATABASE_URL")
     if url:
         say("using DATABASE_URL from the environment")
+        ensure_database(url)
         return url
     return start_embedded_postgres(VAR / pgdata_name)
 
@@ -193,7 +294,53 @@ def kill_leftover_children() -> None:
 
 
 def manage(*args: str, env: dict, check: bool = True) -> int:
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=check).returncode
+    code = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env).returncode
+    if check and code != 0:
+        raise SetupProblem(f"`manage.py {' '.join(args)}` failed (exit {code}); see its output above. "
+                           "Run this command again once that is fixed: it resumes where it stopped.")
+    return code
+
+
+# --- one `run` at a time -----------------------------------------------------------------------
+
+LOCK_FILE = VAR / "run" / "dev.lock"
+
+
+def take_run_lock(url: str) -> object:
+    """Hold an exclusive lock on var/run/dev.lock for the launcher's lifetime (freed by the kernel when
+    it dies, however it dies). Another `run` holding it: SetupProblem naming its pid and address."""
+    import fcntl
+
+    LOCK_FILE.parent.mkdir(parents=True, exist_ok=True)
+    handle = LOCK_FILE.open("a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        try:
+            running = json.loads(handle.read() or "{}")
+        except ValueError:
+            running = {}
+        handle.close()
+        raise SetupProblem(
+            f"The platform is already running from {VAR} (pid {running.get('pid', '?')}, "
+            f"{running.get('url', 'address unknown')}); stop it first (Ctrl-C in its terminal, or "
+            f"kill {running.get('pid', '<pid>')}), or give this one another GOVSERVICE_VAR_DIR and PORT.") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(json.dumps({"pid": os.getpid(), "url": url}))
+    handle.flush()
+    return handle
+
+
+def check_port_free(host: str, port: str) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, int(port)))
+        except OSError as exc:
+            raise SetupProblem(f"Port {port} on {host} is taken by another program ({exc.strerror}); "
+                               "stop it or choose another port: PORT=8001 python3 platform/dev.py run") from None
 
 
 def wait_healthy(url: str, timeout: float = 60) -> bool:
@@ -221,16 +368,22 @@ def cmd_run(args: list[str]) -> int:
     port = os.environ.get("PORT", "8000")
     domain = os.environ.get("PLATFORM_DOMAIN", "localhost")
     VAR.mkdir(parents=True, exist_ok=True)
+    base = f"http://{domain}:{port}"
+    lock = take_run_lock(f"{base}/")  # before anything touches var/ or the embedded PostgreSQL
+    check_port_free(host, port)
     kill_leftover_children()
     env = base_env("config.settings.dev")
     env["DATABASE_URL"] = database_url("pgdata")
 
     # One query tells whether any schema is behind; migrating 200 schemas to find nothing takes ~20 s.
+    # A centre whose onboarding stopped half-way (no schema yet) is skipped by both and completed by
+    # `resume_onboarding` after the public schema is up to date.
     if manage("migrations_pending", env=env, check=False) != 0:
         say("applying migrations (public schema and every centre)")
         manage("migrate_schemas", "--executor=multiprocessing", "-v", "0", env=env)
+    manage("resume_onboarding", env=env, check=False)
     if "--no-demo" not in args:
-        manage("provision_demo", "--if-empty", env=env)
+        manage("provision_demo", "--resume", env=env)
 
     processes = {
         "web": [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"{host}:{port}",
@@ -254,7 +407,6 @@ def cmd_run(args: list[str]) -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
 
-    base = f"http://{domain}:{port}"
     if wait_healthy(f"http://127.0.0.1:{port}/healthz"):
         print(f"""
   Government service centres platform is running.
@@ -295,6 +447,7 @@ def cmd_run(args: list[str]) -> int:
         except subprocess.TimeoutExpired:
             proc.kill()
     CHILDREN_FILE.unlink(missing_ok=True)
+    lock.close()  # type: ignore[attr-defined]
     return exit_code
 
 
@@ -327,7 +480,11 @@ def main() -> int:
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
         print(__doc__)
         return 2
-    return COMMANDS[sys.argv[1]](sys.argv[2:])
+    try:
+        return COMMANDS[sys.argv[1]](sys.argv[2:])
+    except SetupProblem as problem:
+        say(str(problem))
+        return 1
 
 
 if __name__ == "__main__":

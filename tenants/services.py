@@ -139,31 +139,62 @@ def _centre_onboard(*, data: CentreInput, acting_user: User | None, admin_userna
             raise ConflictError(
                 _("Centre %(code)s (or its domain) was just created by someone else; nothing was "
                   "duplicated.") % {"code": data.code}, CentreErrorCode.ALREADY_EXISTS) from exc
-    centre = existing
+    return _centre_complete(centre=existing, acting_user=acting_user, parent_code=data.parent_code,
+                            admin_username=admin_username, admin_password_hash=admin_password_hash,
+                            admin_full_name=f"{data.name_zh}管理员")
+
+
+def _centre_complete(*, centre: Centre, acting_user: User | None, parent_code: str | None,
+                     admin_username: str | None, admin_password_hash: str | None, admin_full_name: str = "",
+                     resumed: bool = False) -> OnboardResult:
+    """Steps 3 and 4 of onboarding for a committed centre in *provisioning*: its schema, its admin, ready."""
     try:
         centre_provision_schema(centre=centre)
         with transaction.atomic():
             admin = None
             if admin_username:
-                admin = user_get_or_create(username=admin_username, full_name=f"{data.name_zh}管理员",
+                admin = user_get_or_create(username=admin_username, full_name=admin_full_name,
                                            password_hash=admin_password_hash)
                 Membership.objects.get_or_create(user=admin, centre=centre, role=Role.CENTRE_ADMIN)
             locked = Centre.objects.select_for_update().get(pk=centre.pk)
+            if locked.status != CentreStatus.PROVISIONING:  # completed meanwhile by another process
+                return OnboardResult(centre=locked, created=False)
             locked.status = CentreStatus.READY
             locked.save(update_fields=["status", "updated_at"])
             audit_record(kind=AuditKind.CENTRE_ONBOARDED, actor=acting_user, centre=locked,
                          target_type=AuditTarget.CENTRE, target_id=locked.pk, target_label=locked.name_zh,
                          after={key: value for key, value in (
                              ("name_zh", locked.name_zh), ("name_en", locked.name_en), ("level", locked.level),
-                             ("parent", data.parent_code), ("admin", admin.get_username() if admin else "")) if value})
+                             ("parent", parent_code), ("admin", admin.get_username() if admin else "")) if value},
+                         note=_("Onboarding resumed after it stopped half-way.") if resumed else "")
     except Exception as exc:
-        logger.exception("provisioning centre %s failed", data.code)
+        logger.exception("provisioning centre %s failed", centre.division_code)
         raise ApplicationError(
             _("Provisioning centre %(code)s failed: %(error)s. The centre is not served; "
-              "onboard it again to resume.") % {"code": data.code, "error": exc},
-            CentreErrorCode.PROVISIONING_FAILED, {"code": data.code}, http_status=500,
+              "onboard it again to resume.") % {"code": centre.division_code, "error": exc},
+            CentreErrorCode.PROVISIONING_FAILED, {"code": centre.division_code}, http_status=500,
         ) from exc
     return OnboardResult(centre=locked, created=True, admin=admin)
+
+
+def centres_half_made() -> list[Centre]:
+    """Centres whose onboarding stopped after their row was committed (status *provisioning*): not served."""
+    with schema_context(get_public_schema_name()):
+        return list(Centre.objects.filter(status=CentreStatus.PROVISIONING).select_related("parent")
+                    .order_by("level", "division_code"))
+
+
+def centre_onboarding_resume(*, centre: Centre, acting_user: User | None) -> OnboardResult:
+    """Complete the onboarding of a centre left in *provisioning* (a crash, a lost connection, a failed
+    migration): its schema is made or brought up to date, and it is marked ready. A centre that is not
+    in *provisioning* is left alone (`created` False). An administrator asked for when it was onboarded
+    is not known any more: grant one with `membership_grant`."""
+    with schema_context(get_public_schema_name()):
+        if centre.status != CentreStatus.PROVISIONING:
+            return OnboardResult(centre=centre, created=False)
+        return _centre_complete(centre=centre, acting_user=acting_user,
+                                parent_code=centre.parent.division_code if centre.parent else None,
+                                admin_username=None, admin_password_hash=None, resumed=True)
 
 
 @transaction.atomic

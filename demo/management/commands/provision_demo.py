@@ -1,8 +1,12 @@
-"""Provision the Xi'an demo network (200 centres) with demo logins; idempotent."""
-from django.core.management.base import BaseCommand
+"""Provision the Xi'an demo (200 centres, demo logins, windows, catalogue, joint approvals, delegation).
+
+Steps already recorded as done are skipped, so a run that stopped half-way is resumed where it stopped.
+`--resume` (what `dev.py run` passes) also leaves alone a database holding centres that are not the
+demo's (a real installation)."""
+from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from demo.provision import demo_provision
+from demo.provision import demo_provision, demo_state
 from tenants.demo import DEMO_USERS, NETWORK_CSV
 from tenants.models import Centre
 
@@ -11,16 +15,32 @@ class Command(BaseCommand):
     help = "Provision the Xi'an demo network / 创建西安演示网络"
 
     def add_arguments(self, parser):
-        parser.add_argument("--if-empty", action="store_true",
-                            help="do nothing when centres already exist (a second run of the platform)")
+        parser.add_argument("--resume", "--if-empty", action="store_true", dest="resume",
+                            help="run only what an earlier run did not finish, and nothing on a database whose "
+                                 "centres are not the demo's (a second run of the platform)")
 
     def handle(self, *args, **options):
-        if options["if_empty"] and Centre.objects.exists():
-            self.stdout.write(f"{Centre.objects.count()} centres exist; the demo network is not provisioned again.")
+        state = demo_state()
+        if state.complete:
+            self.stdout.write(f"the demo is complete ({Centre.objects.count()} centres); "
+                              "the demo network is not provisioned again.")
             return
+        if options["resume"] and state.foreign_centres and not state.started:
+            self.stdout.write(f"{state.foreign_centres} centres exist that are not the demo's; the demo is not "
+                              "provisioned (run `manage provision_demo` to add it anyway).")
+            return
+        if state.started or Centre.objects.exists():
+            self.stdout.write(f"an earlier run stopped half-way; resuming the demo at: {', '.join(state.missing)}")
         with tqdm(total=sum(1 for _ in NETWORK_CSV.open(encoding="utf-8")) - 1, unit="centre",
                   file=self.stderr._out, disable=options["verbosity"] == 0) as bar:
-            summary = demo_provision(progress=lambda *_: bar.update(1))
+            try:
+                summary = demo_provision(progress=lambda *_: bar.update(1),
+                                         on_step=lambda name: bar.set_description(name))
+            except Exception as exc:
+                raise CommandError(
+                    f"provisioning the demo stopped: {exc}. The steps done so far are kept; run it again to "
+                    "resume.") from exc
         self.stdout.write(self.style.SUCCESS(
-            f"{summary['centres']} centres ({summary['created']} new) in {summary['seconds']} s; "
-            f"demo users: {', '.join(u for u, _, _ in DEMO_USERS)} and admin-<slug>"))
+            f"{summary['centres']} centres ({summary['created']} new) in {summary['seconds']} s; steps run: "
+            f"{', '.join(summary['ran'])}; demo users: {', '.join(u for u, _, _ in DEMO_USERS)} and admin-<slug>"))
+

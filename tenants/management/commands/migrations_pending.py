@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand
 from django.db import DatabaseError, connection
 from django.db.migrations.loader import MigrationLoader
 
+from tenants.management.migration_executor import schemas_missing
 from tenants.models import Centre
 from tenants.schemas import tenant_connection
 
@@ -14,7 +15,8 @@ from tenants.schemas import tenant_connection
 def schemas_behind() -> list[str]:
     """The schemas (public first) missing one of the migration graph's leaves (applying a leaf applies
     everything before it), or lacking a migration table. The public schema behind: only it is named
-    (the centres are not looked at until it is up to date)."""
+    (the centres are not looked at until it is up to date). A centre without a schema (its onboarding
+    stopped half-way) is not counted: migrating skips it, `resume_onboarding` completes it."""
     tenant_connection().set_schema_to_public()
     leaves = MigrationLoader(None, ignore_no_migrations=True).graph.leaf_nodes()
     with connection.cursor() as cursor:
@@ -23,6 +25,8 @@ def schemas_behind() -> list[str]:
         if "public" not in with_table or _behind(cursor, ["public"], leaves):
             return ["public"]
         schemas = list(Centre.objects.order_by("schema_name").values_list("schema_name", flat=True))
+        half_made = set(schemas_missing(schemas))
+        schemas = [schema for schema in schemas if schema not in half_made]
         missing = [schema for schema in schemas if schema not in with_table]
         present = [schema for schema in schemas if schema in with_table]
         return missing + _behind(cursor, present, leaves)
