@@ -237,6 +237,9 @@ def check_records(records: list[tuple[int, dict]]) -> tuple[list[ItemRow], list[
                      "contact_phone": record.get("contact_phone", ""),
                      "complaint_channel": record.get("complaint_channel", "")},
             materials=materials))
+        for column, messages in services.unprintable_content(content=rows[-1].content, materials=materials).items():
+            for message in messages:
+                bad(column, message)
     return rows, problems
 
 
