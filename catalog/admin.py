@@ -7,6 +7,7 @@ they are read-only.
 """
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
@@ -23,10 +24,32 @@ from catalog.models import (
     Material,
 )
 from common.errors import ApplicationError
+from common.glyphs import printable_field_errors
+
+
+class PrintedTextForm(forms.ModelForm):
+    """Refuses, on the field that holds it, text the guide book cannot print (common.glyphs: the rule
+    the services apply to the same fields)."""
+
+    printed_fields: tuple[str, ...] = ()
+
+    def clean(self):
+        cleaned = super().clean()
+        values = {name: cleaned.get(name) for name in self.printed_fields if name in cleaned}
+        labels = {name: self.fields[name].label for name in values}
+        for name, problems in printable_field_errors(values, labels).items():
+            for problem in problems:
+                self.add_error(name, problem)
+        return cleaned
+
+
+def _printed(*fields: str) -> type[PrintedTextForm]:
+    return type("PrintedForm", (PrintedTextForm,), {"printed_fields": fields})
 
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
+    form = _printed("name_zh", "name_en", "phone", "address")
     list_display = ("code", "name_zh", "name_en", "phone")
     search_fields = ("code", "name_zh", "name_en")
 
@@ -57,6 +80,7 @@ class ItemAdmin(admin.ModelAdmin):
 
 class MaterialInline(admin.TabularInline):
     model = Material
+    form = _printed(*services.PRINTED_MATERIAL_FIELDS)
     extra = 0
 
     def _editable(self, obj) -> bool:
@@ -74,6 +98,7 @@ class MaterialInline(admin.TabularInline):
 
 @admin.register(ItemVersion)
 class ItemVersionAdmin(admin.ModelAdmin):
+    form = _printed(*services.PRINTED_CONTENT_FIELDS)
     list_display = ("__str__", "name_zh", "status", "effective_from", "legal_limit_days", "promised_limit_days")
     list_filter = ("status",)
     search_fields = ("item__code", "name_zh", "name_en")
@@ -103,6 +128,7 @@ class ItemVersionAdmin(admin.ModelAdmin):
 
 @admin.register(Adoption)
 class AdoptionAdmin(admin.ModelAdmin):
+    form = _printed(*services.PRINTED_ADOPTION_FIELDS)
     list_display = ("centre", "item", "promised_limit_days", "window", "starts_on", "ends_on", "end_event")
     list_filter = ("ends_on",)
     search_fields = ("item__code", "centre__name_zh", "centre__division_code")

@@ -12,3 +12,4 @@ class CatalogErrorCode(StrEnum):
     ITEM_REMOVED = "catalog_item_removed"
     INVALID_EVENT = "catalog_invalid_event"
     INVALID_FILE = "catalog_invalid_file"
+    UNPRINTABLE_TEXT = "catalog_unprintable_text"

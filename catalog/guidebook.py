@@ -1,8 +1,11 @@
 """The printable guide book (审批清单 / 办事指南汇编) of a centre's catalogue, as a PDF.
 
 Made with fpdf2 and Noto Sans CJK SC, taken from the `noto-cjk-sans-otc` package (SIL Open Font
-Licence 1.1): pip-installable, nothing from the operating system. Only the glyphs used are embedded
-(fpdf2 subsets the font), so a 160-item book stays small and is made in well under a second.
+Licence 1.1). A character Noto lacks (the CJK extensions: `𡉃`, U+21243, in a village's name) is
+set in a fallback face (HanaMin B, BabelStone Han: `common.glyphs`), loaded only by a book that
+needs one; a character no face has is refused when saved, and one saved before that check is
+printed as `[U+2EBF0]`, never dropped. Only the glyphs used are embedded (fpdf2 subsets the fonts),
+so a 160-item book stays small and is made in well under a second.
 """
 from __future__ import annotations
 
@@ -10,18 +13,16 @@ import datetime as dt
 import logging
 from collections.abc import Iterable
 from decimal import Decimal
-from functools import lru_cache
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from catalog.models import ItemVersion, Material
 from catalog.selectors import CatalogueEntry
+from common import glyphs
 from common.i18n import is_english
 from tenants.models import Centre
 
-#: The face of the collection used: simplified Chinese glyph forms.
-FONT_FACE = "Noto Sans CJK SC"
 FONT = "noto-sc"
 ACCENT = (179, 38, 30)
 MUTED = (91, 107, 124)
@@ -60,23 +61,6 @@ def materials_of(version: ItemVersion) -> list[Material]:
     return list(version.materials.all())
 
 
-@lru_cache(maxsize=1)
-def font_location() -> tuple[str, int]:
-    """The font file and the index of the simplified-Chinese face in the collection."""
-    import noto_cjk_sans_otc  # noqa: PLC0415 - font data, read when a guide book is first printed
-    from fontTools.ttLib import TTCollection  # noqa: PLC0415 - 50 ms to import, only for a guide book
-
-    path = str(noto_cjk_sans_otc.FONT_PATH)
-    collection = TTCollection(path, lazy=True)
-    try:
-        for index, font in enumerate(collection.fonts):
-            if font["name"].getDebugName(4) == FONT_FACE:
-                return path, index
-    finally:
-        collection.close()
-    raise LookupError(f"{FONT_FACE} is not in {path}")
-
-
 def _fee(version: ItemVersion) -> str:
     if not version.fee_yuan:
         return _("Free of charge")
@@ -113,7 +97,33 @@ def guidebook_pdf(*, centre: Centre, adoptions: Iterable[CatalogueEntry], today:
     title = _("Service guide book")
     centre_name = centre.name
 
+    primary = glyphs.primary_face()
+    noto_lacks = glyphs.checker((primary,)).lacking
+
     class Book(FPDF):
+        fallbacks: list[str] = []  # the fallback faces added to this book, by font id
+        fallback_on = False
+
+        def normalize_text(self, text: str) -> str:
+            """Every text passes here right before it is set: what no face has is written as its
+            code point; a text with characters Noto lacks is set with the fallback faces that have
+            them (each added at its first use), any other with none, so that a book without such a
+            character pays nothing (fpdf2 looks at each character once fallbacks are on)."""
+            text = glyphs.printable_text(text)
+            lacking = noto_lacks(text)
+            if lacking:
+                for char in lacking:
+                    face = glyphs.fallback_face_for(char)
+                    if face is not None and face.name.lower() not in self.fallbacks:
+                        self.add_font(face.name.lower(), fname=face.path, collection_font_number=face.index)
+                        self.fallbacks = [*self.fallbacks, face.name.lower()]
+                self.set_fallback_fonts(self.fallbacks)
+                self.fallback_on = True
+            elif self.fallback_on:
+                self.set_fallback_fonts([])
+                self.fallback_on = False
+            return super().normalize_text(text)
+
         def header(self):
             if self.page_no() == 1:
                 return
@@ -134,8 +144,7 @@ def guidebook_pdf(*, centre: Centre, adoptions: Iterable[CatalogueEntry], today:
     pdf = Book(format="A4", unit="mm")
     pdf.set_margins(18, 16, 18)
     pdf.set_auto_page_break(auto=True, margin=16)
-    path, index = font_location()
-    pdf.add_font(FONT, fname=path, collection_font_number=index)
+    pdf.add_font(FONT, fname=primary.path, collection_font_number=primary.index)
     pdf.set_title(f"{centre_name} {title}")
     pdf.set_author(centre_name)
     pdf.set_lang("en" if english else "zh-CN")

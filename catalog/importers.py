@@ -238,6 +238,9 @@ def check_table(table: Table, *, progress: Progress | None = None) -> tuple[list
                      "contact_phone": record.get("contact_phone", ""),
                      "complaint_channel": record.get("complaint_channel", "")},
             materials=materials)
+        for column, messages in services.unprintable_content(content=item_row.content, materials=materials).items():
+            for message in messages:
+                bad(column, message)
         if not problems:
             rows.append(item_row)
         elif rows:

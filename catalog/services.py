@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import cast
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -31,6 +31,7 @@ from catalog.models import Adoption, CatalogueNotice, Department, Item, ItemVers
 from catalog.selectors import adoptable_items
 from catalog.tasks import event_propagate_task
 from common.errors import ApplicationError, ConflictError
+from common.glyphs import printable_field_errors
 from tenants.audit import audit_changes, audit_record
 from tenants.choices import AuditKind, AuditTarget, CentreStatus, Level
 from tenants.models import Centre, User
@@ -47,6 +48,13 @@ VERSION_CONTENT_FIELDS = (
     "complaint_channel",
 )
 MATERIAL_FIELDS = ("name_zh", "name_en", "originals", "copies", "delivery", "applicant_types", "required", "note")
+
+#: What the printed guide book shows of a version, of its materials and of a centre's terms: text
+#: no font can print is refused when saved (common.glyphs), never dropped from the page.
+PRINTED_CONTENT_FIELDS = ("name_zh", "name_en", "fee_basis", "legal_basis", "conditions", "steps", "contact_phone",
+                          "complaint_channel")
+PRINTED_MATERIAL_FIELDS = ("name_zh", "name_en")
+PRINTED_ADOPTION_FIELDS = ("window", "department_name")
 
 
 def _today(today: dt.date | None) -> dt.date:
@@ -113,6 +121,30 @@ def _item_insert(*, code: str, department: Department, category: str, item_type:
     return item
 
 
+def _label(model: type[models.Model], name: str) -> str:
+    return str(getattr(model._meta.get_field(name), "verbose_name", name))
+
+
+def unprintable_content(*, content: dict, materials: list[dict] | None = None) -> dict[str, list[str]]:
+    """`{field: [message]}` for the printed fields of a version's content (and its materials) that hold
+    characters no font of the guide book has, each message naming the field and the characters."""
+    values: dict[str, object] = {name: content[name] for name in PRINTED_CONTENT_FIELDS if name in content}
+    labels: dict[str, object] = {name: _label(ItemVersion, name) for name in values}
+    if materials:
+        values["materials"] = [[m.get(name) for name in PRINTED_MATERIAL_FIELDS] for m in materials]
+        labels["materials"] = Material._meta.verbose_name_plural
+    return printable_field_errors(values, labels)
+
+
+def _check_printable_terms(**terms: str | None) -> None:
+    """A centre's window and handling department are printed in its guide book."""
+    errors = printable_field_errors({name: value for name, value in terms.items() if value},
+                                    {name: _label(Adoption, name) for name in terms})
+    if errors:
+        raise ApplicationError(" ".join(" ".join(v) for v in errors.values()), CatalogErrorCode.UNPRINTABLE_TEXT,
+                               {"fields": errors})
+
+
 def _validate_content(content: dict) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     for name in ("name_zh", "name_en"):
@@ -170,7 +202,11 @@ def _version_insert(*, item: Item, content: dict, materials: list[dict] | None,
     base = item.current_version
     merged = {name: getattr(base, name) for name in VERSION_CONTENT_FIELDS} if base else {}
     merged.update({k: v for k, v in content.items() if k in VERSION_CONTENT_FIELDS})
+    if materials is None and base is not None:
+        materials = [{name: getattr(m, name) for name in MATERIAL_FIELDS} for m in base.materials.all()]
     errors = _validate_content(merged)
+    for field, problems in unprintable_content(content=merged, materials=materials).items():
+        errors.setdefault(field, []).extend(problems)
     if errors:
         raise ApplicationError(_("The version cannot be saved: %(problems)s")
                                % {"problems": "; ".join(" ".join(v) for v in errors.values())},
@@ -178,8 +214,6 @@ def _version_insert(*, item: Item, content: dict, materials: list[dict] | None,
     Item.objects.select_for_update().get(pk=item.pk)  # numbers are handed out one at a time
     number = (item.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     version = ItemVersion.objects.create(item=item, number=number, effective_from=effective_from, **merged)
-    if materials is None and base is not None:
-        materials = [{name: getattr(m, name) for name in MATERIAL_FIELDS} for m in base.materials.all()]
     Material.objects.bulk_create(
         Material(version=version, position=i, **{k: v for k, v in m.items() if k in MATERIAL_FIELDS})
         for i, m in enumerate(materials or []))
@@ -341,6 +375,7 @@ def adoption_create(
     if reason:
         raise ApplicationError(reason, CatalogErrorCode.NOT_ADOPTABLE, {"item": item.code})
     _check_promise(item=item, promised=promised_limit_days)
+    _check_printable_terms(window=window, department_name=department_name)
     try:
         with transaction.atomic():
             adoption = Adoption.objects.create(
@@ -387,6 +422,7 @@ def adoption_update(
 ) -> Adoption:
     """Change a centre's terms for an item; what is not passed stays (None for the promise: follow the
     master's promise)."""
+    _check_printable_terms(window=window, department_name=department_name)
     with transaction.atomic():
         locked = (Adoption.objects.select_for_update(of=("self",)).select_related("item__current_version", "centre")
                   .get(pk=adoption.pk))

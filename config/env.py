@@ -43,7 +43,7 @@ def env_list(name: str, default: list[str]) -> list[str]:
 DATABASE_URL = env_str("DATABASE_URL")
 DATABASE_NAME = env_str("GOVSERVICE_DB_NAME", "govservice")
 BROKER_URL = env_str("CELERY_BROKER_URL") or env_str("BROKER_URL")
-PLATFORM_DOMAIN = env_str("PLATFORM_DOMAIN", "localhost")
+PLATFORM_DOMAIN = env_str("PLATFORM_DOMAIN", "localhost").lower().removesuffix(".")  # a host as routing compares it
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [])

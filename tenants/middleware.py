@@ -29,7 +29,7 @@ class CentreRoutingMiddleware:
 
     def __call__(self, request: RoutedRequest) -> HttpResponse:
         try:
-            hostname = split_host(request.get_host())
+            hostname = canonical_host(request.get_host())
         except DisallowedHost:
             return HttpResponseBadRequest("Bad host / 无效的主机名")
         if hostname.startswith("www."):
@@ -69,12 +69,18 @@ class CentreRoutingMiddleware:
         return response
 
 
-def split_host(host: str) -> str:
-    """`Beilin.localhost:8000` → `beilin.localhost`; `[::1]:8000` → `[::1]`."""
+def canonical_host(host: str) -> str:
+    """The name a centre is looked up by: lower case, no port, no trailing dot.
+
+    `Beilin.localhost:8000` → `beilin.localhost`; `beilin.localhost.:8000` → `beilin.localhost` (a
+    fully qualified name ends with the root's dot: the same host); `[::1]:8000` → `[::1]`. Only the
+    routing uses it: the request's own `Host` is left as the browser sent it, since CSRF compares it
+    with the `Origin` the browser sends (which keeps the dot)."""
     host = host.lower()
     if host.startswith("["):
         return host.split("]", 1)[0] + "]"
-    return host.rsplit(":", 1)[0] if ":" in host else host
+    host = host.rsplit(":", 1)[0] if ":" in host else host
+    return host[:-1] if host.endswith(".") else host
 
 
 def _origin(request: HttpRequest, host: str) -> str:

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from common.glyphs import printable_field_errors
 from tenants.choices import ALLOWED_PARENT_LEVELS, DIVISION_CODE_LENGTH, Level
 
 SLUG_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$")
@@ -89,10 +90,14 @@ class Errors:
 
 
 def _check_name_lengths(errors: Errors, *, name_zh: str, name_en: str) -> None:
+    """Lengths, and characters: a centre's name is printed (the guide book's cover and pages)."""
     if len(name_zh) > 100:
         errors.add("name_zh", _("The Chinese name is longer than 100 characters."))
     if len(name_en) > 150:
         errors.add("name_en", _("The English name is longer than 150 characters."))
+    for name, problems in printable_field_errors({"name_zh": name_zh, "name_en": name_en}, FIELD_LABELS).items():
+        for problem in problems:
+            errors.add(name, problem)
 
 
 def validate_centre_names(*, name_zh: str, name_en: str) -> Errors:

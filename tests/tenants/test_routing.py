@@ -98,3 +98,48 @@ def test_search_path_is_set_once_per_connection_not_per_request(centre_client, b
         client.get("/api/v1/centre/")
     assert not any(q["sql"].startswith("SET search_path") for q in ctx.captured_queries)
     assert routing_cache.centre_for_host(f"beilin.{settings.PLATFORM_DOMAIN}").pk == beilin.pk
+
+
+# --- the host as browsers and resolvers write it --------------------------------------------------
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("host", ["beilin.localhost.", "BEILIN.Localhost.", "beilin.localhost.:8000",
+                                  "www.beilin.localhost."])
+def test_a_centre_is_served_at_its_host_written_with_a_trailing_dot_any_case_or_port(beilin, host):
+    from django.test import Client
+
+    page = Client(HTTP_HOST=host).get("/")
+    assert page.status_code == 200
+    assert beilin.name_en in page.content.decode() or beilin.name_zh in page.content.decode()
+    assert "No centre" not in page.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("host", ["localhost.", "LOCALHOST.:8000"])
+def test_the_bare_domain_with_a_trailing_dot_serves_the_platform_site(host):
+    from django.test import Client
+
+    page = Client(HTTP_HOST=host).get("/")
+    assert page.status_code == 200
+    assert 'data-code="610103"' in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_signing_in_at_a_host_with_a_trailing_dot_passes_the_csrf_check_of_the_browsers_origin(beilin, make_user):
+    """The browser sends `Origin: http://beilin.localhost.`: the request's host is compared with it
+    as sent, so only the routing drops the dot."""
+    import re
+
+    from django.test import Client
+
+    from tenants.choices import Role
+
+    make_user((beilin, Role.WINDOW_CLERK), username="clerk-dot")
+    browser = Client(enforce_csrf_checks=True, HTTP_HOST="beilin.localhost.")
+    form = browser.get("/accounts/login/").content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+    page = browser.post("/accounts/login/", {"username": "clerk-dot", "password": "pw-12345-xyz",
+                                             "csrfmiddlewaretoken": token},
+                        HTTP_ORIGIN="http://beilin.localhost.", follow=True)
+    assert page.status_code == 200
+    assert "clerk-dot" in page.content.decode() and "Window clerk" in page.content.decode()
