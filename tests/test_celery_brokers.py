@@ -153,4 +153,8 @@ def test_a_real_worker_on_each_broker_runs_a_centres_task_in_that_centre(broker,
             assert beats(yanta) == before_yanta
     finally:
         app.conf.broker_url, app.conf.broker_transport_options = saved
+        # A worker started with `queues=[...]` narrows the app's queue selection for every later worker
+        # in this process (celery.app.amqp.Queues.select): undo it, or the next worker hears nothing.
+        app.amqp.queues._consume_from = None
+        app.amqp.queues.pop(queue, None)
         _reset_connections(app)
