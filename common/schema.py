@@ -56,6 +56,12 @@ class AutoSchema(SpectacularAutoSchema):
         outer, inner = qualname.split(".")[-2:]
         return outer.removesuffix("Api") + inner
 
+    def _get_serializer_name(self, serializer, direction, bypass_extensions=False) -> str:
+        """With COMPONENT_SPLIT_REQUEST a request body's component gets "Request" appended; a nested
+        `InputSerializer` is one already, and keeps its name (`CaseTransitionInput`)."""
+        name = super()._get_serializer_name(serializer, direction, bypass_extensions)
+        return name.removesuffix("Request") if direction == "request" and name.endswith("InputRequest") else name
+
     def _get_parameters(self) -> list[dict]:
         """An optional text query parameter sent empty (`?status=`) is taken as not given (DRF's rule for
         serializer fields read from a query string, and `query_params.get(name) or default` in views):
