@@ -86,7 +86,7 @@ def test_the_api_answers_as_its_schema_says(live_url, tokens, django_db_blocker,
         runs = {(host, role): subprocess.Popen(
             _command(origin=origin, host_name=f"{hosts[host]}:{port}", token=tokens[role],
                      report_dir=tmp_path / f"{host}-{role}"),
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for host, role in RUNS}
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path) for host, role in RUNS}
         for (host, role), process in runs.items():
             output, _ = process.communicate(timeout=600)
             if process.returncode != 0:
