@@ -140,6 +140,8 @@ class CaseListApi(APIView):
     """The centre's cases for its staff, most urgent first (cases.selectors.case_list_for), or submit
     a case (staff at the window; anyone else online)."""
 
+    pagination_class = Pagination
+
     class FilterSerializer(serializers.Serializer):
         status = serializers.ChoiceField(
             choices=[(selectors.OPEN, "open"), (selectors.ALL, "all"), *CaseStatus.choices], required=False,
@@ -170,7 +172,7 @@ class CaseListApi(APIView):
         filters.is_valid(raise_exception=True)
         cases = selectors.case_list_for(user=request.user, centre=centre_of(request),
                                         filters=selectors.CaseFilters.from_mapping(filters.validated_data))
-        paginator = Pagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(cases, request, view=self)
         return paginator.get_paginated_response(CaseOutput(page, many=True).data)
 

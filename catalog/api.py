@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -216,11 +216,12 @@ class AgencyDetailOutput(AgencyOutput):
 
 
 class DepartmentListApi(APIView):
+    pagination_class = Pagination
     permission_classes = [permissions.AllowAny]
 
     @extend_schema(responses=DepartmentOutput(many=True))
     def get(self, request: Request) -> Response:
-        paginator = Pagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(selectors.department_list(), request, view=self)
         return paginator.get_paginated_response(DepartmentOutput(page, many=True).data)
 
@@ -228,6 +229,7 @@ class DepartmentListApi(APIView):
 class ItemListApi(APIView):
     """Search the master catalogue (anyone) or create an item (catalogue administrators)."""
 
+    pagination_class = Pagination
     permission_classes = [ReadOrCatalogueAdmin]
 
     class FilterSerializer(serializers.Serializer):
@@ -253,7 +255,7 @@ class ItemListApi(APIView):
         data = filters.validated_data
         items = selectors.item_search(query=data.get("query"), category=data.get("category"),
                                       department_code=data.get("department"), level=data.get("level"))
-        paginator = Pagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(items, request, view=self)
         return paginator.get_paginated_response(ItemListOutput(page, many=True).data)
 
@@ -382,11 +384,12 @@ class EventDetailApi(APIView):
 
 
 class AgencyListApi(APIView):
+    pagination_class = Pagination
     permission_classes = [permissions.AllowAny]
 
     @extend_schema(responses=AgencyOutput(many=True))
     def get(self, request: Request) -> Response:
-        paginator = Pagination()
+        paginator = self.pagination_class()
         agencies = Agency.objects.prefetch_related(Prefetch("items", queryset=Item.objects.only("id", "code")))
         page = paginator.paginate_queryset(agencies.order_by("name_zh", "pk"), request, view=self)
         return paginator.get_paginated_response(AgencyOutput(page, many=True).data)
@@ -464,7 +467,11 @@ class ExportApi(APIView):
 
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(
+        parameters=[OpenApiParameter("file_format", OpenApiTypes.STR, OpenApiParameter.PATH,
+                                     enum=list(exporters.CONTENT_TYPES))],
+        responses={(200, content_type.split(";")[0]): OpenApiTypes.BINARY
+                   for content_type in exporters.CONTENT_TYPES.values()})
     def get(self, request: Request, file_format: str) -> HttpResponse:
         content = exporters.catalogue_export(file_format=file_format)
         response = HttpResponse(content, content_type=exporters.CONTENT_TYPES[file_format])
@@ -510,6 +517,7 @@ class GuideOutput(CatalogueEntryOutput):
 class CentreCatalogueApi(APIView):
     """The centre's catalogue: what it adopted, with its effective promised limit (2 queries a page)."""
 
+    pagination_class = Pagination
     permission_classes = [permissions.AllowAny]
 
     class FilterSerializer(serializers.Serializer):
@@ -522,7 +530,7 @@ class CentreCatalogueApi(APIView):
         filters.is_valid(raise_exception=True)
         rows = selectors.centre_catalogue(centre=_centre(request), query=filters.validated_data.get("query"),
                                           category=filters.validated_data.get("category"))
-        paginator = Pagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(rows, request, view=self)
         return paginator.get_paginated_response(CatalogueEntryOutput(page, many=True).data)
 
@@ -615,11 +623,12 @@ class NoticeOutput(serializers.Serializer):
 class NoticeListApi(APIView):
     """The centre's catalogue notices, newest first (anyone may read them, like the catalogue)."""
 
+    pagination_class = Pagination
     permission_classes = [permissions.AllowAny]
 
     @extend_schema(responses=NoticeOutput(many=True))
     def get(self, request: Request) -> Response:
         notices = selectors.notices_of(centre=_centre(request))
-        paginator = Pagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(notices, request, view=self)
         return paginator.get_paginated_response(NoticeOutput(page, many=True).data)

@@ -12,9 +12,10 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse, JsonResponse
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -110,3 +111,12 @@ def _flatten(detail: Any) -> Any:
     if isinstance(detail, list):
         return [force_str(item) if not isinstance(item, dict | list) else _flatten(item) for item in detail]
     return force_str(detail)
+
+
+def page_not_found(request, exception: Exception) -> HttpResponse:
+    """Django's 404 handler (`handler404` of both URL confs): an address under /api/ that names nothing (a
+    path value its converter refuses, say `/api/v1/cases/not-a-uuid/`) answers the API's error body, as
+    every other API 404 does; pages keep Django's page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(_body(ErrorCode.NOT_FOUND, exceptions.NotFound.default_detail), status=404)
+    return defaults.page_not_found(request, exception)

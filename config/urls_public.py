@@ -21,3 +21,5 @@ urlpatterns = [
     path("delegation/", include("delegation.urls_public")),
     path("", include("tenants.urls_public")),
 ]
+
+handler404 = "common.errors.page_not_found"  # JSON under /api/

@@ -24,3 +24,5 @@ urlpatterns = [
     path("", centre_home, name="home"),
     path("", include("tenants.urls_tenant")),
 ]
+
+handler404 = "common.errors.page_not_found"  # JSON under /api/

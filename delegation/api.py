@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -63,6 +64,7 @@ class FilingDetailOutput(FilingOutput):
 class FilingListApi(APIView):
     """The agent's own filings, or a new filing for a resident."""
 
+    pagination_class = Pagination
     permission_classes = [permissions.IsAuthenticated]
 
     class InputSerializer(serializers.Serializer):
@@ -80,7 +82,7 @@ class FilingListApi(APIView):
     def get(self, request: Request) -> Response:
         selectors.agent_post_for(user=request.user, centre=centre_of(request))
         filings = selectors.filing_list_for(user=request.user, view=request.query_params.get("view") or "all")
-        paginator = Pagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(filings, request, view=self)
         return paginator.get_paginated_response(FilingOutput(page, many=True).data)
 
@@ -150,7 +152,14 @@ class CoverageApi(APIView):
 
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(responses=CoverageOutput(many=True))
+    class ReportSerializer(serializers.Serializer):
+        rows = CoverageOutput(many=True)
+        total = CoverageOutput()
+
+    @extend_schema(
+        parameters=[OpenApiParameter("district", OpenApiTypes.STR, description="A district's or zone's code: "
+                                     "coverage per township of that one (404 when none has it).")],
+        responses={200: ReportSerializer, 404: OpenApiResponse(description="No district or zone has that code.")})
     def get(self, request: Request) -> Response:
         _district, rows = selectors.coverage_for(district_code=request.query_params.get("district") or "")
         return Response({"rows": CoverageOutput(rows, many=True).data,
@@ -160,8 +169,12 @@ class CoverageApi(APIView):
 class KeyProjectReportApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(responses=OpenApiResponse(description="{year, projects, problems_solved, approvals_finished, "
-                                                          "rows}"))
+    @extend_schema(
+        parameters=[OpenApiParameter("year", OpenApiTypes.INT, description="Default: the latest year on the list.")],
+        responses={200: OpenApiResponse(description="{year, projects, problems_solved, approvals_finished, rows}"),
+                   404: OpenApiResponse(description="Only the city centre's staff and platform administrators "
+                                                    "read this report; others, and a year that is not a "
+                                                    "number, get 404.")})
     def get(self, request: Request) -> Response:
         selectors.require_city_reader(user=request.user)
         try:

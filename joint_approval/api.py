@@ -204,6 +204,7 @@ def _item_ids(bundle: Bundle, values: list[str]) -> list[int]:
 class JointCaseListApi(APIView):
     """The joint cases the user follows (GET), or accept one at this centre (POST, window staff)."""
 
+    pagination_class = Pagination
     permission_classes = [permissions.IsAuthenticated, CentreStaffOr404]
 
     class InputSerializer(serializers.Serializer):
@@ -227,7 +228,7 @@ class JointCaseListApi(APIView):
     def get(self, request: Request) -> Response:
         cases = selectors.joint_case_list_for(user=request.user, centre=centre_or_none(request),
                                               status=request.query_params.get("status", ""))
-        paginator = Pagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(cases, request, view=self)
         return paginator.get_paginated_response(JointCaseOutput(page, many=True).data)
 
@@ -277,12 +278,13 @@ class ProjectListApi(APIView):
     """The linked projects: the key-project register's projects in the linked approval (the city's staff:
     all; a zone's: its own)."""
 
+    pagination_class = Pagination
     permission_classes = [permissions.IsAuthenticated, CentreStaffOr404]
 
     @extend_schema(responses=ProjectOutput(many=True))
     def get(self, request: Request) -> Response:
         projects = selectors.project_list_for(user=request.user, centre=centre_or_none(request))
-        paginator = Pagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(projects, request, view=self)
         return paginator.get_paginated_response(ProjectOutput(page, many=True).data)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth.hashers import make_password
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
@@ -42,8 +42,11 @@ class SignInTokenApi(ObtainAuthToken):
 
     serializer_class = InputSerializer
 
-    @extend_schema(request=InputSerializer, responses=inline_serializer("TokenOutput", {
-        "token": serializers.CharField()}))
+    @extend_schema(request=InputSerializer, responses={
+        200: inline_serializer("TokenOutput", {"token": serializers.CharField()}),
+        429: OpenApiResponse(description="`sign_in_locked`: the account or the address failed too often "
+                                         "(`extra.retry_after_minutes`)."),
+    })
     def post(self, request: Request, *args, **kwargs) -> Response:
         serializer = self.get_serializer(data=request.data)
         if not serializer.is_valid():
@@ -89,6 +92,8 @@ class CentreOutput(serializers.Serializer):
 class CentreListApi(APIView):
     """List centres (any signed-in user) or onboard one (platform administrators)."""
 
+    pagination_class = Pagination
+
     class FilterSerializer(serializers.Serializer):
         level = serializers.ChoiceField(choices=Level.choices, required=False)
         status = serializers.ChoiceField(choices=CentreStatus.choices, required=False)
@@ -118,7 +123,7 @@ class CentreListApi(APIView):
         centres = selectors.centre_list(
             level=filters.validated_data.get("level"), status=filters.validated_data.get("status"),
             parent_code=filters.validated_data.get("parent_code"), query=filters.validated_data.get("q"))
-        paginator = Pagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(centres, request, view=self)
         return paginator.get_paginated_response(CentreOutput(page, many=True).data)
 

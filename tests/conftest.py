@@ -21,6 +21,14 @@ SESSION_CENTRES = [
 ]
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(session, config, items):
+    """Tests that commit data over the live server run after everything else: the browser tests, then
+    the API's schema conformance run (whose state-changing requests make centres, items and cases)."""
+    items.sort(key=lambda item: (item.get_closest_marker("schema_conformance") is not None,
+                                 item.get_closest_marker("browser") is not None))
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker, django_db_keepdb):
     from django.db import connection
@@ -63,6 +71,24 @@ def _fresh_routing_cache():
     routing_cache.clear()
     yield
     routing_cache.clear()
+
+
+@pytest.fixture(scope="session")
+def live_url(django_db_setup, django_db_blocker):
+    """`http://localhost:<port>`: the platform's site; centres at `http://<slug>.localhost:<port>`."""
+    from django.conf import settings
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from django.test.testcases import LiveServerThread
+
+    with django_db_blocker.unblock():
+        server = LiveServerThread("127.0.0.1", StaticFilesHandler, port=0)
+        server.daemon = True
+        server.start()
+        server.is_ready.wait()
+        if server.error:
+            raise server.error
+    yield f"http://{settings.PLATFORM_DOMAIN}:{server.port}"
+    server.terminate()
 
 
 def _centre(code: str):

@@ -28,6 +28,7 @@ class WindowOutput(serializers.Serializer):
 
 
 class WindowListApi(APIView):
+    pagination_class = Pagination
     permission_classes = [permissions.IsAuthenticated, CentreStaffOr404]
 
     class InputSerializer(serializers.Serializer):
@@ -38,7 +39,7 @@ class WindowListApi(APIView):
 
     @extend_schema(responses=WindowOutput(many=True))
     def get(self, request: Request) -> Response:
-        paginator = Pagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(selectors.window_list(), request, view=self)
         return paginator.get_paginated_response(WindowOutput(page, many=True, context={"request": request}).data)
 

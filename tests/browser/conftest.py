@@ -30,12 +30,6 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshot
 PASSWORD = "browser-pw-12345"
 
 
-@pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(session, config, items):
-    """Run browser tests after everything else (they commit data and share one live server)."""
-    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
-
-
 def _chromium() -> str | None:
     for candidate in (os.environ.get("GOVSERVICE_CHROMIUM"), *CHROMIUM_CANDIDATES, shutil.which("chromium")):
         if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
@@ -85,24 +79,6 @@ def browser(chromium_path, live_url):
         yield chromium
         chromium.close()
     assert violations == [], "the Content-Security-Policy blocked something:\n" + "\n".join(violations)
-
-
-@pytest.fixture(scope="session")
-def live_url(django_db_setup, django_db_blocker):
-    """`http://localhost:<port>`: the platform's site; centres at `http://<slug>.localhost:<port>`."""
-    from django.conf import settings
-    from django.contrib.staticfiles.handlers import StaticFilesHandler
-    from django.test.testcases import LiveServerThread
-
-    with django_db_blocker.unblock():
-        server = LiveServerThread("127.0.0.1", StaticFilesHandler, port=0)
-        server.daemon = True
-        server.start()
-        server.is_ready.wait()
-        if server.error:
-            raise server.error
-    yield f"http://{settings.PLATFORM_DOMAIN}:{server.port}"
-    server.terminate()
 
 
 def orm(fn: Callable[..., T], *args, **kwargs) -> T:
