@@ -1,4 +1,5 @@
 """URLs served on every host: sign-in, language switch, health, API schema and docs."""
+import threading
 from collections.abc import Callable
 from functools import wraps
 
@@ -21,10 +22,15 @@ class HostSchemaView(SpectacularAPIView):
     """The OpenAPI schema of the host asked: the platform's API on the bare domain, a centre's
     API on a centre's host (they have different URL confs)."""
 
+    #: drf-spectacular's generator keeps state in module globals while it builds: two builds at once in one
+    #: process (a threaded server, the first requests after a start) fail with a 500. One at a time.
+    build_lock = threading.Lock()
+
     @extend_schema(exclude=True)
     def get(self, request, *args, **kwargs):
         self.urlconf = getattr(request, "urlconf", None)
-        return super().get(request, *args, **kwargs)
+        with self.build_lock:
+            return super().get(request, *args, **kwargs)
 
 
 #: Swagger UI and Redoc (third-party pages) start themselves with inline script and style: they alone get

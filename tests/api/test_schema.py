@@ -51,3 +51,43 @@ def test_an_api_address_that_names_nothing_answers_the_error_body(beilin, centre
     assert response.json()["code"] == "not_found"
     page = centre_client(beilin).get("/no-such-page/")
     assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+
+
+RACE = """
+import threading, django
+django.setup()
+from django.test import RequestFactory
+from config.urls_common import HostSchemaView
+
+view, answers = HostSchemaView.as_view(), []
+
+def fetch(urlconf):
+    request = RequestFactory().get("/api/schema/", HTTP_ACCEPT="application/json")
+    request.urlconf = urlconf
+    try:
+        answers.append(view(request).render().status_code)
+    except Exception as exc:
+        answers.append(repr(exc))
+
+threads = [threading.Thread(target=fetch, args=(conf,)) for conf in ["config.urls_tenant", "config.urls_public"] * 2]
+[thread.start() for thread in threads]
+[thread.join() for thread in threads]
+print(answers)
+"""
+
+
+def test_four_first_requests_for_the_schema_at_once_all_get_it(tmp_path):
+    """A fresh process (a server just started) asked for the platform's and a centre's schema twice each
+    at the same moment: every request gets the schema (drf-spectacular's builds are serialised)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.dev", "PYTHONPATH": str(root),
+           "GOVSERVICE_VAR_DIR": str(tmp_path)}
+    env.pop("DATABASE_URL", None)  # building a schema reads no database
+    done = subprocess.run([sys.executable, "-c", RACE], env=env, cwd=root, capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.stdout.strip() == "[200, 200, 200, 200]", done.stdout + done.stderr[-2000:]
