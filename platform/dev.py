@@ -231,14 +231,14 @@ def ensure_database(url: str, *, told: str = " (DATABASE_URL named a database th
     except psycopg.OperationalError as exc:
         if "does not exist" not in str(exc) or f'"{name}"' not in str(exc):
             raise SetupProblem(f"Cannot connect to the PostgreSQL database {name!r} at {where}: "
-                               f"{str(exc).strip().splitlines()[-1]}. Check DATABASE_URL and that the server "
+                               f"{str(exc).strip().splitlines()[-1].strip()}. Check DATABASE_URL and that the server "
                                "runs.") from None
     maintenance = psycopg.conninfo.make_conninfo(url, dbname="postgres")
     try:
         with psycopg.connect(maintenance, autocommit=True, connect_timeout=10) as conn:
             conn.execute(f"CREATE DATABASE {psycopg.sql.Identifier(name).as_string(conn)}")
     except (psycopg.OperationalError, errors.InsufficientPrivilege) as exc:
-        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        reason = str(exc).strip().splitlines()[-1].strip() if str(exc).strip() else type(exc).__name__
         raise SetupProblem(
             f"The database {name!r} does not exist at {where} and could not be created ({reason}). Create it as a "
             f"user allowed to: `createdb -h {info.get('host') or 'localhost'} -p {info.get('port') or 5432} "

@@ -26,9 +26,12 @@ def read_schedule_file(stream: BinaryIO, file_name: str) -> tuple[Days, Days]:
     workdays: Days = []
     problems: list[str] = []
     count = 0
+    first_row: dict[dt.date, int] = {}
+    rows = 0
     with open_table(stream, file_name, required=("date", "kind"), text_columns=("date", "kind", "name"),
                     error_code=CalendarErrorCode.INVALID_FILE) as table:
         for row in table.rows():
+            rows += 1
             found = [_("Row %(row)d: %(problem)s") % {"row": row.number, "problem": message}
                      for message in row.problems.values()]
             day = parse_day(row.values["date"])
@@ -39,10 +42,18 @@ def read_schedule_file(stream: BinaryIO, file_name: str) -> tuple[Days, Days]:
             if kind is None:
                 found.append(_("Row %(row)d: kind “%(value)s” is neither holiday nor workday.")
                              % {"row": row.number, "value": row.values["kind"]})
+            if day is not None and day in first_row:
+                found.append(_("Row %(row)d: %(day)s is listed again (first in row %(first)d).")
+                             % {"row": row.number, "day": day.isoformat(), "first": first_row[day]})
+            elif day is not None:
+                first_row[day] = row.number
             count += len(found)
             problems.extend(found[:MAX_PROBLEMS_LISTED - len(problems)])
             if day is not None and kind is not None:
                 (workdays if kind else holidays).append((day, row.values.get("name", "")))
+    if not rows:
+        raise ApplicationError(_("The file has no rows below its header: nothing was entered."),
+                               CalendarErrorCode.EMPTY_SCHEDULE)
     if problems:
         more = (_(" (%(count)d problems in all)") % {"count": count}) if count > len(problems) else ""
         raise ApplicationError(" ".join(problems) + more, CalendarErrorCode.INVALID_FILE,

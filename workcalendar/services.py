@@ -19,6 +19,7 @@ from workcalendar.hooks import CalendarChanged, calendar_changed
 from workcalendar.models import CentreClosure, ScheduleDay, ScheduleYear
 
 logger = logging.getLogger(__name__)
+SATURDAY = 5  # date.weekday()
 
 
 def _year_days(year: int) -> list[dt.date]:
@@ -49,10 +50,25 @@ def schedule_enter(*, year: int, holidays: list[tuple[dt.date, str]], workdays: 
     if errors:
         raise ApplicationError(_("Every date must be in %(year)d: %(dates)s.")
                                % {"year": year, "dates": ", ".join(map(str, errors))}, CalendarErrorCode.INVALID_DAY)
+    if not holidays and not workdays:
+        raise ApplicationError(_("The schedule lists no days: nothing was entered. A year's schedule has at least "
+                                 "its holidays; to withdraw a year's schedule, delete it."),
+                               CalendarErrorCode.EMPTY_SCHEDULE)
     both = {d for d, _n in holidays} & {d for d, _n in workdays}
     if both:
         raise ApplicationError(_("A day cannot be both a holiday and a workday: %(dates)s.")
                                % {"dates": ", ".join(map(str, sorted(both)))}, CalendarErrorCode.INVALID_DAY)
+    listed = [d for d, _n in holidays + workdays]
+    twice = sorted({d for d in listed if listed.count(d) > 1})
+    if twice:
+        raise ApplicationError(_("A day is listed more than once: %(dates)s.")
+                               % {"dates": ", ".join(map(str, twice))}, CalendarErrorCode.INVALID_DAY)
+    weekdays = [d for d, _n in workdays if d.weekday() < SATURDAY]
+    if weekdays:
+        raise ApplicationError(
+            _("A weekend workday (调休上班) is a Saturday or a Sunday made a working day; these are weekdays, "
+              "working days anyway: %(dates)s.") % {"dates": ", ".join(map(str, weekdays))},
+            CalendarErrorCode.INVALID_DAY)
     with transaction.atomic():
         before = WorkCalendar.for_centre(None)
         schedule, created = ScheduleYear.objects.update_or_create(year=year, defaults={"entered_by": acting_user})

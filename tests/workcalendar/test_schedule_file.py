@@ -57,3 +57,47 @@ def test_a_date_in_another_form_is_refused_naming_the_row_and_the_forms_wanted(t
 
     assert "Row 3: “1/2/2027” is not a date; write it as one of 2027-01-01, 2027/1/1" in str(caught.value)
     assert not ScheduleDay.objects.exists()
+
+
+def _enter(tmp_path, text: str):
+    path = tmp_path / "2027.csv"
+    path.write_bytes(text.encode("gb18030"))
+    with translation.override("en"):
+        call_command("enter_holiday_schedule", "--year", "2027", "--file", str(path), stdout=None)
+
+
+def test_a_file_with_only_its_header_is_refused_and_the_entered_schedule_stays(tmp_path):
+    _enter(tmp_path, SCHEDULE_2027)
+
+    with pytest.raises(CommandError) as caught:
+        _enter(tmp_path, "date,kind,name\n")
+
+    assert "no rows below its header: nothing was entered" in str(caught.value)
+    assert ScheduleDay.objects.count() == 4  # the schedule entered before is still there
+
+
+def test_a_day_written_twice_in_two_forms_is_refused_naming_both_rows(tmp_path):
+    with pytest.raises(CommandError) as caught:
+        _enter(tmp_path, "date,kind,name\n2027/1/1,holiday,元旦\n2027-01-01,holiday,元旦\n")
+
+    assert "Row 3: 2027-01-01 is listed again (first in row 2)." in str(caught.value)
+    assert not ScheduleDay.objects.exists()
+
+
+def test_a_workday_on_a_weekday_is_refused_and_a_holiday_on_a_weekend_is_taken(tmp_path):
+    with pytest.raises(CommandError) as caught:  # 2027-01-05 is a Tuesday: a working day anyway
+        _enter(tmp_path, "date,kind,name\n2027-01-01,holiday,元旦\n2027-01-05,workday,调休\n")
+    assert "these are weekdays, working days anyway: 2027-01-05" in str(caught.value)
+    assert not ScheduleDay.objects.exists()
+
+    _enter(tmp_path, "date,kind,name\n2027-01-02,holiday,元旦\n")  # a Saturday inside a holiday run
+    assert ScheduleDay.objects.filter(date=dt.date(2027, 1, 2), is_workday=False).exists()
+
+
+def test_an_empty_schedule_is_refused_by_the_service():
+    from common.errors import ApplicationError
+    from workcalendar.services import schedule_enter
+
+    with pytest.raises(ApplicationError) as caught:
+        schedule_enter(year=2027, holidays=[], workdays=[], acting_user=None)
+    assert caught.value.code == "workcalendar_empty_schedule"
