@@ -4,8 +4,11 @@ Made with fpdf2 and Noto Sans CJK SC, taken from the `noto-cjk-sans-otc` package
 Licence 1.1). A character Noto lacks (the CJK extensions: `𡉃`, U+21243, in a village's name) is
 set in a fallback face (HanaMin B, BabelStone Han: `common.glyphs`), loaded only by a book that
 needs one; a character no face has is refused when saved, and one saved before that check is
-printed as `[U+2EBF0]`, never dropped. Only the glyphs used are embedded (fpdf2 subsets the fonts),
-so a 160-item book stays small and is made in well under a second.
+printed as `[U+2EBF0]`, never dropped. What is set is the text's printed form
+(`common.glyphs.printed_form`): variation selectors, zero-width joiners and the other
+default-ignorable code points are left out (never boxes), and accents are composed (NFC); private-use
+characters and emoji print as their code points, never as a font's guess. Only the glyphs used
+are embedded (fpdf2 subsets the fonts), so a 160-item book stays small and is made in well under a second.
 """
 from __future__ import annotations
 
@@ -105,10 +108,12 @@ def guidebook_pdf(*, centre: Centre, adoptions: Iterable[CatalogueEntry], today:
         fallback_on = False
 
         def normalize_text(self, text: str) -> str:
-            """Every text passes here right before it is set: what no face has is written as its
-            code point; a text with characters Noto lacks is set with the fallback faces that have
-            them (each added at its first use), any other with none, so that a book without such a
-            character pays nothing (fpdf2 looks at each character once fallbacks are on)."""
+            """Every text passes here right before it is set, in its printed form
+            (`glyphs.printable_text`: no invisible characters, accents composed); what no face
+            has, private use and emoji are written as their code points; a text with characters
+            Noto lacks is set with the fallback faces that have them (each added at its first use),
+            any other with none, so that a book without such a character pays nothing (fpdf2 looks
+            at each character once fallbacks are on)."""
             text = glyphs.printable_text(text)
             lacking = noto_lacks(text)
             if lacking:

@@ -14,14 +14,45 @@ No package on PyPI carries such a face under a free licence, so these come from 
 not installed is left out, and then the characters only it has count as unprintable.
 
 What no face has would vanish from the page, so it is refused when saved:
-`unprintable_characters(text)` names such characters and `printable_field_errors(values)` turns
-them into per-field messages; every service that saves text a document prints calls the latter.
-The coverage is read from the faces' character maps once per process and kept as sorted ranges.
+`unprintable_characters(text)` names such characters (and those refused for the reasons below)
+and `printable_field_errors(values)` turns them into per-field messages; every service that saves
+text a document prints calls the latter. The coverage is read from the faces' character maps once
+per process and kept as sorted ranges.
+
+What a document sets is the *printed form* of a text (`printed_form`); the text stored stays as
+typed, nothing is lost in the database:
+
+- Unicode's default-ignorable code points (variation selectors, ideographic variation selectors
+  U+E0100..., zero-width joiner and non-joiner, word joiner, BOM, soft hyphen, bidi controls, tag
+  characters, Hangul fillers) are left out, and need no glyph. A face that has them draws them as
+  labelled boxes ("VS17", "ZWJ" in BabelStone Han). Printing an ideographic variation sequence
+  right would take OpenType shaping (`FPDF.set_text_shaping`, which needs `uharfbuzz`) and a face
+  with the sequence in its `cmap` format 14: Debian's HanaMin B has no such table and Noto lacks
+  the Hanyo-Denshi sequences, so the base character prints in its default form.
+- The rest is normalised to NFC, so that a letter and its combining accent (`e` + U+0301) print
+  as the one precomposed letter (`é`): fpdf2 does no mark positioning, and Noto draws a lone
+  accent over the *next* character. CJK compatibility ideographs (U+F900..., U+2F800...) are kept
+  as typed, not replaced by their unified forms as NFC would: a name written with one means it.
+
+Refused when saved, besides what no face has, each kind with its own message naming the field and
+the character (`refused_characters`):
+
+- a combining mark left after NFC (`q` + U+0301 has no precomposed form): it would be drawn on
+  the wrong character;
+- a private-use character (U+E000-F8FF, planes 15 and 16): it has no agreed meaning, and a glyph
+  one font gives it is that font's guess; an official document prints what was meant;
+- an emoji (the pictographic blocks of plane 1, `EMOJI`): names on official documents hold none,
+  and no face here is an emoji face (BabelStone Han's are its own drawings). Symbols with a text
+  form that a face has (`❤`, U+2764) print like any other character.
+
+Text saved before these checks prints each such character as its code point (`printable_text`).
 """
 from __future__ import annotations
 
 import bisect
 import os
+import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -42,6 +73,27 @@ FALLBACK_PACKAGES = ("fonts-hanazono", "fonts-babelstone-han")
 
 #: Line breaks and tabs are layout, not glyphs.
 _LAYOUT = frozenset("\n\r\t")
+
+#: Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt, Unicode 15.1): no visible form.
+DEFAULT_IGNORABLE: tuple[tuple[int, int], ...] = (
+    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5),
+    (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164),
+    (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
+)
+_IGNORABLE = re.compile("[" + "".join(f"{chr(a)}-{chr(b)}" for a, b in DEFAULT_IGNORABLE) + "]")
+
+#: Private use: the BMP's area and the supplementary planes 15 and 16.
+PRIVATE_USE: tuple[tuple[int, int], ...] = ((0xE000, 0xF8FF), (0xF0000, 0xFFFFD), (0x100000, 0x10FFFD))
+
+#: Emoji: the pictographic blocks of plane 1 (game pieces, regional indicators, pictographs,
+#: emoticons, transport, coloured shapes, supplemental and extended pictographs).
+EMOJI: tuple[tuple[int, int], ...] = (
+    (0x1F000, 0x1F0FF), (0x1F1E6, 0x1F1FF), (0x1F300, 0x1F6FF), (0x1F7E0, 0x1F7FF), (0x1F900, 0x1FAFF),
+)
+
+#: CJK compatibility ideographs, which NFC would replace by their unified forms.
+_COMPATIBILITY_IDEOGRAPHS = re.compile("([\uF900-\uFAFF\U0002F800-\U0002FA1F])")
 
 
 @dataclass(frozen=True)
@@ -159,16 +211,64 @@ def fallback_face_for(char: str) -> Face | None:
 
 
 def describe(char: str) -> str:
-    """`U+21243 𡉃`: how a message names a character."""
-    return f"U+{ord(char):04X} {char}"
+    """`U+21243 𡉃`: how a message names a character (a combining mark on a dotted circle)."""
+    shown = f"\u25cc{char}" if unicodedata.combining(char) or unicodedata.category(char).startswith("M") else char
+    return f"U+{ord(char):04X} {shown}"
+
+
+def _within(point: int, ranges: tuple[tuple[int, int], ...]) -> bool:
+    return any(start <= point <= end for start, end in ranges)
+
+
+def printed_form(text: str) -> str:
+    """What a document sets for `text`: the default-ignorable code points left out, then NFC, with
+    CJK compatibility ideographs kept as typed (the module's docstring says why)."""
+    if not text or text.isascii():
+        return text
+    text = _IGNORABLE.sub("", text)
+    return "".join(part if _COMPATIBILITY_IDEOGRAPHS.fullmatch(part) else unicodedata.normalize("NFC", part)
+                   for part in _COMPATIBILITY_IDEOGRAPHS.split(text))
+
+
+#: Why a character is refused, in the order messages name them.
+UNCOVERED, COMBINING, PRIVATE, EMOJI_KIND = "uncovered", "combining", "private", "emoji"
+
+
+@lru_cache(maxsize=4096)
+def _refusal(char: str) -> str | None:
+    """Why `char` (of a printed form), which a face has, is refused anyway; None if it is not."""
+    point = ord(char)
+    if _within(point, PRIVATE_USE):
+        return PRIVATE
+    if _within(point, EMOJI):
+        return EMOJI_KIND
+    if unicodedata.category(char).startswith("M"):
+        return COMBINING
+    return None
+
+
+def refused_characters(text: str) -> dict[str, list[str]]:
+    """The characters of `text`'s printed form a document cannot print as meant, each once, in order
+    of appearance, by why (`UNCOVERED`, `COMBINING`, `PRIVATE`, `EMOJI_KIND`), as `describe` writes
+    them. Empty when all of it prints."""
+    if not text or text.isascii() and text.isprintable():
+        return {}
+    printed = printed_form(text)
+    found: dict[str, list[str]] = {}
+    for char in dict.fromkeys(printed):
+        kind = _refusal(char)
+        if kind is not None:
+            found.setdefault(kind, []).append(describe(char))
+    lacking = [char for char in checker(faces()).lacking(printed) if _refusal(char) is None]
+    if lacking:
+        found = {UNCOVERED: [describe(char) for char in lacking], **found}
+    return found
 
 
 def unprintable_characters(text: str) -> list[str]:
-    """The characters of `text` that no face has a glyph for, each once, in order of appearance, as
+    """Every character of `text` refused for a printed document, whatever the reason, each once, as
     `describe` writes them (`["U+2EBF0 𮯰"]`). Empty when all of it prints."""
-    if not text or text.isascii() and text.isprintable():
-        return []
-    return [describe(char) for char in checker(faces()).lacking(text)]
+    return [char for chars in refused_characters(text).values() for char in chars]
 
 
 def _texts(value: object) -> list[str]:
@@ -182,28 +282,48 @@ def _texts(value: object) -> list[str]:
     return []
 
 
+def _messages() -> dict[str, str]:
+    return {
+        UNCOVERED: _("%(field)s: %(characters)s cannot be printed, no font of the printed documents has it. "
+                     "Write it another way (a common variant, or in pinyin)."),
+        COMBINING: _("%(field)s: %(characters)s is an accent with no precomposed letter, which a printed "
+                     "document would place on the wrong character. Write the letter another way."),
+        PRIVATE: _("%(field)s: %(characters)s is a private-use character, which has no agreed meaning: a "
+                   "printed document cannot show what was meant. Write the character itself or describe it."),
+        EMOJI_KIND: _("%(field)s: %(characters)s is an emoji, which official documents do not print. Leave it "
+                      "out or say it in words."),
+    }
+
+
 def printable_field_errors(values: Mapping[str, object],
                            labels: Mapping[str, object] | None = None) -> dict[str, list[str]]:
-    """`{field: [message]}` for each field of `values` holding characters no face can print, each
-    message naming the field (its label from `labels`, else its name) and the characters; empty when
-    all print. A list or dict value (steps, materials) is searched through."""
+    """`{field: [message]}` for each field of `values` holding characters a document cannot print
+    (`refused_characters`), one message per reason, each naming the field (its label from `labels`,
+    else its name) and the characters; empty when all print. A list or dict value (steps,
+    materials) is searched through."""
     errors: dict[str, list[str]] = {}
     for field, value in values.items():
-        missing: dict[str, None] = {}
+        found: dict[str, dict[str, None]] = {}
         for text in _texts(value):
-            missing.update(dict.fromkeys(unprintable_characters(text)))
-        if missing:
+            for kind, described in refused_characters(text).items():
+                found.setdefault(kind, {}).update(dict.fromkeys(described))
+        if found:
             label = (labels or {}).get(field) or field
-            errors[field] = [
-                _("%(field)s: %(characters)s cannot be printed, no font of the printed documents has it. "
-                  "Write it another way (a common variant, or in pinyin).")
-                % {"field": label, "characters": ", ".join(missing)}]
+            messages = _messages()
+            errors[field] = [messages[kind] % {"field": label, "characters": ", ".join(named)}
+                             for kind in (UNCOVERED, COMBINING, PRIVATE, EMOJI_KIND) if (named := found.get(kind))]
     return errors
 
 
 def printable_text(text: str) -> str:
-    """`text` with each character no face can print written as `[U+2EBF0]`: text saved before the
-    check never vanishes silently from a page."""
-    for char in checker(faces()).lacking(text) if text else ():
+    """The printed form of `text` (`printed_form`), with each character a document cannot print as
+    meant written as `[U+2EBF0]`: text saved before the checks never vanishes silently from a page,
+    nor prints as a font's guess."""
+    text = printed_form(text)
+    if not text or text.isascii() and text.isprintable():
+        return text
+    refused = {char for char in dict.fromkeys(text) if _refusal(char) is not None}
+    refused.update(checker(faces()).lacking(text))
+    for char in refused:
         text = text.replace(char, f"[U+{ord(char):04X}]")
     return text

@@ -172,3 +172,65 @@ def test_a_centre_name_no_face_can_print_is_refused():
     errors = validate_centre_names(name_zh=f"{NO_FACE}街道", name_en="Street")
     assert "U+2EBF0" in errors.fields["name_zh"][0]
     assert not validate_centre_names(name_zh="南院门街道", name_en="Nanyuanmen")
+
+
+# --- what has no visible form, accents, private use and emoji --------------------------------------
+
+#: As typed: an ideographic variation selector (U+E0100) after 葛, VS16 after ❤, a zero-width joiner.
+INVISIBLE = {"测葛\U000E0100试IVS": "测葛试IVS", "测❤\uFE0F试VS16": "测❤试VS16", "测\u200D试ZWJ": "测试ZWJ"}
+
+
+def test_invisible_characters_are_left_out_of_the_page_not_printed_as_boxes(fallback_faces, centre_client, item,
+                                                                            beilin):
+    typed = list(INVISIBLE)
+    version = version_create_draft(item=item, content={"name_zh": typed[0], "steps": [{"name_zh": typed[1]},
+                                                                                      {"name_zh": typed[2]}]},
+                                   effective_from=dt.date(2020, 1, 2), acting_user=None)
+    version_publish(version=version, acting_user=None, today=dt.date(2020, 1, 2))
+    item.refresh_from_db()
+    assert item.current_version.name_zh == typed[0]  # stored as typed
+    text = _pdf_text(centre_client(beilin).get("/catalogue/guidebook.pdf", **ZH).content).replace(" ", "")
+    for printed in INVISIBLE.values():
+        assert printed in text  # no box ("VS17", "VS16", "ZWJ") between the characters
+    assert not {"\U000E0100", "\uFE0F", "\u200D"} & set(text)
+
+
+def test_an_accent_typed_after_its_letter_prints_on_it(centre_client, item, beilin):
+    rename(item, "测e\u0301试")
+    data = centre_client(beilin).get("/catalogue/guidebook.pdf", **ZH).content
+    text = _pdf_text(data).replace(" ", "")
+    assert "测\u00e9试" in text  # the precomposed é, not e then an accent set over 试
+    assert "\u0301" not in text
+
+
+def test_an_accent_with_no_precomposed_letter_is_refused(item):
+    with pytest.raises(ApplicationError) as error:
+        version_create_draft(item=item, content={"name_zh": "测q\u0301试"}, effective_from=dt.date(2020, 1, 2),
+                             acting_user=None)
+    message = error.value.extra["fields"]["name_zh"][0]
+    assert "U+0301" in message and "name (Chinese)" in message and "accent" in message
+
+
+@pytest.mark.parametrize(("char", "words"), [("\uE000", "private-use"), ("\U000F0001", "private-use"),
+                                             ("\U0001F600", "emoji")])
+def test_private_use_characters_and_emoji_are_refused_naming_the_field_and_the_character(item, char, words):
+    with pytest.raises(ApplicationError) as error:
+        version_create_draft(item=item, content={"name_zh": f"测{char}试", "steps": [{"name_zh": "受理"}]},
+                             effective_from=dt.date(2020, 1, 2), acting_user=None)
+    assert set(error.value.extra["fields"]) == {"name_zh"}
+    message = error.value.extra["fields"]["name_zh"][0]
+    assert f"U+{ord(char):04X}" in message and "name (Chinese)" in message and words in message
+    assert ItemVersion.objects.filter(item=item).count() == 1
+
+
+def test_private_use_and_emoji_saved_before_the_check_print_as_code_points_not_a_fonts_guess(
+        fallback_faces, centre_client, item, beilin):
+    Adoption.objects.filter(centre=beilin, item=item).update(window="A\uE000B\U0001F6007")
+    data = centre_client(beilin).get("/catalogue/guidebook.pdf", **ZH).content
+    assert "A[U+E000]B[U+1F600]7" in _pdf_text(data).replace(" ", "")
+    assert b"BabelStone" not in data
+
+
+def test_centre_names_refuse_emoji_too():
+    errors = validate_centre_names(name_zh="南院门街道\U0001F600", name_en="Nanyuanmen")
+    assert "U+1F600" in errors.fields["name_zh"][0]
