@@ -444,7 +444,7 @@ class ImportApi(APIView):
         if upload is None:
             raise ApplicationError(_("Upload a .csv or .xlsx file as “file”."), CatalogErrorCode.INVALID_FILE,
                                    {"fields": {"file": [_("This field is required.")]}})
-        if importers.import_in_background(upload.size):
+        if importers.import_in_background(upload, upload.name):
             job = importers.catalogue_import_queue(stream=upload, file_name=upload.name, acting_user=user_of(request))
             return Response(ImportJobOutput(job).data, status=status.HTTP_202_ACCEPTED)
         items = importers.catalogue_import(stream=upload, file_name=upload.name, acting_user=user_of(request))

@@ -2,8 +2,8 @@
 
 One row per master item in effect (not removed), with its current version; materials in the
 compact `materials` column (one per line: `name_zh | name_en | originals | copies | delivery |
-required`), steps one per line. Rows are ordered main items first, then sub-items, then handling
-items, so that a parent always comes before its children.
+required`), steps one per line (`catalog.importers.step_line`: `name_zh | name_en`). Rows are
+ordered main items first, then sub-items, then handling items, so that a parent always comes before its children.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.error_codes import CatalogErrorCode
-from catalog.importers import COLUMNS, KIND_DEPTH
+from catalog.importers import COLUMNS, KIND_DEPTH, step_line
 from catalog.models import Item, Material
 from catalog.selectors import item_search
 from common.errors import ApplicationError
@@ -49,7 +49,8 @@ def item_row(item: Item) -> list[str]:
         "fee_yuan": f"{version.fee_yuan:.2f}", "legal_basis": version.legal_basis, "keywords": item.keywords,
         "materials": materials, "fee_basis": version.fee_basis, "conditions": version.conditions,
         "online_depth": str(version.online_depth), "contact_phone": version.contact_phone,
-        "complaint_channel": version.complaint_channel, "steps": "\n".join(str(s) for s in version.steps or []),
+        "complaint_channel": version.complaint_channel,
+        "steps": "\n".join(step_line(step) for step in version.steps or []),
     }
     return [values[column] for column in COLUMNS]
 

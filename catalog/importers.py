@@ -17,13 +17,16 @@ the header in the first row (Excel: the first sheet), these columns in any order
 - `is_immediate`: 1/0, true/false, yes/no, 是/否. Limits are whole working days, promised <= legal.
 - `materials` is a compact column: one material per line, its fields separated by `|`:
   `name_zh | name_en | originals | copies | delivery | required`; all but the names may be left
-  out (defaults 1, 0, upload, 1). `steps`: one step per line.
+  out (defaults 1, 0, upload, 1). `steps`: one step per line, `name_zh | name_en` (stored as
+  `{"name_zh", "name_en"}`, as the demo catalogue's steps are) or a single name (stored as text);
+  `step_line` / `steps_from_text` are the one place of this format.
 
 The file is read by `common.tables` (CSV as UTF-8 or GB18030; Excel cell by cell, whatever size
 the sheet declares, so WPS files read too). Text columns take what the cell shows (a phone typed as
 a number with the format `00000000000` keeps its leading zero); a cell whose shown value cannot be
 recovered (a number longer than Excel keeps) is a problem naming the cell. Files past
-`settings.IMPORT_MAX_BYTES` / `IMPORT_MAX_ROWS` are refused.
+`settings.IMPORT_MAX_BYTES` / `IMPORT_MAX_ROWS` (and an .xlsx past `IMPORT_MAX_UNPACKED_BYTES` unpacked)
+are refused.
 
 Nothing is written unless every row is good: `ApplicationError` (code `catalog_invalid_file`) lists
 the first problems (at most `MAX_PROBLEMS_LISTED`) as `extra["rows"] = [{"row": 3, "column":
@@ -52,7 +55,7 @@ from catalog.choices import PARENT_KIND, Category, Delivery, ImportStage, ItemKi
 from catalog.error_codes import CatalogErrorCode
 from catalog.models import CatalogueImport, Department, Item
 from common.errors import ApplicationError
-from common.tables import Table, open_table
+from common.tables import Table, open_table, unpacked_size
 from tenants.choices import Level
 from tenants.models import User
 
@@ -234,7 +237,7 @@ def check_table(table: Table, *, progress: Progress | None = None) -> tuple[list
                      "visits_required": visits, "online_depth": depth, "fee_yuan": fee,
                      "fee_basis": record.get("fee_basis", ""), "legal_basis": record.get("legal_basis", ""),
                      "conditions": record.get("conditions", ""),
-                     "steps": [s.strip() for s in record.get("steps", "").splitlines() if s.strip()],
+                     "steps": steps_from_text(record.get("steps", "")),
                      "contact_phone": record.get("contact_phone", ""),
                      "complaint_channel": record.get("complaint_channel", "")},
             materials=materials)
@@ -309,6 +312,29 @@ def _materials(value: str, bad) -> list[dict]:
     return materials
 
 
+def step_line(step: object) -> str:
+    """A stored process step as one line of the `steps` column: `name_zh | name_en`, or its text."""
+    if isinstance(step, dict):
+        names = [str(step.get(key) or "").strip() for key in ("name_zh", "name_en")]
+        if all(names):
+            return " | ".join(names)
+        return next((name for name in names if name), str(step.get("name") or step.get("title") or ""))
+    return str(step).strip()
+
+
+def steps_from_text(value: str) -> list[dict | str]:
+    """The `steps` column as stored steps: a line `name_zh | name_en` is `{"name_zh", "name_en"}`, any
+    other line its text (so `step_line` of what this returns gives back the line)."""
+    steps: list[dict | str] = []
+    for line in value.splitlines():
+        parts = [part.strip() for part in line.split("|")]
+        if len(parts) == 2 and all(parts):
+            steps.append({"name_zh": parts[0], "name_en": parts[1]})
+        elif line.strip():
+            steps.append(line.strip())
+    return steps
+
+
 def problems_error(problems: Problems) -> ApplicationError:
     """The error that refuses a file: its first problems (at most `MAX_PROBLEMS_LISTED`) and how many in all."""
     lines = [_("Row %(row)d, column %(column)s: %(message)s") % {"row": p.row, "column": p.column,
@@ -329,22 +355,31 @@ def problems_error(problems: Problems) -> ApplicationError:
 
 def catalogue_import(*, stream: BinaryIO, file_name: str, acting_user: User | None,
                      today: dt.date | None = None, progress: Progress | None = None,
-                     creating: Progress | None = None) -> list[Item]:
+                     creating: Callable[[int], None] | None = None) -> list[Item]:
     """Check every row, then create every item with a published version (all or nothing).
-    `progress` hears (rows checked, rows), `creating` (items created, items)."""
+    `progress` hears (rows checked, rows); `creating` hears how many items are about to be created,
+    before their transaction opens (what it writes is seen while they are created: nothing inside the
+    transaction is)."""
     with open_catalogue_file(stream, file_name) as table:
         rows, problems = check_table(table, progress=progress)
     if problems:
         raise problems_error(problems)
     if not rows:
         raise ApplicationError(_("The file has no item rows."), CatalogErrorCode.INVALID_FILE)
-    return items_create_published(rows=rows, acting_user=acting_user, today=today, progress=creating)
+    if creating is not None:
+        creating(len(rows))
+    return items_create_published(rows=rows, acting_user=acting_user, today=today)
 
 
 # --- large files: the worker ---------------------------------------------------------------------
 
-def import_in_background(size: int) -> bool:
-    """Files past `settings.IMPORT_BACKGROUND_BYTES` are imported by the worker, not in the request."""
+def import_in_background(stream: BinaryIO, file_name: str) -> bool:
+    """Files past `settings.IMPORT_BACKGROUND_BYTES` are imported by the worker, not in the request; an
+    .xlsx by what it holds unpacked (`IMPORT_BACKGROUND_UNPACKED_BYTES`), not by its compressed size: a
+    243 kB file can hold 1.7 million formatted blank rows."""
+    size = unpacked_size(stream, file_name)
+    if (file_name or "").lower().endswith(".xlsx"):
+        return size > settings.IMPORT_BACKGROUND_UNPACKED_BYTES
     return size > settings.IMPORT_BACKGROUND_BYTES
 
 
@@ -370,13 +405,13 @@ def catalogue_import_run(*, job_id: int, today: dt.date | None = None) -> Catalo
     def checked(done: int, total: int) -> None:
         jobs.update(done=done, total=total)
 
-    def created(done: int, total: int) -> None:
-        jobs.update(stage=ImportStage.CREATING, done=done, total=total)
+    def creating(total: int) -> None:  # committed before the items' transaction, so the page sees it
+        jobs.update(stage=ImportStage.CREATING, done=0, total=total)
 
     try:
         with translation.override(job.language or None):  # the problems in the language of who sent the file
             items = catalogue_import(stream=io.BytesIO(bytes(job.content)), file_name=job.file_name,
-                                     acting_user=job.created_by, today=today, progress=checked, creating=created)
+                                     acting_user=job.created_by, today=today, progress=checked, creating=creating)
     except ApplicationError as exc:
         jobs.update(stage=ImportStage.FAILED, content=b"", error=str(exc.extra.get("summary") or exc.message),
                     problems=exc.extra.get("rows", []), problem_count=exc.extra.get("problem_count", 0))
@@ -389,7 +424,7 @@ def catalogue_import_run(*, job_id: int, today: dt.date | None = None) -> Catalo
 
 @transaction.atomic
 def items_create_published(*, rows: list[ItemRow], acting_user: User | None,
-                           today: dt.date | None = None, progress: Progress | None = None) -> list[Item]:
+                           today: dt.date | None = None) -> list[Item]:
     today = today or timezone.localdate()
     departments = {d.code: d for d in Department.objects.all()}
     created: dict[str, Item] = {}
@@ -405,6 +440,4 @@ def items_create_published(*, rows: list[ItemRow], acting_user: User | None,
                                                 effective_from=today, acting_user=acting_user)
         services.version_publish(version=version, acting_user=acting_user, today=today)
         created[row.code] = item
-        if progress is not None and len(created) % PROGRESS_EVERY == 0:
-            progress(len(created), len(rows))
     return [created[row.code] for row in rows]

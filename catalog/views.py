@@ -63,7 +63,7 @@ def catalogue_import(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            if importers.import_in_background(upload.size):
+            if importers.import_in_background(upload, upload.name):
                 job = importers.catalogue_import_queue(stream=upload, file_name=upload.name,
                                                        acting_user=user_of(request))
                 return redirect("catalog-import-job", job_id=job.pk)

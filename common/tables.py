@@ -12,7 +12,13 @@
   (`B7`). A date in a text column is written `2027-01-01` (`2027-01-01 09:30` with a time).
 - Other columns take the value: whole numbers without `.0`, dates as above.
 - Limits: `settings.IMPORT_MAX_BYTES` per file and `settings.IMPORT_MAX_ROWS` data rows; past either
-  the file is refused with a sentence saying the limit.
+  the file is refused with a sentence saying the limit. An .xlsx is a zip: what it holds unpacked (the
+  sizes its directory declares, which `zipfile` never reads past) is checked against
+  `settings.IMPORT_MAX_UNPACKED_BYTES` before anything is parsed, so a small file holding a 300 MB cell
+  or millions of formatted blank rows costs nothing. Every physical row read, blank ones included,
+  counts against `BLANK_ROWS_FACTOR` x the row limit: past it the file is refused (never cut short),
+  asking for the blank rows below the data to be deleted.
+- An empty file (or one whose first row and every other row are blank) is refused as empty.
 
 Rows are read lazily and may be read again (`Table.rows()` twice reads the file twice), so an
 import can check a whole file in bounded memory.
@@ -24,6 +30,7 @@ import datetime as dt
 import io
 import re
 import unicodedata
+import zipfile
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -37,6 +44,7 @@ from common.exports import csv_cell_value
 from common.textfiles import decode_upload
 
 EXACT_DIGITS = 15  # Excel keeps 15 significant digits of a number
+BLANK_ROWS_FACTOR = 5  # rows read, blank ones included, may be this many times the data-row limit
 
 
 @dataclass
@@ -75,10 +83,17 @@ class Table:
             self._workbook.close()
 
     def rows(self) -> Iterator[TableRow]:
-        """Every non-empty data row, in order; past `max_rows` data rows the file is refused."""
+        """Every non-empty data row, in order; past `max_rows` data rows, or past `BLANK_ROWS_FACTOR` times
+        that many rows read (blank ones included: Excel and WPS keep formatted blank rows), the file is refused."""
         source = self._csv_rows() if self._text is not None else self._xlsx_rows()
         count = 0
-        for row in source:
+        most_read = self._max_rows * BLANK_ROWS_FACTOR
+        for read, row in enumerate(source, start=1):
+            if read > most_read:
+                raise ApplicationError(
+                    _("The file has more than %(limit)d rows counting the blank ones (a spreadsheet keeps formatted "
+                      "blank rows): delete the blank rows below the data and send it again.") % {"limit": most_read},
+                    self._error_code, {"max_rows_read": most_read})
             if not any(row.values.values()) and not row.problems:
                 continue
             count += 1
@@ -87,6 +102,20 @@ class Table:
                     _("The file has more than %(limit)d rows: split it into files of at most %(limit)d rows.")
                     % {"limit": self._max_rows}, self._error_code, {"max_rows": self._max_rows})
             yield row
+
+    def holds_anything(self) -> bool:
+        """Whether any cell below the header holds something (whatever the header says); blank rows past
+        `BLANK_ROWS_FACTOR` times the row limit are not read."""
+        if self._text is not None:
+            cells: Iterator[Sequence[Any]] = csv.reader(io.StringIO(self._text, newline=""))
+        else:
+            cells = _first_sheet(self._workbook).iter_rows(min_row=1, values_only=True)
+        for read, row in enumerate(cells):
+            if read > self._max_rows * BLANK_ROWS_FACTOR:
+                break
+            if any(plain_text(value) for value in row):
+                return True
+        return False
 
     def _csv_rows(self) -> Iterator[TableRow]:
         reader = csv.reader(io.StringIO(self._text, newline=""))
@@ -133,6 +162,8 @@ def open_table(stream: BinaryIO, file_name: str, *, required: Sequence[str], err
         raise ApplicationError(
             _("The file is larger than %(size)d MB.") % {"size": max_bytes // (1024 * 1024)}, error_code,
             {"max_bytes": max_bytes})
+    if not raw:
+        raise _empty(error_code)
     if name.endswith(".csv"):
         text = decode_upload(raw, error_code=error_code)
         first = next(csv.reader(io.StringIO(text, newline="")), [])
@@ -140,6 +171,14 @@ def open_table(stream: BinaryIO, file_name: str, *, required: Sequence[str], err
                       error_code=error_code, text=text)
     else:
         table = _open_xlsx(raw, text_columns=text_columns, max_rows=max_rows, error_code=error_code)
+    if not any(table.header):
+        try:
+            blank = not table.holds_anything()
+        finally:
+            table.close()
+        raise _empty(error_code) if blank else ApplicationError(
+            _("The file's first row is blank: put the column names (the header) in the first row."), error_code,
+            {"fields": {"file": list(required)}, "missing_columns": list(required)})
     missing = [column for column in required if column not in table.header]
     if missing:
         table.close()
@@ -149,9 +188,38 @@ def open_table(stream: BinaryIO, file_name: str, *, required: Sequence[str], err
     return table
 
 
+def _empty(error_code: str) -> ApplicationError:
+    return ApplicationError(_("The file is empty."), error_code, {"fields": {"file": [_("The file is empty.")]}})
+
+
+def unpacked_size(stream: BinaryIO, file_name: str) -> int:
+    """What reading an upload costs, in bytes: an .xlsx's parts as they unpack (the sizes its zip's
+    directory declares: `zipfile` never unpacks more), any other file's own size. The stream is left
+    at its start. A file that is not a zip counts its own size (opening it says what is wrong)."""
+    stream.seek(0, io.SEEK_END)
+    size = stream.tell()
+    stream.seek(0)
+    if (file_name or "").lower().endswith(".xlsx"):
+        try:
+            with zipfile.ZipFile(stream) as archive:
+                size = sum(info.file_size for info in archive.infolist())
+        except (zipfile.BadZipFile, OSError, EOFError):
+            pass
+        stream.seek(0)
+    return size
+
+
 def _open_xlsx(raw: bytes, *, text_columns: Collection[str], max_rows: int, error_code: str) -> Table:
     from openpyxl import load_workbook  # noqa: PLC0415 - 120 ms to import, only for an Excel file
 
+    unpacked = unpacked_size(io.BytesIO(raw), ".xlsx")
+    limit = settings.IMPORT_MAX_UNPACKED_BYTES
+    if unpacked > limit:
+        raise ApplicationError(
+            _("The Excel file holds %(size)s MB when unpacked, more than the %(limit)s MB an import reads: keep only "
+              "the table (delete blank rows and columns below and beside the data, pictures and other sheets), or "
+              "save it as CSV.") % {"size": f"{unpacked / 2**20:.0f}", "limit": f"{limit / 2**20:g}"},
+            error_code, {"max_unpacked_bytes": limit, "unpacked_bytes": unpacked})
     try:
         workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
         sheet = _first_sheet(workbook)

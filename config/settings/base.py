@@ -115,8 +115,13 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # sentence saying the limit. 20,000 rows is several times a city's whole catalogue.
 IMPORT_MAX_BYTES = 20 * 1024 * 1024
 IMPORT_MAX_ROWS = 20_000
-# A catalogue file larger than this (about 2,000 rows) is imported by the Celery worker, with a progress page.
+# An .xlsx is a zip: what it holds unpacked (its parts' sizes, from the zip's directory) is what reading it
+# costs. Past this it is refused before anything is parsed (a 300 kB file can hold a 300 MB cell).
+IMPORT_MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+# A catalogue file larger than this (about 2,000 rows) is imported by the Celery worker, with a progress page;
+# an .xlsx by its unpacked size (its XML is ~4.5 times the CSV of the same rows: 1 MB is about 800 rows).
 IMPORT_BACKGROUND_BYTES = 256 * 1024
+IMPORT_BACKGROUND_UNPACKED_BYTES = 1024 * 1024
 
 # The cache (throttling of the public progress lookup, ...): Redis when CACHE_URL is set, else files
 # under var/cache, which every process on the machine shares.

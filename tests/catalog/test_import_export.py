@@ -237,3 +237,35 @@ def test_formulas_are_not_exported_as_formulas_and_the_round_trip_keeps_the_valu
     catalogue_import(stream=io.BytesIO(exported), file_name=f"export.{file_format}", acting_user=None)
     assert snapshot() == before
     assert {item.keywords for item in Item.objects.all()} == {FORMULA, "-5"}
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_an_exported_catalogue_imports_back_under_new_codes_with_the_same_structured_steps(departments, file_format):
+    """Steps were exported as a Python dict's repr (`{'name_en': ...}`) and imported back as that text."""
+    from catalog import services
+    from catalog.demo import STEPS
+    from catalog.exporters import item_row
+
+    catalogue_import(stream=as_csv([GOOD]), file_name="seed.csv", acting_user=None)
+    item = Item.objects.get(code=GOOD["code"])
+    demo_steps = [{"name_zh": zh, "name_en": en} for zh, en in STEPS]  # as catalog.demo stores them
+    version = services.version_create_draft(item=item, content={"steps": [*demo_steps, "Pay the fee"]},
+                                            effective_from=item.current_version.effective_from, acting_user=None)
+    services.version_publish(version=version, acting_user=None, today=version.effective_from)
+    item.refresh_from_db()
+    row = dict(zip(COLUMNS, item_row(item), strict=True))
+    assert "{" not in row["steps"]
+
+    exported = catalogue_export(file_format=file_format)
+    if file_format == "csv":
+        text = exported.decode("utf-8-sig").replace(GOOD["code"], "610100SC-XK-0999")
+    else:
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(exported))
+        book.worksheets[0].cell(row=2, column=COLUMNS.index("code") + 1, value="610100SC-XK-0999")
+        out = io.BytesIO()
+        book.save(out)
+    catalogue_import(stream=io.BytesIO(text.encode() if file_format == "csv" else out.getvalue()),
+                     file_name=f"export.{file_format}", acting_user=None)
+    assert Item.objects.get(code="610100SC-XK-0999").current_version.steps == [*demo_steps, "Pay the fee"]
