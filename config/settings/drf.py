@@ -44,5 +44,9 @@ SPECTACULAR_SETTINGS = {
         "CaseStatusEnum": "cases.choices.CaseStatus",
         "VersionStatusEnum": "catalog.choices.VersionStatus",
         "OutboxStatusEnum": "notifications.models.OutboxStatus",
+        "ImportStageEnum": "catalog.choices.ImportStage",
+        "JointStageEnum": "joint_approval.choices.Stage",
+        "LevelEnum": "tenants.choices.Level",
+        "ApplicantTypeEnum": "catalog.choices.ApplicantType",
     },
 }
