@@ -89,9 +89,21 @@ def test_a_missing_database_the_user_may_not_create_is_explained_in_a_sentence(t
 needs_root = pytest.mark.skipif(os.name == "nt" or os.geteuid() != 0, reason="what pgserver does as root")
 
 
+@pytest.fixture
+def outside_pytest_tmp():
+    """A folder outside /tmp/pytest-of-<user>: every pytest session that starts on the machine sets that
+    folder back to 0700, which would shut the embedded PostgreSQL's system user out mid-start."""
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="govservice-root-test-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 @needs_root
-def test_as_root_with_sbin_off_path_the_embedded_postgres_starts_and_says_what_it_does(tmp_path):
-    done = dev("test", "--version", env=dev_env(tmp_path, PATH="/usr/bin:/bin"), timeout=120)
+def test_as_root_with_sbin_off_path_the_embedded_postgres_starts_and_says_what_it_does(outside_pytest_tmp):
+    done = dev("test", "--version", env=dev_env(outside_pytest_tmp, PATH="/usr/bin:/bin"), timeout=120)
 
     out = done.stdout + done.stderr
     assert done.returncode == 0, out
