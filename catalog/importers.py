@@ -49,6 +49,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from catalog import services, tasks
 from catalog.choices import PARENT_KIND, Category, Delivery, ImportStage, ItemKind, ItemType
@@ -340,8 +341,9 @@ def problems_error(problems: Problems) -> ApplicationError:
     lines = [_("Row %(row)d, column %(column)s: %(message)s") % {"row": p.row, "column": p.column,
                                                                  "message": p.message} for p in problems.listed]
     rows = sorted({p.row for p in problems.listed})
-    summary = _("Nothing was imported: %(count)d rows have problems (rows %(rows)s).") % {
-        "count": problems.bad_row_count, "rows": ", ".join(map(str, rows))}
+    summary = ngettext("Nothing was imported: %(count)d row has problems (row %(rows)s).",
+                       "Nothing was imported: %(count)d rows have problems (rows %(rows)s).",
+                       problems.bad_row_count) % {"count": problems.bad_row_count, "rows": ", ".join(map(str, rows))}
     if problems.count > len(problems.listed):
         summary = _("Nothing was imported: %(count)d rows have %(problems)d problems; the first %(listed)d are "
                     "listed (rows %(rows)s).") % {"count": problems.bad_row_count, "problems": problems.count,

@@ -224,3 +224,10 @@ def test_blank_rows_past_the_cap_refuse_the_file_saying_to_delete_them(departmen
                          acting_user=None)
     assert "delete the blank rows below the data" in str(caught.value)
     assert not Item.objects.exists()
+
+
+def test_one_bad_row_is_told_in_the_singular(departments):
+    bad = {**GOOD, "category": "permit"}
+    with translation.override("en"), pytest.raises(ApplicationError) as caught:
+        catalogue_import(stream=saved(workbook_of([bad])), file_name="items.xlsx", acting_user=None)
+    assert caught.value.extra["summary"] == "Nothing was imported: 1 row has problems (row 2)."
