@@ -1,4 +1,4 @@
-"""Reads of the registry: the public progress lookup (no sign-in, no personal data)."""
+"""Reads of the registry: the public progress lookup (no sign-in, no personal data), a centre's open cases."""
 from __future__ import annotations
 
 import hmac
@@ -6,6 +6,7 @@ import hmac
 from common.identity import normalise_case_number
 from registry.hashing import lookup_hmac
 from registry.models import RegistryEntry
+from tenants.models import Centre
 
 #: Compared against when the number is unknown, so that an unknown number costs what a wrong factor does.
 _NO_MATCH = ["0" * 64, "0" * 64]
@@ -28,3 +29,8 @@ def progress_lookup(*, number: str, factor: str) -> RegistryEntry | None:
     for value in stored:
         matched |= hmac.compare_digest(candidate, value)
     return entry if matched and entry is not None else None
+
+
+def open_case_count(*, centre: Centre) -> int:
+    """How many of `centre`'s cases are open (not finished), paused ones included."""
+    return RegistryEntry.objects.filter(centre=centre, is_open=True).count()

@@ -147,13 +147,15 @@ class CentreDetailApi(APIView):
 
 
 class CentreStatusApi(APIView):
-    """Suspend or resume a centre (platform administrators)."""
+    """Suspend or resume a centre (platform administrators). Suspending needs a `reason` (it goes into the
+    audit log; resuming may give one); the city centre cannot be suspended."""
 
     permission_classes = [permissions.IsAuthenticated, IsPlatformAdmin]
 
     class InputSerializer(serializers.Serializer):
         status = serializers.ChoiceField(choices=CentreStatus.choices)
         expected_status = serializers.ChoiceField(choices=CentreStatus.choices, required=False)
+        reason = serializers.CharField(required=False, allow_blank=True, default="")
 
     @extend_schema(request=InputSerializer, responses=CentreOutput)
     def post(self, request: Request, code: str) -> Response:
@@ -163,7 +165,7 @@ class CentreStatusApi(APIView):
         if "expected_status" in payload.validated_data:
             centre.status = payload.validated_data["expected_status"]
         centre = services.centre_set_status(centre=centre, status=payload.validated_data["status"],
-                                            acting_user=user_of(request))
+                                            reason=payload.validated_data["reason"], acting_user=user_of(request))
         return Response(CentreOutput(centre).data)
 
 

@@ -40,6 +40,9 @@ STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
     CentreStatus.SUSPENDED: frozenset({CentreStatus.READY}),
 }
 
+#: The longest reason a suspension or a resumption keeps (the audit log's note).
+STATUS_REASON_MAX_LENGTH = 500
+
 
 class Role(models.TextChoices):
     PLATFORM_ADMIN = "platform_admin", _("Platform administrator")

@@ -7,6 +7,8 @@ class CentreErrorCode(StrEnum):
     INVALID_FILE = "centre_invalid_file"
     ALREADY_EXISTS = "centre_already_exists"
     STATUS_TRANSITION = "centre_status_transition"
+    CITY_NOT_SUSPENDABLE = "centre_city_not_suspendable"
+    REASON_REQUIRED = "centre_reason_required"
     PROVISIONING_FAILED = "centre_provisioning_failed"
     MEMBERSHIP_INVALID = "membership_invalid"
     CHANGED_MEANWHILE = "centre_changed_meanwhile"

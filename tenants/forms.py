@@ -7,7 +7,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
 from common.forms import choice_field
-from tenants.choices import AuditKind, Level
+from tenants.choices import STATUS_REASON_MAX_LENGTH, AuditKind, Level
 from tenants.models import Centre
 from tenants.selectors import AuditFilters
 from tenants.signin import confirmed_device_of, second_factor_problem
@@ -73,6 +73,22 @@ class CentreForm(forms.Form):
             except forms.ValidationError as exc:
                 self.add_error("admin_password", exc)
         return data
+
+
+class CentreStatusForm(forms.Form):
+    """The confirmation of a suspension or a resumption: the reason (whether one is needed is the
+    service's rule, `centre_set_status`; `required` here only marks the field for the browser)."""
+
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=STATUS_REASON_MAX_LENGTH,
+                             widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, reason_required: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if reason_required:
+            self.fields["reason"].widget.attrs["required"] = True
+            self.fields["reason"].help_text = _("Required. It goes into the audit log.")
+        else:
+            self.fields["reason"].help_text = _("Optional. It goes into the audit log.")
 
 
 class CentreFileForm(forms.Form):

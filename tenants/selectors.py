@@ -9,6 +9,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from tenants.choices import STAFF_ROLES, Role
+from tenants.hooks import CentreImpact, centre_impact
 from tenants.models import AnyUser, AuditEvent, Centre, Membership, User
 
 
@@ -89,6 +90,15 @@ def centre_get(*, code: str) -> Centre:
     if centre is None:
         raise Http404
     return centre
+
+
+def centre_impact_of(*, centre: Centre) -> CentreImpact:
+    """What a change of `centre`'s status touches: its open cases (counted by the apps that hold them,
+    through the `centre_impact` hook) and how many people hold a role there."""
+    impact = CentreImpact(centre=centre)
+    centre_impact.send(impact)
+    impact.people = Membership.objects.filter(centre=centre).values("user").distinct().count()
+    return impact
 
 
 def centre_ancestors(*, centre: Centre) -> list[Centre]:

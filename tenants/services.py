@@ -29,7 +29,16 @@ from rest_framework.authtoken.models import Token
 from common.errors import ApplicationError, ConflictError
 from tenants import tasks
 from tenants.audit import audit_changes, audit_record
-from tenants.choices import STATUS_TRANSITIONS, AuditKind, AuditTarget, BatchStatus, CentreStatus, Level, Role
+from tenants.choices import (
+    STATUS_REASON_MAX_LENGTH,
+    STATUS_TRANSITIONS,
+    AuditKind,
+    AuditTarget,
+    BatchStatus,
+    CentreStatus,
+    Level,
+    Role,
+)
 from tenants.error_codes import CentreErrorCode
 from tenants.models import Centre, Domain, Membership, OnboardingBatch, User
 from tenants.provisioning import NotReplayable, schema_replay
@@ -271,8 +280,31 @@ def _parents_first(rows: Iterable[CentreInput]) -> list[CentreInput]:
     return sorted(rows, key=lambda r: _LEVEL_ORDER.get(r.level, 3))
 
 
-def centre_set_status(*, centre: Centre, status: str, acting_user: User | None) -> Centre:
-    """Suspend or resume a centre. Two admins at once: one wins, the other gets a conflict."""
+def centre_check_suspendable(*, centre: Centre) -> None:
+    """Raise if `centre` may never be suspended: the city centre (every district and township leans on
+    it: its catalogue, its joint cases). The confirmation page asks before it offers the form."""
+    if centre.level == Level.CITY:
+        raise ApplicationError(_("The city centre cannot be suspended: every other centre depends on it."),
+                               CentreErrorCode.CITY_NOT_SUSPENDABLE)
+
+
+def centre_set_status(*, centre: Centre, status: str, acting_user: User | None, reason: str = "") -> Centre:
+    """Suspend or resume a centre. Two admins at once: one wins, the other gets a conflict.
+
+    Suspending needs a reason (it goes into the audit log with the change; resuming may give one) and
+    is refused for the city centre (`centre_check_suspendable`). A suspended centre's addresses answer
+    "suspended" and its staff cannot work there; its open cases' clocks keep running.
+    """
+    reason = (reason or "").strip()
+    if status == CentreStatus.SUSPENDED:
+        centre_check_suspendable(centre=centre)
+    if status == CentreStatus.SUSPENDED and not reason:
+        raise ApplicationError(_("Give a reason for suspending the centre; it goes into the audit log."),
+                               CentreErrorCode.REASON_REQUIRED, {"fields": {"reason": [_("This field is required.")]}})
+    if len(reason) > STATUS_REASON_MAX_LENGTH:
+        raise ApplicationError(
+            _("The reason is too long (at most %(max)d characters).") % {"max": STATUS_REASON_MAX_LENGTH},
+            CentreErrorCode.INVALID_INPUT)
     with transaction.atomic():
         locked = Centre.objects.select_for_update(nowait=False).get(pk=centre.pk)
         if locked.status != centre.status:
@@ -299,7 +331,7 @@ def centre_set_status(*, centre: Centre, status: str, acting_user: User | None) 
             kind = AuditKind.CENTRE_RESUMED
         audit_record(kind=kind, actor=acting_user, centre=locked, target_type=AuditTarget.CENTRE,
                      target_id=locked.pk, target_label=locked.name_zh,
-                     before={"status": before}, after={"status": status})
+                     before={"status": before}, after={"status": status}, note=reason)
     logger.info("centre %s -> %s by %s", locked.division_code, status, acting_user)
     return locked
 

@@ -37,7 +37,14 @@ from common.exports import csv_writer
 from tenants import selectors, services, signin
 from tenants.audit import SYSTEM_ACTOR
 from tenants.choices import AuditKind, AuditTarget, CentreStatus, Level, Role
-from tenants.forms import AuditFilterForm, CentreFileForm, CentreForm, LoginForm, SecondFactorCodeForm
+from tenants.forms import (
+    AuditFilterForm,
+    CentreFileForm,
+    CentreForm,
+    CentreStatusForm,
+    LoginForm,
+    SecondFactorCodeForm,
+)
 from tenants.importers import read_centre_file
 from tenants.middleware import centre_url, platform_url
 from tenants.models import AuditEvent, Centre, OnboardingBatch
@@ -325,19 +332,43 @@ def onboard_batch(request: HttpRequest, batch_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def centre_status(request: HttpRequest, code: str) -> HttpResponse:
+    """Suspend or resume a centre, after a page that says what that stops and what keeps running and
+    asks for the reason (required to suspend). The city centre cannot be suspended."""
     _require_platform_admin(request)
     centre = selectors.centre_get(code=code)
-    centre.status = request.POST.get("from", centre.status)  # what the admin saw; a change since is a conflict
-    try:
-        services.centre_set_status(centre=centre, status=request.POST.get("status", ""),
-                                   acting_user=user_of(request))
-    except ApplicationError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("Centre %(code)s updated.") % {"code": code})
-    return redirect("platform-home")
+    seen = request.POST.get("from", centre.status) if request.method == "POST" else centre.status
+    target: str = CentreStatus.SUSPENDED if seen == CentreStatus.READY else CentreStatus.READY
+    if request.method == "POST":
+        target = request.POST.get("status", "")
+    suspending = target == CentreStatus.SUSPENDED
+    form = CentreStatusForm(request.POST or None, reason_required=suspending)
+    refusal = ""
+    if suspending:
+        try:
+            services.centre_check_suspendable(centre=centre)
+        except ApplicationError as exc:
+            refusal = str(exc)
+    if request.method == "POST" and form.is_valid():
+        centre.status = seen  # what the admin saw; a change since is a conflict
+        try:
+            services.centre_set_status(centre=centre, status=target, reason=form.cleaned_data["reason"],
+                                       acting_user=user_of(request))
+        except ApplicationError as exc:
+            centre.refresh_from_db()
+            if "reason" in (exc.extra.get("fields") or {}):
+                form.add_error("reason", str(exc))
+            else:
+                form.add_error(None, str(exc))
+        else:
+            done = (_("Centre %(code)s suspended.") if suspending else _("Centre %(code)s resumed."))
+            messages.success(request, done % {"code": code})
+            return redirect("platform-home")
+    return render(request, "tenants/centre_status.html", {
+        "shown": centre, "seen": seen, "target": target, "suspending": suspending, "form": form,
+        "refusal": refusal, "impact": selectors.centre_impact_of(centre=centre),
+        "addresses": [d.domain for d in centre.domains.order_by("-is_primary", "domain")],
+    }, status=400 if request.method == "POST" else 200)
 
 
 # --- the audit log (操作日志), on the platform's site and on a centre's host --------------------------

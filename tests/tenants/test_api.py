@@ -88,11 +88,10 @@ def test_a_centre_host_tells_its_place_in_the_hierarchy(centre_client, nanyuanme
 def test_suspending_through_the_api_with_a_stale_view_is_a_conflict(centre_client, make_user, yanta):
     admin = make_user((None, Role.PLATFORM_ADMIN))
     client = centre_client(None, admin)
-    first = client.post("/api/v1/centres/610113/status/", {"status": "suspended", "expected_status": "ready"},
-                        content_type="application/json")
+    body = {"status": "suspended", "expected_status": "ready", "reason": "audit"}
+    first = client.post("/api/v1/centres/610113/status/", body, content_type="application/json")
     assert first.status_code == 200
-    second = client.post("/api/v1/centres/610113/status/", {"status": "suspended", "expected_status": "ready"},
-                         content_type="application/json")
+    second = client.post("/api/v1/centres/610113/status/", body, content_type="application/json")
     assert second.status_code == 409
     assert second.json()["code"] == "centre_status_transition"
 

@@ -63,7 +63,7 @@ def test_onboarding_records_the_centre_with_who_onboarded_it_and_its_admin(platf
 
 
 def test_suspending_and_resuming_record_the_status_before_and_after(beilin, platform_admin):
-    centre_set_status(centre=beilin, status=CentreStatus.SUSPENDED, acting_user=platform_admin)
+    centre_set_status(centre=beilin, status=CentreStatus.SUSPENDED, reason="audit", acting_user=platform_admin)
     beilin.refresh_from_db()
     centre_set_status(centre=beilin, status=CentreStatus.READY, acting_user=None)
 
@@ -77,9 +77,9 @@ def test_suspending_and_resuming_record_the_status_before_and_after(beilin, plat
 
 def test_a_status_change_refused_as_a_conflict_records_nothing(beilin, platform_admin):
     seen = Centre.objects.get(pk=beilin.pk)
-    centre_set_status(centre=beilin, status=CentreStatus.SUSPENDED, acting_user=platform_admin)
+    centre_set_status(centre=beilin, status=CentreStatus.SUSPENDED, reason="audit", acting_user=platform_admin)
     with pytest.raises(ConflictError):
-        centre_set_status(centre=seen, status=CentreStatus.SUSPENDED, acting_user=platform_admin)
+        centre_set_status(centre=seen, status=CentreStatus.SUSPENDED, reason="audit", acting_user=platform_admin)
     assert len(events(centre=beilin, kind=AuditKind.CENTRE_SUSPENDED)) == 1
 
 
@@ -182,7 +182,7 @@ def test_an_entry_still_reads_after_its_actor_is_deleted(make_user, beilin):
 def test_a_change_rolled_back_by_the_callers_transaction_leaves_no_entry(beilin, platform_admin):
     with pytest.raises(RuntimeError), transaction.atomic():
         centre_rename(centre=beilin, name_zh="碑林新区", name_en="New Beilin", acting_user=platform_admin)
-        centre_set_status(centre=Centre.objects.get(pk=beilin.pk), status=CentreStatus.SUSPENDED,
+        centre_set_status(centre=Centre.objects.get(pk=beilin.pk), status=CentreStatus.SUSPENDED, reason="audit",
                           acting_user=platform_admin)
         raise RuntimeError("the caller's next step failed")
 

@@ -40,7 +40,7 @@ def test_an_unknown_host_gets_a_clear_404(centre_client):
 def test_a_suspended_centre_answers_with_a_clear_page_and_serves_again_when_resumed(centre_client, beilin):
     client = centre_client(beilin)
     assert client.get("/").status_code == 200
-    centre_set_status(centre=beilin, status=CentreStatus.SUSPENDED, acting_user=None)
+    centre_set_status(centre=beilin, status=CentreStatus.SUSPENDED, reason="audit", acting_user=None)
     page = client.get("/api/v1/centre/")
     assert page.status_code == 503
     assert "suspended" in page.content.decode().lower()

@@ -177,10 +177,10 @@ def test_a_duplicate_row_in_one_file_is_reported():
 
 def test_two_admins_changing_a_centre_at_once_one_wins_the_other_is_told(beilin):
     seen_by_second_admin = Centre.objects.get(pk=beilin.pk)
-    centre_set_status(centre=beilin, status=CentreStatus.SUSPENDED, acting_user=None)
+    centre_set_status(centre=beilin, status=CentreStatus.SUSPENDED, reason="audit", acting_user=None)
 
     with pytest.raises(ConflictError) as error:
-        centre_set_status(centre=seen_by_second_admin, status=CentreStatus.SUSPENDED, acting_user=None)
+        centre_set_status(centre=seen_by_second_admin, status=CentreStatus.SUSPENDED, reason="audit", acting_user=None)
     assert "someone changed it first" in str(error.value)
 
 
@@ -188,7 +188,7 @@ def test_a_provisioning_centre_cannot_be_suspended_by_hand(beilin):
     Centre.objects.filter(pk=beilin.pk).update(status=CentreStatus.PROVISIONING)
     beilin.refresh_from_db()
     with pytest.raises(ApplicationError):
-        centre_set_status(centre=beilin, status=CentreStatus.SUSPENDED, acting_user=None)
+        centre_set_status(centre=beilin, status=CentreStatus.SUSPENDED, reason="audit", acting_user=None)
 
 
 def test_one_user_may_hold_roles_in_several_centres_but_platform_admin_has_no_centre(make_user, city, beilin):

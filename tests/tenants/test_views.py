@@ -59,12 +59,14 @@ def test_the_platform_page_filters_by_level_and_text(centre_client):
     assert 'data-code="610113"' in html and 'data-code="610100"' not in html
 
 
-def test_only_a_platform_admin_sees_the_suspend_buttons_and_can_suspend(centre_client, admin_client, beilin):
-    assert 'value="suspended"' not in _row(centre_client(None).get("/").content.decode(), "610103")
-    page = admin_client.post("/centres/610103/status/", {"from": "ready", "status": "suspended"}, follow=True)
+def test_only_a_platform_admin_sees_the_suspend_links_and_can_suspend(centre_client, admin_client, beilin):
+    assert "/centres/610103/status/" not in _row(centre_client(None).get("/").content.decode(), "610103")
+    assert "/centres/610103/status/" in _row(admin_client.get("/").content.decode(), "610103")
+    page = admin_client.post("/centres/610103/status/", {"from": "ready", "status": "suspended", "reason": "move"},
+                             follow=True)
     beilin.refresh_from_db()
     assert beilin.status == CentreStatus.SUSPENDED
-    assert "Centre 610103 updated." in page.content.decode()
+    assert "Centre 610103 suspended." in page.content.decode()
     assert "Suspended" in _row(page.content.decode(), "610103")
 
 
@@ -102,7 +104,7 @@ def test_the_city_page_lists_its_districts_and_zones(centre_client, city):
 
 
 def test_a_suspended_centre_shows_its_suspended_page(centre_client, beilin):
-    services.centre_set_status(centre=beilin, status=CentreStatus.SUSPENDED, acting_user=None)
+    services.centre_set_status(centre=beilin, status=CentreStatus.SUSPENDED, reason="audit", acting_user=None)
     page = centre_client(beilin).get("/")
     assert page.status_code == 503
     html = page.content.decode()
@@ -210,7 +212,9 @@ def test_onboarding_is_hidden_from_everyone_but_platform_admins(centre_client, m
     assert client.get("/onboard/").status_code == 404
     assert _upload(client, "c.csv", HEADER.encode()).status_code == 404
     assert client.get("/onboard/batches/1/").status_code == 404
-    assert client.post("/centres/610103/status/", {"from": "ready", "status": "suspended"}).status_code == 404
+    assert client.get("/centres/610103/status/").status_code == 404
+    suspend = {"from": "ready", "status": "suspended", "reason": "x"}
+    assert client.post("/centres/610103/status/", suspend).status_code == 404
 
 
 def test_onboarding_one_centre_by_the_form_makes_a_ready_centre_at_its_host(admin_client, centre_client):
