@@ -237,6 +237,9 @@ class LifecycleEvent(TimeStampedModel):
                                    on_delete=models.SET_NULL, related_name="+")
     propagated_at = models.DateTimeField(_("propagated at"), null=True, blank=True)
     centres_reached = models.PositiveIntegerField(_("centres reached"), default=0)
+    levels_changed_on = models.DateField(
+        _("levels changed on"), null=True, blank=True,
+        help_text=_("A devolution: the day the item's levels took the change (its effective date, not before)."))
 
     class Meta:
         verbose_name = _("lifecycle event")

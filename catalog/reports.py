@@ -112,6 +112,14 @@ def change_report(*, year: int) -> dict:
     return {"year": year, **figures}
 
 
+def change_years(*, this_year: int) -> list[int]:
+    """The years the change report offers, newest first: every year in which the master catalogue
+    changed (the seed's 2014 included) and this year. One query."""
+    years = set(LifecycleEvent.objects.filter(item__owner_centre__isnull=True, effective_on__isnull=False)
+                .order_by().values_list("effective_on__year", flat=True).distinct())
+    return sorted(years | {this_year}, reverse=True)
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 

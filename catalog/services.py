@@ -267,10 +267,30 @@ def item_refresh_current(*, item: Item, today: dt.date | None = None) -> Item:
     return item
 
 
+def _devolution_take_effect(event: LifecycleEvent) -> None:
+    """A devolution's effective date has come: the item's levels lose the city and gain the districts
+    and zones (before it, the levels in force are the old ones: the city may still adopt it and a
+    district not yet), and a city adoption made since the event was carried ends on that date too."""
+    item = Item.objects.select_for_update().get(pk=event.item_id)
+    Item.objects.filter(pk=item.pk).update(levels=sorted(
+        (set(item.levels) - {Level.CITY}) | {Level.DISTRICT, Level.ZONE}))
+    Adoption.objects.filter(item=item, ends_on__isnull=True, centre__level=Level.CITY).update(
+        ends_on=event.effective_on, end_event=event)
+    LifecycleEvent.objects.filter(pk=event.pk).update(levels_changed_on=event.effective_on)
+    event.levels_changed_on = event.effective_on
+
+
 def catalogue_refresh_current(*, today: dt.date | None = None) -> int:
-    """Daily: versions whose effective date has come become current. Returns how many items moved."""
+    """Daily: versions whose effective date has come become current, and devolutions carried to the
+    centres change their items' levels on their effective date. Returns how many items moved."""
     today = _today(today)
     moved = 0
+    with transaction.atomic():
+        for event in LifecycleEvent.objects.select_for_update().filter(
+                kind=EventKind.DEVOLVED, propagated_at__isnull=False, levels_changed_on__isnull=True,
+                effective_on__lte=today).order_by("effective_on", "pk"):
+            _devolution_take_effect(event)
+            moved += 1
     in_effect = ItemVersion.objects.filter(item=OuterRef("pk"), status=VersionStatus.PUBLISHED,
                                            effective_from__lte=today)
     due = Item.objects.filter(
@@ -556,8 +576,8 @@ def event_propagate(*, event_id: int) -> LifecycleEvent:
         elif event.kind == EventKind.DEVOLVED:
             city_ids = list(open_adoptions.filter(centre__level=Level.CITY).values_list("centre_id", flat=True))
             open_adoptions.filter(centre__level=Level.CITY).update(ends_on=on, end_event=event)
-            Item.objects.filter(pk=item.pk).update(levels=sorted(
-                (set(item.levels) - {Level.CITY}) | {Level.DISTRICT, Level.ZONE}))
+            if on <= timezone.localdate():
+                _devolution_take_effect(event)  # else the daily refresh does it on the effective date
             already = set(open_adoptions.values_list("centre_id", flat=True))
             gaining = [pk for pk in _ready_centres([Level.DISTRICT, Level.ZONE]) if pk not in already]
             Adoption.objects.bulk_create([Adoption(centre_id=pk, item=item, starts_on=on) for pk in gaining],

@@ -150,7 +150,7 @@ def change_report(request: HttpRequest) -> HttpResponse:
     report = reports.change_report(year=year)
     return render(request, "catalog/report_changes.html", {
         "report": report, "year": year,
-        "years": list(range(this_year, this_year - 12, -1)),
+        "years": sorted(set(reports.change_years(this_year=this_year)) | {year}, reverse=True),
         "sentence": reports.change_sentence(report, language=get_language() or "zh") if report else "",
         "kinds": [(EventKind(kind).label, report[str(kind)]) for kind in EventKind.values] if report else [],
     })

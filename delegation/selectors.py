@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeAlias, TypedDict
 
@@ -15,6 +16,7 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, 
 from django.http import Http404
 
 from cases.choices import DECIDED, TERMINAL
+from catalog.models import Material
 from common.i18n import pick
 from delegation.choices import RESULT_STATUSES, HandoverStepKind
 from delegation.models import (
@@ -359,4 +361,13 @@ def green_channel_report(*, channel: GreenChannel) -> GreenReport:
 
 
 def green_channels_open(*, on: dt.date) -> QuerySet[GreenChannel]:
-    return GreenChannel.objects.filter(starts_on__lte=on).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+    """The programmes open on `on`, with their items' current versions and materials (for `waived_names`)."""
+    return (GreenChannel.objects.filter(starts_on__lte=on).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+            .prefetch_related("items__item__current_version__materials"))
+
+
+def waived_names(*, waived: list[str], materials: Iterable[Material]) -> list[str]:
+    """A green channel's waived materials (kept by their Chinese names) in the reader's language: the
+    item's material of that name gives the English; a name the item no longer lists stays as kept."""
+    english = {m.name_zh: m.name_en for m in materials}
+    return [pick(name, english.get(name)) for name in waived]

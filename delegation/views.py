@@ -239,10 +239,12 @@ def green_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     adopted = set(centre_catalogue(centre=centre, on=today).values_list("item__code", flat=True))
     channels = []
-    for channel in selectors.green_channels_open(on=today).prefetch_related("items__item__current_version"):
-        rows = [(entry, pick(entry.item.current_version.name_zh, entry.item.current_version.name_en)
-                 if entry.item.current_version else entry.item.code, entry.item.code in adopted)
-                for entry in channel.items.all()]
+    for channel in selectors.green_channels_open(on=today):
+        rows = [(entry, pick(version.name_zh, version.name_en) if version else entry.item.code,
+                 entry.item.code in adopted,
+                 selectors.waived_names(waived=entry.waived_materials, materials=version.materials.all() if version
+                                        else []))
+                for entry in channel.items.all() for version in [entry.item.current_version]]
         channels.append((channel, pick(channel.name_zh, channel.name_en), rows))
     return render(request, "delegation/green_list.html", {"channels": channels})
 
@@ -261,10 +263,10 @@ def green_case_new(request: HttpRequest, code: str) -> HttpResponse:
         return redirect("delegation-green")
     adoption = adoption_get(centre=centre, item_code=item_code)
     waived = set(entry.waived_materials)
-    choices, waived_names = [], []
-    for m in Material.objects.filter(version_id=adoption.item.current_version_id).order_by("position", "pk"):
-        (waived_names.append(pick(m.name_zh, m.name_en)) if m.name_zh in waived
-         else choices.append((m.pk, pick(m.name_zh, m.name_en))))
+    materials = list(Material.objects.filter(version_id=adoption.item.current_version_id).order_by("position", "pk"))
+    choices = [(m.pk, pick(m.name_zh, m.name_en)) for m in materials if m.name_zh not in waived]
+    waived_names = selectors.waived_names(waived=[m.name_zh for m in materials if m.name_zh in waived],
+                                          materials=materials)
     form = GreenCaseForm(request.POST or None, material_choices=choices)
     status = 200
     if request.method == "POST":

@@ -35,7 +35,14 @@ from joint_approval import selectors
 from joint_approval.choices import BundleKind, JointStatus, Stage
 from joint_approval.error_codes import JointErrorCode
 from joint_approval.models import Bundle
-from joint_approval.services import bundle_legs, joint_case_accept, merged_checklist
+from joint_approval.services import (
+    bundle_legs,
+    joint_case_accept,
+    legs_promised_days,
+    merged_checklist,
+    resolve_centres,
+    time_saved,
+)
 from tenants.request import CentreStaffOr404, centre_of, centre_or_none, user_of
 
 # --- output --------------------------------------------------------------------------------------
@@ -75,9 +82,18 @@ class MaterialLineOutput(serializers.Serializer):
     produced_by = serializers.IntegerField(allow_null=True, help_text="The leg that produces it: not asked.")
 
 
+class TimeSavedOutput(serializers.Serializer):
+    sequential_days = serializers.IntegerField(source="sequential",
+                                               help_text="One after another: the sum of each leg's own promise.")
+    parallel_days = serializers.IntegerField(source="parallel", help_text="In parallel: the longest leg, capped.")
+    days_saved = serializers.IntegerField(source="saved")
+
+
 class BundleDetailOutput(BundleOutput):
     items = BundleItemOutput(many=True, source="items.all")
     checklist = MaterialLineOutput(many=True, help_text="The chosen items' materials, each once.")
+    time_saved = TimeSavedOutput(help_text="The chosen items at this centre's promises (on a centre's host), "
+                                           "else at the master catalogue's: the joint case's figures.")
 
 
 class LegOutput(serializers.Serializer):
@@ -178,8 +194,13 @@ class BundleDetailApi(APIView):
     def get(self, request: Request, code: str) -> Response:
         bundle: Bundle = selectors.bundle_get(code=code)
         chosen = _item_ids(bundle, request.query_params.getlist("items")) if "items" in request.query_params else None
-        checklist = merged_checklist(bundle_legs(bundle=bundle, chosen_item_ids=chosen))
+        legs = bundle_legs(bundle=bundle, chosen_item_ids=chosen)
+        if (centre := centre_or_none(request)) is not None:
+            resolve_centres(legs=legs, accepting=centre, project=None)
+        checklist = merged_checklist(legs)
         bundle.checklist = checklist.lines  # type: ignore[attr-defined]
+        bundle.time_saved = time_saved(  # type: ignore[attr-defined]
+            leg_days=legs_promised_days(legs).values(), cap=bundle.promised_days)
         return Response(BundleDetailOutput(bundle).data)
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -29,6 +30,7 @@ from cases.choices import CLOCK_PAUSED, Action, Channel
 from cases.door import AcceptedSubmission
 from cases.hooks import CaseChanged, case_changed
 from catalog.models import Item, Material
+from catalog.selectors import centre_catalogue
 from common.errors import ApplicationError, ConflictError
 from common.idempotency import ClientKey, idempotency_remember, idempotency_replay, request_fingerprint
 from common.identity import identity_hmac
@@ -248,6 +250,46 @@ def resolve_centres(*, legs: list[LegSpec], accepting: Centre, project: KeyProje
         leg.centre = city if leg.level == LegLevel.CITY else local
 
 
+@dataclass(frozen=True)
+class TimeSaved:
+    """What running the legs at once saves, in working days: one after another (串联) is the sum of
+    each leg's own promised limit at the centre that handles it (a district's shorter promise
+    included); in parallel (并联) the longest leg under the bundle's compressed limit."""
+
+    sequential: int
+    parallel: int
+
+    @property
+    def saved(self) -> int:
+        return max(self.sequential - self.parallel, 0)
+
+
+def time_saved(*, leg_days: Iterable[int], cap: int | None) -> TimeSaved:
+    """The one computation of one-after-another, in-parallel and saved days: the bundle page, the API
+    and the joint case accepted all call it (`leg_days`: each leg's own promised limit, before the cap)."""
+    days = list(leg_days)
+    parallel = max((min(d, cap) if cap else d for d in days), default=0)
+    return TimeSaved(sequential=max(sum(days), parallel), parallel=parallel)
+
+
+def legs_promised_days(legs: list[LegSpec], *, on: dt.date | None = None) -> dict[int, int]:
+    """Each leg's own promised limit by position: the adoption's at the leg's centre (what the case
+    will be accepted with, a centre's shorter promise included), or the master version's where the
+    leg has no centre yet (the public catalogue) or its centre has not adopted the item. One query."""
+    centres = {leg.centre.pk: leg.centre for leg in legs if leg.centre is not None}
+    adopted: dict[tuple[int, int], int] = {}
+    if centres:
+        rows = (centre_catalogue(centre=list(centres.values()), on=on)
+                .filter(item__in=[leg.item.pk for leg in legs]).values_list("centre_id", "item_id", "promised_days"))
+        adopted = {(centre_id, item_id): days for centre_id, item_id, days in rows}
+    days = {}
+    for leg in legs:
+        version = leg.item.current_version
+        master = version.promised_limit_days if version is not None else 0
+        days[leg.position] = adopted.get((leg.centre.pk, leg.item.pk), master) if leg.centre is not None else master
+    return days
+
+
 def joint_case_accept(
     *,
     accepting_centre: Centre,
@@ -349,18 +391,18 @@ def joint_case_accept(
                 leg = next((leg for leg in group if leg.item.code == failed), group[0])
                 raise _leg_failed(leg, centre, error) from error
             rows: list[JointLeg] = []
-            sequential = 0
+            own_days = []
             for (centre, group), results in zip(groups, filed, strict=True):
                 for leg, result in zip(group, results, strict=True):
                     # The centre's own limit, before any cap: what running one after another takes.
-                    sequential += result.adopted_promised_days or result.case.promised_limit_days
+                    own_days.append(result.adopted_promised_days or result.case.promised_limit_days)
                     rows.append(_leg_row(joint, leg, centre, result.case))
             rows.sort(key=lambda row: row.position)
             JointLeg.objects.bulk_create(rows)
             dues = [row.promised_due for row in rows if row.promised_due]
             joint.due = max(dues) if dues else None
-            joint.parallel_days = max((row.promised_limit_days or 0 for row in rows), default=0)
-            joint.sequential_days = max(sequential, joint.parallel_days)
+            time = time_saved(leg_days=own_days, cap=cap)
+            joint.parallel_days, joint.sequential_days = time.parallel, time.sequential
             joint.fee_total_yuan = sum((row.fee_yuan for row in rows), Decimal(0))
             joint.promised_days = joint.promised_days or joint.parallel_days
             joint.save(update_fields=["due", "parallel_days", "sequential_days", "fee_total_yuan", "promised_days",

@@ -40,9 +40,11 @@ from joint_approval.services import (
     LegSpec,
     bundle_legs,
     joint_case_accept,
+    legs_promised_days,
     merged_checklist,
     project_legs,
     resolve_centres,
+    time_saved,
 )
 from tenants.choices import Level
 from tenants.models import Centre
@@ -85,6 +87,8 @@ def _overview(request: HttpRequest) -> dict:
 
 
 def _leg_rows(legs: list[LegSpec]) -> list[dict]:
+    """The legs as shown, each with its own promised limit at its centre (`legs_promised_days`)."""
+    promised = legs_promised_days(legs)
     rows = []
     for leg in legs:
         version = leg.item.current_version
@@ -92,7 +96,7 @@ def _leg_rows(legs: list[LegSpec]) -> list[dict]:
                      "name": pick(version.name_zh, version.name_en) if version else leg.item.code,
                      "department": pick(leg.item.department.name_zh, leg.item.department.name_en),
                      "centre": leg.centre, "level": LegLevel(leg.level).label, "required": leg.required,
-                     "promised": version.promised_limit_days if version else 0,
+                     "promised": promised[leg.position],
                      "fee": version.fee_yuan if version else Decimal(0),
                      "produces": pick(leg.produces_zh, leg.produces_en)})
     return rows
@@ -206,13 +210,12 @@ def bundle_detail(request: HttpRequest, code: str) -> HttpResponse:
                                         **{k: data.get(k, "") for k in ("applicant_kind", "applicant_name",
                                                                         "applicant_id_number", "phone")}})
     leg_rows = _leg_rows(legs)
-    sequential = sum(row["promised"] for row in leg_rows)
-    parallel = min(max((row["promised"] for row in leg_rows), default=0), bundle.promised_days)
+    time = time_saved(leg_days=[row["promised"] for row in leg_rows], cap=bundle.promised_days)
     return render(request, "joint_approval/bundle.html", {
         "bundle": bundle, "legs": leg_rows, "form": form, "staff": staff, "optional": optional, "chosen": chosen,
         "produced": _produced_rows(checklist, legs), "asked": _material_choices(checklist),
-        "fee_total": sum((row["fee"] for row in leg_rows), Decimal(0)), "sequential": sequential,
-        "parallel": parallel, "saved": max(sequential - parallel, 0),
+        "fee_total": sum((row["fee"] for row in leg_rows), Decimal(0)), "sequential": time.sequential,
+        "parallel": time.parallel, "saved": time.saved,
     }, status=status)
 
 

@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from common.i18n import pick
+
 
 class RegistryEntry(models.Model):
     """A case as the platform sees it (centre, case UUID, number, item, status, dates)."""
@@ -64,6 +66,11 @@ class RegistryEntry(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def item_name(self) -> str:
+        """The item's name in the reader's language."""
+        return pick(self.item_name_zh, self.item_name_en)
 
 
 class NumberGuard(models.Model):

@@ -18,7 +18,7 @@ NETWORK_CSV = Path(__file__).resolve().parent / "data" / "xian_network.csv"
 #: (username, full name, [(centre slug or None, role)])
 DEMO_USERS: list[tuple[str, str, list[tuple]]] = [
     ("platform", "平台管理员", [(None, Role.PLATFORM_ADMIN)]),
-    ("coordinator", "市级协调员 City coordinator", [
+    ("coordinator", "市级协调员", [
         ("xian", Role.CENTRE_ADMIN), ("beilin", Role.SUPERVISOR), ("yanta", Role.SUPERVISOR),
         ("gaoxin", Role.SUPERVISOR)]),
     ("chief-beilin", "碑林区首席代表", [("beilin", Role.CHIEF_REPRESENTATIVE)]),
@@ -31,6 +31,16 @@ DEMO_USERS: list[tuple[str, str, list[tuple]]] = [
     ("clerk-gaoxin", "高新区政务中心窗口人员", [("gaoxin", Role.WINDOW_CLERK)]),
     ("chief-gaoxin", "高新区政务中心首席代表", [("gaoxin", Role.CHIEF_REPRESENTATIVE)]),
 ]
+
+#: The demo staff's names on English pages.
+DEMO_NAMES_EN = {
+    "platform": "Platform administrator", "coordinator": "City coordinator",
+    "chief-beilin": "Beilin chief representative", "clerk-beilin": "Beilin window clerk",
+    "clerk-beilin-sc": "Beilin market regulation window clerk", "supervisor-xian": "City e-supervisor",
+    "agent-nanyuanmen": "Nanyuanmen village agent", "clerk-xian": "City centre window clerk",
+    "chief-xian": "City centre chief representative", "clerk-gaoxin": "Gaoxin centre window clerk",
+    "chief-gaoxin": "Gaoxin centre chief representative",
+}
 
 #: Addresses of a few demo centres (shown on guides and printed receipts).
 DEMO_ADDRESSES = {
@@ -51,7 +61,10 @@ def demo_network_provision(*, progress: Callable[[int, int, OnboardResult], None
     password_hash = make_password(settings.DEMO_PASSWORD)
     centres = {c.slug: c for c in Centre.objects.all()}
     for username, full_name, roles in DEMO_USERS:
-        user = user_get_or_create(username=username, full_name=full_name, password_hash=password_hash)
+        user = user_get_or_create(username=username, full_name=full_name, full_name_en=DEMO_NAMES_EN[username],
+                                  password_hash=password_hash)
+        if not user.full_name_en:  # a demo provisioned before staff had English names
+            User.objects.filter(pk=user.pk).update(full_name_en=DEMO_NAMES_EN[username])
         for slug, role, *dept in roles:
             membership_grant(user=user, centre=centres[slug] if slug else None, role=role, acting_user=None,
                              department_code=dept[0] if dept else "")

@@ -115,6 +115,8 @@ class User(AbstractUser):
     """A person who signs in: staff of one or more centres, or a platform administrator."""
 
     full_name = models.CharField(_("full name"), max_length=100, blank=True)
+    full_name_en = models.CharField(_("full name (English)"), max_length=100, blank=True,
+                                    help_text=_("Shown on English pages; empty: the full name as written."))
     mobile = models.CharField(_("mobile phone"), max_length=20, blank=True,
                               help_text=_("For deadline warnings by SMS (E.164, e.g. +8613800000000)."))
 
@@ -123,7 +125,12 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
 
     def __str__(self) -> str:
-        return self.full_name or self.username
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name staff are shown by: in English where the user has an English name, else as written."""
+        return pick(self.full_name, self.full_name_en) or self.username
 
 
 class Membership(TimeStampedModel):

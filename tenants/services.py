@@ -363,9 +363,10 @@ def centre_rename(*, centre: Centre, name_zh: str, name_en: str, acting_user: Us
     return locked
 
 
-def user_get_or_create(*, username: str, full_name: str = "", password_hash: str | None = None,
-                       password: str | None = None) -> User:
-    user, created = User.objects.get_or_create(username=username, defaults={"full_name": full_name})
+def user_get_or_create(*, username: str, full_name: str = "", full_name_en: str = "",
+                       password_hash: str | None = None, password: str | None = None) -> User:
+    user, created = User.objects.get_or_create(username=username, defaults={"full_name": full_name,
+                                                                            "full_name_en": full_name_en})
     if created:
         user.password = password_hash or make_password(password)
         user.save(update_fields=["password"])
@@ -497,7 +498,7 @@ def user_erase(*, user: User, acting_user: User | None) -> User:
 
 
 #: The user's own personal data that `user_erase` removes.
-ERASED_FIELDS = ("username", "full_name", "first_name", "last_name", "email", "mobile")
+ERASED_FIELDS = ("username", "full_name", "full_name_en", "first_name", "last_name", "email", "mobile")
 
 
 def erased_username(user_id: int) -> str:

@@ -443,7 +443,7 @@ def audit_changes_display(event: AuditEvent) -> list[tuple[str, str, str]]:
 def _actor(event: AuditEvent) -> str:
     if event.actor_id is None and event.actor_name == SYSTEM_ACTOR:
         return str(_("System"))
-    full_name = event.actor.full_name if event.actor is not None else ""
+    full_name = event.actor.display_name if event.actor is not None and event.actor.full_name else ""
     return f"{full_name} ({event.actor_name})" if full_name else event.actor_name
 
 

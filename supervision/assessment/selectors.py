@@ -96,7 +96,7 @@ class StaffScore:
 
     @property
     def name(self) -> str:
-        return self.user.full_name or self.user.username
+        return self.user.display_name
 
 
 @dataclass

@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cases.choices import CaseEventKind, CaseStatus
+from common.i18n import pick
 from supervision.warnings.choices import FindingKind, WarningLevel
 
 
@@ -33,6 +34,7 @@ class DeadlineWarning(models.Model):
     case_id = models.UUIDField(_("case id"))
     case_number = models.CharField(_("case number"), max_length=32)
     item_name_zh = models.CharField(_("item (Chinese)"), max_length=200)
+    item_name_en = models.CharField(_("item (English)"), max_length=300, blank=True, default="")
     department_code = models.CharField(_("department"), max_length=2, blank=True)
     handler_id = models.BigIntegerField(_("responsible clerk (user id)"), null=True, blank=True)
     level = models.CharField(_("level"), max_length=8, choices=WarningLevel.choices)
@@ -52,6 +54,11 @@ class DeadlineWarning(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_number} {self.level}"
+
+    @property
+    def item_name(self) -> str:
+        """The item's name in the reader's language (English where the catalogue has it)."""
+        return pick(self.item_name_zh, self.item_name_en)
 
 
 class Finding(models.Model):

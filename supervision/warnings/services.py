@@ -108,19 +108,19 @@ def deadline_sweep(*, today: dt.date | None = None, now: dt.datetime | None = No
 WITH thresholds (centre_id, yellow_until) AS (VALUES {thresholds_sql}),
 formats (centre_id, body) AS (VALUES {formats_sql}),
 due AS (
-    SELECT r.centre_id, r.case_id, r.number, r.item_name_zh, r.department_code, r.handler_id,
+    SELECT r.centre_id, r.case_id, r.number, r.item_name_zh, r.item_name_en, r.department_code, r.handler_id,
            'black' AS level, r.legal_due AS due_date
       FROM registry_registryentry r
      WHERE r.is_open AND NOT r.paused AND r.status = ANY(%s) AND r.legal_due < %s
        AND NOT EXISTS (SELECT 1 FROM supervision_deadlinewarning w WHERE w.case_id = r.case_id AND w.level = 'black')
     UNION ALL
-    SELECT r.centre_id, r.case_id, r.number, r.item_name_zh, r.department_code, r.handler_id,
+    SELECT r.centre_id, r.case_id, r.number, r.item_name_zh, r.item_name_en, r.department_code, r.handler_id,
            'red', r.promised_due
       FROM registry_registryentry r
      WHERE r.is_open AND NOT r.paused AND r.status = ANY(%s) AND r.promised_due < %s
        AND NOT EXISTS (SELECT 1 FROM supervision_deadlinewarning w WHERE w.case_id = r.case_id AND w.level = 'red')
     UNION ALL
-    SELECT r.centre_id, r.case_id, r.number, r.item_name_zh, r.department_code, r.handler_id,
+    SELECT r.centre_id, r.case_id, r.number, r.item_name_zh, r.item_name_en, r.department_code, r.handler_id,
            'yellow', r.promised_due
       FROM registry_registryentry r JOIN thresholds t ON t.centre_id = r.centre_id
      WHERE r.is_open AND NOT r.paused AND r.status = ANY(%s)
@@ -128,9 +128,10 @@ due AS (
        AND NOT EXISTS (SELECT 1 FROM supervision_deadlinewarning w WHERE w.case_id = r.case_id AND w.level = 'yellow')
 ),
 fired AS (
-    INSERT INTO supervision_deadlinewarning (centre_id, case_id, case_number, item_name_zh, department_code, handler_id,
-                                     level, due_date, fired_at)
-    SELECT centre_id, case_id, number, item_name_zh, department_code, handler_id, level, due_date, %s FROM due
+    INSERT INTO supervision_deadlinewarning (centre_id, case_id, case_number, item_name_zh, item_name_en,
+                                     department_code, handler_id, level, due_date, fired_at)
+    SELECT centre_id, case_id, number, item_name_zh, item_name_en, department_code, handler_id, level, due_date, %s
+      FROM due
     ON CONFLICT (case_id, level) DO NOTHING
     RETURNING id, centre_id, case_number, item_name_zh, department_code, handler_id, level, due_date
 ),

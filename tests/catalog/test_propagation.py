@@ -142,6 +142,11 @@ def test_devolving_ends_the_citys_adoption_and_districts_and_zones_adopt(worker,
     notified = set(CatalogueNotice.objects.filter(event=event).values_list("centre__slug", flat=True))
     assert {"xian", "beilin", "yanta", "gaoxin"} <= notified
     item.refresh_from_db()
+    assert set(item.levels) == {"city"}  # the levels in force until the effective date
+    from catalog.services import catalogue_refresh_current
+
+    catalogue_refresh_current(today=effective)
+    item.refresh_from_db()
     assert set(item.levels) == {"district", "zone"}
 
 

@@ -172,3 +172,17 @@ def test_devolved_items_leave_the_city_and_reach_the_districts(city, beilin, nan
     township = set(centre_catalogue(centre=nanyuanmen, on=TODAY).values_list("item__code", flat=True))
     assert "610100RS-GG-0001" in township  # 社会保险登记
     assert township <= set(centre_catalogue(centre=beilin, on=TODAY).values_list("item__code", flat=True))
+
+
+def test_the_change_reports_year_selector_offers_the_seeds_2014(centre_client):
+    import re
+
+    from django.utils import timezone
+
+    client = centre_client(None)
+    html = client.get("/catalogue/changes/").content.decode()  # this year's report
+    select = re.search(r'<select id="year" name="year">(.*?)</select>', html, re.S).group(1)
+    assert '<option value="2014">2014</option>' in select
+    assert f'<option value="{timezone.localdate().year}" selected>' in select
+    html = client.get("/catalogue/changes/", {"year": "2014"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "15 devolved" in re.search(r'id="change-sentence">(.*?)</p>', html, re.S).group(1)

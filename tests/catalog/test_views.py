@@ -275,3 +275,33 @@ def test_the_guide_book_is_a_pdf_with_the_items_in_chinese(centre_client, items,
     text = re.sub(r"\s+", "", _pdf_text(data))
     assert "建设工程规划许可证核发" in text and "城市供水报装" in text and "碑林区" in text
     assert "建设工程竣工验收备案" not in text
+
+
+def test_a_devolution_changes_the_adopt_pages_on_its_effective_date_not_when_it_is_carried(
+        centre_client, make_user, department, city, beilin, centre_admin):
+    import datetime as dt
+
+    from catalog.selectors import adoptable_items
+    from catalog.services import catalogue_refresh_current
+
+    # Given a city item the city has not adopted, devolved to the districts from 20 days on
+    item = make_item(department, "610100ZJ-XK-0077", "城市道路挖掘许可", "Road excavation permit", legal=20,
+                     promised=10, levels=["city"])
+    later = timezone.localdate() + dt.timedelta(days=20)
+    event = event_record(kind=EventKind.DEVOLVED, item=item, reason="下放区县实施", effective_on=later,
+                         acting_user=None)
+    # When it is carried to the centres today
+    event_propagate(event_id=event.pk)
+    # Then until that date the city may still adopt it and Beilin not yet
+    city_admin = make_user((city, Role.CENTRE_ADMIN), username="city-admin")
+    assert 'data-code="610100ZJ-XK-0077"' in centre_client(city, city_admin).get("/catalogue/adopt/").content.decode()
+    assert 'data-code="610100ZJ-XK-0077"' not in centre_client(beilin, centre_admin).get(
+        "/catalogue/adopt/").content.decode()
+    adoption_create(centre=city, item=item, acting_user=None)
+    # And on the date the daily refresh moves the levels and ends the city's adoption
+    catalogue_refresh_current(today=later)
+    item.refresh_from_db()
+    assert "city" not in item.levels and "district" in item.levels
+    assert Adoption.objects.get(centre=city, item=item).ends_on == later
+    assert not adoptable_items(centre=city, on=later).filter(pk=item.pk).exists()
+    assert Adoption.objects.filter(centre=beilin, item=item, starts_on=later).exists()

@@ -319,3 +319,11 @@ def test_the_admin_lists_delegation_records(centre_client, agent, station, items
     assert {"assignments", "problems", "approvals"} <= {f.formset.prefix for f in page.context["inline_admin_formsets"]}
     filing = ProxyFiling.objects.get()
     assert client.get(f"/admin/delegation/proxyfiling/{filing.pk}/change/").status_code == 200
+
+
+def test_the_green_channel_list_names_the_waived_materials_in_english(centre_client, beilin, boilers, clerk):
+    client = centre_client(beilin, clerk)
+    english = client.get("/delegation/green/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "ID copy" in english and "身份证复印件" not in english
+    chinese = client.get("/delegation/green/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "身份证复印件" in chinese

@@ -298,3 +298,26 @@ def test_a_linked_project_running_at_the_zone_is_not_accepted_again_at_the_city(
     again = city_client.post(f"/joint/projects/{other.pk}/", {**form, "token": "a" * 32})
     assert first.status_code == again.status_code == 302 and first["Location"] == again["Location"]
     assert JointCase.objects.filter(project=other).count() == 1
+
+
+def test_the_bundle_page_the_api_and_the_joint_case_give_the_same_days_with_a_districts_shorter_promise(
+        centre_client, bundle, company_items, beilin, clerk_beilin):
+    # Given Beilin promises company registration in 2 working days (the master catalogue: 3)
+    from catalog.models import Adoption
+    from catalog.services import adoption_update
+
+    registration, seal, tax = company_items
+    adoption_update(adoption=Adoption.objects.get(centre=beilin, item=registration), acting_user=None,
+                    promised_limit_days=2)
+    client = centre_client(beilin, clerk_beilin)
+    # When the clerk looks at the bundle (all items: 2 + 2 at Beilin, 5 at the city; capped at 4) ...
+    page = client.get("/joint/bundles/company-test/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    api = client.get("/api/v1/joint/bundles/company-test/").json()["time_saved"]
+    # ... and accepts it
+    joint = accept(bundle, clerk_beilin, beilin, chosen_item_ids=[seal.pk])
+    case_page = client.get(f"/joint/cases/{joint.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    # Then every one of them says 9 one after another, 4 in parallel, 5 saved
+    assert "One after another: 9 working days; in parallel: 4; saved: 5." in page
+    assert api == {"sequential_days": 9, "parallel_days": 4, "days_saved": 5}
+    assert (joint.sequential_days, joint.parallel_days, joint.days_saved) == (9, 4, 5)
+    assert 'id="days-saved">5 working days' in case_page

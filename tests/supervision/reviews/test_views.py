@@ -89,3 +89,10 @@ def test_the_follow_up_rating_given_twice_on_the_page_is_a_409_with_its_message(
                         HTTP_ACCEPT_LANGUAGE="en")
     assert again.status_code == 409 and "given already" in again.content.decode()
     assert Rectification.objects.get(pk=review.rectification.pk).follow_up_level == "satisfied"
+
+
+def test_the_reviews_page_names_the_item_in_english(beilin, centre_client, clerk):
+    review_submit(entry=entry(beilin), channel="counter", levels={"overall": "dissatisfied"}, acting_user=None,
+                  now=noon(2026, 10, 9))
+    english = centre_client(beilin, clerk).get("/supervision/reviews/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Food business licence" in english and "食品经营许可" not in english

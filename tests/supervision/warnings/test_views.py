@@ -50,3 +50,20 @@ def test_a_second_acknowledgement_answers_the_inbox_with_409_and_the_message_and
     assert str(staff["clerk"]) in again.content.decode()  # who acknowledged it, in its row
     warning.refresh_from_db()
     assert (warning.acknowledged_at, warning.acknowledged_by) == (acknowledged, staff["clerk"])
+
+
+def test_the_warnings_inbox_names_the_item_and_the_acknowledging_clerk_in_english(
+        in_beilin, beilin, item, staff, centre_client):
+    from tenants.models import User
+
+    case = accepted_case(in_beilin, staff["clerk"])
+    deadline_sweep(today=D(2026, 10, 15))
+    User.objects.filter(pk=staff["clerk"].pk).update(full_name="王芳", full_name_en="Wang Fang")
+    client = centre_client(beilin, User.objects.get(pk=staff["clerk"].pk))
+    warning = DeadlineWarning.objects.get(case_id=case.pk)
+    assert client.post(f"/supervision/warnings/{warning.pk}/acknowledge/").status_code == 302
+    english = client.get("/supervision/warnings/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Food business licence" in english and "食品经营许可" not in english
+    assert "Wang Fang" in english and "王芳" not in english
+    chinese = client.get("/supervision/warnings/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "食品经营许可" in chinese and "王芳" in chinese
