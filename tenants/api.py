@@ -137,7 +137,8 @@ class CentreListApi(APIView):
             data=CentreInput.from_mapping(data), acting_user=user_of(request),
             admin_username=data.get("admin_username") or None,
             admin_password_hash=make_password(data["admin_password"]) if data.get("admin_password") else None)
-        body = {**CentreOutput(result.centre).data, "created": result.created, "message": result.message_at(centre_url(request, result.centre.slug, ""))}
+        message = result.message_at(centre_url(request, result.centre.slug, ""))
+        body = {**CentreOutput(result.centre).data, "created": result.created, "message": message}
         return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
 
