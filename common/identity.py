@@ -158,6 +158,20 @@ def mask_phone(value: str) -> str:
     return f"{digits[:3]}****{digits[-4:]}"
 
 
+#: A mainland mobile number (with or without +86 / 86) or an 18-character resident ID number, standing alone.
+_MOBILE_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(?:\+?86[ -]?)?1[3-9][0-9]{9}(?![0-9])")
+_ID_NUMBER_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
+
+
+def mask_numbers_in(text: str, *, to: str = "") -> str:
+    """A message's text with the recipient's number `to` (in any form) and any mobile or ID number masked,
+    should a template have put one there: `回电 13812345678` → `回电 138****5678`."""
+    if to:
+        text = text.replace(to, mask_phone(to))
+    text = _ID_NUMBER_IN_TEXT.sub(lambda m: mask_id_number(m.group(0)), text)
+    return _MOBILE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), text)
+
+
 def mask_name(name: str) -> str:
     """张三丰 → 张**: the family name and two stars, whatever the name's length (not even that shows)."""
     name = (name or "").strip()

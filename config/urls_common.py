@@ -13,7 +13,7 @@ from django.urls import include, path
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from config.views import health
+from config.views import favicon, health
 from tenants import views
 from tenants.selectors import user_is_platform_admin
 
@@ -59,6 +59,7 @@ def api_docs_gate(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRe
 common_patterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", health, name="health"),
+    path("favicon.ico", favicon, name="favicon"),
     path("progress/", include("registry.urls")),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", views.LogoutView.as_view(), name="logout"),

@@ -19,6 +19,7 @@ urlpatterns = [
     path("joint/", include("joint_approval.urls_public")),
     path("api/v1/delegation/", include("delegation.api_urls_public")),
     path("delegation/", include("delegation.urls_public")),
+    path("outbox/", include("notifications.urls_public")),
     path("", include("tenants.urls_public")),
 ]
 

@@ -1,8 +1,13 @@
-"""The platform's health check (every host): the database and the broker."""
+"""Served on every host: the platform's health check (the database and the broker) and its icon."""
 from __future__ import annotations
 
+from functools import cache
+
+from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
 
 from config.celery import app
 
@@ -25,3 +30,15 @@ def health(_request: HttpRequest) -> JsonResponse:
     healthy = all(v == "ok" for v in checks.values())
     return JsonResponse({"status": "ok" if healthy else "error", "checks": checks},
                         status=200 if healthy else 503)
+
+
+@cache
+def _favicon() -> bytes:
+    return (settings.BASE_DIR / "static" / "favicon.ico").read_bytes()
+
+
+@require_safe
+@cache_control(public=True, max_age=7 * 24 * 3600)
+def favicon(_request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask every host for whatever the page links (base.html links the SVG)."""
+    return HttpResponse(_favicon(), content_type="image/vnd.microsoft.icon")

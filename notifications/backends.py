@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import re
 import threading
 import urllib.error
 import urllib.request
@@ -26,7 +25,7 @@ from typing import Protocol
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from common.identity import mask_id_number, mask_phone
+from common.identity import mask_numbers_in, mask_phone
 
 logger = logging.getLogger(__name__)
 
@@ -41,27 +40,13 @@ class SmsBackend(Protocol):
     def send(self, *, to: str, text: str, message_id: str) -> str: ...
 
 
-#: A mainland mobile number (with or without +86 / 86) or an 18-character resident ID number, standing alone.
-_MOBILE = re.compile(r"(?<![0-9A-Za-z])(?:\+?86[ -]?)?1[3-9][0-9]{9}(?![0-9])")
-_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
-
-
-def _masked_text(text: str, to: str) -> str:
-    """The text with the recipient's number (in any form) and any mobile or ID number masked, should a
-    template have put one there: `回电 13812345678` → `回电 138****5678`."""
-    if to:
-        text = text.replace(to, mask_phone(to))
-    text = _ID_NUMBER.sub(lambda m: mask_id_number(m.group(0)), text)
-    return _MOBILE.sub(lambda m: mask_phone(m.group(0)), text)
-
-
 class ConsoleBackend:
     """Logs the message (number masked): for development and demos."""
 
     name = "console"
 
     def send(self, *, to: str, text: str, message_id: str) -> str:
-        logger.info("SMS %s to %s: %s", message_id, mask_phone(to), _masked_text(text, to))
+        logger.info("SMS %s to %s: %s", message_id, mask_phone(to), mask_numbers_in(text, to=to))
         return ""
 
 

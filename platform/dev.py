@@ -2,6 +2,7 @@
 """Set up and run the platform on one machine: the two README commands.
 
     python3 platform/dev.py run        # the platform: web + Celery worker + beat
+                                       #   (their logs in var/log/; --verbose shows them here)
     python3 platform/dev.py test       # the whole test suite (extra args go to pytest)
     python3 platform/dev.py manage ... # manage.py against the same database
     python3 platform/dev.py bench      # the benchmarks (platform/bench/run.py)
@@ -11,6 +12,11 @@ pyproject.toml changes). With no DATABASE_URL it starts the embedded PostgreSQL 
 package, a real PostgreSQL in a pip wheel) under `var/pgdata` (`var/pgdata-test` for tests); with no
 CELERY_BROKER_URL Celery uses kombu's filesystem transport under `var/broker`. With DATABASE_URL and
 CELERY_BROKER_URL set it uses those instead.
+
+`run` keeps the terminal for what a person reads: the addresses and logins, then only the children's
+warnings and errors (and a child that dies, with the end of its log). Everything the web server, the
+worker and beat write goes to `var/log/web.log`, `worker.log` and `beat.log`. `run --verbose` (or
+GOVSERVICE_LOG=verbose) shows all of it in the terminal instead, as before.
 
 A run killed hard (SIGKILL, power loss) leaves nothing that blocks the next one: the children die
 with the launcher (PR_SET_PDEATHSIG), a PostgreSQL left running is reused, and the next run
@@ -32,11 +38,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -356,6 +364,89 @@ def wait_healthy(url: str, timeout: float = 60) -> bool:
     return False
 
 
+# --- the children's logs -------------------------------------------------------------------------
+
+LOG_DIR = VAR / "log"
+#: A log file bigger than this at the start of a run is kept as `<name>.log.1` (one generation).
+LOG_KEEP_BYTES = 10 * 1024 * 1024
+#: A line the terminal shows in quiet mode: a warning or an error (gunicorn's `[ERROR]`, celery's
+#: `WARNING/MainProcess`, Django's `ERROR django.request`), or the start of a traceback.
+NOTEWORTHY = re.compile(r"\b(WARNING|ERROR|CRITICAL|FATAL)\b|\w+Warning: |^Traceback \(most recent call last\)")
+#: Warnings every run gives that say nothing (kombu's filesystem transport has no host name): log only.
+ROUTINE = re.compile(r"No hostname was supplied\. Reverting to default")
+
+
+def verbose_requested(args: list[str]) -> bool:
+    return "--verbose" in args or os.environ.get("GOVSERVICE_LOG", "").strip().lower() == "verbose"
+
+
+def shown_path(path: Path) -> Path:
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+
+
+def open_child_log(name: str) -> tuple[Path, object, int]:
+    """`var/log/<name>.log` opened for appending, with a line marking this run; returns the path, the file
+    and where this run's lines start."""
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    path = LOG_DIR / f"{name}.log"
+    if path.exists() and path.stat().st_size > LOG_KEEP_BYTES:
+        path.replace(path.with_name(path.name + ".1"))
+    handle = path.open("ab")
+    handle.write(f"--- dev.py run (pid {os.getpid()}) {time.strftime('%Y-%m-%d %H:%M:%S')} ---\n".encode())
+    handle.flush()
+    return path, handle, handle.tell()
+
+
+class LogEcho(threading.Thread):
+    """Follows a child's log file from `start` and prints its warnings, errors and tracebacks (each line of
+    one) to the terminal, `[name] ` in front. `finish()` reads what is left and stops."""
+
+    def __init__(self, name: str, path: Path, start: int) -> None:
+        super().__init__(name=f"log-echo-{name}", daemon=True)
+        self.label, self.path, self.start_at = name, path, start
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        with self.path.open("rb") as log:
+            log.seek(self.start_at)
+            in_traceback = False
+            while True:
+                line = log.readline()
+                if not line.endswith(b"\n"):
+                    if self.done.is_set():
+                        break
+                    log.seek(log.tell() - len(line))  # a line still being written: read it whole later
+                    time.sleep(0.2)
+                    continue
+                text = line.decode("utf-8", "replace").rstrip()
+                if in_traceback:
+                    # its indented frames, then the exception's own line, which ends it
+                    in_traceback = text.startswith((" ", "\t"))
+                    print(f"[{self.label}] {text}", flush=True)
+                elif NOTEWORTHY.search(text) and not ROUTINE.search(text):
+                    in_traceback = text.startswith("Traceback")
+                    print(f"[{self.label}] {text}", flush=True)
+
+    def finish(self) -> None:
+        self.done.set()
+        self.join(timeout=5)
+
+
+def log_tail(path: Path, lines: int = 25) -> list[str]:
+    try:
+        with path.open("rb") as log:
+            log.seek(max(0, log.seek(0, os.SEEK_END) - 64 * 1024))
+            return log.read().decode("utf-8", "replace").splitlines()[-lines:]
+    except OSError:
+        return []
+
+
+def say_tail(path: Path) -> None:
+    say(f"the last lines of {shown_path(path)}:")
+    for line in log_tail(path):
+        print(f"    {line}", flush=True)
+
+
 def base_env(settings: str) -> dict:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", settings),
            "PYTHONPATH": str(ROOT), "GOVSERVICE_VAR_DIR": str(VAR), "PYTHONUNBUFFERED": "1"}
@@ -393,9 +484,20 @@ def cmd_run(args: list[str]) -> int:
                    "--concurrency", os.environ.get("CELERY_CONCURRENCY", "2")],
         "beat": [sys.executable, "-m", "celery", "-A", "config", "beat", "-l", "info"],
     }
+    verbose = verbose_requested(args)
     children: dict[str, subprocess.Popen] = {}
+    logs: dict[str, Path] = {}
+    echoes: dict[str, LogEcho] = {}
     for name, command in processes.items():
-        children[name] = subprocess.Popen(command, cwd=ROOT, env=env, preexec_fn=_die_with_parent)  # noqa: PLW1509
+        output = None
+        if not verbose:
+            logs[name], output, start = open_child_log(name)
+            echoes[name] = LogEcho(name, logs[name], start)
+            echoes[name].start()
+        children[name] = subprocess.Popen(command, cwd=ROOT, env=env, preexec_fn=_die_with_parent,  # noqa: PLW1509
+                                          stdout=output, stderr=subprocess.STDOUT if output else None)
+        if output is not None:
+            output.close()  # the child holds its own copy
     CHILDREN_FILE.parent.mkdir(parents=True, exist_ok=True)
     CHILDREN_FILE.write_text(json.dumps([p.pid for p in children.values()]))
 
@@ -407,6 +509,8 @@ def cmd_run(args: list[str]) -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
 
+    where_logs = (f"Logs: {shown_path(LOG_DIR)}/web.log, worker.log, beat.log; here only warnings and errors "
+                  "(--verbose: everything)" if logs else "Logs: here (--verbose)")
     if wait_healthy(f"http://127.0.0.1:{port}/healthz"):
         print(f"""
   Government service centres platform is running.
@@ -415,6 +519,7 @@ def cmd_run(args: list[str]) -> int:
     city centre     http://xian.{domain}:{port}/
     API docs        {base}/api/docs/
     health          {base}/healthz
+    SMS outbox      {base}/outbox/          (every text message sent; platform administrators)
   Demo logins (password: demo12345):
     platform            platform administrator
     coordinator         city coordinator (city admin; supervisor in Beilin, Yanta, Hi-tech zone)
@@ -422,16 +527,23 @@ def cmd_run(args: list[str]) -> int:
     clerk-beilin        window clerk in Beilin (chief-beilin: its chief representative)
     clerk-xian          window clerk at the city centre; clerk-gaoxin at the Hi-tech zone (linked projects)
     agent-nanyuanmen    village agent: http://beilin-nanyuanmen.{domain}:{port}/delegation/
-  Ctrl-C stops everything; data stays in {VAR.relative_to(ROOT) if VAR.is_relative_to(ROOT) else VAR}.
+  {where_logs}
+  Ctrl-C stops everything; data stays in {shown_path(VAR)}.
 """, flush=True)
     else:
-        say("the web server did not answer /healthz within 60 s; see the log above")
+        say("the web server did not answer /healthz within 60 s; "
+            + ("see the log above" if verbose else f"see {shown_path(logs['web'])}"))
+        if not verbose:
+            say_tail(logs["web"])
 
     exit_code = 0
     while not stopping["flag"]:
         for name, proc in children.items():
             if proc.poll() is not None:
                 say(f"{name} exited with {proc.returncode}; stopping")
+                if name in logs:
+                    echoes[name].finish()
+                    say_tail(logs[name])
                 stopping["flag"] = True
                 exit_code = proc.returncode or 1
                 break
@@ -446,6 +558,8 @@ def cmd_run(args: list[str]) -> int:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
+    for echo in echoes.values():
+        echo.finish()
     CHILDREN_FILE.unlink(missing_ok=True)
     lock.close()  # type: ignore[attr-defined]
     return exit_code

@@ -18,6 +18,7 @@ from common.pagination import Pagination
 from tenants import selectors, services, signin
 from tenants.choices import CentreStatus, Level, Role
 from tenants.error_codes import SignInErrorCode
+from tenants.middleware import centre_url
 from tenants.request import centre_of, user_of
 from tenants.validation import CentreInput
 
@@ -136,7 +137,8 @@ class CentreListApi(APIView):
             data=CentreInput.from_mapping(data), acting_user=user_of(request),
             admin_username=data.get("admin_username") or None,
             admin_password_hash=make_password(data["admin_password"]) if data.get("admin_password") else None)
-        body = {**CentreOutput(result.centre).data, "created": result.created, "message": result.message}
+        message = result.message_at(centre_url(request, result.centre.slug, ""))
+        body = {**CentreOutput(result.centre).data, "created": result.created, "message": message}
         return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
 

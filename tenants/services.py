@@ -57,10 +57,15 @@ class OnboardResult:
 
     @property
     def message(self) -> str:
+        """The outcome with the centre's host name (no request: a command's output)."""
+        return self.message_at(self.centre.domains.get(is_primary=True).domain)
+
+    def message_at(self, address: str) -> str:
+        """The outcome naming the centre at `address`: a page or the API passes its full address with the
+        scheme and the port the request came in on (tenants.middleware.centre_url)."""
         if self.created:
             return _("Centre %(code)s %(name)s onboarded at %(domain)s.") % {
-                "code": self.centre.division_code, "name": self.centre.name_zh,
-                "domain": self.centre.domains.get(is_primary=True).domain}
+                "code": self.centre.division_code, "name": self.centre.name_zh, "domain": address}
         return _("Centre %(code)s already exists; nothing was changed.") % {"code": self.centre.division_code}
 
 

@@ -291,7 +291,8 @@ def onboard(request: HttpRequest) -> HttpResponse:
             if not fields:
                 form.add_error(None, str(exc))
         else:
-            (messages.success if result.created else messages.info)(request, result.message)
+            (messages.success if result.created else messages.info)(
+                request, result.message_at(centre_url(request, result.centre.slug, "")))
             return redirect("onboard")
     return _onboard_page(request, form=form, file_form=CentreFileForm(),
                          status=400 if request.method == "POST" else 200)

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 #: Public to anyone (the applicant's and the visitor's side of a centre), by URL name: the methods open.
 PUBLIC: dict[str, set[str]] = {
-    "set_language": {"GET", "POST"}, "health": {"GET", "POST"},
+    "set_language": {"GET", "POST"}, "health": {"GET", "POST"}, "favicon": {"GET"},
     "progress": {"GET", "POST"}, "progress-api": {"GET", "POST"},
     "login": {"GET", "POST"}, "logout": {"GET", "POST"}, "handoff": {"GET", "POST"},
     "schema": {"GET", "POST"}, "api-docs": {"GET", "POST"}, "api-redoc": {"GET", "POST"},

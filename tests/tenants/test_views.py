@@ -223,13 +223,29 @@ def test_onboarding_one_centre_by_the_form_makes_a_ready_centre_at_its_host(admi
         "name_en": "Lianhu District", "parent_code": "610100",
         "admin_username": "lianhu-admin", "admin_password": "Lianhu-pw-2024"}, follow=True)
     assert page.status_code == 200
-    assert "Centre 610104 莲湖区 onboarded at lianhu.localhost." in page.content.decode()
+    assert "Centre 610104 莲湖区 onboarded at http://lianhu.localhost." in page.content.decode()
     centre = Centre.objects.get(division_code="610104")
     assert centre.status == CentreStatus.READY
     assert "Lianhu District" in centre_client(centre).get("/").content.decode()
     signed_in = Client(HTTP_HOST="lianhu.localhost")
     assert signed_in.login(request=HttpRequest(), username="lianhu-admin", password="Lianhu-pw-2024")
     assert "Centre administrator" in signed_in.get("/").content.decode()
+
+
+def test_the_onboarding_message_gives_the_centres_address_with_the_port_the_request_came_in_on(admin_client):
+    page = admin_client.post("/onboard/", {
+        "level": "district", "code": "610104", "slug": "lianhu", "name_zh": "莲湖区",
+        "name_en": "Lianhu District", "parent_code": "610100"},
+        follow=True, HTTP_HOST="localhost:8000", SERVER_PORT="8000")
+    assert "Centre 610104 莲湖区 onboarded at http://lianhu.localhost:8000." in page.content.decode()
+
+
+def test_the_onboarding_form_says_it_is_working_while_it_runs(admin_client):
+    """The button turns into "Provisioning…" on submit (static/js/busy.js: no inline script, CSP)."""
+    page = admin_client.get("/onboard/").content.decode()
+    form = page.split('id="onboard-one"', 1)[1].split("</form>", 1)[0]
+    assert 'data-busy="Provisioning… this takes a few seconds"' in form
+    assert "js/busy.js" in page
 
 
 def test_onboarding_form_shows_every_problem_by_field(admin_client):

@@ -1,0 +1,8 @@
+"""The outbox page on the platform's site."""
+from django.urls import path
+
+from notifications import views
+
+urlpatterns = [
+    path("", views.outbox, name="outbox"),
+]
