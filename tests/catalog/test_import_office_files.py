@@ -51,19 +51,27 @@ def saved(book: Workbook) -> io.BytesIO:
     return out
 
 
-def as_wps(xlsx: io.BytesIO) -> io.BytesIO:
-    """The same workbook with the sheet's size declared as WPS writes it: `<dimension ref="A1:A1"/>`."""
+def with_sheet(xlsx: io.BytesIO, change) -> io.BytesIO:
+    """The same workbook with its first sheet's XML passed through `change` (bytes -> bytes)."""
     source = zipfile.ZipFile(xlsx)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             data = source.read(info.filename)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                data, count = re.subn(rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="A1:A1"/>', data)
-                assert count == 1
-            target.writestr(info, data)
+            target.writestr(info, change(data) if info.filename == "xl/worksheets/sheet1.xml" else data)
     out.seek(0)
     return out
+
+
+def as_wps(xlsx: io.BytesIO) -> io.BytesIO:
+    """The same workbook with the sheet's size declared as WPS writes it: `<dimension ref="A1:A1"/>`."""
+
+    def declare_one_cell(data: bytes) -> bytes:
+        data, count = re.subn(rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="A1:A1"/>', data)
+        assert count == 1
+        return data
+
+    return with_sheet(xlsx, declare_one_cell)
 
 
 def test_a_file_saved_by_wps_with_a_one_cell_size_imports_every_row(departments):
@@ -180,19 +188,14 @@ def test_a_large_bad_file_sent_to_the_api_reports_its_first_problems_in_the_send
 
 def with_blank_rows(xlsx: io.BytesIO, count: int) -> io.BytesIO:
     """The same workbook with `count` formatted blank rows below the data, as Excel and WPS keep them."""
-    source = zipfile.ZipFile(xlsx)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            data = source.read(info.filename)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                last = max(int(n) for n in re.findall(rb'<row r="(\d+)"', data))
-                blank = b"".join(b'<row r="%d" s="1" customFormat="1" ht="15"/>' % n
-                                 for n in range(last + 1, last + 1 + count))
-                data = data.replace(b"</sheetData>", blank + b"</sheetData>")
-            target.writestr(info, data)
-    out.seek(0)
-    return out
+
+    def add_blank_rows(data: bytes) -> bytes:
+        last = max(int(n) for n in re.findall(rb'<row r="(\d+)"', data))
+        blank = b"".join(b'<row r="%d" s="1" customFormat="1" ht="15"/>' % n
+                         for n in range(last + 1, last + 1 + count))
+        return data.replace(b"</sheetData>", blank + b"</sheetData>")
+
+    return with_sheet(xlsx, add_blank_rows)
 
 
 def test_a_small_xlsx_holding_many_blank_rows_goes_to_the_worker_by_its_unpacked_size(
