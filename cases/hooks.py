@@ -9,6 +9,9 @@ in their `AppConfig.ready`, and `cases` imports none of them.
 - `step_refused`: a step was refused as out of process (a role not allowed to take it, or a step
   skipped from the state the caller saw — never a race lost to another clerk). Outside the refused
   change: what a listener writes stays. Supervision records a finding.
+- `proxy_carrier` (a read hook): who brings a proxy filing's (代办) result to the resident, for the
+  applicant's SMS. `cases` names the agent who filed it; a listener may name the filing's agent now
+  (a filing handed on when an agent's post ends). Listeners only set the names.
 """
 from __future__ import annotations
 
@@ -62,9 +65,21 @@ class StepRefused:
     now: dt.datetime
 
 
+@dataclass
+class ProxyCarrier:
+    """Who carries the result of `case` (filed by proxy at `centre`) to the resident: their names in
+    Chinese and English, filled in by `cases` (the filing agent) and changed by listeners."""
+
+    centre: Centre
+    case: Case
+    name_zh: str = ""
+    name_en: str = ""
+
+
 WRONG_ROLE = "wrong_role"
 STEP_SKIPPED = "step_skipped"
 
 cases_filed: Hook[CasesFiled] = Hook("cases_filed")
 case_changed: Hook[CaseChanged] = Hook("case_changed")
 step_refused: Hook[StepRefused] = Hook("step_refused")
+proxy_carrier: Hook[ProxyCarrier] = Hook("proxy_carrier")

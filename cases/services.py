@@ -37,6 +37,7 @@ from common.errors import ApplicationError, ConflictError
 from common.idempotency import ClientKey, idempotency_remember, idempotency_replay, request_fingerprint
 from common.identity import credit_code_problem, normalise_identifier, normalise_mobile, resident_id_problem
 from notifications.services import outbox_enqueue
+from tenants.addresses import centre_address
 from tenants.models import AnyUser, Centre, User
 from tenants.schemas import require_schema
 from tenants.selectors import user_roles_in
@@ -492,10 +493,15 @@ def _accept(case: Case, *, centre: Centre, today: dt.date, acting_user: User | N
     # Accepted on another centre's authority: the handling centre names its own responsible clerk.
     case.handler_id = None if on_authority_of or acting_user is None else acting_user.pk
     _set_due_dates(case, WorkCalendar.for_centre(centre.pk))
+    if not on_authority_of and case.joint_case_id is None:  # a joint case's applicant gets the joint receipt
+        _tell_applicant(case, centre=centre, milestone="accepted", template_key="case_accepted",
+                        due=case.promised_due.isoformat() if case.promised_due else "")
 
 
-def _issue_notice(case: Case, *, today: dt.date, acting_user: User | None, missing_material_ids: list[int],
-                  note: str, **_kw) -> None:
+def _issue_notice(case: Case, *, centre: Centre, today: dt.date, acting_user: User | None,
+                  missing_material_ids: list[int], note: str, **_kw) -> None:
+    """The one-time notice (一次性告知): every missing material listed once, the clock paused, and the
+    applicant told each of them by name."""
     checklist = {m.material_id: m for m in case.materials.all()}
     unknown = [pk for pk in missing_material_ids if pk not in checklist]
     if not missing_material_ids or unknown:
@@ -505,11 +511,14 @@ def _issue_notice(case: Case, *, today: dt.date, acting_user: User | None, missi
             CaseErrorCode.UNKNOWN_MATERIAL, {"fields": {"missing_material_ids": unknown or [_("Required.")]}})
     CaseMaterial.objects.filter(case=case, material_id__in=missing_material_ids).update(
         state=CaseMaterial.State.MISSING)
-    OneTimeNotice.objects.create(
+    notice = OneTimeNotice.objects.create(
         case=case, note=note, issued_on=today, issued_by_id=acting_user.pk if acting_user is not None else None,
         missing=[{"id": pk, "name_zh": checklist[pk].name_zh, "name_en": checklist[pk].name_en}
                  for pk in missing_material_ids])
     case.paused_since = today
+    _tell_applicant(case, centre=centre, milestone=f"notice:{notice.pk}", template_key="case_notice",
+                    missing_zh="、".join(m["name_zh"] for m in notice.missing),
+                    missing_en="; ".join(m["name_en"] or m["name_zh"] for m in notice.missing))
 
 
 def _supplement(case: Case, *, centre: Centre, today: dt.date, **_kw) -> None:
@@ -530,14 +539,44 @@ def _decide(case: Case, *, now: dt.datetime, **_kw) -> None:
     case.decided_at = now
 
 
+#: The result SMS by how the case came in (a joint case's leg, like a window case: collected at its window).
+RESULT_TEMPLATES: dict[str, str] = {Channel.ONLINE: "case_result_ready_online",
+                                    Channel.PROXY: "case_result_ready_proxy"}
+
+
 def _result_ready(case: Case, *, centre: Centre, **_kw) -> None:
-    place_zh = f"{centre.name_zh}{case.window and f' {case.window} 号窗口' or ''}"
-    place_en = f"{centre.name_en}{case.window and f', window {case.window}' or ''}"
-    outbox_enqueue(dedupe_key=f"case:{case.id}:result_ready", to=case.phone, template_key="case_result_ready",
+    """The applicant is told the result is ready, in the words that fit the channel: collect it at the
+    window, see it online (and collect the paper), or wait for the agent who brings it (代办)."""
+    extra = {"place_zh": f"{centre.name_zh}{case.window and f' {case.window} 号窗口' or ''}",
+             "place_en": f"{centre.name_en}{case.window and f', window {case.window}' or ''}"}
+    if case.channel == Channel.PROXY:
+        carrier = _proxy_carrier(case, centre=centre)
+        extra |= {"agent_zh": carrier.name_zh, "agent_en": carrier.name_en}
+    _tell_applicant(case, centre=centre, milestone="result_ready",
+                    template_key=RESULT_TEMPLATES.get(case.channel, "case_result_ready"), **extra)
+
+
+def _proxy_carrier(case: Case, *, centre: Centre) -> hooks.ProxyCarrier:
+    """Who brings a proxy filing's result to the resident: the agent who filed it, unless a listener of
+    `hooks.proxy_carrier` names another."""
+    agent = User.objects.filter(pk=case.submitted_by_id).first() if case.submitted_by_id else None
+    carrier = hooks.ProxyCarrier(centre=centre, case=case)
+    if agent is not None:
+        carrier.name_zh = agent.full_name or agent.username
+        carrier.name_en = agent.full_name_en or carrier.name_zh
+    hooks.proxy_carrier.send(carrier)
+    return carrier
+
+
+def _tell_applicant(case: Case, *, centre: Centre, milestone: str, template_key: str, **extra: str) -> None:
+    """Queue the applicant's SMS of a milestone (in the change's transaction; once per case and
+    `milestone`): the centre, the case number and item in both languages, and the absolute address of the
+    centre's progress lookup (`tenants.addresses.centre_address`), with `extra` placeholders."""
+    outbox_enqueue(dedupe_key=f"case:{case.id}:{milestone}", to=case.phone, template_key=template_key,
                    centre_id=centre.pk, context={
                        "centre_zh": centre.name_zh, "centre_en": centre.name_en, "number": case.number,
-                       "item_zh": case.item_name_zh, "item_en": case.item_name_en, "place_zh": place_zh,
-                       "place_en": place_en, "lookup_url": "/progress/"})
+                       "item_zh": case.item_name_zh, "item_en": case.item_name_en or case.item_name_zh,
+                       "lookup_url": centre_address(slug=centre.slug, path="/progress/"), **extra})
 
 
 def _close(case: Case, *, now: dt.datetime, **_kw) -> None:

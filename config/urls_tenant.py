@@ -21,6 +21,7 @@ urlpatterns = [
     path("joint/", include("joint_approval.urls_tenant")),
     path("api/v1/delegation/", include("delegation.api_urls_tenant")),
     path("delegation/", include("delegation.urls_tenant")),
+    path("messages/", include("notifications.urls_tenant")),
     path("", centre_home, name="home"),
     path("", include("tenants.urls_tenant")),
 ]

@@ -3,28 +3,71 @@ from __future__ import annotations
 
 import logging
 from string import Formatter
+from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from common import crypto
 from common.identity import mask_phone, recipient_hmac
 from notifications.models import MessageTemplate, OutboxMessage
 from notifications.tasks import dispatch_message
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 logger = logging.getLogger(__name__)
 
-#: The default texts; a centre may override any of them (MessageTemplate with its centre).
+#: The default texts; a centre may override any of them (MessageTemplate with its centre). Each key has a
+#: description and sample values below (TEMPLATE_DESCRIPTIONS, SAMPLE_CONTEXT) for the preview page.
 DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
+    # the applicant (办件申请人) hears of each milestone; {lookup_url} is absolute (tenants.addresses)
+    "case_accepted": (
+        "【{centre_zh}】您的办件{number}（{item_zh}）已受理，承诺{due}前办结。查询进度：{lookup_url}"
+        "（输入办件号和证件号码或手机号后四位）",
+        "[{centre_en}] Your application {number} ({item_en}) is accepted and promised by {due}. Follow it at "
+        "{lookup_url} with the case number and the last four digits of your ID number or mobile.",
+    ),
+    "case_notice": (
+        "【{centre_zh}】您的办件{number}（{item_zh}）需补正以下材料：{missing_zh}。请一次补齐，补齐前办理时限暂停。"
+        "查询：{lookup_url}",
+        "[{centre_en}] Case {number} ({item_en}) needs these missing materials: {missing_en}. Please provide them "
+        "all at once; the time limit is paused until you do. Progress: {lookup_url}",
+    ),
     "case_result_ready": (
         "【{centre_zh}】您的办件{number}（{item_zh}）已办结，请携带身份证件到{place_zh}领取结果。查询：{lookup_url}",
         "[{centre_en}] Your case {number} ({item_en}) is decided. Please collect the result at {place_en} "
         "with your ID. Progress: {lookup_url}",
     ),
+    "case_result_ready_online": (
+        "【{centre_zh}】您网上申请的办件{number}（{item_zh}）已办结，办理结果可在线查询：{lookup_url}"
+        "（输入办件号和证件号码或手机号后四位）；纸质结果请携带身份证件到{place_zh}领取。",
+        "[{centre_en}] Your online application {number} ({item_en}) is decided. See the decision at {lookup_url} "
+        "(case number and the last four digits of your ID number or mobile); collect the paper result at "
+        "{place_en} with your ID.",
+    ),
+    "case_result_ready_proxy": (
+        "【{centre_zh}】您委托代办的办件{number}（{item_zh}）已办结，代办员{agent_zh}将取回结果并送到您手中，"
+        "无需本人前往。查询：{lookup_url}",
+        "[{centre_en}] Your case {number} ({item_en}), filed for you by agent {agent_en}, is decided. "
+        "{agent_en} will bring the result to you: no need to come in person. Progress: {lookup_url}",
+    ),
     "deadline_warning": (
         "【电子监察】{level_zh}：办件{number}（{item_zh}）{what_zh}，期限{due}，请及时办理。",
         "[Supervision] {level_zh}: case {number} ({item_zh}) {what_zh}, due {due}. Please act on it.",
+    ),
+    # supervision's follow-up sweep (督办): a bad review's late rectification step, a late answer
+    "rectification_overdue": (
+        "【电子监察】督办提醒：办件{number}（{item_zh}）的差评{step_zh}已超期（期限{due}），请督促整改。",
+        "[Supervision] Follow-up: the {step_en} for the bad review of case {number} ({item_en}) is overdue "
+        "(due {due}). Please see to it.",
+    ),
+    "inquiry_overdue": (
+        "【电子监察】督办提醒：{kind_zh}“{subject}”（{number}）答复已超期（期限{due}），请督促答复。",
+        "[Supervision] Follow-up: the answer to the {kind_en} “{subject}” ({number}) is overdue (due {due}). "
+        "Please see that it is answered.",
     ),
     # delegation (代办): the resident hears of each handover of a proxy filing
     "proxy_received": (
@@ -46,6 +89,45 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "test_sms": ("【西安政务服务平台】测试短信，发送于{stamp}，无需回复。",
                  "[Xi'an Government Services] Test message sent at {stamp}; no reply needed."),
+}
+
+
+#: What each message is for, shown beside it on the preview page (a key without one shows its key).
+TEMPLATE_DESCRIPTIONS: dict[str, StrOrPromise] = {
+    "case_accepted": _("To the applicant when the case is accepted: its number, the promised date and how to "
+                       "follow it online."),
+    "case_notice": _("To the applicant with a one-time notice: every missing material, by name."),
+    "case_result_ready": _("To the applicant when the result is ready, for a case filed at the window: where to "
+                           "collect it."),
+    "case_result_ready_online": _("To the applicant when the result is ready, for a case filed online: where to "
+                                  "see the decision and collect the paper result."),
+    "case_result_ready_proxy": _("To the resident when the result is ready, for a proxy filing: their agent "
+                                 "brings it."),
+    "deadline_warning": _("To the responsible clerk and the chief representatives when a case nears or passes "
+                          "its deadline."),
+    "rectification_overdue": _("To the centre's supervisors when a bad review's callback or rectification report "
+                               "is late."),
+    "inquiry_overdue": _("To the centre's supervisors when the answer to a complaint, a consultation or a "
+                         "letter to the director is late."),
+    "proxy_received": _("To the resident when their agent has received the materials and filed the case."),
+    "proxy_handed_to_centre": _("To the resident when their agent has handed the materials to the centre."),
+    "proxy_result_received": _("To the resident when their agent has collected the result."),
+    "proxy_delivered": _("To the resident when their agent has delivered the result."),
+    "test_sms": _("A test message an operator sends to check the SMS gateway."),
+}
+
+#: Sample values of every placeholder, in both languages (the preview page renders each template with them).
+SAMPLE_CONTEXT: dict[str, str] = {
+    "centre_zh": "碑林区政务服务中心", "centre_en": "Beilin District Government Service Centre",
+    "number": "610103-20261009-00001", "item_zh": "食品经营许可", "item_en": "Food business licence",
+    "place_zh": "碑林区政务服务中心 5 号窗口", "place_en": "Beilin District Government Service Centre, window 5",
+    "due": "2026-10-21", "missing_zh": "营业执照复印件、法定代表人身份证明",
+    "missing_en": "Copy of the business licence; proof of the legal representative's identity",
+    "agent_zh": "王建国", "agent_en": "Wang Jianguo", "agent": "王建国",
+    "station_zh": "南院门社区便民服务站", "station_en": "Nanyuanmen Community Service Station",
+    "level_zh": "黄色预警", "what_zh": "临近承诺办结期限",
+    "step_zh": "回访", "step_en": "callback", "kind_zh": "投诉", "kind_en": "complaint", "subject": "窗口排队时间过长",
+    "stamp": "2026-10-09 10:00", "at": "2026-10-09 10:00",
 }
 
 

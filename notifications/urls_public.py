@@ -5,4 +5,5 @@ from notifications import views
 
 urlpatterns = [
     path("", views.outbox, name="outbox"),
+    path("templates/", views.message_templates, name="message-templates"),
 ]

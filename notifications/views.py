@@ -1,4 +1,5 @@
-"""The platform's outbox page: every text message queued or sent, numbers masked (platform administrators)."""
+"""The platform's outbox page: every text message queued or sent, numbers masked (platform administrators);
+the message templates' preview (platform administrators; a centre's administrators on its host)."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
@@ -7,8 +8,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from common.identity import mask_numbers_in, mask_phone
-from notifications.models import OutboxMessage, OutboxStatus
-from notifications.selectors import outbox_list_for
+from notifications.models import MessageTemplate, OutboxMessage, OutboxStatus
+from notifications.selectors import outbox_list_for, template_previews_for
+from tenants.models import Centre
+from tenants.request import centre_or_none
 
 OUTBOX_PAGE_SIZE = 50
 
@@ -33,4 +36,26 @@ def outbox(request: HttpRequest) -> HttpResponse:
     return render(request, "notifications/outbox.html", {
         "page_obj": page, "rows": [_row(m) for m in page.object_list],
         "statuses": OutboxStatus.choices, "status": status if status in OutboxStatus.values else "",
+    })
+
+
+@login_required
+def message_templates(request: HttpRequest) -> HttpResponse:
+    """Every message template in Chinese and English with sample values, as the outbox would write it. On
+    the platform's site the platform's defaults, or a centre's texts with `?centre=<slug>` (the centres
+    with texts of their own are offered); on a centre's host that centre's texts (its administrators)."""
+    centre = centre_or_none(request)
+    choices: list[Centre] = []
+    if centre is None:
+        previews = template_previews_for(user=request.user, centre=None)  # 404 unless a platform administrator
+        choices = list(Centre.objects.filter(pk__in=MessageTemplate.objects.filter(centre__isnull=False)
+                                             .values("centre_id")).order_by("division_code"))
+        if slug := request.GET.get("centre"):
+            centre = next((c for c in choices if c.slug == slug), None)
+            if centre is not None:
+                previews = template_previews_for(user=request.user, centre=centre)
+    else:
+        previews = template_previews_for(user=request.user, centre=centre)
+    return render(request, "notifications/templates.html", {
+        "previews": previews, "shown_centre": centre, "choices": choices, "on_platform": centre_or_none(request) is None,
     })

@@ -15,6 +15,7 @@ from django.utils import translation
 from django_tenants.postgresql_backend.base import FakeTenant
 from django_tenants.utils import get_public_schema_name
 
+from tenants.addresses import origin
 from tenants.choices import CentreStatus
 from tenants.request import RoutedRequest
 from tenants.routing import routing_cache
@@ -85,10 +86,7 @@ def canonical_host(host: str) -> str:
 
 def _origin(request: HttpRequest, host: str) -> str:
     """`scheme://host[:port]` with the request's scheme and port (the port left out when default)."""
-    port = request.get_port()
-    default = "443" if request.is_secure() else "80"
-    suffix = "" if port in (default, "") else f":{port}"
-    return f"{request.scheme}://{host}{suffix}"
+    return origin(scheme=request.scheme or "http", host=host, port=request.get_port())
 
 
 def platform_url(request: HttpRequest) -> str:

@@ -13,6 +13,9 @@ SECRET_KEY = env.SECRET_KEY or "dev-only-insecure-key-change-me"
 DEBUG = env.DEBUG
 
 PLATFORM_DOMAIN = env.PLATFORM_DOMAIN
+#: Addresses given out without a request (the progress link in an SMS): tenants.addresses.centre_address.
+PLATFORM_SCHEME = env.PLATFORM_SCHEME or "http"
+PLATFORM_PORT = env.PLATFORM_PORT
 ALLOWED_HOSTS = env.ALLOWED_HOSTS or [PLATFORM_DOMAIN, f".{PLATFORM_DOMAIN}", "127.0.0.1"]
 
 from config.settings.tenants import *  # noqa: E402,F403  (SHARED_APPS, TENANT_APPS, INSTALLED_APPS)

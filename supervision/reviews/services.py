@@ -9,10 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from catalog.models import Department
 from common.errors import ApplicationError, ConflictError
@@ -27,6 +29,7 @@ from supervision.reviews.choices import (
     FIX_WORKDAYS,
     REVIEWABLE_STATUSES,
     InquiryChannel,
+    InquiryKind,
     ReviewLevel,
 )
 from supervision.reviews.error_codes import ReviewErrorCode
@@ -35,10 +38,30 @@ from tenants.choices import Role
 from tenants.models import Centre, Membership, User
 from workcalendar.clock import WorkCalendar
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 logger = logging.getLogger(__name__)
 
-#: The SMS template reused for these warnings (its placeholders: level_zh, number, item_zh, what_zh, due).
-TEMPLATE_KEY = "deadline_warning"
+#: The SMS templates of the follow-up sweep (督办): a late rectification step (placeholders: number, item_zh,
+#: item_en, step_zh, step_en, due) and a late answer to a complaint, consultation or letter (number, subject,
+#: kind_zh, kind_en, due).
+RECTIFICATION_TEMPLATE_KEY = "rectification_overdue"
+INQUIRY_TEMPLATE_KEY = "inquiry_overdue"
+#: The rectification steps the sweep watches, as the SMS names them.
+RECTIFICATION_STEPS: dict[str, StrOrPromise] = {
+    "callback": pgettext_lazy("bad review step", "callback"),
+    "fix": pgettext_lazy("bad review step", "rectification report"),
+}
+
+
+def _bilingual(name: str, label: StrOrPromise) -> dict[str, str]:
+    """`{name}_zh` and `{name}_en`: a translatable label in Chinese and in English, for an SMS context."""
+    with translation.override("zh-hans"):
+        zh = str(label)
+    with translation.override("en"):
+        en = str(label).lower()
+    return {f"{name}_zh": zh, f"{name}_en": en}
 
 
 def _check_levels(levels: dict[str, str], channel: str) -> dict[str, str]:
@@ -250,27 +273,27 @@ def supervision_followup_sweep(today: dt.date, *, now: dt.datetime | None = None
     callbacks = _late(Rectification, "callback_due", "called_back_at", "callback_overdue_at", today, now)
     fixes = _late(Rectification, "fix_due", "reported_at", "fix_overdue_at", today, now)
     answers = _late(Inquiry, "due_date", "answered_at", "overdue_at", today, now)
-    steps: list[tuple[str, int, str, str, str, dt.date]] = []  # (key, centre, number, item, what, due)
+    steps: list[tuple[str, int, str, dict[str, str]]] = []  # (dedupe key, centre, template, context)
     review_ids = {row.review_id for row in callbacks + fixes}
-    cases = {pk: (number, item) for pk, number, item in Review.objects.filter(pk__in=review_ids).values_list(
-        "pk", "entry__number", "entry__item_name_zh")} if review_ids else {}
-    for row in callbacks:
-        steps.append((f"rectification:{row.pk}:callback", row.centre_id, *cases[row.review_id],
-                      "差评回访已超期", row.callback_due))
-    for row in fixes:
-        steps.append((f"rectification:{row.pk}:fix", row.centre_id, *cases[row.review_id],
-                      "差评整改反馈已超期", row.fix_due))
+    cases = {pk: {"number": number, "item_zh": item_zh, "item_en": item_en or item_zh}
+             for pk, number, item_zh, item_en in Review.objects.filter(pk__in=review_ids).values_list(
+                 "pk", "entry__number", "entry__item_name_zh", "entry__item_name_en")} if review_ids else {}
+    for rows, step in ((callbacks, "callback"), (fixes, "fix")):
+        for row in rows:
+            due = row.callback_due if step == "callback" else row.fix_due
+            steps.append((f"rectification:{row.pk}:{step}", row.centre_id, RECTIFICATION_TEMPLATE_KEY,
+                          {**cases[row.review_id], **_bilingual("step", RECTIFICATION_STEPS[step]),
+                           "due": due.isoformat()}))
     for row in answers:
-        what = {"complaint": "投诉答复已超期", "consultation": "咨询答复已超期"}.get(row.kind, "主任信箱答复已超期")
-        steps.append((f"inquiry:{row.pk}:answer", row.centre_id, row.case_number or f"#{row.pk}", row.subject[:40],
-                      what, row.due_date))
+        steps.append((f"inquiry:{row.pk}:answer", row.centre_id, INQUIRY_TEMPLATE_KEY,
+                      {"number": row.case_number or f"#{row.pk}", "subject": row.subject[:40],
+                       **_bilingual("kind", InquiryKind(row.kind).label), "due": row.due_date.isoformat()}))
     recipients = _supervisors({step[1] for step in steps}) if steps else {}
     messages = 0
-    for key, centre_id, number, item, what, due in steps:
+    for key, centre_id, template_key, context in steps:
         for user_id, mobile in recipients.get(centre_id, []):
-            outbox_enqueue(dedupe_key=f"{key}:{user_id}", to=mobile, template_key=TEMPLATE_KEY, centre_id=centre_id,
-                           context={"level_zh": "督办提醒", "number": number, "item_zh": item, "what_zh": what,
-                                    "due": due.isoformat()})
+            outbox_enqueue(dedupe_key=f"{key}:{user_id}", to=mobile, template_key=template_key, centre_id=centre_id,
+                           context=context)
             messages += 1
     overdue = {"callback": len(callbacks), "fix": len(fixes), "answer": len(answers)}
     if messages or any(overdue.values()):

@@ -208,7 +208,7 @@ def test_result_ready_writes_one_sms_to_the_outbox_in_the_same_transaction(in_be
                          (Action.RESULT_READY, clerk)):
         case = case_transition(centre=connection.tenant,
                                case=case, action=action, acting_user=user, now=at(2026, 9, 28))
-    message = OutboxMessage.objects.get()
+    message = OutboxMessage.objects.get(template_key="case_result_ready")
     assert message.to == "+8613812345678"
     assert case.number in message.body and "领取" in message.body
 

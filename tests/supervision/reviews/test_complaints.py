@@ -60,7 +60,9 @@ def test_the_open_list_flags_overdue_items_and_the_sweep_warns_once(beilin, depa
     assert supervision_followup_sweep(D(2026, 10, 10)).messages == 0  # due today
     assert supervision_followup_sweep(D(2026, 10, 12)).messages == 1
     assert supervision_followup_sweep(D(2026, 10, 13)).messages == 0
-    assert OutboxMessage.objects.filter(dedupe_key__startswith=f"inquiry:{late.pk}:").count() == 1
+    warned = OutboxMessage.objects.get(dedupe_key__startswith=f"inquiry:{late.pk}:")
+    assert warned.template_key == "inquiry_overdue"  # its own template, not the deadline warning's
+    assert "咨询“材料”" in warned.body and "答复已超期" in warned.body and "2026-10-10" in warned.body
     with pytest.raises(ConflictError) as again:
         inquiry_answer(inquiry=answered, answer="again", acting_user=clerk, now=noon(2026, 10, 9))
     assert again.value.code == "review_inquiry_answered" and again.value.http_status == 409

@@ -94,6 +94,9 @@ def test_an_overdue_rectification_step_sends_one_sms_to_the_supervisor_and_a_rer
     assert supervision_followup_sweep(D(2026, 10, 12)).messages == 0
     sms = OutboxMessage.objects.filter(dedupe_key__startswith=f"rectification:{review.rectification.pk}:")
     assert [m.to for m in sms] == ["+8613800000009"]
+    # its own template, not the deadline warning's: which step of the bad review's rectification is late
+    assert [m.template_key for m in sms] == ["rectification_overdue"]
+    assert "差评回访已超期" in sms[0].body and review.entry.number in sms[0].body and "预警" not in sms[0].body
     assert review.rectification.__class__.objects.get(pk=review.rectification.pk).callback_overdue_at is not None
 
 
