@@ -57,5 +57,6 @@ def message_templates(request: HttpRequest) -> HttpResponse:
     else:
         previews = template_previews_for(user=request.user, centre=centre)
     return render(request, "notifications/templates.html", {
-        "previews": previews, "shown_centre": centre, "choices": choices, "on_platform": centre_or_none(request) is None,
+        "previews": previews, "shown_centre": centre, "choices": choices,
+        "on_platform": centre_or_none(request) is None,
     })

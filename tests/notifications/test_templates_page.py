@@ -59,6 +59,7 @@ def test_the_preview_renders_what_the_outbox_would_send_an_edited_default_and_a_
     assert "碑林：" not in platform
 
     admin = make_user((beilin, Role.CENTRE_ADMIN), username="templates-beilin-admin")
+    assert 'href="/messages/templates/"' in centre_client(beilin, admin).get("/").content.decode()  # their home
     page = centre_client(beilin, admin).get("/messages/templates/")
     assert page.status_code == 200
     shown = rows(page.content.decode())
@@ -76,6 +77,7 @@ def test_clerks_and_other_centres_admins_get_404(centre_client, clerk, beilin, y
     assert centre_client(None).get("/outbox/templates/")["Location"].startswith("/accounts/login/")
     assert centre_client(None, clerk).get("/outbox/templates/").status_code == 404
     assert centre_client(beilin, clerk).get("/messages/templates/").status_code == 404
+    assert "/messages/templates/" not in centre_client(beilin, clerk).get("/").content.decode()
     yanta_admin = make_user((yanta, Role.CENTRE_ADMIN), username="templates-yanta-admin")
     assert centre_client(beilin, yanta_admin).get("/messages/templates/").status_code == 404
     assert centre_client(yanta, yanta_admin).get("/messages/templates/").status_code == 200
