@@ -115,3 +115,9 @@ def test_a_listener_names_the_agent_who_carries_the_result_now(in_beilin, item, 
     finally:
         hooks.proxy_carrier.disconnect(next_agent)
     assert "代办员李接班" in sms(case, "case_result_ready_proxy").body
+
+
+def test_the_link_leaves_out_a_default_port_and_follows_the_configured_domain(in_beilin, item, clerk, settings):
+    settings.PLATFORM_SCHEME, settings.PLATFORM_PORT, settings.PLATFORM_DOMAIN = "https", "443", "zwfw.xa.gov.cn"
+    case = run(submit(clerk), (Action.ACCEPT, clerk))
+    assert "https://beilin.zwfw.xa.gov.cn/progress/" in sms(case, "case_accepted").body
