@@ -251,8 +251,8 @@ def held_list(request: HttpRequest) -> HttpResponse:
     filings = selectors.held_filings_for(centre=centre)
     for filing in filings:
         _decorate(filing)
-        filing.station_name = pick(filing.station.name_zh, filing.station.name_en)
-    return render(request, "delegation/held.html", {"filings": filings})
+    return render(request, "delegation/held.html", {
+        "filings": [(f, pick(f.station.name_zh, f.station.name_en)) for f in filings]})
 
 
 @login_required
