@@ -434,11 +434,14 @@ def _collect_by_proxy(*, filing: ProxyFiling, acting_user: User, now: dt.datetim
     station = filing.station
     name_en = acting_user.full_name_en or acting_user.full_name or acting_user.get_username()
     name_zh = acting_user.full_name or acting_user.get_username()
+    # the agent, or a township clerk carrying the filing while the station has no agent
+    who_zh, who_en = (("代办员", "agent") if filing.agent_id == acting_user.pk
+                      else ("镇（街道）工作人员", "township clerk"))
     door.case_collect_by_proxy(
         centre=filing.target_centre, case_id=filing.case_id, agent=acting_user, now=now,
-        note=f"代办员 {name_zh}（{station.name_zh}）代为取件，已送交申请人",
-        holder=(f"代办员 {name_zh}（{station.name_zh}）代为取件",
-                f"collected by proxy: agent {name_en} ({station.name_en or station.name_zh})"))
+        note=f"{who_zh} {name_zh}（{station.name_zh}）代为取件，已送交申请人",
+        holder=(f"{who_zh} {name_zh}（{station.name_zh}）代为取件",
+                f"by proxy: {who_en} {name_en} ({station.name_en or station.name_zh})"))
 
 
 # --- key-project agency service -------------------------------------------------------------------------

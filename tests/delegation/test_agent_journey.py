@@ -119,7 +119,7 @@ def test_delivering_the_result_is_its_collection_by_proxy_with_the_agent_named(
     page = public.post("/progress/", {"number": filing.case_number, "factor": PHONE[-4:]}).content.decode()
     current = re.search(r'class="progress-status status-(\w+)">([^<]+)', page)
     assert current.groups() == ("collected", "Collected")
-    assert "collected by proxy: agent 王代办 (Nanyuanmen Village 1 Station)" in page
+    assert "<b>Collected</b> · by proxy: agent 王代办 (Nanyuanmen Village 1 Station)" in page
 
     # the workbench shows it collected too
     row = centre_client(nanyuanmen, agent).get("/delegation/").content.decode()
@@ -201,6 +201,9 @@ def test_when_a_post_ends_the_agent_cannot_act_and_open_filings_pass_to_the_stat
     tapped = client.post(f"/delegation/filings/{open_filing.pk}/handover/", {"step": Step.HANDED_TO_CENTRE},
                          follow=True)
     assert "Your post as the agent of" in tapped.content.decode() and "has ended" in tapped.content.decode()
+    api = client.post(f"/api/v1/delegation/filings/{open_filing.pk}/handover/", {"step": Step.HANDED_TO_CENTRE},
+                      content_type="application/json")
+    assert api.status_code == 403 and api.json()["code"] == DelegationErrorCode.POST_ENDED
     bench = client.get("/delegation/")
     assert bench.status_code == 403 and "Your post has ended" in bench.content.decode()
     with pytest.raises(ApplicationError) as no_filing:
