@@ -9,6 +9,7 @@ What it offers:
 - file the legs of a joint case, already accepted, at every centre that handles one:
   `legs_file_accepted` (the applicant checked once, `applicant_check`, for all of them);
 - take a step on a case from server code (the demo): `case_step`;
+- the result collected by proxy (代为取件), when an agent brings it to the resident: `case_collect_by_proxy`;
 - recompute due dates after a calendar change: `due_dates_recompute`;
 - read what an SMS or a page needs of a case: `applicant_contact`, `applicant_name`;
 - the reconcile read: `reconcile_rows`;
@@ -32,8 +33,8 @@ from tenants.models import AnyUser, Centre, User
 from tenants.schemas import centre_schema
 
 __all__ = ["AcceptedSubmission", "Applicant", "Case", "Contact", "SubmitResult", "applicant_check", "applicant_contact",
-           "applicant_name", "case_file", "case_step", "cases_visible", "due_dates_recompute", "legs_file_accepted",
-           "may_accept", "reconcile_rows"]
+           "applicant_name", "case_collect_by_proxy", "case_file", "case_step", "cases_visible", "due_dates_recompute",
+           "legs_file_accepted", "may_accept", "reconcile_rows"]
 
 
 def applicant_check(*, kind: str, name: str, id_number: str, phone: str) -> Applicant:
@@ -119,6 +120,16 @@ def case_step(*, centre: Centre, case_id: uuid.UUID, action: str, acting_user: U
         return services.case_transition(centre=centre, case=case, action=action, acting_user=acting_user,
                                         note=note, missing_material_ids=missing_material_ids, now=now,
                                         on_authority_of=on_authority_of)
+
+
+def case_collect_by_proxy(*, centre: Centre, case_id: uuid.UUID, agent: User, note: str, holder: tuple[str, str],
+                          now: dt.datetime | None = None) -> Case | None:
+    """The result of case `case_id` of `centre` collected by proxy by `agent` (`note` on the case's event,
+    `holder` (zh, en) named by the public history): `cases.services.case_collect_by_proxy`, inside the
+    centre's schema. None when there was nothing to collect (already collected, refused, withdrawn)."""
+    with centre_schema(centre):
+        return services.case_collect_by_proxy(centre=centre, case_id=case_id, agent=agent, note=note,
+                                              holder=holder, now=now)
 
 
 def due_dates_recompute(*, centre: Centre, case_ids: Iterable[uuid.UUID], reason: str,

@@ -38,7 +38,8 @@ class CasesFiled:
 class CaseChanged:
     """`case` (as saved) changed at `centre`: `kind` is a `CaseEventKind` (an action, or
     `due_recomputed`), `from_status` its status before, `note` the event's note (a refusal's or a
-    denial's reason); `status_changed` whether the public history gets a step."""
+    denial's reason); `status_changed` whether the public history gets a step; `holder` (zh, en) who
+    that step names instead of the department (a result collected by proxy: the agent)."""
 
     centre: Centre
     case: Case
@@ -46,6 +47,7 @@ class CaseChanged:
     from_status: str
     now: dt.datetime
     note: str = ""
+    holder: tuple[str, str] | None = None
 
     @property
     def status_changed(self) -> bool:

@@ -370,10 +370,12 @@ def case_transition(
     expected_revision: int | None = None,
     now: dt.datetime | None = None,
     on_authority_of: str = "",
+    public_holder: tuple[str, str] | None = None,
 ) -> Case:
     """Apply one transition of the lifecycle to `case` of `centre` (inside its schema). Two clerks at
     once: the row lock makes them take turns; the second finds the case moved on and gets a 409
-    `case_conflict` — a race lost, not a finding. Nothing is half-written.
+    `case_conflict` — a race lost, not a finding (when the case already is where the step would take it,
+    the message says so, with who took it and when). Nothing is half-written.
 
     Out-of-process handling — a role not allowed to take the step (403 `case_role_not_allowed`), or a
     step tried from the very state the caller saw that does not allow it (409
@@ -383,7 +385,8 @@ def case_transition(
     `expected_revision` is the revision the caller saw (else the one of the `case` passed in).
     `on_authority_of` is for server code only: a step taken on another centre's authority (a joint
     acceptance at one centre accepting the legs at the others, 一站受理) skips the role check and
-    records the authority in the event's note."""
+    records the authority in the event's note. `public_holder` (zh, en): who the public history names
+    for this step instead of the department (a result collected by proxy: the agent)."""
     require_schema(centre)
     now = now or timezone.now()
     transition = TRANSITIONS.get(action)
@@ -405,6 +408,8 @@ def case_transition(
     try:
         with transaction.atomic():
             locked = Case.objects.select_for_update().get(pk=case.pk)
+            if locked.status == transition.target:  # someone took this very step first: not a step skipped
+                raise _already_done(locked)
             if locked.revision != seen:
                 raise ConflictError(
                     _("Case %(number)s was changed by someone else (now: %(status)s). Reload and try again.")
@@ -427,13 +432,52 @@ def case_transition(
             locked.save(update_fields=[*changed, "updated_at"])
             _event(locked, kind=action, from_status=before, acting_user=acting_user, now=now, note=note)
             hooks.case_changed.send(hooks.CaseChanged(centre=centre, case=locked, kind=action, from_status=before,
-                                                      now=now, note=note))
+                                                      now=now, note=note, holder=public_holder))
     except ConflictError:
         if skipped is not None:  # tried from the state the caller saw: a step skipped
             hooks.step_refused.send(hooks.StepRefused(centre=centre, case=skipped, kind=hooks.STEP_SKIPPED,
                                                       action=action, acting_user=acting_user, now=now))
         raise
     return locked
+
+
+def _already_done(case: Case) -> ConflictError:
+    """The conflict for a step someone else has just taken: the case is already where it would go."""
+    last = case.events.filter(to_status=case.status).order_by("-at", "-pk").first()
+    who = ""
+    if last is not None:
+        parts = (last.acting_name, last.note, timezone.localtime(last.at).strftime("%Y-%m-%d %H:%M"))
+        who = " (" + "; ".join(part for part in parts if part) + ")"
+    return ConflictError(
+        _("Case %(number)s was changed by someone else: it is already “%(status)s”%(who)s. Nothing more to do.")
+        % {"number": case.number, "status": case.get_status_display(), "who": who},
+        CaseErrorCode.CONFLICT, {"status": case.status, "revision": case.revision})
+
+
+def case_collect_by_proxy(*, centre: Centre, case_id: uuid.UUID, agent: User, note: str,
+                          holder: tuple[str, str], now: dt.datetime | None = None) -> Case | None:
+    """The result collected by proxy (代为取件): the agent who filed the case for the resident has brought
+    them the result, which is the collection. The case moves `result_ready` → `collected` with the agent
+    as the acting user and `note` (who, from which station) on its event; the public history names
+    `holder` (zh, en). On the proxy filing's authority (the caller checked the agent's post), not a role here.
+
+    Returns the case collected, or None when there is nothing to collect (already collected, e.g. by a
+    clerk handing the result to the agent; refused or withdrawn). The case row is locked first: an agent
+    and a clerk at once, exactly one collects. Raises `ApplicationError` (409 `case_transition_not_allowed`)
+    when the centre has not marked the result ready (or the case is not decided)."""
+    require_schema(centre)
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case_id)
+        if locked.status in (CaseStatus.COLLECTED, CaseStatus.REFUSED, CaseStatus.WITHDRAWN):
+            return None
+        if locked.status != CaseStatus.RESULT_READY:
+            raise ApplicationError(
+                _("The centre has not marked the result of case %(number)s ready (it is %(status)s): it cannot be "
+                  "delivered yet.") % {"number": locked.number, "status": locked.get_status_display()},
+                CaseErrorCode.TRANSITION_NOT_ALLOWED, {"status": locked.status}, http_status=409)
+        return case_transition(centre=centre, case=locked, action=Action.COLLECT, acting_user=agent, note=note,
+                               on_authority_of=note, public_holder=holder, now=now)
 
 
 def case_due_dates_recompute(*, centre: Centre, case_ids: Iterable[uuid.UUID], reason: str,

@@ -5,8 +5,11 @@ by the services (the case, registry and SMS go with them)."""
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from common.errors import ConflictError
 from delegation.models import (
     AgencyAssignment,
     Consent,
@@ -20,7 +23,7 @@ from delegation.models import (
     StationAgent,
     TownshipDivisions,
 )
-from delegation.services import station_agent_assign, station_errors
+from delegation.services import station_agent_assign, station_agent_end, station_errors
 from projects.admin import key_project_inlines_add
 
 
@@ -71,18 +74,43 @@ class StationAgentAdminForm(forms.ModelForm):
 @admin.register(StationAgent)
 class StationAgentAdmin(admin.ModelAdmin):
     """Posting an agent goes through `station_agent_assign`: any other post ends and the village-agent
-    role at the station's township is granted; ending a post is the `active` tick."""
+    role at the station's township is granted (filings waiting with the township's clerks pass to the
+    agent). Ending a post (untick `active`, or the list's action) goes through `station_agent_end`: the
+    agent can no longer act and their open filings pass on, each hand-over in the audit log."""
 
     form = StationAgentAdminForm
-    list_display = ("user", "station", "active")
+    list_display = ("user", "station", "active", "ended_at")
+    list_filter = ("active",)
+    readonly_fields = ("ended_at",)
     raw_id_fields = ("user", "station")
+    actions = ["end_posts"]
 
     def save_model(self, request, obj, form, change):
-        if change or not obj.active:
+        was_active = change and StationAgent.objects.filter(pk=obj.pk, active=True).exists()
+        if change and was_active and not obj.active:
+            station_agent_end(post=obj, acting_user=request.user)
+            return
+        if change and (was_active or not obj.active):
+            super().save_model(request, obj, form, change)
+            return
+        if not obj.active:
             super().save_model(request, obj, form, change)
             return
         post = station_agent_assign(user=obj.user, station=obj.station, acting_user=request.user)
         obj.pk = post.pk
+
+    @admin.action(description=_("End the selected posts (their open filings pass on)"))
+    def end_posts(self, request, queryset):
+        ended = 0
+        for post in queryset.filter(active=True):
+            try:
+                station_agent_end(post=post, acting_user=request.user)
+            except ConflictError as exc:
+                self.message_user(request, str(exc), level=messages.WARNING)
+            else:
+                ended += 1
+        self.message_user(request, ngettext("%(count)d post ended.", "%(count)d posts ended.", ended)
+                          % {"count": ended})
 
 
 class AssignmentInline(admin.TabularInline):

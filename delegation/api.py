@@ -122,10 +122,12 @@ class HandoverApi(APIView):
         step = serializers.ChoiceField(choices=HandoverStepKind.choices)
         note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
-    @extend_schema(request=InputSerializer, responses={201: HandoverOutput, 409: OpenApiResponse(
-        description="`delegation_handover_out_of_order`, `delegation_result_not_ready`")})
+    @extend_schema(request=InputSerializer, responses={201: HandoverOutput, 403: OpenApiResponse(
+        description="`delegation_post_ended` (the agent's post has ended), `delegation_not_an_agent`"),
+        409: OpenApiResponse(description="`delegation_handover_out_of_order`, `delegation_result_not_ready`, "
+                                         "`case_transition_not_allowed` (delivered before the result is ready)")})
     def post(self, request: Request, filing_id) -> Response:
-        filing = selectors.filing_get_for(user=request.user, filing_id=filing_id)
+        filing = selectors.filing_for_acting(user=request.user, centre=centre_of(request), filing_id=filing_id)
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         row = handover_log(filing=filing, acting_user=user_of(request), **payload.validated_data)

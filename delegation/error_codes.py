@@ -4,6 +4,7 @@ from enum import StrEnum
 
 class DelegationErrorCode(StrEnum):
     NOT_AN_AGENT = "delegation_not_an_agent"
+    POST_ENDED = "delegation_post_ended"
     CONSENT_REQUIRED = "delegation_consent_required"
     CONSENT_MISMATCH = "delegation_consent_mismatch"
     INVALID_RESIDENT = "delegation_invalid_resident"

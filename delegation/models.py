@@ -65,14 +65,17 @@ class Station(TimeStampedModel):
 
 
 class StationAgent(TimeStampedModel):
-    """A village agent (村级代办员) working at one station; the user also holds the village-agent role
-    at the station's township."""
+    """A village agent's post (村级代办员) at one station; the user also holds the village-agent role
+    at the station's township. A post ends (`active` off, `ended_at` set) by `station_agent_end`: the
+    agent can no longer act on any filing, and their open filings pass on (the station's next agent,
+    else the township's clerks until one is posted)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
                              related_name="agent_posts")
     station = models.ForeignKey(Station, verbose_name=_("station"), on_delete=models.CASCADE,
                                 related_name="agents")
     active = models.BooleanField(_("active"), default=True)
+    ended_at = models.DateTimeField(_("post ended at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("station agent")
@@ -109,11 +112,13 @@ class Consent(models.Model):
 
 
 class ProxyFiling(models.Model):
-    """A proxy filing (代办件): a case an agent filed on a resident's behalf, and where it stands."""
+    """A proxy filing (代办件): a case an agent filed on a resident's behalf, and where it stands.
+    `agent` is who carries it now (the filer, or the agent it passed to when a post ended); None while
+    it waits for the station's next agent with the township's clerks."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     agent = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("agent"), on_delete=models.PROTECT,
-                              related_name="proxy_filings")
+                              null=True, blank=True, related_name="proxy_filings")
     station = models.ForeignKey(Station, verbose_name=_("station"), on_delete=models.PROTECT,
                                 related_name="filings")
     consent = models.OneToOneField(Consent, verbose_name=_("consent"), on_delete=models.PROTECT,

@@ -33,7 +33,7 @@ from projects.selectors import key_project_list
 from registry.models import RegistryEntry
 from tenants.choices import Level
 from tenants.models import AnyUser, Centre, User
-from tenants.selectors import user_is_platform_admin, user_roles_in
+from tenants.selectors import user_is_platform_admin, user_is_staff_of, user_roles_in
 from workcalendar.clock import WorkCalendar
 
 #: Rows on one page of the workbench (a small page for a weak connection).
@@ -56,6 +56,50 @@ def agent_post_for(*, user: AnyUser, centre: Centre | None) -> StationAgent:
     if post is None:
         raise Http404
     return post
+
+
+def ended_post_for(*, user: AnyUser, centre: Centre | None) -> StationAgent | None:
+    """The user's latest post at this township that has ended, when they hold no post here now (what
+    an agent whose post ended is told instead of a workbench)."""
+    if centre is None or not user.is_authenticated:
+        return None
+    qs = StationAgent.objects.select_related("station").filter(user=user, station__township=centre)
+    if qs.filter(active=True).exists():
+        return None
+    return qs.filter(active=False).order_by("-ended_at", "-pk").first()
+
+
+def held_filings_for(*, centre: Centre) -> list[ProxyFiling]:
+    """The township's filings waiting for an agent (their agent's post ended and the station has no
+    other): the township clerks' queue, oldest first, with the case's status from the registry."""
+    return list(ProxyFiling.objects.filter(station__township=centre, agent__isnull=True)
+                .select_related("station", "target_centre")
+                .annotate(case_status=_registry("status"), promised_due=_registry("promised_due"))
+                .order_by("filed_at", "pk"))
+
+
+def held_filing_get(*, centre: Centre, filing_id: uuid.UUID | str) -> ProxyFiling:
+    """One filing of the township's clerks' queue (404 otherwise)."""
+    filing = ProxyFiling.objects.filter(station__township=centre, agent__isnull=True, pk=filing_id).first()
+    if filing is None:
+        raise Http404
+    return filing
+
+
+def filing_for_acting(*, user: AnyUser, centre: Centre | None, filing_id: uuid.UUID | str) -> ProxyFiling:
+    """A filing of this township that `user` may try to act on: one they carry, one waiting with the
+    township's clerks (its staff), or one of a station where they were posted (the service then tells an
+    agent whose post ended why not). 404 for anything else."""
+    if centre is None or not user.is_authenticated:
+        raise Http404
+    filing = ProxyFiling.objects.filter(pk=filing_id, station__township=centre).first()
+    if filing is None:
+        raise Http404
+    if filing.agent_id == user.pk or StationAgent.objects.filter(user=user, station_id=filing.station_id).exists():
+        return filing
+    if filing.agent_id is None and user_is_staff_of(user=user, centre=centre):
+        return filing
+    raise Http404
 
 
 def _registry(field: str) -> Subquery:

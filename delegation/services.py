@@ -51,8 +51,10 @@ from delegation.models import (
 from notifications.services import outbox_enqueue
 from projects.models import KeyProject
 from registry.models import RegistryEntry
-from tenants.choices import Level, Role
+from tenants.audit import audit_record
+from tenants.choices import AuditKind, AuditTarget, Level, Role
 from tenants.models import Centre, User
+from tenants.selectors import user_is_staff_of
 from tenants.services import membership_grant
 
 #: The idempotency scope of proxy filings (common.idempotency).
@@ -91,21 +93,100 @@ def station_errors(*, township: Centre, kind: str, name_zh: str, division_code: 
     return errors
 
 
-def station_agent_assign(*, user: User, station: Station, acting_user: User | None) -> StationAgent:
-    """Make `user` the agent of `station` (ending any other post) and grant the village-agent role at
-    the station's township, which lets the user sign in there."""
+def station_agent_assign(*, user: User, station: Station, acting_user: User | None,
+                         now: dt.datetime | None = None) -> StationAgent:
+    """Make `user` the agent of `station` (ending any other post, whose open filings pass on) and grant
+    the village-agent role at the station's township, which lets the user sign in there. The station's
+    filings waiting with the township's clerks (a post ended with no other agent) pass to the new agent."""
+    now = now or timezone.now()
     with transaction.atomic():
-        StationAgent.objects.filter(user=user, active=True).exclude(station=station).update(active=False)
+        for other in StationAgent.objects.filter(user=user, active=True).exclude(station=station):
+            station_agent_end(post=other, acting_user=acting_user, now=now)
         post, _created = StationAgent.objects.update_or_create(user=user, station=station,
-                                                               defaults={"active": True})
+                                                               defaults={"active": True, "ended_at": None})
         membership_grant(user=user, centre=station.township, role=Role.VILLAGE_AGENT, acting_user=acting_user)
+        held = ProxyFiling.objects.select_for_update().filter(station=station, agent__isnull=True)
+        _pass_on(filings=held, to=user, station=station, acting_user=acting_user, now=now,
+                 why=_("%(agent)s took up the post at %(station)s") % {"agent": user, "station": station})
     return post
 
 
+def station_agent_end(*, post: StationAgent, acting_user: User | None, now: dt.datetime | None = None) -> StationAgent:
+    """End an agent's post (离岗): from now on they can no longer act on any filing of the station (new
+    filing, handover, delivery). Their open filings (not yet delivered to the resident) pass to the
+    station's next agent in post (the longest serving), else to the township's clerks, who see them in
+    their queue (/delegation/held/) until an agent is posted (`station_agent_assign`). The post's end and
+    each filing passed on are written to the audit log, in one transaction. Ending an ended post raises
+    `ConflictError` (`delegation_post_ended`): two administrators at once, one ends it."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = (StationAgent.objects.select_for_update(of=("self",)).select_related("user", "station__township")
+                  .get(pk=post.pk))
+        if not locked.active:
+            raise ConflictError(_("The post of %(agent)s at %(station)s has already ended.")
+                                % {"agent": locked.user, "station": locked.station}, DelegationErrorCode.POST_ENDED)
+        locked.active, locked.ended_at = False, now
+        locked.save(update_fields=["active", "ended_at", "updated_at"])
+        station = locked.station
+        audit_record(kind=AuditKind.AGENT_POST_ENDED, actor=acting_user, centre=station.township,
+                     target_type=AuditTarget.USER, target_id=locked.user_id, target_label=str(locked.user),
+                     before={"station": station.division_code, "active": True},
+                     after={"station": station.division_code, "active": False}, at=now)
+        successor = (StationAgent.objects.filter(station=station, active=True).exclude(user_id=locked.user_id)
+                     .select_related("user").order_by("created_at", "pk").first())
+        open_filings = (ProxyFiling.objects.select_for_update().filter(agent_id=locked.user_id, station=station)
+                        .exclude(last_step=HandoverStepKind.DELIVERED_TO_RESIDENT))
+        _pass_on(filings=open_filings, to=successor.user if successor else None, station=station,
+                 acting_user=acting_user, now=now,
+                 why=_("the post of %(agent)s at %(station)s ended") % {"agent": locked.user, "station": station})
+    post.active, post.ended_at = False, now
+    return locked
+
+
+def _holder_label(agent: User | None, station: Station) -> str:
+    return str(agent) if agent is not None else _("the clerks of %(township)s") % {"township": station.township}
+
+
+def _pass_on(*, filings, to: User | None, station: Station, acting_user: User | None, now: dt.datetime,
+             why: str) -> int:
+    """Give each of `filings` (row-locked by the caller's query) to `to` (None: the township's clerks),
+    one audit entry each. Returns how many passed."""
+    passed = 0
+    for filing in filings.order_by("filed_at", "pk"):
+        before = _holder_label(filing.agent, station)
+        filing.agent = to
+        filing.save(update_fields=["agent"])
+        audit_record(kind=AuditKind.PROXY_FILING_PASSED, actor=acting_user, centre=station.township,
+                     target_type=AuditTarget.CASE, target_id=filing.case_id, target_label=filing.case_number,
+                     before={"holder": before}, after={"holder": _holder_label(to, station)}, note=why, at=now)
+        passed += 1
+    return passed
+
+
 def _require_post(*, agent: User, station: Station) -> None:
-    if not StationAgent.objects.filter(user=agent, station=station, active=True).exists():
-        raise ApplicationError(_("You are not an agent of this station."), DelegationErrorCode.NOT_AN_AGENT,
-                               http_status=403)
+    if StationAgent.objects.filter(user=agent, station=station, active=True).exists():
+        return
+    if StationAgent.objects.filter(user=agent, station=station, active=False).exists():
+        raise ApplicationError(
+            _("Your post as the agent of %(station)s has ended: you can no longer act on its filings.")
+            % {"station": station}, DelegationErrorCode.POST_ENDED, http_status=403)
+    raise ApplicationError(_("You are not an agent of this station."), DelegationErrorCode.NOT_AN_AGENT,
+                           http_status=403)
+
+
+def _require_holder(*, filing: ProxyFiling, user: User) -> None:
+    """Who may act on a filing: its agent, in post at its station; while it waits for an agent (None),
+    the township's staff."""
+    if filing.agent_id is None:
+        if user_is_staff_of(user=user, centre=filing.station.township):
+            return
+    elif filing.agent_id == user.pk:
+        _require_post(agent=user, station=filing.station)
+        return
+    if StationAgent.objects.filter(user=user, station=filing.station, active=False).exists():
+        _require_post(agent=user, station=filing.station)  # the post ended: say so
+    raise ApplicationError(_("Only the filing's agent logs its handovers."), DelegationErrorCode.NOT_AN_AGENT,
+                           http_status=403)
 
 
 # --- consent and proxy filings -----------------------------------------------------------------------
@@ -312,16 +393,18 @@ def handover_log(*, filing: ProxyFiling, step: str, acting_user: User, note: str
     """Log the next step of the materials' journey (only the next one, in order), and queue the
     resident's SMS. Two taps at once: the filing's row lock makes them take turns; the second finds
     the step logged and gets a conflict that says so. "Result received" needs the case decided (or
-    refused: the refusal notice and the materials come back the same way)."""
+    refused: the refusal notice and the materials come back the same way). "Delivered to the resident" is
+    the collection of the result by proxy: the case moves to collected in the same transaction. Only the
+    filing's agent in post (or, while it waits for an agent, the township's staff) may log a step: an
+    agent whose post ended is refused (403 `delegation_post_ended`)."""
     now = now or timezone.now()
     if step not in HANDOVER_ORDER:
         raise ApplicationError(_("Unknown handover step."), DelegationErrorCode.HANDOVER_OUT_OF_ORDER,
                                {"fields": {"step": [step]}})
     with transaction.atomic():
-        locked = ProxyFiling.objects.select_for_update().select_related("target_centre", "station").get(pk=filing.pk)
-        if locked.agent_id != acting_user.pk:
-            raise ApplicationError(_("Only the filing's agent logs its handovers."), DelegationErrorCode.NOT_AN_AGENT,
-                                   http_status=403)
+        locked = (ProxyFiling.objects.select_for_update(of=("self",))
+                  .select_related("target_centre", "station__township").get(pk=filing.pk))
+        _require_holder(filing=locked, user=acting_user)
         expected = next_step(locked.last_step)
         if step != expected:
             done = HANDOVER_ORDER.index(step) <= HANDOVER_ORDER.index(locked.last_step) if locked.last_step else False
@@ -338,7 +421,27 @@ def handover_log(*, filing: ProxyFiling, step: str, acting_user: User, note: str
                 raise ApplicationError(
                     _("The result of case %(number)s is not ready yet.") % {"number": locked.case_number},
                     DelegationErrorCode.RESULT_NOT_READY, {"status": status}, http_status=409)
+        if step == HandoverStepKind.DELIVERED_TO_RESIDENT:
+            _collect_by_proxy(filing=locked, acting_user=acting_user, now=now)
         return _log_step(filing=locked, step=step, acting_user=acting_user, now=now, note=note)
+
+
+def _collect_by_proxy(*, filing: ProxyFiling, acting_user: User, now: dt.datetime) -> None:
+    """The result delivered to the resident is its collection (代为取件): the case moves to collected
+    through the cases' door, in the handover's transaction, the agent named on its event and in its
+    public history. Nothing to do when the case is already collected (a clerk handed the result over
+    and marked it), refused or withdrawn; refused (409) when the centre has not marked the result ready."""
+    station = filing.station
+    name_en = acting_user.full_name_en or acting_user.full_name or acting_user.get_username()
+    name_zh = acting_user.full_name or acting_user.get_username()
+    # the agent, or a township clerk carrying the filing while the station has no agent
+    who_zh, who_en = (("代办员", "agent") if filing.agent_id == acting_user.pk
+                      else ("镇（街道）工作人员", "township clerk"))
+    door.case_collect_by_proxy(
+        centre=filing.target_centre, case_id=filing.case_id, agent=acting_user, now=now,
+        note=f"{who_zh} {name_zh}（{station.name_zh}）代为取件，已送交申请人",
+        holder=(f"{who_zh} {name_zh}（{station.name_zh}）代为取件",
+                f"by proxy: {who_en} {name_en} ({station.name_en or station.name_zh})"))
 
 
 # --- key-project agency service -------------------------------------------------------------------------

@@ -87,8 +87,12 @@ def workbench(request: HttpRequest) -> HttpResponse:
         post = selectors.agent_post_for(user=request.user, centre=centre)
     except Http404:
         if centre is not None and user_is_staff_of(user=request.user, centre=centre):
-            return redirect("delegation-green")
-        raise
+            return redirect("delegation-held" if selectors.held_filings_for(centre=centre) else "delegation-green")
+        ended = selectors.ended_post_for(user=request.user, centre=centre)
+        if ended is None:
+            raise
+        return _lite(request, "delegation/post_ended.html", {
+            "post": ended, "station_name": pick(ended.station.name_zh, ended.station.name_en)}, status=403)
     view = request.GET.get("view") or selectors.ALL
     view = view if view in selectors.VIEWS else selectors.ALL
     try:
@@ -116,23 +120,29 @@ def _material_choices(adoption) -> list[tuple[int, str]]:
             Material.objects.filter(version_id=adoption.item.current_version_id).order_by("position", "pk")]
 
 
-def _item_choices(township: Centre, query: str) -> list[dict]:
-    """Items the agent can file: the township's own, its district's, the city's (lowest level first)."""
+def _item_groups(township: Centre, query: str) -> list[tuple[str, str, list[dict]]]:
+    """Every item the agent may file for, grouped by the level that handles it: the township's own, its
+    district's (or zone's), the city's — each item once, under the lowest level that exercises it (where
+    `proxy_filing_target` files it). With a search, the matching items in the same groups. One query per
+    level. Returns [(level, heading, [{code, name}])], empty groups left out."""
     chain = [township]
     if township.parent is not None:
         chain.append(township.parent)
         chain.append(township.parent.parent or Centre.objects.get(level="city"))
-    seen: dict[str, dict] = {}
+    seen: set[str] = set()
+    groups = []
     for centre in chain:
-        qs = centre_catalogue(centre=centre, query=query or None)
-        if centre is not township and not query:
-            continue  # without a search, the township's own list (the district's and city's are long)
-        for adoption in qs[:40]:
+        rows = []
+        for adoption in centre_catalogue(centre=centre, query=query or None):
+            if adoption.item.code in seen or adoption.item.current_version is None:
+                continue
+            seen.add(adoption.item.code)
             version = adoption.item.version
-            seen.setdefault(adoption.item.code, {"code": adoption.item.code,
-                                                 "name": pick(version.name_zh, version.name_en),
-                                                 "where": centre.name})
-    return list(seen.values())[:40]
+            rows.append({"code": adoption.item.code, "name": pick(version.name_zh, version.name_en)})
+        if rows:
+            groups.append((centre.level, _("%(level)s: %(centre)s") % {"level": centre.get_level_display(),
+                                                                       "centre": centre.name}, rows))
+    return groups
 
 
 @login_required
@@ -146,7 +156,7 @@ def filing_new(request: HttpRequest) -> HttpResponse:
     if not code:
         query = (request.GET.get("q") or "").strip()
         return _lite(request, "delegation/filing_pick.html", {
-            "items": _item_choices(township, query), "q": query,
+            "groups": _item_groups(township, query), "q": query,
             "station_name": pick(post.station.name_zh, post.station.name_en)})
     try:
         target, adoption = proxy_filing_target(township=township, item_code=code, on=timezone.localdate())
@@ -204,11 +214,12 @@ def filing_handover(request: HttpRequest, filing_id: uuid.UUID) -> HttpResponse:
     """The one-tap handover (POST): log the step, back to where the agent was."""
     if request.method != "POST":
         return redirect("delegation-filing", filing_id=filing_id)
-    filing = selectors.filing_get_for(user=request.user, filing_id=filing_id)
+    filing = selectors.filing_for_acting(user=request.user, centre=centre_or_none(request), filing_id=filing_id)
     form = HandoverForm(request.POST)
     back = request.POST.get("next") or ""
     if not back.startswith("/delegation/"):
-        back = reverse("delegation-filing", kwargs={"filing_id": filing.pk})
+        back = (reverse("delegation-filing", kwargs={"filing_id": filing.pk}) if filing.agent_id == request.user.pk
+                else reverse("delegation-workbench"))
     if not form.is_valid():
         messages.error(request, _("Unknown handover step."))
         return redirect(back)
@@ -230,6 +241,18 @@ def _require_staff(request: HttpRequest) -> Centre:
     if not user_is_staff_of(user=request.user, centre=centre):
         raise Http404
     return centre
+
+
+@login_required
+def held_list(request: HttpRequest) -> HttpResponse:
+    """The township clerks' queue of proxy filings waiting for an agent (the agent's post ended and the
+    station has no other): they carry them (one tap logs a handover) until an agent is posted there."""
+    centre = _require_staff(request)
+    filings = selectors.held_filings_for(centre=centre)
+    for filing in filings:
+        _decorate(filing)
+    return render(request, "delegation/held.html", {
+        "filings": [(f, pick(f.station.name_zh, f.station.name_en)) for f in filings]})
 
 
 @login_required

@@ -15,7 +15,8 @@ def on_cases_filed(event: CasesFiled) -> None:
 
 
 def on_case_changed(event: CaseChanged) -> None:
-    registry_sync(centre=event.centre, case=event.case, now=event.now, step=event.status_changed)
+    registry_sync(centre=event.centre, case=event.case, now=event.now, step=event.status_changed,
+                  named=event.holder)
 
 
 def on_centre_impact(event: CentreImpact) -> None:

@@ -60,10 +60,12 @@ def registry_add(*, centre: Centre, cases: Iterable[Case], now: dt.datetime, acc
         for case in cases])
 
 
-def registry_sync(*, centre: Centre, case: Case, now: dt.datetime, step: bool) -> None:
+def registry_sync(*, centre: Centre, case: Case, now: dt.datetime, step: bool,
+                  named: tuple[str, str] | None = None) -> None:
     """Mirror `case` into its row; with `step`, append the public history step (its new status, at
-    `now`, the time the service was given). One statement (a missing row is written whole)."""
-    history = [_step(case.status, now, holder(case, centre))] if step else []
+    `now`, the time the service was given; naming `named` (zh, en) if given, else the department or
+    centre). One statement (a missing row is written whole)."""
+    history = [_step(case.status, now, named or holder(case, centre))] if step else []
     values = _values(case, centre, now)
     updated = RegistryEntry.objects.filter(case_id=case.id).update(
         **values, history=CombinedExpression(F("history"), "||", Value(history, output_field=JSONField())))

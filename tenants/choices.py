@@ -96,6 +96,8 @@ class AuditKind(models.TextChoices):
     CLOSURE_REMOVED = "closure_removed", _("Closure day removed")
     WINDOW_CREATED = "window_created", _("Service window created")
     OPERATOR_GRANTED = "operator_granted", _("Window operator granted")
+    AGENT_POST_ENDED = "agent_post_ended", _("Village agent's post ended")
+    PROXY_FILING_PASSED = "proxy_filing_passed", _("Proxy filing passed to another holder")
 
 
 class AuditTarget(models.TextChoices):

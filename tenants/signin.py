@@ -8,6 +8,7 @@ single-use hand-off.
   `second_factor_confirm` / `second_factor_remove` turn it on and off; `SecondFactorRequiredMiddleware`
   sends platform administrators to set one up when GOVSERVICE_REQUIRE_2FA_PLATFORM_ADMINS is on.
 - `handoff_issue` / `handoff_consume`: a centre-switch link is used once, and only by the browser that asked.
+- `landing_url`: where a user lands after signing in (the one place that chooses it).
 """
 from __future__ import annotations
 
@@ -39,9 +40,27 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from common.errors import ApplicationError
 from tenants import selectors
 from tenants.audit import audit_record
-from tenants.choices import AuditKind, AuditTarget, Role
+from tenants.choices import STAFF_ROLES, AuditKind, AuditTarget, Role
 from tenants.error_codes import SignInErrorCode
 from tenants.models import User
+
+# --- where a user lands -----------------------------------------------------------------------
+
+#: A village agent's home on their township's host: the workbench (delegation's URL, by name).
+AGENT_HOME = "delegation-workbench"
+
+
+def landing_url(*, user: Any, centre: Any) -> str:
+    """Where `user` lands after signing in at `centre` (None: the platform's site) when no page asked
+    for the sign-in: a village agent (村级代办员) who is not staff there lands on their workbench, any
+    width of screen; everyone else on the host's home page."""
+    if centre is not None and getattr(user, "is_authenticated", False) \
+            and not selectors.user_is_platform_admin(user=user):
+        roles = selectors.user_roles_in(user=user, centre=centre)
+        if Role.VILLAGE_AGENT in roles and not roles & STAFF_ROLES:
+            return reverse(AGENT_HOME)
+    return reverse(settings.LOGIN_REDIRECT_URL)
+
 
 # --- lockouts (django-axes) ---------------------------------------------------------------------
 

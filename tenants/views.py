@@ -65,6 +65,10 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
 
+    def get_default_redirect_url(self) -> str:
+        """Where to land with no `next` (`signin.landing_url`: a village agent's workbench, else home)."""
+        return signin.landing_url(user=self.request.user, centre=centre_or_none(self.request))
+
     def form_valid(self, form: LoginForm) -> HttpResponse:  # type: ignore[override]
         response = super().form_valid(form)
         if form.otp_device is not None:

@@ -100,3 +100,69 @@ def test_two_taps_at_once_log_the_step_once(committed):
         assert "already logged" in loser, results
         assert HandoverStep.objects.filter(filing=filing, step=Step.HANDED_TO_CENTRE).count() == 1
         assert OutboxMessage.objects.filter(dedupe_key=f"proxy:{filing.pk}:{Step.HANDED_TO_CENTRE}").count() == 1
+
+
+def _deliver(filing_id, agent, barrier, results, index):
+    from delegation.models import ProxyFiling
+    from delegation.services import handover_log
+
+    try:
+        filing = ProxyFiling.objects.get(pk=filing_id)
+        barrier.wait(timeout=10)
+        handover_log(filing=filing, step=Step.DELIVERED_TO_RESIDENT, acting_user=agent, now=DAY)
+        results[index] = "delivered"
+    except ConflictError as error:
+        results[index] = str(error)
+    finally:
+        connections.close_all()
+
+
+def _clerk_collects(centre, case_id, barrier, results, index):
+    from cases import door
+    from cases.choices import Action
+
+    try:
+        barrier.wait(timeout=10)
+        door.case_step(centre=centre, case_id=case_id, action=Action.COLLECT, acting_user=None,
+                       on_authority_of="window", now=DAY)
+        results[index] = "collected"
+    except ConflictError as error:
+        results[index] = str(error)
+    finally:
+        connections.close_all()
+
+
+def test_an_agent_delivering_and_a_clerk_collecting_at_once_collect_once(committed):
+    """Delivered is collected (by proxy): with a clerk clicking "collected" at the same moment, the case is
+    collected exactly once; the delivery is logged either way, and a clerk who lost is told it is done."""
+    from cases import door
+    from cases.choices import Action, CaseStatus
+    from cases.models import Case, CaseEvent
+    from delegation.models import HandoverStep
+    from delegation.services import handover_log
+    from notifications.models import OutboxMessage
+
+    filings, agent = committed
+    township = filings[0].target_centre
+    try:
+        for filing in filings:
+            handover_log(filing=filing, step=Step.HANDED_TO_CENTRE, acting_user=agent, now=DAY)
+            for action in (Action.ACCEPT, Action.START_REVIEW, Action.APPROVE, Action.RESULT_READY):
+                door.case_step(centre=township, case_id=filing.case_id, action=action, acting_user=None,
+                               on_authority_of="test", now=DAY)
+            handover_log(filing=filing, step=Step.RESULT_RECEIVED, acting_user=agent, now=DAY)
+            barrier, results = threading.Barrier(2), [None, None]
+            threads = [threading.Thread(target=_deliver, args=(filing.pk, agent, barrier, results, 0)),
+                       threading.Thread(target=_clerk_collects, args=(township, filing.case_id, barrier, results, 1))]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=30)
+            assert results[0] == "delivered", results
+            assert results[1] == "collected" or "already “Collected”" in results[1], results
+            assert HandoverStep.objects.filter(filing=filing, step=Step.DELIVERED_TO_RESIDENT).count() == 1
+            with tenant_context(township):
+                assert Case.objects.get(pk=filing.case_id).status == CaseStatus.COLLECTED
+                assert CaseEvent.objects.filter(case_id=filing.case_id, action="collect").count() == 1
+    finally:
+        OutboxMessage.objects.filter(dedupe_key__in=[f"case:{f.case_id}:result_ready" for f in filings]).delete()
