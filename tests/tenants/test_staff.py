@@ -232,3 +232,14 @@ def test_a_platform_admin_appoints_the_admin_of_a_centre_onboarded_without_one(c
 def test_only_a_platform_admin_appoints(centre_client, beilin_admin):
     assert centre_client(None, beilin_admin).get("/centres/610103/admins/").status_code == 404
     assert centre_client(None, beilin_admin).post("/centres/610113/admins/", {"username": "admin-b"}).status_code == 404
+
+
+def test_the_staff_pages_read_in_chinese(admin_page, beilin, make_user):
+    clerk = make_user((beilin, Role.WINDOW_CLERK), username="clerk-zh")
+    admin_page.post("/i18n/setlang/", {"language": "zh-hans", "next": "/staff/"})
+    html = admin_page.get("/staff/").content.decode()
+    assert "<h1>人员</h1>" in html and "新增人员" in html and "窗口工作人员" in html and "下载 Excel 模板" in html
+    html = admin_page.get(f"/staff/{clerk.pk}/").content.decode()
+    assert "发放临时密码" in html and "停用" in html
+    page = admin_page.post(f"/staff/{admin_page.get('/staff/').wsgi_request.user.pk}/", {"action": "deactivate"})
+    assert "这是本中心最后一位管理员" in page.content.decode()
