@@ -243,3 +243,14 @@ def test_the_staff_pages_read_in_chinese(admin_page, beilin, make_user):
     assert "发放临时密码" in html and "停用" in html
     page = admin_page.post(f"/staff/{admin_page.get('/staff/').wsgi_request.user.pk}/", {"action": "deactivate"})
     assert "这是本中心最后一位管理员" in page.content.decode()
+
+
+def test_onboarding_an_existing_centre_again_with_an_admin_leads_to_its_administrators_page(centre_client,
+                                                                                             platform_admin):
+    page = centre_client(None, platform_admin).post("/onboard/", {
+        "level": "district", "code": "610113", "slug": "yanta", "name_zh": "雁塔区政务服务中心",
+        "name_en": "Yanta District", "parent_code": "610100", "admin_username": "yanta-admin",
+        "admin_password": "Pail-Orchid-73"}, follow=True)
+    html = page.content.decode()
+    assert "already exists" in html and "To appoint its administrator" in html
+    assert page.redirect_chain[-1][0] == "/centres/610113/admins/"
