@@ -254,3 +254,18 @@ def test_onboarding_an_existing_centre_again_with_an_admin_leads_to_its_administ
     html = page.content.decode()
     assert "already exists" in html and "To appoint its administrator" in html
     assert page.redirect_chain[-1][0] == "/centres/610113/admins/"
+
+
+@pytest.mark.parametrize("hashers", [["django.contrib.auth.hashers.PBKDF2PasswordHasher"]])
+def test_a_temporary_password_is_hashed_quickly_and_rehashed_in_full_once_used(admin_page, beilin, settings,
+                                                                              hashers):
+    settings.PASSWORD_HASHERS = hashers
+    page = admin_page.post("/staff/", {"username": "quick-hash", "full_name": "孙丽", "role": Role.WINDOW_CLERK})
+    password = _temporary_password(page.content.decode(), "quick-hash")
+    stored = User.objects.get(username="quick-hash").password
+    assert stored.startswith(f"pbkdf2_sha256${staff.TEMPORARY_HASH_ROUNDS}$")
+    Client(HTTP_HOST="beilin.localhost").post("/accounts/login/", {"username": "quick-hash", "password": password})
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher
+
+    assert User.objects.get(username="quick-hash").password.startswith(
+        f"pbkdf2_sha256${PBKDF2PasswordHasher.iterations}$")
