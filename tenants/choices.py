@@ -54,6 +54,9 @@ class Role(models.TextChoices):
     CATALOGUE_ADMIN = "catalogue_admin", _("Catalogue administrator")
 
 
+#: Roles held at a centre: what a centre administrator may grant there (never the platform administrator's).
+CENTRE_ROLES = tuple(role for role in Role if role != Role.PLATFORM_ADMIN)
+
 #: Roles that make a user staff of a centre (they may use its staff pages).
 STAFF_ROLES = frozenset(
     {Role.CENTRE_ADMIN, Role.CHIEF_REPRESENTATIVE, Role.WINDOW_CLERK, Role.SUPERVISOR}
@@ -76,7 +79,13 @@ class AuditKind(models.TextChoices):
     CENTRE_RENAMED = "centre_renamed", _("Centre renamed")
     ROLE_GRANTED = "role_granted", _("Role granted")
     ROLE_REVOKED = "role_revoked", _("Role revoked")
+    USER_CREATED = "user_created", _("User created")
     USER_DEACTIVATED = "user_deactivated", _("User deactivated")
+    USER_REACTIVATED = "user_reactivated", _("User reactivated")
+    PASSWORD_RESET = "password_reset", _("Temporary password given")
+    PASSWORD_CHANGED = "password_changed", _("Password changed at first sign-in")
+    DEPARTMENT_SET = "department_set", _("Department set")
+    STAFF_IMPORTED = "staff_imported", _("Staff imported from a file")
     USER_ERASED = "user_erased", _("User's personal data erased")
     USER_UNLOCKED = "user_unlocked", _("Sign-in lockout lifted")
     SECOND_FACTOR_ADDED = "second_factor_added", _("Second factor (TOTP) turned on")

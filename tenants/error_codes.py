@@ -21,3 +21,13 @@ class SignInErrorCode(StrEnum):
     BAD_CODE = "second_factor_bad_code"
     CODE_REQUIRED = "second_factor_code_required"
     SECOND_FACTOR_REQUIRED = "second_factor_required"
+    PASSWORD_CHANGE_REQUIRED = "password_change_required"  # noqa: S105 - an error code, not a password
+
+
+class StaffErrorCode(StrEnum):
+    INVALID_INPUT = "staff_invalid_input"
+    INVALID_FILE = "staff_invalid_file"
+    ROLE_NOT_ALLOWED = "staff_role_not_allowed"
+    BEYOND_CENTRE = "staff_beyond_centre"
+    LAST_ADMIN = "staff_last_admin"
+    CHANGED_MEANWHILE = "staff_changed_meanwhile"

@@ -1,5 +1,5 @@
 """Forms for sign-in (with the second factor), the onboarding pages (validation of a centre itself is the
-service's) and the audit log's filters."""
+service's), the audit log's filters and a centre's staff."""
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
@@ -7,7 +7,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
 from common.forms import choice_field
-from tenants.choices import STATUS_REASON_MAX_LENGTH, AuditKind, Level
+from tenants.choices import STATUS_REASON_MAX_LENGTH, AuditKind, Level, Role
 from tenants.models import Centre
 from tenants.selectors import AuditFilters
 from tenants.signin import confirmed_device_of, second_factor_problem
@@ -134,3 +134,76 @@ class AuditFilterForm(forms.Form):
         return AuditFilters(kind=data.get("kind") or "", centre_code=data.get("centre") or "",
                             actor=(data.get("actor") or "").strip(), date_from=data.get("date_from"),
                             date_to=data.get("date_to"))
+
+
+# --- a centre's staff (tenants.staff checks the values; these only collect them) ---------------------
+
+def _role_choices(roles: list[str]) -> list[tuple[str, str]]:
+    return [(role, str(Role(role).label)) for role in roles]
+
+
+def _department_choices(departments: dict[str, str], *, empty: str) -> list[tuple[str, str]]:
+    return [("", empty)] + [(code, f"{code} {name}") for code, name in departments.items()]
+
+
+class StaffCreateForm(forms.Form):
+    """A new person of the centre's staff, with one role and (for a window clerk) a department."""
+
+    username = forms.CharField(label=_("User name"), max_length=150,
+                               widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    full_name = forms.CharField(label=_("Full name"), max_length=100)
+    full_name_en = forms.CharField(label=_("Full name (English)"), max_length=100, required=False)
+    mobile = forms.CharField(label=_("Mobile phone"), max_length=20, required=False)
+    role = forms.ChoiceField(label=_("Role"))
+    department_code = forms.ChoiceField(label=_("Department"), required=False,
+                                        help_text=_("For a window clerk: the department whose cases they handle."))
+
+    def __init__(self, *args, roles: list[str], departments: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        choice_field(self, "role").choices = _role_choices(roles)
+        choice_field(self, "department_code").choices = _department_choices(
+            departments, empty=str(_("Every department (general window)")))
+
+
+class StaffRoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"))
+    department_code = forms.ChoiceField(label=_("Department"), required=False)
+
+    def __init__(self, *args, roles: list[str], departments: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        choice_field(self, "role").choices = _role_choices(roles)
+        choice_field(self, "department_code").choices = _department_choices(
+            departments, empty=str(_("Every department (general window)")))
+
+
+class StaffDepartmentForm(forms.Form):
+    department_code = forms.ChoiceField(label=_("Department"), required=False)
+
+    def __init__(self, *args, departments: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        choice_field(self, "department_code").choices = _department_choices(
+            departments, empty=str(_("Every department (general window)")))
+
+
+class StaffFileForm(forms.Form):
+    file = forms.FileField(label=_("CSV or Excel file of staff"),
+                           help_text=_("Columns: username, full_name, role, full_name_en, mobile, department_code. "
+                                       "A CSV may be UTF-8 or GB18030."))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".csv", ".xlsx")):
+            raise forms.ValidationError(_("Unsupported file type: upload a .csv or .xlsx file."))
+        return upload
+
+
+class AdminAppointForm(forms.Form):
+    """A platform administrator appoints a centre's administrator: an existing user by user name, or a new
+    one (then the full name is needed)."""
+
+    username = forms.CharField(label=_("User name"), max_length=150,
+                               widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    full_name = forms.CharField(label=_("Full name"), max_length=100, required=False,
+                                help_text=_("Needed for a new user; an existing user keeps theirs."))
+    full_name_en = forms.CharField(label=_("Full name (English)"), max_length=100, required=False)
+    mobile = forms.CharField(label=_("Mobile phone"), max_length=20, required=False)

@@ -119,6 +119,9 @@ class User(AbstractUser):
                                     help_text=_("Shown on English pages; empty: the full name as written."))
     mobile = models.CharField(_("mobile phone"), max_length=20, blank=True,
                               help_text=_("For deadline warnings by SMS (E.164, e.g. +8613800000000)."))
+    must_change_password = models.BooleanField(
+        _("must change password"), default=False,
+        help_text=_("Set when an administrator gives a temporary password: the next sign-in asks for a new one."))
 
     class Meta:
         verbose_name = _("user")

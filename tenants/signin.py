@@ -240,14 +240,26 @@ _OPEN_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/healthz")
 
 
 class SecondFactorRequiredMiddleware:
-    """When GOVSERVICE_REQUIRE_2FA_PLATFORM_ADMINS is on, a platform administrator signed in without a
-    verified second factor is sent to set one up (pages) or refused (the API, 403) before anything else."""
+    """What a signed-in user must do before anything else (pages: sent there; the API: refused, 403):
+
+    - a user with a temporary password (`User.must_change_password`, given by an administrator:
+      tenants.staff) chooses their own first (`password-change`);
+    - when GOVSERVICE_REQUIRE_2FA_PLATFORM_ADMINS is on, a platform administrator signed in without a
+      verified second factor sets one up.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated and getattr(user, "must_change_password", False)
+                and not request.path.startswith(_OPEN_PREFIXES)):
+            if request.path.startswith("/api/"):
+                return JsonResponse({"code": SignInErrorCode.PASSWORD_CHANGE_REQUIRED.value,
+                                     "message": _("Choose your own password first: sign in on the site."),
+                                     "extra": {}}, status=403)
+            return HttpResponseRedirect(reverse("password-change"))
         if (settings.GOVSERVICE_REQUIRE_2FA_PLATFORM_ADMINS and user is not None and user.is_authenticated
                 and not request.path.startswith(_OPEN_PREFIXES) and not user.is_verified()
                 and second_factor_required(user=user)):

@@ -297,6 +297,10 @@ def onboard(request: HttpRequest) -> HttpResponse:
         else:
             (messages.success if result.created else messages.info)(
                 request, result.message_at(centre_url(request, result.centre.slug, "")))
+            if not result.created and data.get("admin_username"):
+                messages.info(request, _("To appoint its administrator, open “Administrators” beside it in the "
+                                         "list of centres."))
+                return redirect("centre-admins", code=result.centre.division_code)
             return redirect("onboard")
     return _onboard_page(request, form=form, file_form=CentreFileForm(),
                          status=400 if request.method == "POST" else 200)

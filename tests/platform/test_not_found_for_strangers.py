@@ -24,6 +24,7 @@ PUBLIC: dict[str, set[str]] = {
     # The user's own token, profile and centres (about the user, not the centre).
     "api-token": {"GET", "POST"}, "api-me": {"GET", "POST"}, "switch-centre-pick": {"GET", "POST"},
     "switch-centre": {"GET", "POST"}, "handoff-begin": {"GET", "POST"}, "second-factor": {"GET", "POST"},
+    "password-change": {"GET", "POST"},
     # The centre's public face: its name, catalogue and service guides, bundles, home page.
     "api-current-centre": {"GET"}, "api-centre-catalogue": {"GET"}, "api-centre-guide": {"GET"},
     "api-centre-departments": {"GET"}, "api-centre-agencies": {"GET"}, "api-centre-agency": {"GET"},
