@@ -40,6 +40,7 @@ from tenants.choices import (
     Role,
 )
 from tenants.error_codes import CentreErrorCode
+from tenants.hooks import StaffLeaving, staff_leaving
 from tenants.models import Centre, Domain, Membership, OnboardingBatch, User
 from tenants.provisioning import NotReplayable, schema_replay
 from tenants.schemas import tenant_connection
@@ -414,12 +415,15 @@ def membership_revoke(*, membership: Membership, acting_user: User | None) -> No
         if locked is None:
             raise ConflictError(_("That role was revoked meanwhile; nothing was changed."),
                                 CentreErrorCode.MEMBERSHIP_CHANGED_MEANWHILE)
-        _membership_end(membership=locked, acting_user=acting_user)
+        membership_end(membership=locked, acting_user=acting_user)
     forget_memberships(user=membership.user)
 
 
-def _membership_end(*, membership: Membership, acting_user: User | None, note: str = "") -> None:
-    """Delete a (locked) membership, its history kept as a ROLE_REVOKED audit entry."""
+def membership_end(*, membership: Membership, acting_user: User | None, note: str = "") -> None:
+    """Delete a (locked) membership, its history kept as a ROLE_REVOKED audit entry; `staff_leaving`
+    tells the apps above what the role held (a village agent's post ends)."""
+    staff_leaving.send(StaffLeaving(user=membership.user, acting_user=acting_user, centre=membership.centre,
+                                    role=membership.role))
     audit_record(kind=AuditKind.ROLE_REVOKED, actor=acting_user, centre=membership.centre,
                  target_type=AuditTarget.MEMBERSHIP, target_id=membership.pk,
                  target_label=f"{membership.user.get_username()} · {membership.role}",
@@ -444,7 +448,7 @@ def user_deactivate(*, user: User, acting_user: User | None) -> User:
         memberships = list(Membership.objects.select_for_update(of=("self",)).select_related("user", "centre")
                            .filter(user=locked).order_by("pk"))
         for membership in memberships:
-            _membership_end(membership=membership, acting_user=acting_user, note=_("The user was deactivated."))
+            membership_end(membership=membership, acting_user=acting_user, note=_("The user was deactivated."))
         if not was_active and not (sessions or tokens or memberships):
             return locked
         locked.is_active = False

@@ -47,9 +47,10 @@ from common.identity import normalise_mobile
 from tenants.audit import audit_changes, audit_record
 from tenants.choices import CENTRE_ROLES, AuditKind, AuditTarget, Role
 from tenants.error_codes import StaffErrorCode
+from tenants.hooks import StaffLeaving, staff_leaving
 from tenants.models import AnyUser, Centre, Membership, User
 from tenants.selectors import forget_memberships, user_is_centre_admin, user_is_platform_admin
-from tenants.services import membership_grant, user_sessions_end
+from tenants.services import membership_end, membership_grant, user_sessions_end
 
 #: The columns of a staff sheet, in the template's order; the first three are required.
 STAFF_COLUMNS = ("username", "full_name", "role", "full_name_en", "mobile", "department_code")
@@ -355,11 +356,7 @@ def staff_revoke(*, centre: Centre, user: User, role: str, acting_user: User) ->
                                    StaffErrorCode.CHANGED_MEANWHILE, http_status=409)
         if role == Role.CENTRE_ADMIN:
             _keep_last_admin(centre=centre, leaving=user.pk)
-        audit_record(kind=AuditKind.ROLE_REVOKED, actor=acting_user, centre=centre,
-                     target_type=AuditTarget.MEMBERSHIP, target_id=membership.pk,
-                     target_label=f"{user.get_username()} · {role}",
-                     before={"role": role, "department_code": membership.department_code})
-        membership.delete()
+        membership_end(membership=membership, acting_user=acting_user)
     forget_memberships(user=user)
 
 
@@ -423,6 +420,7 @@ def staff_set_active(*, centre: Centre, user: User, active: bool, acting_user: U
             tokens, _deleted = Token.objects.filter(user=locked).delete()
             note = _("%(sessions)d sessions and %(tokens)d API tokens ended; roles kept.") % {
                 "sessions": sessions, "tokens": tokens}
+            staff_leaving.send(StaffLeaving(user=locked, acting_user=acting_user))
         locked.is_active = active
         locked.save(update_fields=["is_active"])
         audit_record(kind=AuditKind.USER_REACTIVATED if active else AuditKind.USER_DEACTIVATED, actor=acting_user,

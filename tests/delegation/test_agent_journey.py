@@ -270,3 +270,22 @@ def test_ending_a_post_from_the_admin_passes_the_filings_on(agent, station, item
                         follow=True)
     assert "1 post ended." in listed.content.decode()
     assert ProxyFiling.objects.get(pk=filing.pk).agent is None
+
+
+@pytest.mark.parametrize("action", ["deactivate", "revoke"])
+def test_an_agent_deactivated_or_losing_the_role_on_the_staff_page_leaves_the_post(
+        action, agent, station, items, nanyuanmen, make_user, centre_client, township_clerk):
+    filing = file_for_resident(agent, station, items["township"])
+    admin = make_user((nanyuanmen, Role.CENTRE_ADMIN), username="admin-nym")
+    form = {"action": action} if action == "deactivate" else {"action": "revoke", "role": Role.VILLAGE_AGENT}
+    response = centre_client(nanyuanmen, admin).post(f"/staff/{agent.pk}/", form)
+    assert response.status_code == 302
+
+    post = StationAgent.objects.get(user=agent, station=station)
+    assert not post.active and post.ended_at is not None
+    assert ProxyFiling.objects.get(pk=filing.pk).agent is None  # the township's clerks carry it now
+    [ended] = _audit(AuditKind.AGENT_POST_ENDED)
+    assert ended.actor == admin
+    assert len(_audit(AuditKind.PROXY_FILING_PASSED)) == 1
+    queue = centre_client(nanyuanmen, township_clerk).get("/delegation/held/").content.decode()
+    assert f'data-number="{filing.case_number}"' in queue
