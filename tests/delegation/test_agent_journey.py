@@ -289,3 +289,22 @@ def test_an_agent_deactivated_or_losing_the_role_on_the_staff_page_leaves_the_po
     assert len(_audit(AuditKind.PROXY_FILING_PASSED)) == 1
     queue = centre_client(nanyuanmen, township_clerk).get("/delegation/held/").content.decode()
     assert f'data-number="{filing.case_number}"' in queue
+
+
+def test_the_result_sms_names_the_agent_who_holds_the_filing_now(
+        agent, station, items, nanyuanmen, make_user, township_clerk, chief):
+    from notifications.models import OutboxMessage
+
+    colleague = make_user(username="agent-sms-next")
+    colleague.full_name = "赵接手"
+    colleague.save(update_fields=["full_name"])
+    station_agent_assign(user=colleague, station=station, acting_user=None)
+    filing = file_for_resident(agent, station, items["township"])
+    station_agent_end(post=StationAgent.objects.get(user=agent, station=station), acting_user=None,
+                      now=at(2026, 9, 29))
+    handover_log(filing=filing, step=Step.HANDED_TO_CENTRE, acting_user=colleague, now=at(2026, 9, 29))
+    _result_ready(filing, township_clerk, chief, at(2026, 9, 30))
+
+    [sms] = OutboxMessage.objects.filter(template_key="case_result_ready_proxy",
+                                         dedupe_key__contains=str(filing.case_id))
+    assert "代办员赵接手" in sms.body and "王代办" not in sms.body
