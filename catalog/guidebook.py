@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from catalog.models import ItemVersion, Material
 from catalog.selectors import CatalogueEntry
 from common import glyphs
-from common.i18n import is_english
+from common.i18n import is_english, join_names
 from tenants.models import Centre
 
 FONT = "noto-sc"
@@ -243,7 +243,7 @@ def guidebook_pdf(*, centre: Centre, adoptions: Iterable[CatalogueEntry], today:
                     name = material.name if material.required else f"{material.name}（{_('if applicable')}）"
                     delivery = material.get_delivery_display()
                     if material.applicant_labels:
-                        delivery += " · " + "、".join(material.applicant_labels)
+                        delivery += " · " + join_names(material.applicant_labels)
                     table.row([str(i), name, str(material.originals), str(material.copies), delivery])
         else:
             para(_("No materials are required."), size=9.5)

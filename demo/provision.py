@@ -19,7 +19,7 @@ from tenants.choices import Role
 from tenants.demo import NETWORK_CSV, demo_network_provision
 from tenants.importers import read_centre_file
 from tenants.models import Centre, Membership
-from tenants.services import OnboardResult, membership_grant, user_get_or_create
+from tenants.services import OnboardResult, centre_admin_names, membership_grant, user_get_or_create
 from windows.door import windows_ensure
 
 DEMO_WINDOWS = {
@@ -49,7 +49,8 @@ def _ensure_centre_admins() -> None:
         return
     password_hash = make_password(settings.DEMO_PASSWORD)
     for centre in missing:
-        admin = user_get_or_create(username=f"admin-{centre.slug}", full_name=f"{centre.name_zh}管理员",
+        full_name, full_name_en = centre_admin_names(name_zh=centre.name_zh, name_en=centre.name_en)
+        admin = user_get_or_create(username=f"admin-{centre.slug}", full_name=full_name, full_name_en=full_name_en,
                                    password_hash=password_hash)
         membership_grant(user=admin, centre=centre, role=Role.CENTRE_ADMIN, acting_user=None)
 

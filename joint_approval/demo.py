@@ -3,9 +3,12 @@
 - The seed's 7 parallel kinds of 2014 (planning permit, completion acceptance, company
   registration, joint national/local tax registration, tethered balloon and outdoor promotion,
   municipal pipelines across 6 departments — 67 working days one after another, 15 promised) and
-  one more from "one thing, done once": open a restaurant. Items the demo catalogue lacks (seal
-  engraving, the two tax registrations, completion filings, road occupation, green-space use) are
-  added through catalog.services and adopted across the network.
+  one more from "one thing, done once": open a restaurant. Items the bundles need that are not among
+  the city centre's 160 (seal engraving, the two tax registrations, completion filings, road
+  occupation, green-space use) are other authorities' items: the district branches of the police,
+  fire and housing bureaus, and of the state- and province-run tax bureaus, handle them. They are
+  added through catalog.services as items the districts and zones exercise (not the city), and adopted
+  by the district and zone centres; the city's own list and its report keep the seed's figures.
 - 20 of the 106 city-district linked key projects (put on the key-project register), in Gaoxin and
   the other development zones, with about a third of their items at city level (174 of 544 in the seed).
 - A few joint cases, some joined, so that the pages and the city's overview are not empty.
@@ -35,12 +38,13 @@ from projects.models import KeyProject
 from tenants.choices import CentreStatus, Level
 from tenants.models import Centre, User
 
-#: Departments the demo catalogue lacks (2014: national and local tax were separate bureaus).
+#: Departments the demo catalogue lacks (2014: national and local tax were separate bureaus, run by the state
+#: and the province, not among the 28 city departments of the city centre).
 DEPARTMENTS = [("GS", "市国家税务局", "Xi'an State Taxation Bureau", "029-86787300"),
                ("DS", "市地方税务局", "Xi'an Local Taxation Bureau", "029-86787310")]
 
-#: Items the demo catalogue lacks: code, department, category, type, name zh/en, legal, promised, fee,
-#: materials (zh, en, applicant type or "").
+#: Items the demo catalogue lacks, exercised by the districts and zones (`LOCAL_LEVELS`): code, department,
+#: category, type, name zh/en, legal, promised, fee, materials (zh, en, applicant type or "").
 ITEMS = [
     ("610100GA-BA-0101", "GA", "non_licence", "BA", "印章刻制备案", "Seal engraving filing", 5, 1, "0",
      [("申请表", "Application form", ""), ("营业执照或统一社会信用代码证书", "Business licence or credit code "
@@ -74,6 +78,9 @@ ITEMS = [
      11, "0", [("申请表", "Application form", ""), ("施工平面图", "Site plan of the works", ""),
                ("绿地恢复方案", "Green-space restoration plan", "")]),
 ]
+
+#: The levels that exercise the items above: the districts and zones, where the bundles' local legs run.
+LOCAL_LEVELS = [Level.DISTRICT, Level.ZONE]
 
 #: (code, zh, en, stage, promised, sequential (seed), description zh, description en,
 #:  [(item code, level, required, produces zh, produces en)])
@@ -188,19 +195,18 @@ def credit_code(division_code: str, serial: int) -> str:
 
 
 def _catalogue() -> int:
-    """The departments and items the bundles need, published and adopted where their levels allow."""
+    """The departments and items the bundles need, published and adopted by the centres of their levels."""
     for code, name_zh, name_en, phone in DEPARTMENTS:
         Department.objects.get_or_create(code=code, defaults={"name_zh": name_zh, "name_en": name_en, "phone": phone})
     departments = {d.code: d for d in Department.objects.all()}
     existing = set(Item.objects.filter(code__in=[row[0] for row in ITEMS]).values_list("code", flat=True))
-    centres = list(Centre.objects.filter(status=CentreStatus.READY, level__in=[Level.CITY, Level.DISTRICT,
-                                                                              Level.ZONE]))
+    centres = list(Centre.objects.filter(status=CentreStatus.READY, level__in=LOCAL_LEVELS))
     created = 0
     for code, dept, category, item_type, name_zh, name_en, legal, promised, fee, materials in ITEMS:
         if code in existing:
             continue
         item = item_create(code=code, department=departments[dept], category=category, item_type=item_type,
-                           levels=[Level.CITY, Level.DISTRICT, Level.ZONE], acting_user=None,
+                           levels=LOCAL_LEVELS, acting_user=None,
                            keywords="并联审批 joint")
         version = version_create_draft(
             item=item, effective_from=CATALOGUE_SINCE, acting_user=None,

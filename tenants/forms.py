@@ -58,6 +58,13 @@ class CentreForm(forms.Form):
         label=_("Centre administrator's password"), required=False, strip=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
         help_text=_("Needed with a new administrator's user name; an existing user keeps their password."))
+    admin_full_name = forms.CharField(label=_("Centre administrator's name (Chinese)"), max_length=100,
+                                      required=False,
+                                      help_text=_("Empty: the centre's Chinese name followed by 管理员."))
+    admin_full_name_en = forms.CharField(label=_("Centre administrator's name (English)"), max_length=100,
+                                         required=False,
+                                         help_text=_("Shown on English pages. Empty: the centre's English name "
+                                                     "followed by “administrator”."))
 
     def clean(self):
         data = super().clean()

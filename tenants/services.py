@@ -125,22 +125,42 @@ def centre_provision_schema(*, centre: Centre) -> None:
     tenant_connection().set_schema_to_public()
 
 
+#: A user's full name, Chinese or English, in characters (User.full_name, full_name_en).
+NAME_MAX = User._meta.get_field("full_name").max_length or 100
+
+
+def centre_admin_names(*, name_zh: str, name_en: str, full_name: str = "", full_name_en: str = "") -> tuple[str, str]:
+    """A centre administrator's (Chinese, English) names: those given, else after the centre's names
+    ("碑林区管理员", "Beilin District administrator"), each cut to `NAME_MAX` characters."""
+    return ((full_name.strip() or f"{name_zh}管理员")[:NAME_MAX],
+            (full_name_en.strip() or f"{name_en} administrator")[:NAME_MAX])
+
+
 def centre_onboard(
     *,
     data: CentreInput,
     acting_user: User | None,
     admin_username: str | None = None,
     admin_password_hash: str | None = None,
+    admin_full_name: str = "",
+    admin_full_name_en: str = "",
     validated: bool = False,
 ) -> OnboardResult:
-    """Onboard one centre (see the module docstring). Idempotent on the division code."""
+    """Onboard one centre (see the module docstring). Idempotent on the division code.
+
+    A new administrator (`admin_username`) is named `admin_full_name` / `admin_full_name_en`, by default
+    after the centre (`centre_admin_names`); English pages show the English name."""
+    full_name, full_name_en = centre_admin_names(name_zh=data.name_zh, name_en=data.name_en,
+                                                 full_name=admin_full_name, full_name_en=admin_full_name_en)
     with schema_context(get_public_schema_name()):
         return _centre_onboard(data=data, acting_user=acting_user, admin_username=admin_username,
-                               admin_password_hash=admin_password_hash, validated=validated)
+                               admin_password_hash=admin_password_hash, validated=validated,
+                               admin_full_name=full_name, admin_full_name_en=full_name_en)
 
 
 def _centre_onboard(*, data: CentreInput, acting_user: User | None, admin_username: str | None,
-                    admin_password_hash: str | None, validated: bool) -> OnboardResult:
+                    admin_password_hash: str | None, validated: bool, admin_full_name: str,
+                    admin_full_name_en: str) -> OnboardResult:
     existing = Centre.objects.filter(division_code=data.code).first()
     if not validated:
         centre_validate(data=data)
@@ -156,12 +176,12 @@ def _centre_onboard(*, data: CentreInput, acting_user: User | None, admin_userna
                   "duplicated.") % {"code": data.code}, CentreErrorCode.ALREADY_EXISTS) from exc
     return _centre_complete(centre=existing, acting_user=acting_user, parent_code=data.parent_code,
                             admin_username=admin_username, admin_password_hash=admin_password_hash,
-                            admin_full_name=f"{data.name_zh}管理员")
+                            admin_full_name=admin_full_name, admin_full_name_en=admin_full_name_en)
 
 
 def _centre_complete(*, centre: Centre, acting_user: User | None, parent_code: str | None,
                      admin_username: str | None, admin_password_hash: str | None, admin_full_name: str = "",
-                     resumed: bool = False) -> OnboardResult:
+                     admin_full_name_en: str = "", resumed: bool = False) -> OnboardResult:
     """Steps 3 and 4 of onboarding for a committed centre in *provisioning*: its schema, its admin, ready."""
     try:
         centre_provision_schema(centre=centre)
@@ -169,7 +189,7 @@ def _centre_complete(*, centre: Centre, acting_user: User | None, parent_code: s
             admin = None
             if admin_username:
                 admin = user_get_or_create(username=admin_username, full_name=admin_full_name,
-                                           password_hash=admin_password_hash)
+                                           full_name_en=admin_full_name_en, password_hash=admin_password_hash)
                 Membership.objects.get_or_create(user=admin, centre=centre, role=Role.CENTRE_ADMIN)
             locked = Centre.objects.select_for_update().get(pk=centre.pk)
             if locked.status != CentreStatus.PROVISIONING:  # completed meanwhile by another process

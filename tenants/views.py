@@ -286,7 +286,9 @@ def onboard(request: HttpRequest) -> HttpResponse:
             result = services.centre_onboard(
                 data=CentreInput.from_mapping(data), acting_user=user_of(request),
                 admin_username=data.get("admin_username") or None,
-                admin_password_hash=make_password(password) if password else None)
+                admin_password_hash=make_password(password) if password else None,
+                admin_full_name=data.get("admin_full_name") or "",
+                admin_full_name_en=data.get("admin_full_name_en") or "")
         except ApplicationError as exc:
             fields = exc.extra.get("fields") or {}
             for name, problems in fields.items():

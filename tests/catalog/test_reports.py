@@ -50,12 +50,55 @@ def test_city_wide_report_has_the_seed_figures(db):
     assert _figures(report) == SEED_FIGURES
     assert report["categories"]["licence"]["compression"] == Decimal("0.4444")
     assert report["overall"]["compression"] == Decimal("0.4000")
+    assert report["overall"]["departments"] == 28  # "28 city departments ... 160 items"
 
 
 def test_city_centre_report_is_its_catalogue_of_160(city):
     from catalog.reports import compression_report
 
-    assert _figures(compression_report(centre=city, on=TODAY)) == SEED_FIGURES
+    report = compression_report(centre=city, on=TODAY)
+    assert _figures(report) == SEED_FIGURES
+    assert report["overall"]["departments"] == 28
+
+
+def _publish(code: str, department: str, levels: list[str]):
+    from catalog.models import Department
+    from catalog.services import item_create, version_create_draft, version_publish
+
+    department_row, _ = Department.objects.get_or_create(code=department, defaults={
+        "name_zh": "市国家税务局", "name_en": "Xi'an State Taxation Bureau"})
+    item = item_create(code=code, department=department_row, category="non_licence", item_type="QR",
+                       levels=levels, acting_user=None)
+    version = version_create_draft(item=item, effective_from=TODAY, acting_user=None, content={
+        "name_zh": "税务登记（国税）", "name_en": "Tax registration (state tax)", "legal_limit_days": 30,
+        "promised_limit_days": 3}, materials=[{"name_zh": "税务登记表", "name_en": "Tax registration form"}])
+    version_publish(version=version, acting_user=None, today=TODAY)
+
+
+def test_items_only_the_districts_exercise_are_not_the_citys(db):
+    """A master item that a bundle needs from another authority (a district's tax bureau: levels district
+    and zone) stays out of the city's counts and departments; one the city exercises is in them."""
+    from catalog.reports import compression_report
+
+    _publish("610100GS-QR-0001", "GS", ["district", "zone"])
+    report = compression_report(on=TODAY)
+    assert _figures(report) == SEED_FIGURES and report["overall"]["departments"] == 28
+
+    _publish("610100GS-QR-0002", "GS", ["city", "district", "zone"])
+    report = compression_report(on=TODAY)
+    assert (report["categories"]["non_licence"]["items"], report["overall"]["items"]) == (10, 161)
+    assert (report["categories"]["non_licence"]["departments"], report["overall"]["departments"]) == (6, 29)
+
+
+def test_an_item_devolved_later_was_still_the_citys(db):
+    """Devolved on 1 October 2014, its levels have lost the city since; on 30 September it was the city's."""
+    from catalog.models import Item
+    from catalog.reports import master_catalogue
+
+    devolved = Item.objects.filter(events__kind="devolved", events__effective_on=dt.date(2014, 10, 1))
+    assert devolved.count() == 7 and not devolved.filter(levels__contains=["city"]).exists()
+    assert master_catalogue(on=dt.date(2014, 9, 30)).filter(pk__in=devolved).count() == 7
+    assert not master_catalogue(on=dt.date(2014, 10, 1)).filter(pk__in=devolved).exists()
 
 
 def test_reports_are_one_query_each(city, django_assert_num_queries):

@@ -10,7 +10,7 @@ import subprocess
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from catalog.choices import Category, EventKind, ItemType
 from catalog.models import Adoption, Agency, Department
@@ -275,6 +275,27 @@ def test_the_guide_book_is_a_pdf_with_the_items_in_chinese(centre_client, items,
     text = re.sub(r"\s+", "", _pdf_text(data))
     assert "建设工程规划许可证核发" in text and "城市供水报装" in text and "碑林区" in text
     assert "建设工程竣工验收备案" not in text
+
+
+def test_who_must_bring_a_material_is_listed_in_the_books_language(centre_client, department, beilin):
+    """A material both persons and organisations bring reads "Person, Organisation" in the English book
+    (it was joined with 、) and "个人、单位" (or the Chinese labels) in the Chinese one."""
+    from catalog.choices import ApplicantType
+
+    item = make_item(department, "610100ZJ-XK-0078", "建设工程规划许可证核发", "Construction project planning permit",
+                     legal=20, promised=10)
+    version = version_create_draft(item=item, acting_user=None, effective_from=timezone.localdate(), content={},
+                                   materials=[{"name_zh": "身份证明", "name_en": "Proof of identity",
+                                               "applicant_types": ["person", "organisation"]}])
+    version_publish(version=version, acting_user=None)
+    adoption_create(centre=beilin, item=item, acting_user=None)
+
+    english = _pdf_text(centre_client(beilin).get("/catalogue/guidebook.pdf", HTTP_ACCEPT_LANGUAGE="en").content)
+    assert "Person, Organisation" in english and "、" not in english
+    chinese = re.sub(r"\s+", "", _pdf_text(centre_client(beilin).get("/catalogue/guidebook.pdf", **ZH).content))
+    with translation.override("zh-hans"):
+        labels = [str(ApplicantType.PERSON.label), str(ApplicantType.ORGANISATION.label)]
+    assert "、".join(labels) in chinese
 
 
 def test_a_devolution_changes_the_adopt_pages_on_its_effective_date_not_when_it_is_carried(

@@ -327,3 +327,17 @@ def test_the_green_channel_list_names_the_waived_materials_in_english(centre_cli
     assert "ID copy" in english and "身份证复印件" not in english
     chinese = client.get("/delegation/green/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "身份证复印件" in chinese
+
+
+def test_waived_materials_are_listed_in_the_readers_language(centre_client, beilin, boilers, items, clerk):
+    """Two waived materials read "Application form, ID copy" in English (they were joined with 、), and
+    "申请表、身份证复印件" in Chinese, on the channels' list and on the case form."""
+    from delegation.models import GreenChannelItem
+
+    GreenChannelItem.objects.filter(channel=boilers).update(waived_materials=["申请表", "身份证复印件"])
+    client = centre_client(beilin, clerk)
+    form = f"/delegation/green/coal-boilers/new/?item_code={items['district'].code}"
+    for url in ("/delegation/green/", form):
+        english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert "Application form, ID copy" in english and "、" not in english
+        assert "申请表、身份证复印件" in client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()

@@ -232,6 +232,37 @@ def test_onboarding_one_centre_by_the_form_makes_a_ready_centre_at_its_host(admi
     assert "Centre administrator" in signed_in.get("/").content.decode()
 
 
+def test_an_onboarded_administrator_has_an_english_name_given_or_after_the_centre(admin_client):
+    """English pages name staff by their English name (User.full_name_en): the form takes the new
+    administrator's names; left empty, they follow the centre's names, also for a file's rows."""
+    from django.utils import translation
+
+    from tenants.models import User
+    from tenants.validation import CentreInput
+
+    admin_client.post("/onboard/", {
+        "level": "district", "code": "610104", "slug": "lianhu", "name_zh": "莲湖区", "name_en": "Lianhu District",
+        "parent_code": "610100", "admin_username": "lianhu-admin", "admin_password": "Lianhu-pw-2024",
+        "admin_full_name": "王𠀾", "admin_full_name_en": "Wang Jia"})
+    given = User.objects.get(username="lianhu-admin")
+    assert (given.full_name, given.full_name_en) == ("王𠀾", "Wang Jia")
+    with translation.override("en"):
+        assert given.display_name == "Wang Jia"
+
+    admin_client.post("/onboard/", {
+        "level": "district", "code": "610112", "slug": "weiyang", "name_zh": "未央区", "name_en": "Weiyang District",
+        "parent_code": "610100", "admin_username": "weiyang-admin", "admin_password": "Weiyang-pw-2024"})
+    services.centre_bulk_onboard(rows=[CentreInput("district", "610111", "baqiao", "灞桥区", "Baqiao District",
+                                                   "610100")], acting_user=None,
+                                 admin_username=lambda row: f"admin-{row.slug}")
+    for username, zh, en in (("weiyang-admin", "未央区管理员", "Weiyang District administrator"),
+                             ("admin-baqiao", "灞桥区管理员", "Baqiao District administrator")):
+        user = User.objects.get(username=username)
+        assert (user.full_name, user.full_name_en) == (zh, en)
+        with translation.override("en"):
+            assert user.display_name == en
+
+
 def test_the_onboarding_message_gives_the_centres_address_with_the_port_the_request_came_in_on(admin_client):
     page = admin_client.post("/onboard/", {
         "level": "district", "code": "610104", "slug": "lianhu", "name_zh": "莲湖区",
