@@ -44,6 +44,10 @@ DATABASE_URL = env_str("DATABASE_URL")
 DATABASE_NAME = env_str("GOVSERVICE_DB_NAME", "govservice")
 BROKER_URL = env_str("CELERY_BROKER_URL") or env_str("BROKER_URL")
 PLATFORM_DOMAIN = env_str("PLATFORM_DOMAIN", "localhost").lower().removesuffix(".")  # a host as routing compares it
+# How the public reaches the platform, for links made with no request at hand (an SMS): the scheme, and the
+# port when not the scheme's default (platform/dev.py passes its PORT).
+PLATFORM_SCHEME = env_str("PLATFORM_SCHEME", "http").lower()
+PLATFORM_PORT = env_str("PLATFORM_PORT", "")
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [])

@@ -19,6 +19,7 @@ from joint_approval.choices import BundleKind, JointStatus
 from joint_approval.models import Bundle, BundleItem, JointCase, JointLeg, LinkedProjectItem
 from projects.models import KeyProject
 from projects.selectors import key_project_list
+from registry.hooks import JointFacts, JointNumberAsked
 from tenants.choices import Level
 from tenants.models import AnyUser, Centre
 from tenants.selectors import user_is_platform_admin, user_is_staff_of
@@ -137,3 +138,24 @@ def project_running_joint_case(*, project: KeyProject) -> JointCase | None:
 def leg_link_allowed(*, leg: JointLeg, centre: Centre | None) -> bool:
     """A leg's case page is reachable only on its own centre's host."""
     return centre is not None and leg.centre_id == centre.pk
+
+
+# --- what the public sees (the progress lookup, registry.hooks) ----------------------------------
+
+def joint_facts(joint: JointCase) -> JointFacts:
+    """What the public may see of `joint` beyond its legs' registry rows (`registry.hooks.JointFacts`):
+    no applicant. One query for the legs' case ids."""
+    return JointFacts(
+        joint_case_id=joint.pk, number=joint.number, title_zh=joint.title_zh, title_en=joint.title_en,
+        status=joint.status, status_label=joint.get_status_display(), is_open=joint.status == JointStatus.RUNNING,
+        accepting_centre=joint.accepting_centre, accepted_on=joint.accepted_on, due=joint.due,
+        completed_at=joint.completed_at,
+        leg_case_ids=tuple(joint.legs.order_by("position").values_list("case_id", flat=True)))
+
+
+def on_joint_number_asked(event: JointNumberAsked) -> None:
+    """Answer the progress lookup's question about a joint case number (a listener of
+    `registry.hooks.joint_number_asked`): its facts, or nothing for an unknown number."""
+    joint = JointCase.objects.select_related("accepting_centre").filter(number=event.number).first()
+    if joint is not None:
+        event.facts = joint_facts(joint)

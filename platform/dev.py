@@ -465,6 +465,7 @@ def cmd_run(args: list[str]) -> int:
     kill_leftover_children()
     env = base_env("config.settings.dev")
     env["DATABASE_URL"] = database_url("pgdata")
+    env.setdefault("PLATFORM_PORT", port)  # the links in SMS name the port the platform answers on
 
     # One query tells whether any schema is behind; migrating 200 schemas to find nothing takes ~20 s.
     # A centre whose onboarding stopped half-way (no schema yet) is skipped by both and completed by

@@ -97,3 +97,13 @@ def platform_url(request: HttpRequest) -> str:
 
 def centre_url(request: HttpRequest, slug: str, path: str = "/") -> str:
     return _origin(request, f"{slug}.{settings.PLATFORM_DOMAIN}") + path
+
+
+def centre_address(slug: str, path: str = "/") -> str:
+    """The absolute address of `path` at the centre `slug`'s own host on the configured domain, with no
+    request at hand (a link in an SMS): `settings.PLATFORM_SCHEME`, and `settings.PLATFORM_PORT` unless
+    it is the scheme's default: `centre_address("beilin", "/progress/")` →
+    `"https://beilin.example.gov.cn/progress/"`."""
+    scheme, port = settings.PLATFORM_SCHEME, settings.PLATFORM_PORT
+    suffix = "" if port in ("443" if scheme == "https" else "80", "") else f":{port}"
+    return f"{scheme}://{slug}.{settings.PLATFORM_DOMAIN}{suffix}{path}"
