@@ -45,8 +45,8 @@ def _matches(candidate: str, stored: list[str]) -> bool:
 
 
 def joint_progress(*, facts: JointFacts | None) -> JointProgress | None:
-    """The joint case of `facts` with its legs' rows in the order of their positions (one indexed query,
-    run for an unknown joint number too); None without facts or without any leg's row."""
+    """The joint case of `facts` with its legs' rows in the order of their positions (one indexed query);
+    None without facts or without any leg's row."""
     order = {case_id: i for i, case_id in enumerate(facts.leg_case_ids)} if facts is not None else {}
     legs = sorted(RegistryEntry.objects.select_related("centre").filter(
         joint_case_id=facts.joint_case_id if facts is not None else _NO_JOINT),
@@ -70,16 +70,22 @@ def progress_lookup(*, number: str, factor: str) -> Found | None:
     Both are normalised first (full-width digits from an IME, spaces, a lower-case x).
 
     The HMAC is computed and compared with every stored value in constant time whether the number
-    exists or not, and an unknown number reads what a known one does, so the two answers take about
-    the same time.
+    exists or not, and an unknown number runs the queries a known one does (for a joint number: the
+    joint case, then one leg's factors; every leg is read only once the factor matched), so the two
+    answers take about the same time.
     """
     number = normalise_case_number(number)
     if is_joint_case_number(number):
-        found = joint_progress_of(number=number)
-        first = found.legs[0] if found is not None else None
-        candidate = lookup_hmac(first.number if first is not None else number, factor or "")
-        matched = _matches(candidate, list(first.lookup_hmacs) if first is not None else [])
-        return found if matched and found is not None else None
+        asked = JointNumberAsked(number=number)
+        joint_number_asked.send(asked)
+        facts = asked.facts
+        # the first leg's number and factors only (as one case's row is read); every leg once it matches
+        first = RegistryEntry.objects.filter(
+            case_id=facts.leg_case_ids[0] if facts is not None and facts.leg_case_ids else _NO_JOINT,
+        ).values_list("number", "lookup_hmacs").first()
+        candidate = lookup_hmac(first[0] if first is not None else number, factor or "")
+        matched = _matches(candidate, list(first[1]) if first is not None else [])
+        return joint_progress(facts=facts) if matched and first is not None else None
     candidate = lookup_hmac(number, factor or "")
     entry = RegistryEntry.objects.select_related("centre").filter(number=number).first()
     matched = _matches(candidate, list(entry.lookup_hmacs) if entry is not None else [])

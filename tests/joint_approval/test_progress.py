@@ -124,6 +124,20 @@ def test_wrong_factors_of_a_joint_number_are_counted_and_guard_it_known_or_unkno
     assert page.status_code == 429 and "Too many lookups" in page.content.decode()
 
 
+def test_the_reviews_room_shares_the_guard_for_joint_numbers(joint, beilin, centre_client):
+    """The reviews room rates one case at a time: a joint number is not found there, and each try is
+    counted on the number's guard, which then holds at /progress/ too."""
+    client = centre_client(beilin)
+    for n in range(5):
+        response = client.post("/supervision/reviews/rate/", {"number": joint.number, "factor": f"{n:04d}",
+                                                               "overall": "satisfied"},
+                               REMOTE_ADDR=f"10.0.2.{n}")
+        assert response.status_code == 404
+    assert number_is_guarded(joint.number)
+    guarded = client.get("/progress/api/", {"number": joint.number, "factor": PHONE[-4:]}, REMOTE_ADDR="10.0.3.1")
+    assert guarded.status_code == 429
+
+
 def test_the_right_factor_counts_nothing(joint, centre_client):
     for _ in range(6):
         assert centre_client().get("/progress/api/", {"number": joint.number,
