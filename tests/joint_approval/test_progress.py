@@ -184,6 +184,15 @@ def test_the_clerk_prints_one_receipt_listing_every_leg_from_the_joint_case_page
     assert escape(beilin.name_en) in html
 
 
+def test_the_city_prints_it_from_its_overview_without_the_applicants_name(joint, chief_city, centre_client):
+    client = centre_client(None, chief_city)
+    assert 'id="joint-receipt-link"' in client.get(f"/joint/cases/{joint.pk}/").content.decode()
+    response = client.get(f"/joint/cases/{joint.pk}/receipt/")
+    assert response.status_code == 200
+    _assert_lists_every_leg(response.content.decode(), joint)
+    assert COMPANY not in response.content.decode()  # no leg of it is held on the platform's host
+
+
 def test_the_receipt_is_in_chinese_for_a_chinese_reader(joint, beilin, clerk_beilin, centre_client):
     client = centre_client(beilin, clerk_beilin)
     html = client.get(f"/joint/cases/{joint.pk}/receipt/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
