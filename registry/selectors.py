@@ -14,7 +14,7 @@ from tenants.models import Centre
 
 #: Compared against when the number is unknown, so that an unknown number costs what a wrong factor does.
 _NO_MATCH = ["0" * 64, "0" * 64]
-#: The joint case looked for when a joint number is unknown (no case has it), so that the legs are read alike.
+#: The leg looked for when a joint number is unknown (no case has this id), so that its query runs all the same.
 _NO_JOINT = uuid.UUID(int=0)
 
 
@@ -47,11 +47,12 @@ def _matches(candidate: str, stored: list[str]) -> bool:
 def joint_progress(*, facts: JointFacts | None) -> JointProgress | None:
     """The joint case of `facts` with its legs' rows in the order of their positions (one indexed query);
     None without facts or without any leg's row."""
-    order = {case_id: i for i, case_id in enumerate(facts.leg_case_ids)} if facts is not None else {}
-    legs = sorted(RegistryEntry.objects.select_related("centre").filter(
-        joint_case_id=facts.joint_case_id if facts is not None else _NO_JOINT),
-        key=lambda entry: (order.get(entry.case_id, len(order)), entry.number))
-    return JointProgress(facts=facts, legs=legs) if facts is not None and legs else None
+    if facts is None:
+        return None
+    order = {case_id: i for i, case_id in enumerate(facts.leg_case_ids)}
+    legs = sorted(RegistryEntry.objects.select_related("centre").filter(joint_case_id=facts.joint_case_id),
+                  key=lambda entry: (order.get(entry.case_id, len(order)), entry.number))
+    return JointProgress(facts=facts, legs=legs) if legs else None
 
 
 def joint_progress_of(*, number: str) -> JointProgress | None:
