@@ -42,17 +42,34 @@ def normalise_identifier(value: str | None) -> str:
     return "".join(ch for ch in text if not ch.isspace() and unicodedata.category(ch) != "Pd").upper()
 
 
+#: The first letter of a joint case's number (联办件编号): `J<division code>-<YYYYMMDD>-<4-digit sequence>`.
+JOINT_CASE_PREFIX = "J"
+
+
 def normalise_case_number(value: str | None) -> str:
     """A case number as typed → as stored (`<division code>-<YYYYMMDD>-<5-digit sequence>`, the division
-    code 6 digits, or 9 for a township): NFKC, upper case, any dash (Unicode category Pd) or run of
-    whitespace between groups read as one `-`, ends stripped. A number read out over the phone and typed
-    without separators (19 or 22 digits) gets its hyphens back:
-    `" ６１０１０３－２０２６…"`, `"610103 20261130 00011"`, `"6101032026113000011"` → `"610103-20261130-00011"`."""
+    code 6 digits, or 9 for a township; a joint case's `J<division code>-<YYYYMMDD>-<4-digit sequence>`):
+    NFKC, upper case, any dash (Unicode category Pd) or run of whitespace between groups read as one `-`,
+    ends stripped. A number read out over the phone and typed without separators (19 or 22 digits; a
+    joint one J and 18 or 21) gets its hyphens back:
+    `" ６１０１０３－２０２６…"`, `"610103 20261130 00011"`, `"6101032026113000011"` → `"610103-20261130-00011"`;
+    `"j 610103 20261130 0001"`, `"J610103202611300001"` → `"J610103-20261130-0001"`."""
     text = unicodedata.normalize("NFKC", value or "").upper()
     text = "".join("-" if unicodedata.category(ch) == "Pd" or ch.isspace() else ch for ch in text)
     text = re.sub(r"-+", "-", text).strip("-")
+    if text.startswith(JOINT_CASE_PREFIX + "-"):
+        text = JOINT_CASE_PREFIX + text[2:]
     bare = re.fullmatch(r"([0-9]{6}|[0-9]{9})([0-9]{8})([0-9]{5})", text)
-    return "-".join(bare.groups()) if bare else text
+    if bare:
+        return "-".join(bare.groups())
+    joint = re.fullmatch(JOINT_CASE_PREFIX + r"([0-9]{6}|[0-9]{9})([0-9]{8})([0-9]{4})", text)
+    return JOINT_CASE_PREFIX + "-".join(joint.groups()) if joint else text
+
+
+def is_joint_case_number(number: str) -> bool:
+    """Whether `number` (as `normalise_case_number` returns it) names a joint case (联办件) rather than
+    one case: a joint number starts with `JOINT_CASE_PREFIX`; a case's with its division code's digits."""
+    return number.startswith(JOINT_CASE_PREFIX)
 
 
 @functools.cache

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.contrib.postgres.aggregates import ArrayAgg
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
@@ -19,6 +20,7 @@ from joint_approval.choices import BundleKind, JointStatus
 from joint_approval.models import Bundle, BundleItem, JointCase, JointLeg, LinkedProjectItem
 from projects.models import KeyProject
 from projects.selectors import key_project_list
+from registry.hooks import JointFacts, JointNumberAsked
 from tenants.choices import Level
 from tenants.models import AnyUser, Centre
 from tenants.selectors import user_is_platform_admin, user_is_staff_of
@@ -137,3 +139,28 @@ def project_running_joint_case(*, project: KeyProject) -> JointCase | None:
 def leg_link_allowed(*, leg: JointLeg, centre: Centre | None) -> bool:
     """A leg's case page is reachable only on its own centre's host."""
     return centre is not None and leg.centre_id == centre.pk
+
+
+# --- what the public sees (the progress lookup, registry.hooks) ----------------------------------
+
+def joint_facts(joint: JointCase, leg_case_ids: list[uuid.UUID] | None = None) -> JointFacts:
+    """What the public may see of `joint` beyond its legs' registry rows (`registry.hooks.JointFacts`):
+    no applicant. `leg_case_ids`: the legs' case ids by position when read with the joint case (else one
+    query)."""
+    if leg_case_ids is None:
+        leg_case_ids = list(joint.legs.order_by("position").values_list("case_id", flat=True))
+    return JointFacts(
+        joint_case_id=joint.pk, number=joint.number, title_zh=joint.title_zh, title_en=joint.title_en,
+        status=joint.status, status_label=joint.get_status_display(), is_open=joint.status == JointStatus.RUNNING,
+        accepting_centre=joint.accepting_centre, accepted_on=joint.accepted_on, due=joint.due,
+        completed_at=joint.completed_at, leg_case_ids=tuple(leg_case_ids))
+
+
+def on_joint_number_asked(event: JointNumberAsked) -> None:
+    """Answer the progress lookup's question about a joint case number (a listener of
+    `registry.hooks.joint_number_asked`): its facts, or nothing for an unknown number. One query, known
+    or not (the lookup's two answers cost the same)."""
+    joint = (JointCase.objects.select_related("accepting_centre").filter(number=event.number)
+             .annotate(leg_ids=ArrayAgg("legs__case_id", order_by="legs__position")).first())
+    if joint is not None:
+        event.facts = joint_facts(joint, [pk for pk in joint.leg_ids if pk is not None])

@@ -33,7 +33,7 @@ from catalog.models import Item, Material
 from catalog.selectors import centre_catalogue
 from common.errors import ApplicationError, ConflictError
 from common.idempotency import ClientKey, idempotency_remember, idempotency_replay, request_fingerprint
-from common.identity import identity_hmac
+from common.identity import JOINT_CASE_PREFIX, identity_hmac
 from joint_approval.choices import JointStatus, LegLevel
 from joint_approval.error_codes import JointErrorCode
 from joint_approval.models import (
@@ -45,8 +45,10 @@ from joint_approval.models import (
     LinkedProject,
     LinkedProjectItem,
 )
+from notifications.services import outbox_enqueue
 from projects.models import KeyProject
 from projects.services import key_project_register
+from tenants.addresses import centre_address
 from tenants.choices import Level
 from tenants.models import Centre, User
 from workcalendar.clock import WorkCalendar
@@ -236,7 +238,7 @@ def _next_number(centre: Centre, day: dt.date) -> str:
             "RETURNING last",
             [centre.pk, day])
         sequence = cursor.fetchone()[0]
-    return f"J{centre.division_code}-{day:%Y%m%d}-{sequence:04d}"
+    return f"{JOINT_CASE_PREFIX}{centre.division_code}-{day:%Y%m%d}-{sequence:04d}"
 
 
 def resolve_centres(*, legs: list[LegSpec], accepting: Centre, project: KeyProject | None,
@@ -509,8 +511,24 @@ def joint_case_leg_changed(event: CaseChanged) -> JointCase | None:
         joint.actual_workdays = WorkCalendar.for_centre(joint.accepting_centre_id).workdays_between(
             joint.accepted_on, _local_day(now))[0]
         JointCaseEvent.objects.create(joint_case=joint, kind="joined", status=joint.status, at=now)
+        if joint.status != JointStatus.WITHDRAWN:
+            _tell_joined(joint, phone=case.phone, legs=len(legs))
     joint.save()
     return joint
+
+
+def _tell_joined(joint: JointCase, *, phone: str, legs: int) -> None:
+    """The SMS to the applicant when every leg of `joint` is decided (`joint_completed`), once (its dedupe
+    key), in the deciding leg's transaction: the link is the progress lookup at the accepting centre's own
+    address, with the joint number filled in. The phone is the leg's case's (one applicant for all legs;
+    the joint case keeps none)."""
+    centre = joint.accepting_centre
+    outbox_enqueue(dedupe_key=f"joint:{joint.pk}:completed", to=phone, template_key="joint_completed",
+                   centre_id=centre.pk, context={
+                       "centre_zh": centre.name_zh, "centre_en": centre.name_en or centre.name_zh,
+                       "number": joint.number, "title_zh": joint.title_zh, "title_en": joint.title_en or joint.title_zh,
+                       "legs": legs,
+                       "lookup_url": centre_address(slug=centre.slug, path=f"/progress/?number={joint.number}")})
 
 
 def connect() -> None:

@@ -46,6 +46,8 @@ from joint_approval.services import (
     resolve_centres,
     time_saved,
 )
+from registry.selectors import joint_progress_of
+from registry.views import joint_receipt_context
 from tenants.choices import Level
 from tenants.models import Centre
 from tenants.request import centre_or_none, user_of
@@ -285,6 +287,24 @@ def joint_case_detail(request: HttpRequest, joint_case_id: uuid.UUID) -> HttpRes
         "events": [(e, _event_label(e.kind), _joint_status_label(e.status) if e.kind != "leg"
                     else _status_label(e.status), _event_note(e, len(legs))) for e in joint.events.all()],
         "own_legs": sum(1 for row in legs if row["own"])})
+
+
+@login_required
+def joint_case_receipt(request: HttpRequest, joint_case_id: uuid.UUID) -> HttpResponse:
+    """The joint case's acceptance receipt (联办受理回执), printable: every leg with its centre, department,
+    item, promised due date and own number (`registry.views.joint_receipt_context`, the sheet the
+    applicant also prints from the progress lookup), and the applicant's name from a leg held here that
+    the reader may see. Whoever sees the joint case may print it."""
+    centre = centre_or_none(request)
+    joint = selectors.joint_case_get_for(user=request.user, centre=centre, joint_case_id=joint_case_id)
+    found = joint_progress_of(number=joint.number)
+    if found is None:
+        raise Http404
+    visible = door.cases_visible(user=request.user, centre=centre, case_ids=[
+        leg.case_id for leg in joint.legs.all() if leg.centre_id == centre.pk]) if centre is not None else set()
+    return render(request, "registry/joint_receipt.html", {
+        **joint_receipt_context(found), "applicant": _applicant_here(joint, centre, visible),
+        "back_url": reverse("joint-case", args=[joint.pk]), "back_label": _("Back to the joint case")})
 
 
 # --- linked projects ----------------------------------------------------------------------------

@@ -87,6 +87,12 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
         "【{centre_zh}】办件{number}（{item_zh}）的结果已由代办员{agent}送达，代办完成。疑问请联系{station_zh}。",
         "[{centre_en}] Agent {agent} delivered the result of case {number} ({item_en}). Questions: {station_en}.",
     ),
+    # joint approvals (联办): every leg of a joint case decided
+    "joint_completed": (
+        "【{centre_zh}】您的联办件{number}（{title_zh}）的{legs}个事项已全部办结，各事项结果及领取方式请查询：{lookup_url}",
+        "[{centre_en}] All {legs} items of your joint case {number} ({title_en}) are decided. Each item's result "
+        "and where to collect it: {lookup_url}",
+    ),
     "test_sms": ("【西安政务服务平台】测试短信，发送于{stamp}，无需回复。",
                  "[Xi'an Government Services] Test message sent at {stamp}; no reply needed."),
 }

@@ -30,8 +30,8 @@ from django.utils.translation import gettext as _
 
 from common.errors import ApplicationError, ErrorCode
 from common.identity import normalise_case_number
-from registry.models import NumberGuard, RegistryEntry
-from registry.selectors import progress_lookup
+from registry.models import NumberGuard
+from registry.selectors import Found, progress_lookup
 
 
 class NumberGuarded(ApplicationError):
@@ -122,9 +122,10 @@ def _serialise(number: str) -> None:
 
 
 def guarded_lookup(*, number: str, factor: str,
-                   find: Callable[..., RegistryEntry | None] = progress_lookup) -> RegistryEntry | None:
-    """`find(number=…, factor=…)` (by default `progress_lookup`) behind the per-number guard: the entry,
-    or None (counted as a failure of `number`).
+                   find: Callable[..., Found | None] = progress_lookup) -> Found | None:
+    """`find(number=…, factor=…)` (by default `progress_lookup`) behind the per-number guard: what it
+    found (a case's entry, or a joint case with its legs), or None (counted as a failure of `number`, a
+    joint case's number like any other).
 
     Raises `NumberGuarded` without looking while the number is guarded, for a known and an unknown
     number alike.

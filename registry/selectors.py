@@ -1,33 +1,95 @@
-"""Reads of the registry: the public progress lookup (no sign-in, no personal data), a centre's open cases."""
+"""Reads of the registry: the public progress lookup (no sign-in, no personal data) of a case or of a
+joint case with all its legs, a centre's open cases."""
 from __future__ import annotations
 
 import hmac
+import uuid
+from dataclasses import dataclass
 
-from common.identity import normalise_case_number
+from common.identity import is_joint_case_number, normalise_case_number
 from registry.hashing import lookup_hmac
+from registry.hooks import JointFacts, JointNumberAsked, joint_number_asked
 from registry.models import RegistryEntry
 from tenants.models import Centre
 
 #: Compared against when the number is unknown, so that an unknown number costs what a wrong factor does.
 _NO_MATCH = ["0" * 64, "0" * 64]
+#: The leg looked for when a joint number is unknown (no case has this id), so that its query runs all the same.
+_NO_JOINT = uuid.UUID(int=0)
 
 
-def progress_lookup(*, number: str, factor: str) -> RegistryEntry | None:
-    """The registry entry of case `number` if `factor` (the last four characters of the applicant's ID
-    number or mobile phone) matches it; None both for an unknown number and for a wrong factor. Both
-    are normalised first (full-width digits from an IME, spaces, a lower-case x).
+@dataclass(frozen=True)
+class JointProgress:
+    """A joint case as the public sees it: its facts (`registry.hooks.JointFacts`) and its legs' registry
+    rows in the order of their positions (each with its own number, centre, department, status, dates)."""
 
-    The HMAC is computed and compared with every stored value in constant time whether the number
-    exists or not, so the two answers take about the same time.
-    """
-    number = normalise_case_number(number)
-    candidate = lookup_hmac(number, factor or "")
-    entry = RegistryEntry.objects.select_related("centre").filter(number=number).first()
-    stored = list(entry.lookup_hmacs) if entry is not None else []
-    stored += _NO_MATCH[len(stored):]
+    facts: JointFacts
+    legs: list[RegistryEntry]
+
+    @property
+    def number(self) -> str:
+        return self.facts.number
+
+
+#: What the progress lookup finds: one case's row, or a joint case with its legs.
+Found = RegistryEntry | JointProgress
+
+
+def _matches(candidate: str, stored: list[str]) -> bool:
+    """Whether `candidate` is one of `stored`, compared in constant time with two values at least."""
+    stored = stored + _NO_MATCH[len(stored):]
     matched = False
     for value in stored:
         matched |= hmac.compare_digest(candidate, value)
+    return matched
+
+
+def joint_progress(*, facts: JointFacts | None) -> JointProgress | None:
+    """The joint case of `facts` with its legs' rows in the order of their positions (one indexed query);
+    None without facts or without any leg's row."""
+    if facts is None:
+        return None
+    order = {case_id: i for i, case_id in enumerate(facts.leg_case_ids)}
+    legs = sorted(RegistryEntry.objects.select_related("centre").filter(joint_case_id=facts.joint_case_id),
+                  key=lambda entry: (order.get(entry.case_id, len(order)), entry.number))
+    return JointProgress(facts=facts, legs=legs) if legs else None
+
+
+def joint_progress_of(*, number: str) -> JointProgress | None:
+    """The joint case numbered `number` (normalised first) with its legs, unchecked: for its own staff,
+    who see it already (`joint_approval.selectors`); the public goes through `progress_lookup`."""
+    asked = JointNumberAsked(number=normalise_case_number(number))
+    joint_number_asked.send(asked)
+    return joint_progress(facts=asked.facts)
+
+
+def progress_lookup(*, number: str, factor: str) -> Found | None:
+    """What case `number` is, if `factor` (the last four characters of the applicant's ID number, credit
+    code or mobile phone) matches it: the registry entry of a case, or for a joint case's number
+    (`J…`, 联办件) the joint case with every leg (`JointProgress`: the factor is checked against its first
+    leg's, the applicant being one for all legs). None both for an unknown number and for a wrong factor.
+    Both are normalised first (full-width digits from an IME, spaces, a lower-case x).
+
+    The HMAC is computed and compared with every stored value in constant time whether the number
+    exists or not, and an unknown number runs the queries a known one does (for a joint number: the
+    joint case, then one leg's factors; every leg is read only once the factor matched), so the two
+    answers take about the same time.
+    """
+    number = normalise_case_number(number)
+    if is_joint_case_number(number):
+        asked = JointNumberAsked(number=number)
+        joint_number_asked.send(asked)
+        facts = asked.facts
+        # the first leg's number and factors only (as one case's row is read); every leg once it matches
+        first = RegistryEntry.objects.filter(
+            case_id=facts.leg_case_ids[0] if facts is not None and facts.leg_case_ids else _NO_JOINT,
+        ).values_list("number", "lookup_hmacs").first()
+        candidate = lookup_hmac(first[0] if first is not None else number, factor or "")
+        matched = _matches(candidate, list(first[1]) if first is not None else [])
+        return joint_progress(facts=facts) if matched and first is not None else None
+    candidate = lookup_hmac(number, factor or "")
+    entry = RegistryEntry.objects.select_related("centre").filter(number=number).first()
+    matched = _matches(candidate, list(entry.lookup_hmacs) if entry is not None else [])
     return entry if matched and entry is not None else None
 
 

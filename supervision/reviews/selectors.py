@@ -19,9 +19,10 @@ from tenants.selectors import user_department_in
 
 
 def reviewable_entry(*, centre: Centre, number: str, factor: str) -> RegistryEntry | None:
-    """The applicant's case at this centre, found by its number and lookup factor (None otherwise)."""
+    """The applicant's case at this centre, found by its number and lookup factor (None otherwise: a
+    joint case's number too, whose legs are rated each by its own number at its own centre)."""
     entry = progress_lookup(number=number, factor=factor)
-    return entry if entry is not None and entry.centre_id == centre.pk else None
+    return entry if isinstance(entry, RegistryEntry) and entry.centre_id == centre.pk else None
 
 
 def entry_for_staff(*, user: AnyUser, centre: Centre, number: str) -> RegistryEntry:

@@ -128,7 +128,7 @@ def _applicant_rating(request: HttpRequest, form: CaseKeyForm, rate: Callable[[R
             except NumberGuarded:
                 context["error"] = _too_many()
                 return render(request, "supervision/reviews_rate.html", context, status=429)
-            if entry is None:
+            if not isinstance(entry, RegistryEntry):  # none here (`reviewable_entry` finds no joint case)
                 context["error"], status = _not_found(), 404
             else:
                 try:

@@ -77,6 +77,11 @@ def test_case_numbers_keep_their_hyphens_whatever_dash_was_typed():
         ("6101032026113000011", "610103-20261130-00011"),
         ("61010310120261130０００４２", "610103101-20261130-00042"),
         ("12345", "12345"),  # not a case number: left for the lookup to not find
+        # a joint case's number (联办件), read off a receipt into a phone
+        ("j610103 20261130 0001", "J610103-20261130-0001"),
+        ("J 610103-20261130-0001", "J610103-20261130-0001"),
+        ("J610103202611300001", "J610103-20261130-0001"),
+        ("Ｊ６１０１０３－２０２６１１３０－０００１", "J610103-20261130-0001"),
     ],
 )
 def test_case_numbers_typed_with_spaces_or_without_separators_are_read_as_one_number(typed, stored):

@@ -15,6 +15,7 @@ from catalog.models import Adoption, Item, ItemVersion, Material
 from common.errors import ConflictError
 from joint_approval.models import Bundle, BundleItem, JointCase, JointCaseCounter
 from joint_approval.services import joint_case_accept, linked_project_register
+from notifications.models import OutboxMessage
 from projects.models import KeyProject
 from registry.models import RegistryEntry
 from tenants.choices import Role
@@ -56,6 +57,8 @@ def committed(django_db_setup, django_db_blocker):
             ids = list(JointCase.objects.filter(Q(bundle=bundle) | Q(project__linked__bundle=bundle)).values_list(
                 "pk", flat=True))
             RegistryEntry.objects.filter(joint_case_id__in=ids).delete()
+            # the completion SMS of a joined case (a later test's worker would otherwise send it)
+            OutboxMessage.objects.filter(dedupe_key__in=[f"joint:{pk}:completed" for pk in ids]).delete()
             JointCase.objects.filter(pk__in=ids).delete()
             KeyProject.objects.filter(linked__bundle=bundle).delete()  # with its linked row and items
             JointCaseCounter.objects.filter(day=DAY.date()).delete()
