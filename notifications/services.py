@@ -46,6 +46,13 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "test_sms": ("【西安政务服务平台】测试短信，发送于{stamp}，无需回复。",
                  "[Xi'an Government Services] Test message sent at {stamp}; no reply needed."),
+    # delegation (代办): the resident consents to a proxy filing by reading this code back to the agent
+    "proxy_consent_code": (
+        "【{station_zh}】验证码{code}：您同意代办员{agent}为您代办事项，请将验证码告诉代办员。{minutes}分钟内有效；"
+        "如非本人同意，请勿告知。",
+        "[{station_en}] Code {code}: tell it to agent {agent} if you agree that they file for you. Valid "
+        "{minutes} minutes; if you did not agree, do not share it.",
+    ),
 }
 
 
