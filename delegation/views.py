@@ -172,7 +172,7 @@ def filing_new(request: HttpRequest) -> HttpResponse:
         scan_error = None
         if draft is not None and upload is not None:
             try:
-                consent_scan_attach(draft=draft, upload=upload, file_name=upload.name)
+                consent_scan_attach(draft=draft, upload=upload, file_name=upload.name or "")
             except ApplicationError as exc:
                 scan_error = exc
         if sending and draft is not None:
@@ -238,11 +238,12 @@ def filing_detail(request: HttpRequest, filing_id: uuid.UUID) -> HttpResponse:
 
 
 @login_required
-def consent_scan(request: HttpRequest, consent_id: int) -> HttpResponse:
+def consent_scan(request: HttpRequest, consent_id: int) -> FileResponse:
     """The scan or photo of a consent's signed form: for the agent who recorded it and for the staff who
     may read the filing's case at this centre (the township's clerk); 404 for anyone else."""
     consent = selectors.consent_scan_for(user=request.user, centre=centre_or_none(request), consent_id=consent_id)
-    response = FileResponse(consent.scan.open("rb"), content_type=consent.scan_content_type or "application/octet-stream")
+    response = FileResponse(consent.scan.open("rb"),
+                            content_type=consent.scan_content_type or "application/octet-stream")
     response["Content-Disposition"] = "inline"
     response["Cache-Control"] = "private, no-store"
     return response

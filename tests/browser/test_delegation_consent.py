@@ -93,9 +93,8 @@ def test_an_agent_files_with_an_sms_code_on_a_phone_and_the_clerk_sees_the_conse
     phone.close()
 
     def filed() -> tuple[str, list[str], str]:
-        from notifications.models import OutboxMessage
-
         from delegation.models import ProxyFiling
+        from notifications.models import OutboxMessage
 
         filing = ProxyFiling.objects.select_related("consent").get(case_number=number)
         sent = list(OutboxMessage.objects.filter(body__contains=code_sent, template_key="proxy_consent_code")
