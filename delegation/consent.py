@@ -41,6 +41,8 @@ CODE_MAX_ATTEMPTS = 5
 CODE_RESEND_SECONDS = 60
 CODE_MAX_SENDS = 5
 CODE_TEMPLATE = "proxy_consent_code"
+#: A form left open longer than this without filing: its draft and scan are removed (the beat, hourly).
+DRAFT_KEPT = dt.timedelta(days=1)
 
 #: What a scan may be, told by its first bytes: (signature, content type, extension).
 SCAN_KINDS: list[tuple[bytes, str, str]] = [
@@ -176,3 +178,15 @@ def consent_code_confirm(*, draft: ConsentDraft, phone: str, code: str, now: dt.
             raise _refuse("sms_code", _("Wrong code, and no tries are left: send a new one."))
         raise _refuse("sms_code", _("Wrong code: %(left)d tries left.") % {"left": left})
     return locked
+
+
+def consent_drafts_purge(*, now: dt.datetime | None = None) -> int:
+    """Remove the drafts of forms never filed, older than `DRAFT_KEPT`, with their scans (a filed
+    draft's scan belongs to its consent and the draft is gone already). Returns how many."""
+    now = now or timezone.now()
+    stale = list(ConsentDraft.objects.filter(created_at__lt=now - DRAFT_KEPT))
+    for draft in stale:
+        if draft.scan:
+            draft.scan.storage.delete(draft.scan.name)
+    ConsentDraft.objects.filter(pk__in=[d.pk for d in stale]).delete()
+    return len(stale)

@@ -274,3 +274,16 @@ def test_a_case_filed_at_the_window_has_no_proxy_section(centre_client, nanyuanm
                            acting_user=township_clerk).case
     body = centre_client(nanyuanmen, township_clerk).get(f"/cases/{case.pk}/").content.decode()
     assert 'id="proxy-filing"' not in body
+
+
+def test_a_form_left_unfiled_loses_its_draft_and_scan_after_a_day(client, items):
+    from delegation.consent import consent_drafts_purge
+
+    client.post(NEW, form_data(items["township"], consent_method="signed_form", resident_id_number="1",
+                               consent_scan=png_upload()))
+    draft = ConsentDraft.objects.get()
+    storage, name = draft.scan.storage, draft.scan.name
+    assert storage.exists(name)
+    assert consent_drafts_purge(now=timezone.now()) == 0
+    assert consent_drafts_purge(now=timezone.now() + dt.timedelta(days=1, minutes=1)) == 1
+    assert not ConsentDraft.objects.exists() and not storage.exists(name)
