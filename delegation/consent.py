@@ -186,7 +186,7 @@ def consent_drafts_purge(*, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     stale = list(ConsentDraft.objects.filter(created_at__lt=now - DRAFT_KEPT))
     for draft in stale:
-        if draft.scan:
+        if draft.scan.name:
             draft.scan.storage.delete(draft.scan.name)
     ConsentDraft.objects.filter(pk__in=[d.pk for d in stale]).delete()
     return len(stale)
