@@ -113,5 +113,8 @@ def test_an_agent_files_with_an_sms_code_on_a_phone_and_the_clerk_sees_the_conse
     text = section.inner_text()
     assert "Code sent by SMS and read back" in text and "SMS code confirmed at" in text and "137****5678" in text
     assert "Materials received from the resident" in text
+    # the material the agent ticked is provided on the case, the other one missing
+    assert clerk_page.locator("tr.material-provided").inner_text().startswith("Enrolment form")
+    assert clerk_page.locator("tr.material-missing").inner_text().startswith("Copy of the household register")
     screenshot(clerk_page, "delegation-consent-clerk-1280")
     desk.close()
