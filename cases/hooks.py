@@ -12,11 +12,13 @@ in their `AppConfig.ready`, and `cases` imports none of them.
 - `proxy_carrier` (a read hook): who brings a proxy filing's (代办) result to the resident, for the
   applicant's SMS. `cases` names the agent who filed it; a listener may name the filing's agent now
   (a filing handed on when an agent's post ends). Listeners only set the names.
+- `case_page`: what the apps above add to a case's page for the staff reading it (a read hook; nothing
+  is written). Delegation adds a proxy filing's consent record and its agent's handover log.
 """
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cases.models import Case
 from common.hooks import Hook
@@ -78,6 +80,27 @@ class ProxyCarrier:
     name_en: str = ""
 
 
+@dataclass(frozen=True)
+class PageSection:
+    """One section of the case page: `title` (translated), `html` (rendered and escaped by the app that
+    answers, e.g. with `render_to_string`), `key` (a stable name: the section's id on the page)."""
+
+    key: str
+    title: str
+    html: str
+
+
+@dataclass
+class CasePage:
+    """`case` of `centre` is shown to `user`; listeners append the sections they have for it (in the
+    order they were connected). Read only."""
+
+    centre: Centre
+    case: Case
+    user: User
+    sections: list[PageSection] = field(default_factory=list)
+
+
 WRONG_ROLE = "wrong_role"
 STEP_SKIPPED = "step_skipped"
 
@@ -85,3 +108,4 @@ cases_filed: Hook[CasesFiled] = Hook("cases_filed")
 case_changed: Hook[CaseChanged] = Hook("case_changed")
 step_refused: Hook[StepRefused] = Hook("step_refused")
 proxy_carrier: Hook[ProxyCarrier] = Hook("proxy_carrier")
+case_page: Hook[CasePage] = Hook("case_page")

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from cases import personal_data, selectors
+from cases import hooks, personal_data, selectors
 from cases.choices import (
     CLOCK_PAUSED,
     CLOCK_RUNNING,
@@ -151,6 +151,8 @@ def _detail_page(request: HttpRequest, case: Case, roles: set[str], bound: CaseA
                  status: int, revealed: personal_data.ApplicantIdentifiers | None = None) -> HttpResponse:
     materials = [(m, _material_name(m)) for m in case.materials.all()]
     notice = selectors.open_notice(case)
+    page = hooks.CasePage(centre=centre_of(request), case=case, user=user_of(request))
+    hooks.case_page.send(page)  # what the apps above add (a proxy filing's consent and handover log)
     return render(request, "cases/detail.html", {
         "case": case, "applicant": revealed or personal_data.masked_applicant(case), "revealed": revealed is not None,
         "may_reveal": selectors.may_reveal(user=request.user, centre=centre_of(request), case=case),
@@ -161,7 +163,7 @@ def _detail_page(request: HttpRequest, case: Case, roles: set[str], bound: CaseA
         "has_notice": bool(list(case.notices.all())),
         "action_forms": _action_forms(case, roles, bound),
         "clock_running": case.status in CLOCK_RUNNING, "clock_paused": case.status in CLOCK_PAUSED,
-        "closed": case.status in TERMINAL,
+        "closed": case.status in TERMINAL, "sections": page.sections,
     }, status=status)
 
 

@@ -2,7 +2,11 @@
 
 On a centre's host (`/api/v1/delegation/`), for the township's village agents:
 - `GET filings/?view=all|carry|due|deliver`: the agent's own filings, paginated;
-- `POST filings/`: file for a resident with the consent (how, when, evidence); an `Idempotency-Key`
+- `POST consent-codes/` `{phone, token?}`: send the resident an SMS code for the consent (the outbox);
+  answers `{token, sent_to, expires_at}` (the token names the draft the code belongs to);
+- `POST filings/`: file for a resident with the consent (how, when, and its evidence: `consent_evidence`
+  the call recording's reference; `consent_scan` a JPEG, PNG or PDF of the signed form, as multipart;
+  `consent_token` + `sms_code` the code sent by `consent-codes/` and read back); an `Idempotency-Key`
   header (any length; one over 64 characters is kept as its SHA-256) makes a retry on a weak
   connection return the first filing (200) instead of filing twice; the same key with a different
   body is refused (422 `idempotency_key_reused`), nothing filed;
@@ -29,7 +33,8 @@ from common.idempotency import client_key
 from common.pagination import Pagination
 from delegation import selectors
 from delegation.choices import ConsentMethod, HandoverStepKind
-from delegation.services import ConsentGiven, handover_log, proxy_filing_file
+from delegation.consent import consent_code_send, consent_draft_for, consent_scan_attach
+from delegation.services import ConsentGiven, handover_log, new_form_token, proxy_filing_file
 from tenants.request import centre_of, user_of
 
 
@@ -58,6 +63,9 @@ class FilingOutput(serializers.Serializer):
 class FilingDetailOutput(FilingOutput):
     consent_method = serializers.CharField(source="consent.method")
     consent_given_at = serializers.DateTimeField(source="consent.given_at")
+    consent_evidence = serializers.CharField(source="consent.evidence")
+    consent_scan = serializers.BooleanField(source="consent.scan")
+    consent_sms_confirmed_at = serializers.DateTimeField(source="consent.sms_confirmed_at", allow_null=True)
     handovers = HandoverOutput(many=True, source="handovers.all")
 
 
@@ -75,6 +83,9 @@ class FilingListApi(APIView):
         consent_method = serializers.ChoiceField(choices=ConsentMethod.choices)
         consent_given_at = serializers.DateTimeField()
         consent_evidence = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+        consent_scan = serializers.FileField(required=False, allow_empty_file=True)
+        consent_token = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+        sms_code = serializers.CharField(max_length=8, required=False, allow_blank=True, default="")
         provided_material_ids = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
         note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
@@ -95,14 +106,48 @@ class FilingListApi(APIView):
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
+        agent = user_of(request)
+        draft = None
+        if data["consent_token"] or data.get("consent_scan") is not None:
+            draft = consent_draft_for(agent=agent, station=post.station,
+                                      token=data["consent_token"] or new_form_token())
+        if draft is not None and (scan := data.get("consent_scan")) is not None:
+            consent_scan_attach(draft=draft, upload=scan, file_name=scan.name or "")
         filing, created = proxy_filing_file(
-            agent=user_of(request), station=post.station, item_code=data["item_code"],
+            agent=agent, station=post.station, item_code=data["item_code"],
             resident_name=data["resident_name"], resident_id_number=data["resident_id_number"], phone=data["phone"],
             consent=ConsentGiven(method=data["consent_method"], given_at=data["consent_given_at"],
-                                 evidence=data["consent_evidence"]),
+                                 evidence=data["consent_evidence"], draft=draft, sms_code=data["sms_code"]),
             provided_material_ids=data["provided_material_ids"], note=data["note"], idempotency_key=client_key(request))
         return Response(FilingOutput(selectors.filing_get_for(user=request.user, filing_id=filing.pk)).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class ConsentCodeApi(APIView):
+    """Send the resident an SMS code for their consent to a filing (read back as `sms_code`)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        phone = serializers.CharField(max_length=30)
+        token = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+
+    class OutputSerializer(serializers.Serializer):
+        token = serializers.CharField()
+        sent_to = serializers.CharField(source="code_phone_masked")
+        expires_at = serializers.DateTimeField(source="code_expires_at")
+
+    @extend_schema(request=InputSerializer, responses={201: OutputSerializer, 400: OpenApiResponse(
+        description="`delegation_consent_required`: not a mobile number, a new code within a minute, too many"),
+        404: OpenApiResponse(description="The user is not an agent of a station of this township.")})
+    def post(self, request: Request) -> Response:
+        post = selectors.agent_post_for(user=request.user, centre=centre_of(request))
+        payload = self.InputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        draft = consent_draft_for(agent=user_of(request), station=post.station,
+                                  token=payload.validated_data["token"] or new_form_token())
+        draft = consent_code_send(draft=draft, phone=payload.validated_data["phone"])
+        return Response(self.OutputSerializer(draft).data, status=status.HTTP_201_CREATED)
 
 
 class FilingDetailApi(APIView):

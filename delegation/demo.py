@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import random
 import time
 
@@ -26,6 +27,7 @@ from cases.choices import Action
 from catalog.models import Item
 from catalog.selectors import centre_catalogue
 from delegation.choices import AgencyLevel, HandoverStepKind, StationKind
+from delegation.consent import consent_draft_for, consent_scan_attach
 from delegation.models import (
     AgencyAssignment,
     GreenChannel,
@@ -53,6 +55,27 @@ from tenants.services import user_get_or_create
 VILLAGES, COMMUNITIES = 2953, 818
 VILLAGE_STATIONS, COMMUNITY_STATIONS = 2770, 697
 SEED = 2014
+
+
+def demo_scan_pdf(form_number: str) -> bytes:
+    """A one-page PDF standing for the scan of a signed authorisation form (the demo's evidence; its
+    font has no Chinese glyphs, so the form number alone names it)."""
+    text = f"Authorisation form {form_number} - demo scan"
+    stream = f"BT /F1 18 Tf 60 760 Td ({text}) Tj ET".encode()
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+               b"/Resources << /Font << /F1 5 0 R >> >> >>",
+               b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
 
 
 def _split(total: int, weights: list[float]) -> list[int]:
@@ -133,10 +156,13 @@ def _filings(today: dt.date) -> int:
         id_number = _resident_id(n)
         filed = now - dt.timedelta(days=6 - n, hours=2)
         with transaction.atomic():
+            form_number = f"WT-{today:%Y}-{n + 1:04d}"
+            draft = consent_draft_for(agent=agent, station=station, token=f"demo-{form_number}")
+            consent_scan_attach(draft=draft, upload=io.BytesIO(demo_scan_pdf(form_number)),
+                                file_name=f"{form_number}.pdf")
             consent = consent_record(agent=agent, station=station, resident_name=name, resident_id_number=id_number,
                                      item_code=code, method=["signed_form", "fingerprint"][n % 2],
-                                     given_at=filed - dt.timedelta(minutes=30), evidence=f"WT-{today:%Y}-{n + 1:04d}",
-                                     now=filed)
+                                     given_at=filed - dt.timedelta(minutes=30), draft=draft, now=filed)
             filing = proxy_filing_submit(agent=agent, station=station, consent=consent, item_code=code,
                                          resident_name=name, resident_id_number=id_number,
                                          phone=f"1380000{n:04d}", now=filed)

@@ -20,13 +20,20 @@ class ProxyFilingForm(forms.Form):
                                          widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}))
     phone = forms.CharField(label=_("Resident's mobile (for the SMS)"), max_length=30,
                             widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}))
+    #: Nothing preselected: the agent says how the resident consented, and gives that method's evidence.
     consent_method = forms.ChoiceField(label=_("How the resident gave consent"), choices=ConsentMethod.choices,
-                                       widget=forms.RadioSelect, initial=ConsentMethod.SIGNED_FORM)
+                                       widget=forms.RadioSelect,
+                                       error_messages={"required": _("Choose how the resident gave consent.")})
     consent_given_at = forms.DateTimeField(label=_("Consent given at"), input_formats=["%Y-%m-%dT%H:%M"],
                                            widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
                                                                       format="%Y-%m-%dT%H:%M"))
-    consent_evidence = forms.CharField(label=_("Form number or recording reference"), max_length=100,
-                                       required=False)
+    consent_scan = forms.FileField(
+        label=_("Photo or scan of the signed form (JPEG, PNG or PDF)"), required=False,
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,application/pdf"}))
+    consent_evidence = forms.CharField(label=_("The call recording's reference"), max_length=100, required=False)
+    sms_code = forms.CharField(label=_("Code the resident received"), max_length=8, required=False,
+                               widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code",
+                                                             "pattern": "[0-9]*"}))
     materials = forms.TypedMultipleChoiceField(label=_("Materials received"), coerce=int, required=False,
                                                widget=forms.CheckboxSelectMultiple)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)

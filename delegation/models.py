@@ -100,7 +100,12 @@ class Consent(models.Model):
     method = models.CharField(_("how given"), max_length=16, choices=ConsentMethod.choices)
     given_at = models.DateTimeField(_("given at"))
     evidence = models.CharField(_("evidence reference"), max_length=100, blank=True,
-                                help_text=_("Form number, recording id or SMS code reference."))
+                                help_text=_("The call recording's reference (a recorded phone call)."))
+    scan = models.FileField(_("scan of the signed form"), upload_to="consents/%Y/%m/", max_length=200, blank=True,
+                            help_text=_("A photo or scan (JPEG, PNG or PDF) of the form the resident signed."))
+    scan_content_type = models.CharField(_("scan type"), max_length=40, blank=True)
+    sms_phone_masked = models.CharField(_("SMS code sent to"), max_length=20, blank=True)
+    sms_confirmed_at = models.DateTimeField(_("SMS code confirmed at"), null=True, blank=True)
     recorded_at = models.DateTimeField(_("recorded at"))
 
     class Meta:
@@ -109,6 +114,37 @@ class Consent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resident_name_masked} · {self.item_code}"
+
+
+class ConsentDraft(models.Model):
+    """The consent evidence gathered while one filing form is open (one per form token and agent): the
+    scan uploaded so far and the SMS code sent to the resident (stored as an HMAC, never in clear), so
+    a page sent back with an error loses neither. The consent takes them when the case is filed."""
+
+    token = models.CharField(_("form token"), max_length=64)
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("agent"), on_delete=models.CASCADE,
+                              related_name="+")
+    station = models.ForeignKey(Station, verbose_name=_("station"), on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    scan = models.FileField(_("scan of the signed form"), upload_to="consents/%Y/%m/", max_length=200, blank=True)
+    scan_name = models.CharField(_("file name"), max_length=200, blank=True)
+    scan_content_type = models.CharField(_("scan type"), max_length=40, blank=True)
+    code_hash = models.CharField(_("code (HMAC)"), max_length=64, blank=True)
+    code_phone_hmac = models.CharField(_("sent to (HMAC)"), max_length=64, blank=True)
+    code_phone_masked = models.CharField(_("sent to"), max_length=20, blank=True)
+    code_sent_at = models.DateTimeField(_("code sent at"), null=True, blank=True)
+    code_expires_at = models.DateTimeField(_("code expires at"), null=True, blank=True)
+    code_sends = models.PositiveSmallIntegerField(_("codes sent"), default=0)
+    code_attempts = models.PositiveSmallIntegerField(_("wrong codes typed"), default=0)
+    code_confirmed_at = models.DateTimeField(_("code confirmed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("consent draft")
+        verbose_name_plural = _("consent drafts")
+        constraints = [models.UniqueConstraint(fields=["agent", "token"], name="delegation_consentdraft_once")]
+
+    def __str__(self) -> str:
+        return self.token
 
 
 class ProxyFiling(models.Model):

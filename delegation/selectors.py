@@ -15,12 +15,14 @@ from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
+from cases import door
 from cases.choices import DECIDED, TERMINAL
 from catalog.models import Material
 from common.i18n import pick
 from delegation.choices import RESULT_STATUSES, HandoverStepKind
 from delegation.models import (
     AgencyAssignment,
+    Consent,
     GreenChannel,
     HandoverStep,
     ProjectApproval,
@@ -148,6 +150,32 @@ def filing_get_for(*, user: AnyUser, filing_id: uuid.UUID | str) -> ProxyFiling:
     if filing is None:
         raise Http404
     return filing
+
+
+def consent_scan_for(*, user: AnyUser, centre: Centre | None, consent_id: int) -> Consent:
+    """A consent with its scan, for the agent who recorded it or whose filing it is, or for a user who may
+    read the filing's case at `centre` (the centre that holds it: its clerks); 404 for anyone else."""
+    if not user.is_authenticated:
+        raise Http404
+    consent = Consent.objects.select_related("filing").filter(pk=consent_id).exclude(scan="").first()
+    if consent is None:
+        raise Http404
+    filing = getattr(consent, "filing", None)
+    if consent.recorded_by_id == user.pk or (filing is not None and filing.agent_id == user.pk):
+        return consent
+    if (filing is None or centre is None or filing.target_centre_id != centre.pk
+            or not door.cases_visible(user=user, centre=centre, case_ids=[filing.case_id])):
+        raise Http404
+    return consent
+
+
+def filing_of_case(*, centre: Centre, case_id: uuid.UUID) -> ProxyFiling | None:
+    """The proxy filing of a case held at `centre` (None if it was not filed by proxy), with its consent,
+    agent, station and handover log (who logged each step)."""
+    return (ProxyFiling.objects.select_related("consent", "agent", "station")
+            .prefetch_related(Prefetch("handovers", queryset=HandoverStep.objects.select_related("by")
+                                       .order_by("at", "pk")))
+            .filter(target_centre=centre, case_id=case_id).first())
 
 
 def filing_list_for(*, user: AnyUser, view: str = ALL) -> QuerySet[ProxyFiling]:

@@ -36,10 +36,12 @@ from delegation.choices import (
     StationKind,
     next_step,
 )
+from delegation.consent import SCAN_METHODS, code_confirmed, consent_code_confirm
 from delegation.error_codes import DelegationErrorCode
 from delegation.models import (
     AgencyAssignment,
     Consent,
+    ConsentDraft,
     GreenChannel,
     GreenChannelItem,
     HandoverStep,
@@ -192,18 +194,24 @@ def _require_holder(*, filing: ProxyFiling, user: User) -> None:
 # --- consent and proxy filings -----------------------------------------------------------------------
 
 def consent_record(*, agent: User, station: Station, resident_name: str, resident_id_number: str, item_code: str,
-                   method: str, given_at: dt.datetime | None, evidence: str = "",
-                   now: dt.datetime | None = None) -> Consent:
-    """Record the resident's consent: who (masked name, ID as an HMAC), for which item, when and how.
-    Raises `delegation_not_an_agent` (403), `delegation_consent_required` naming each missing field."""
+                   method: str, given_at: dt.datetime | None, evidence: str = "", draft: ConsentDraft | None = None,
+                   phone: str = "", now: dt.datetime | None = None) -> Consent:
+    """Record the resident's consent: who (masked name, ID as an HMAC), for which item, when and how,
+    with the evidence its method asks for (`delegation.consent`): the scan on the `draft` (a signed
+    form, a fingerprint), the recording's reference in `evidence` (a recorded call), the code the
+    `draft` sent to `phone` confirmed (an SMS code). Raises `delegation_not_an_agent` (403),
+    `delegation_consent_required` naming each missing field."""
     _require_post(agent=agent, station=station)
     return _consent_create(agent=agent, station=station, resident_name=resident_name,
                            resident_id_number=resident_id_number, item_code=item_code, method=method,
-                           given_at=given_at, evidence=evidence, now=now or timezone.now())
+                           given_at=given_at, evidence=evidence, draft=draft, phone=phone, now=now or timezone.now())
 
 
 def _consent_create(*, agent: User, station: Station, resident_name: str, resident_id_number: str, item_code: str,
-                    method: str, given_at: dt.datetime | None, evidence: str, now: dt.datetime) -> Consent:
+                    method: str, given_at: dt.datetime | None, evidence: str, now: dt.datetime,
+                    draft: ConsentDraft | None = None, phone: str = "") -> Consent:
+    if draft is not None and draft.agent_id != agent.pk:
+        draft = None
     errors: dict[str, list[str]] = {}
     id_number = normalise_identifier(resident_id_number)
     if not (resident_name or "").strip():
@@ -216,17 +224,29 @@ def _consent_create(*, agent: User, station: Station, resident_name: str, reside
         errors["consent_given_at"] = [_("Say when the resident gave consent.")]
     elif given_at > now + dt.timedelta(minutes=5):
         errors["consent_given_at"] = [_("Consent cannot be given in the future.")]
-    if method in (ConsentMethod.RECORDED_CALL, ConsentMethod.SMS_CODE) and not evidence.strip():
-        errors["consent_evidence"] = [_("Give the recording or SMS reference.")]
+    if method in SCAN_METHODS and not (draft is not None and draft.scan):
+        errors["consent_scan"] = [_("Attach a photo or scan of the signed authorisation form.")]
+    if method == ConsentMethod.RECORDED_CALL and not evidence.strip():
+        errors["consent_evidence"] = [_("Give the call recording's reference.")]
+    if method == ConsentMethod.SMS_CODE and not code_confirmed(draft, phone):
+        errors["sms_code"] = [_("Send the code to the resident's mobile and type back the code they received.")]
     if not item_code:
         errors["item_code"] = [_("Choose the item.")]
     if errors or given_at is None:
         raise ApplicationError(_("The consent is not complete: %(fields)s") % {"fields": ", ".join(errors)},
                                DelegationErrorCode.CONSENT_REQUIRED, {"fields": errors})
-    return Consent.objects.create(
+    consent = Consent(
         station=station, recorded_by=agent, resident_name_masked=mask_name(resident_name),
         resident_id_hmac=identity_hmac(id_number), item_code=item_code, method=method, given_at=given_at,
-        evidence=evidence.strip()[:100], recorded_at=now)
+        evidence=evidence.strip()[:100] if method == ConsentMethod.RECORDED_CALL else "", recorded_at=now)
+    if draft is not None and method in SCAN_METHODS:
+        consent.scan, consent.scan_content_type = draft.scan.name, draft.scan_content_type
+    if draft is not None and method == ConsentMethod.SMS_CODE:
+        consent.sms_phone_masked, consent.sms_confirmed_at = draft.code_phone_masked, draft.code_confirmed_at
+    consent.save()
+    if draft is not None:  # its evidence is the consent's now; its code cannot be used again
+        ConsentDraft.objects.filter(pk=draft.pk).delete()
+    return consent
 
 
 def proxy_filing_target(*, township: Centre, item_code: str, on: dt.date) -> tuple[Centre, Adoption]:
@@ -254,7 +274,12 @@ class ConsentGiven:
 
     method: str
     given_at: dt.datetime | None
+    #: a recorded call: the recording's reference
     evidence: str = ""
+    #: the filing form's draft: the scan of a signed form, the SMS code sent (`delegation.consent`)
+    draft: ConsentDraft | None = None
+    #: an SMS code: what the agent typed back (checked against the draft's before filing)
+    sms_code: str = ""
 
 
 def proxy_filing_file(
@@ -287,11 +312,15 @@ def proxy_filing_file(
     if (known := idempotency_replay(scope=IDEMPOTENCY_SCOPE, key=key, fingerprint=fingerprint)) is not None:
         return ProxyFiling.objects.get(pk=known), False
     _require_post(agent=agent, station=station)
+    draft = consent.draft
+    if consent.method == ConsentMethod.SMS_CODE and draft is not None and draft.agent_id == agent.pk:
+        draft = consent_code_confirm(draft=draft, phone=phone, code=consent.sms_code, now=now)  # commits a miss
     try:
         with transaction.atomic():
             recorded = _consent_create(agent=agent, station=station, resident_name=resident_name,
                                        resident_id_number=id_number, item_code=item_code, method=consent.method,
-                                       given_at=consent.given_at, evidence=consent.evidence, now=now)
+                                       given_at=consent.given_at, evidence=consent.evidence, draft=draft,
+                                       phone=phone, now=now)
             filing = _filing_create(agent=agent, station=station, consent=recorded, item_code=item_code,
                                     resident_name=resident_name, id_number=id_number, phone=phone,
                                     provided_material_ids=provided_material_ids, note=note, now=now)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("filings/<uuid:filing_id>/", views.filing_detail, name="delegation-filing"),
     path("filings/<uuid:filing_id>/handover/", views.filing_handover, name="delegation-handover"),
     path("held/", views.held_list, name="delegation-held"),
+    path("consents/<int:consent_id>/scan/", views.consent_scan, name="delegation-consent-scan"),
     path("green/", views.green_list, name="delegation-green"),
     path("green/<slug:code>/new/", views.green_case_new, name="delegation-green-new"),
 ]

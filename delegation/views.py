@@ -19,7 +19,7 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template import loader
@@ -37,8 +37,9 @@ from common.i18n import pick
 from common.idempotency import form_key
 from delegation import selectors
 from delegation.choices import RESULT_STATUSES, HandoverStepKind, next_step
+from delegation.consent import CODE_VALID_MINUTES, consent_code_send, consent_draft_for, consent_scan_attach
 from delegation.forms import GreenCaseForm, HandoverForm, ProxyFilingForm
-from delegation.models import GreenChannel, Station
+from delegation.models import ConsentDraft, GreenChannel, Station
 from delegation.services import (
     ConsentGiven,
     green_channel_case_submit,
@@ -163,19 +164,52 @@ def filing_new(request: HttpRequest) -> HttpResponse:
     except ApplicationError as exc:
         messages.error(request, str(exc))
         return redirect("delegation-new")
-    form = ProxyFilingForm(data, material_choices=_material_choices(adoption), initial={
-        "item_code": code, "token": new_form_token(),
-        "consent_given_at": timezone.localtime().replace(second=0, microsecond=0)})
+    form = ProxyFilingForm(data, request.FILES if data is not None else None,
+                           material_choices=_material_choices(adoption), initial={
+                               "item_code": code, "token": new_form_token(),
+                               "consent_given_at": timezone.localtime().replace(second=0, microsecond=0)})
     status = 200
+    draft = None
     if data is not None:
-        if form.is_valid():
+        agent = user_of(request)
+        token = (data.get("token") or "").strip()
+        upload = request.FILES.get("consent_scan")
+        sending = "send_code" in data
+        if token and (upload is not None or sending):
+            draft = consent_draft_for(agent=agent, station=post.station, token=token)
+        elif token:
+            draft = ConsentDraft.objects.filter(agent=agent, token=token[:64]).first()
+        scan_error = None
+        if draft is not None and upload is not None:
+            try:
+                consent_scan_attach(draft=draft, upload=upload, file_name=upload.name or "")
+            except ApplicationError as exc:
+                scan_error = exc
+        if sending and draft is not None:
+            # "Send the code": nothing is filed; the page comes back with all that was typed and the code field
+            form = ProxyFilingForm(material_choices=_material_choices(adoption), initial={
+                **{name: data.get(name) for name in form.fields if name not in ("materials", "consent_scan")},
+                "materials": [int(v) for v in data.getlist("materials") if v.isdigit()]})
+            if scan_error is not None:
+                messages.error(request, str(scan_error))
+                status = 400
+            try:
+                draft = consent_code_send(draft=draft, phone=data.get("phone") or "")
+            except ApplicationError as exc:
+                messages.error(request, str(exc))
+                status = 400
+            else:
+                messages.info(request, _("A code was sent to %(phone)s by SMS (valid %(minutes)d minutes). Type the "
+                                         "code the resident reads to you, then file the case.")
+                              % {"phone": draft.code_phone_masked, "minutes": CODE_VALID_MINUTES})
+        elif form.is_valid() and scan_error is None:
             clean = form.cleaned_data
             try:
                 filing, created = proxy_filing_file(
-                    agent=user_of(request), station=post.station, item_code=code, resident_name=clean["resident_name"],
+                    agent=agent, station=post.station, item_code=code, resident_name=clean["resident_name"],
                     resident_id_number=clean["resident_id_number"], phone=clean["phone"],
                     consent=ConsentGiven(method=clean["consent_method"], given_at=clean["consent_given_at"],
-                                         evidence=clean["consent_evidence"]),
+                                         evidence=clean["consent_evidence"], draft=draft, sms_code=clean["sms_code"]),
                     provided_material_ids=clean["materials"], note=clean["note"],
                     idempotency_key=form_key(request, clean["token"]))
             except ApplicationError as exc:
@@ -185,17 +219,21 @@ def filing_new(request: HttpRequest) -> HttpResponse:
                     add_service_errors(form, exc, aliases={"applicant_name": "resident_name",
                                                            "applicant_id_number": "resident_id_number"})
                 status = exc.http_status
+                draft = ConsentDraft.objects.filter(pk=draft.pk).first() if draft is not None else None
             else:
                 if created:
                     messages.success(request, _("Case %(number)s filed at %(centre)s. The resident gets an SMS.")
                                      % {"number": filing.case_number, "centre": filing.target_centre.name})
                 return redirect("delegation-filing", filing_id=filing.pk)
         else:
+            if scan_error is not None:
+                add_service_errors(form, scan_error)
             status = 400
     version = adoption.item.version
     return _lite(request, "delegation/filing_new.html", {
         "form": form, "item_code": code, "item_name": pick(version.name_zh, version.name_en),
-        "target": target.name, "station_name": pick(post.station.name_zh, post.station.name_en)}, status=status)
+        "target": target.name, "station_name": pick(post.station.name_zh, post.station.name_en),
+        "draft": draft, "code_minutes": CODE_VALID_MINUTES}, status=status)
 
 
 @login_required
@@ -207,6 +245,18 @@ def filing_detail(request: HttpRequest, filing_id: uuid.UUID) -> HttpResponse:
         "filing": filing, "steps": [(h, HandoverStepKind(h.step).label) for h in filing.handovers.all()],
         "consent_method": filing.consent.get_method_display(), "target": filing.target_centre.name,
         "station_name": pick(filing.station.name_zh, filing.station.name_en)})
+
+
+@login_required
+def consent_scan(request: HttpRequest, consent_id: int) -> FileResponse:
+    """The scan or photo of a consent's signed form: for the agent who recorded it and for the staff who
+    may read the filing's case at this centre (the township's clerk); 404 for anyone else."""
+    consent = selectors.consent_scan_for(user=request.user, centre=centre_or_none(request), consent_id=consent_id)
+    response = FileResponse(consent.scan.open("rb"),
+                            content_type=consent.scan_content_type or "application/octet-stream")
+    response["Content-Disposition"] = "inline"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_required

@@ -95,6 +95,13 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "test_sms": ("【西安政务服务平台】测试短信，发送于{stamp}，无需回复。",
                  "[Xi'an Government Services] Test message sent at {stamp}; no reply needed."),
+    # delegation (代办): the resident consents to a proxy filing by reading this code back to the agent
+    "proxy_consent_code": (
+        "【{station_zh}】验证码{code}：您同意代办员{agent}为您代办事项，请将验证码告诉代办员。{minutes}分钟内有效；"
+        "如非本人同意，请勿告知。",
+        "[{station_en}] Code {code}: tell it to agent {agent} if you agree that they file for you. Valid "
+        "{minutes} minutes; if you did not agree, do not share it.",
+    ),
 }
 
 
@@ -119,6 +126,10 @@ TEMPLATE_DESCRIPTIONS: dict[str, StrOrPromise] = {
     "proxy_handed_to_centre": _("To the resident when their agent has handed the materials to the centre."),
     "proxy_result_received": _("To the resident when their agent has collected the result."),
     "proxy_delivered": _("To the resident when their agent has delivered the result."),
+    "joint_completed": _("To the applicant when every item of a joint case (joint approval) is decided: "
+                         "where to see each item's result."),
+    "proxy_consent_code": _("To the resident when a village agent asks for consent to file for them: the code "
+                            "the resident reads back to the agent."),
     "test_sms": _("A test message an operator sends to check the SMS gateway."),
 }
 
@@ -134,6 +145,8 @@ SAMPLE_CONTEXT: dict[str, str] = {
     "level_zh": "黄色预警", "what_zh": "临近承诺办结期限",
     "step_zh": "回访", "step_en": "callback", "kind_zh": "投诉", "kind_en": "complaint", "subject": "窗口排队时间过长",
     "stamp": "2026-10-09 10:00", "at": "2026-10-09 10:00",
+    "title_zh": "新建商品住宅项目联合审批", "title_en": "Joint approval of a new housing project", "legs": "5",
+    "code": "382915", "minutes": "10",
 }
 
 

@@ -114,6 +114,8 @@ STORAGES = {
 }
 MEDIA_ROOT = VAR_DIR / "media"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The scan or photo of a resident's signed authorisation form (delegation.consent): a phone's photo is 2-6 MB.
+CONSENT_SCAN_MAX_BYTES = 10 * 1024 * 1024
 # Imported tables (catalogue, centres, holiday schedules: common.tables): larger files are refused with a
 # sentence saying the limit. 20,000 rows is several times a city's whole catalogue.
 IMPORT_MAX_BYTES = 20 * 1024 * 1024

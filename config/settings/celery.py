@@ -63,6 +63,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
         "tenant_schemas": ["public"],
     },
+    # Once, in the public schema: the consent drafts of proxy forms left unfiled for a day, with their scans.
+    "delegation-consent-drafts-purge": {
+        "task": "delegation.consent_drafts_purge",
+        "schedule": 3600.0,
+        "tenant_schemas": ["public"],
+    },
     "catalogue-refresh-current-versions": {
         "task": "catalog.refresh_current_versions",
         "schedule": 3600.0,

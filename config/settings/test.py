@@ -27,3 +27,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "control_folder": str(_TEST_BROKER_DIR / "control"), "processed_folder": str(_TEST_BROKER_DIR / "processed"),
     "store_processed": False,
 }
+
+# Uploaded files (a consent's scan) go to a private folder per test run, never the checkout's var/media.
+MEDIA_ROOT = _Path(_tempfile.mkdtemp(prefix="govservice-test-media-"))
+_atexit.register(_shutil.rmtree, MEDIA_ROOT, True)

@@ -94,8 +94,10 @@ def test_an_agent_files_for_a_resident_on_a_phone_and_the_clerk_sees_it_as_proxy
     page.fill("#id_resident_id_number", VALID_ID)
     page.fill("#id_phone", "13700001234")
     page.check("input[name=consent_method][value=fingerprint]")
+    page.set_input_files("#id_consent_scan", files=[{"name": "form.png", "mimeType": "image/png",
+                                                     "buffer": b"\x89PNG\r\n\x1a\n" + b"\0" * 64}])
     page.check("#proxy-filing label:has-text('Enrolment form') input")
-    page.click("#proxy-filing button[type=submit]")
+    page.click("#file-case")
     page.wait_for_load_state()
     number = page.locator("h1.num").inner_text()
     assert number.startswith(TOWNSHIP + "-")

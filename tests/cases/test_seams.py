@@ -50,8 +50,8 @@ def test_an_older_residents_id_is_accepted_for_a_proxy_filings_consent(nanyuanme
     agent = make_user(username="agent-seams")
     station_agent_assign(user=agent, station=station, acting_user=None)
     consent = consent_record(agent=agent, station=station, resident_name="张秀兰",
-                             resident_id_number="610103195503150029", item_code=ITEM, method="signed_form",
-                             given_at=dt.datetime(2026, 11, 30, 9, tzinfo=SH), evidence="F-1")
+                             resident_id_number="610103195503150029", item_code=ITEM, method="recorded_call",
+                             given_at=dt.datetime(2026, 11, 30, 9, tzinfo=SH), evidence="REC-1")
     assert consent.resident_id_hmac == identity_hmac("610103195503150029")
 
 

@@ -13,6 +13,15 @@ SH = ZoneInfo("Asia/Shanghai")
 VALID_ID = "11010519491231002X"
 OTHER_ID = "110101199003071233"
 PHONE = "13812345678"
+#: The first bytes of a PNG: enough for the scan's type check (delegation.consent.scan_kind).
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+
+
+def png_upload(name: str = "form.png", content: bytes = PNG):
+    """A photo of a signed authorisation form, as a browser uploads it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content, content_type="image/png")
 
 
 def at(y, m, d, h=10):
@@ -112,12 +121,12 @@ def file_for_resident(agent, station, item, *, now=None, id_number=VALID_ID, con
     if consent_item is None:
         return proxy_filing_file(agent=agent, station=station, item_code=item.code, resident_name="李四",
                                  resident_id_number=id_number, phone=PHONE,
-                                 consent=ConsentGiven(method="signed_form", given_at=given_at, evidence="F-001"),
+                                 consent=ConsentGiven(method="recorded_call", given_at=given_at, evidence="REC-001"),
                                  provided_material_ids=materials, now=now,
                                  idempotency_key=ClientKey(key=key, user_id=agent.pk) if key else None)[0]
     with transaction.atomic():
         consent = consent_record(agent=agent, station=station, resident_name="李四", resident_id_number=id_number,
-                                 item_code=consent_item, method="signed_form", given_at=given_at, evidence="F-001",
+                                 item_code=consent_item, method="recorded_call", given_at=given_at, evidence="REC-001",
                                  now=now)
         return proxy_filing_submit(agent=agent, station=station, consent=consent, item_code=item.code,
                                    resident_name="李四", resident_id_number=id_number, phone=PHONE,

@@ -132,3 +132,34 @@ def test_the_schema_documents_the_delegation_api(centre_client, nanyuanmen):
     public = centre_client(None).get("/api/schema/?format=json").json()["paths"]
     assert "/api/v1/delegation/coverage/" in public
     assert "/api/v1/delegation/green-channels/{code}/report/" in public
+
+
+# --- issue 14, item 7: the consent's evidence through the API ------------------------------------------------
+
+def test_an_api_client_files_with_a_scan_or_an_sms_code(centre_client, nanyuanmen, agent, items):
+    import re
+
+    from notifications.models import OutboxMessage
+    from tests.delegation.conftest import png_upload
+
+    client = centre_client(nanyuanmen, agent)
+    no_scan = client.post("/api/v1/delegation/filings/", filing_body(items["township"], consent_method="signed_form"),
+                          content_type="application/json")
+    assert no_scan.status_code == 400 and "consent_scan" in no_scan.json()["extra"]["fields"]
+    body = {k: v for k, v in filing_body(items["township"], consent_method="signed_form").items()
+            if k != "provided_material_ids"}
+    scanned = client.post("/api/v1/delegation/filings/", {**body, "consent_scan": png_upload()})
+    assert scanned.status_code == 201, scanned.json()
+    assert client.get(f"/api/v1/delegation/filings/{scanned.json()['id']}/").json()["consent_scan"] is True
+
+    sent = client.post("/api/v1/delegation/consent-codes/", {"phone": "13812345678"}, content_type="application/json")
+    assert sent.status_code == 201 and sent.json()["sent_to"] == "138****5678"
+    code = re.search(r"\d{6}", OutboxMessage.objects.get(template_key="proxy_consent_code").body).group(0)
+    by_sms = filing_body(items["district"], consent_method="sms_code", consent_evidence="",
+                         consent_token=sent.json()["token"])
+    wrong = client.post("/api/v1/delegation/filings/", {**by_sms, "sms_code": f"{(int(code) + 1) % 10**6:06d}"},
+                        content_type="application/json")
+    assert wrong.status_code == 400 and wrong.json()["code"] == "delegation_consent_required"
+    right = client.post("/api/v1/delegation/filings/", {**by_sms, "sms_code": code}, content_type="application/json")
+    assert right.status_code == 201, right.json()
+    assert client.get(f"/api/v1/delegation/filings/{right.json()['id']}/").json()["consent_sms_confirmed_at"]

@@ -77,7 +77,8 @@ def test_consent_for_another_item_or_resident_does_not_cover_the_filing(
     item = items["township"]
     consent = consent_record(agent=agent, station=station, resident_name="李四", resident_id_number=VALID_ID,
                              item_code=items["district"].code if consent_item == "other" else item.code,
-                             method="fingerprint", given_at=at(2026, 9, 28, 9), now=at(2026, 9, 28))
+                             method="recorded_call", evidence="REC-5", given_at=at(2026, 9, 28, 9),
+                             now=at(2026, 9, 28))
     with pytest.raises(ApplicationError) as error:
         proxy_filing_submit(agent=agent, station=station, consent=consent, item_code=item.code,
                             resident_name="李四", resident_id_number=filed_id, phone=PHONE, now=at(2026, 9, 28))
@@ -112,7 +113,7 @@ def test_an_invalid_resident_is_refused_and_nothing_is_written(agent, station, i
 
     with pytest.raises(ApplicationError) as error, transaction.atomic():
         consent = consent_record(agent=agent, station=station, resident_name="李四", resident_id_number=VALID_ID,
-                                 item_code=items["township"].code, method="signed_form",
+                                 item_code=items["township"].code, method="recorded_call", evidence="REC-9",
                                  given_at=at(2026, 9, 28, 9), now=at(2026, 9, 28))
         proxy_filing_submit(agent=agent, station=station, consent=consent, item_code=items["township"].code,
                             resident_name="李四", resident_id_number=VALID_ID, phone="12345",

@@ -17,7 +17,7 @@ from notifications.models import OutboxMessage
 from projects.services import key_project_register
 from tenants.choices import Role
 from tenants.models import User
-from tests.delegation.conftest import VALID_ID, file_for_resident
+from tests.delegation.conftest import VALID_ID, file_for_resident, png_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -124,12 +124,13 @@ def test_an_agent_files_through_the_form(centre_client, nanyuanmen, beilin, agen
             "consent_given_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"), "consent_evidence": ""}
     missing = client.post("/delegation/new/", {**data, "consent_method": ""})
     assert missing.status_code == 400 and not ProxyFiling.objects.exists()
+    data["consent_scan"] = png_upload()
     done = client.post("/delegation/new/", data)
     filing = ProxyFiling.objects.get()
     assert done.status_code == 302 and done.url == f"/delegation/filings/{filing.pk}/"
     assert filing.target_centre == beilin
     # a retry of the same form (same token) does not file twice
-    assert client.post("/delegation/new/", data).status_code == 302
+    assert client.post("/delegation/new/", {**data, "consent_scan": png_upload()}).status_code == 302
     assert ProxyFiling.objects.count() == 1 and Consent.objects.count() == 1
     assert [m.to for m in OutboxMessage.objects.filter(template_key="proxy_received")] == ["+8613912345678"]
 
