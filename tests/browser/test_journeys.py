@@ -17,7 +17,7 @@ import pytest
 
 from tests.browser.conftest import at, busy_seen, orm, screenshot, sign_in, unique, watch_busy
 from tests.browser.test_agent_journey import committed_item
-from tests.browser.test_delegation import TOWNSHIP, VALID_ID, committed_agent
+from tests.browser.test_delegation import VALID_ID, committed_agent
 from tests.browser.test_delegation_consent import MOBILE, fits, outbox_code
 from tests.browser.test_joint import USCC, committed_bundle
 
@@ -264,17 +264,20 @@ def test_an_applicant_follows_a_joint_case_across_beilin_and_the_city(browser, l
         leg["number"] for leg in legs]
     assert fits(applicant)
 
-    # each leg is decided by its own centre's people, on its case page
+    # each leg is handled by its own centre's people on its case page: a window clerk starts the review,
+    # the chief representative approves
+    clerks = {"610103": clerk, "610100": make_browser_user(("610100", "window_clerk"))}
     for division_code, base in (("610103", beilin), ("610100", city)):
-        decider = desk(browser)
-        sign_in(decider, base, chiefs[division_code])
-        for leg in legs:
-            if leg["centre"] == division_code:
-                open_case(decider, base, leg["number"])
-                assert number in decider.locator("p.joint-leg").inner_text()
-                act(decider, "start_review", "Under review")
-                act(decider, "approve", "Approved")
-        decider.context.close()
+        own = [leg["number"] for leg in legs if leg["centre"] == division_code]
+        for username, action, status in ((clerks[division_code], "start_review", "Under review"),
+                                         (chiefs[division_code], "approve", "Approved")):
+            person = desk(browser)
+            sign_in(person, base, username)
+            for leg_number in own:
+                open_case(person, base, leg_number)
+                assert number in person.locator("p.joint-leg").inner_text()
+                act(person, action, status)
+            person.context.close()
 
     # the completion SMS: its link (absolute, Beilin's own address) opens the lookup with the number filled in
     completed = outbox_text(outbox, live_url, number, "joint_completed")
@@ -297,7 +300,8 @@ def test_a_village_agent_files_for_a_resident_and_delivers_the_result(browser, l
     agent = make_browser_user()
     committed_agent(agent)
     agent_name = orm(_agent_name, agent)
-    clerk = make_browser_user(("610103", "chief_representative"))
+    clerk = make_browser_user(("610103", "window_clerk"))
+    chief = make_browser_user(("610103", "chief_representative"))
     platform_admin = make_browser_user((None, "platform_admin"))
     township, beilin = at(live_url, "beilin-nanyuanmen"), at(live_url, "beilin")
 
@@ -306,7 +310,8 @@ def test_a_village_agent_files_for_a_resident_and_delivers_the_result(browser, l
     sign_in(page, township, agent)
     assert page.url == township + "/delegation/"
     click(page, "header a:has-text('New filing')")
-    assert "district" in page.locator("section.level").evaluate_all("els => els.map(e => e.dataset.level)")
+    levels = page.locator("section.level").evaluate_all("els => els.map(e => e.dataset.level)")
+    assert "district" in levels and levels == sorted(levels, key=["township", "district", "city"].index)
     click(page, f"section.level[data-level=district] a[href='?item_code={item}']")
 
     # nothing is preselected; the resident's consent by an SMS code, read back to the agent
@@ -340,10 +345,19 @@ def test_a_village_agent_files_for_a_resident_and_delivers_the_result(browser, l
     assert "Materials received from the resident" in proxy and "Materials handed to the centre" in proxy
     assert agent_name in proxy
     screenshot(window, "journey-proxy-clerk-1280")
+    # the clerk accepts it and starts the review, the chief representative approves, the clerk marks the
+    # result ready
     assert window.locator("#case-status").inner_text() == "Submitted"
-    for action, status in (("accept", "Accepted"), ("start_review", "Under review"), ("approve", "Approved"),
-                           ("result_ready", "Result ready to collect")):
-        act(window, action, status)
+    act(window, "accept", "Accepted")
+    act(window, "start_review", "Under review")
+    assert window.locator("form.case-action[data-action=approve]").count() == 0  # not the clerk's to decide
+    decider = desk(browser)
+    sign_in(decider, beilin, chief)
+    open_case(decider, beilin, number)
+    act(decider, "approve", "Approved")
+    decider.context.close()
+    window.reload()
+    act(window, "result_ready", "Result ready to collect")
 
     # the resident's SMS: the agent will bring the result, with an absolute link
     outbox = desk(browser)
