@@ -411,6 +411,7 @@ def joint_case_accept(
                                       "updated_at"])
             JointCaseEvent.objects.create(joint_case=joint, kind="accepted", status=joint.status, at=now,
                                           note=_("%(legs)d legs started at once") % {"legs": len(legs)})
+            _tell_accepted(joint, phone=applicant.phone, legs=len(legs))
     except IntegrityError:
         # The same Idempotency-Key twice at once: the other request made the joint case; answer with it.
         twin = idempotency_replay(scope=IDEMPOTENCY_SCOPE, key=key, fingerprint=fingerprint) if key else None
@@ -515,6 +516,19 @@ def joint_case_leg_changed(event: CaseChanged) -> JointCase | None:
             _tell_joined(joint, phone=case.phone, legs=len(legs))
     joint.save()
     return joint
+
+
+def _tell_accepted(joint: JointCase, *, phone: str, legs: int) -> None:
+    """The SMS to the applicant when `joint` is accepted (`joint_accepted`; its legs send none of their own),
+    once, in the acceptance's transaction: the joint number, the promised date of the last leg and the
+    progress lookup at the accepting centre's own address, the number filled in."""
+    centre = joint.accepting_centre
+    outbox_enqueue(dedupe_key=f"joint:{joint.pk}:accepted", to=phone, template_key="joint_accepted",
+                   centre_id=centre.pk, context={
+                       "centre_zh": centre.name_zh, "centre_en": centre.name_en or centre.name_zh,
+                       "number": joint.number, "title_zh": joint.title_zh, "title_en": joint.title_en or joint.title_zh,
+                       "legs": legs, "due": joint.due.isoformat() if joint.due else "",
+                       "lookup_url": centre_address(slug=centre.slug, path=f"/progress/?number={joint.number}")})
 
 
 def _tell_joined(joint: JointCase, *, phone: str, legs: int) -> None:

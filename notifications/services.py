@@ -87,7 +87,14 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
         "【{centre_zh}】办件{number}（{item_zh}）的结果已由代办员{agent}送达，代办完成。疑问请联系{station_zh}。",
         "[{centre_en}] Agent {agent} delivered the result of case {number} ({item_en}). Questions: {station_en}.",
     ),
-    # joint approvals (联办): every leg of a joint case decided
+    # joint approvals (联办): the joint case accepted (one SMS for all its legs), every leg decided
+    "joint_accepted": (
+        "【{centre_zh}】您的联办件{number}（{title_zh}）已受理，{legs}个事项同时办理，承诺{due}前全部办结。"
+        "查询进度：{lookup_url} （输入联办件号和证件号码或手机号后四位）",
+        "[{centre_en}] Your joint case {number} ({title_en}) is accepted: its {legs} items are handled at the same "
+        "time, all promised by {due}. Follow it at {lookup_url} with the joint case number and the last four "
+        "digits of your ID number or mobile.",
+    ),
     "joint_completed": (
         "【{centre_zh}】您的联办件{number}（{title_zh}）的{legs}个事项已全部办结，各事项结果及领取方式请查询：{lookup_url}",
         "[{centre_en}] All {legs} items of your joint case {number} ({title_en}) are decided. Each item's result "
@@ -126,6 +133,8 @@ TEMPLATE_DESCRIPTIONS: dict[str, StrOrPromise] = {
     "proxy_handed_to_centre": _("To the resident when their agent has handed the materials to the centre."),
     "proxy_result_received": _("To the resident when their agent has collected the result."),
     "proxy_delivered": _("To the resident when their agent has delivered the result."),
+    "joint_accepted": _("To the applicant when a joint case (joint approval) is accepted: its number, the "
+                        "promised date of all its items and how to follow it online."),
     "joint_completed": _("To the applicant when every item of a joint case (joint approval) is decided: "
                          "where to see each item's result."),
     "proxy_consent_code": _("To the resident when a village agent asks for consent to file for them: the code "

@@ -138,6 +138,26 @@ def sign_in(page, base: str, username: str, password: str = PASSWORD) -> None:
     page.wait_for_load_state()
 
 
+def at(live_url: str, slug: str) -> str:
+    """A centre's base URL on the live server: `http://<slug>.localhost:<port>`."""
+    return live_url.replace("://", f"://{slug}.", 1)
+
+
+def watch_busy(page, button: str) -> None:
+    """Record what the button `button` (a selector) shows while its form's request runs: the page is gone
+    once the answer comes, so it is kept in sessionStorage; `busy_seen(page)` reads it afterwards."""
+    page.evaluate("""(selector) => {
+      const button = document.querySelector(selector);
+      new MutationObserver(() => sessionStorage.setItem('busy', button.disabled + '|' + button.textContent))
+        .observe(button, {attributes: true, childList: true, characterData: true, subtree: true});
+    }""", button)
+
+
+def busy_seen(page) -> str:
+    """`"<disabled>|<text>"` of the button `watch_busy` watched, as it was while the request ran."""
+    return page.evaluate("sessionStorage.getItem('busy')")
+
+
 def screenshot(page, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"

@@ -5,13 +5,9 @@ import secrets
 
 import pytest
 
-from tests.browser.conftest import orm, screenshot, sign_in
+from tests.browser.conftest import at, orm, screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
-
-
-def at(live_url: str, slug: str) -> str:
-    return live_url.replace("://", f"://{slug}.", 1)
 
 
 def committed_item(name_en: str, *, legal: int = 20, promised: int = 10) -> str:

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import orm, screenshot, sign_in, unique
+from tests.browser.conftest import at, orm, screenshot, sign_in, unique
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 VALID_ID = "11010519491231002X"
 TOWNSHIP = "610103001"
-
-
-def at(live_url: str, slug: str) -> str:
-    return live_url.replace("://", f"://{slug}.", 1)
 
 
 def committed_township_item(name_zh: str) -> str:

@@ -6,15 +6,11 @@ import pytest
 
 from joint_approval.services import linked_project_register
 from tenants.models import Centre
-from tests.browser.conftest import orm, screenshot, sign_in, unique
+from tests.browser.conftest import at, orm, screenshot, sign_in, unique
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 USCC = "91110000600037341L"
-
-
-def at(live_url: str, slug: str) -> str:
-    return live_url.replace("://", f"://{slug}.", 1)
 
 
 def _item(name_en: str, materials: list[str], adopt_at: list[str], dept: str = "BJ"):

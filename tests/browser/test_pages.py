@@ -5,14 +5,9 @@ import re
 
 import pytest
 
-from tests.browser.conftest import orm, screenshot, sign_in, unique
+from tests.browser.conftest import at, busy_seen, orm, screenshot, sign_in, unique, watch_busy
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
-
-
-def at(live_url: str, slug: str) -> str:
-    """A centre's base URL on the live server."""
-    return live_url.replace("://", f"://{slug}.", 1)
 
 
 def free_district_code() -> str:
@@ -126,16 +121,11 @@ def test_onboarding_one_centre_from_the_page(page, live_url, make_browser_user):
     form.locator("#id_name_zh").fill("浏览器测试区")
     form.locator("#id_name_en").fill("Browser Test District")
     form.locator("#id_parent_code").fill("610100")
-    # While the request runs the button says so and cannot be pressed again: what it showed is kept in
-    # sessionStorage (the page is gone once the answer comes).
-    page.evaluate("""() => {
-      const button = document.querySelector('#onboard-one button[type=submit]');
-      new MutationObserver(() => sessionStorage.setItem('busy', button.disabled + '|' + button.textContent))
-        .observe(button, {attributes: true, childList: true, characterData: true, subtree: true});
-    }""")
+    # While the request runs the button says so and cannot be pressed again
+    watch_busy(page, "#onboard-one button[type=submit]")
     form.locator("button[type=submit]").click()
     page.wait_for_load_state()
-    assert page.evaluate("sessionStorage.getItem('busy')") == "true|Provisioning… this takes a few seconds"
+    assert busy_seen(page) == "true|Provisioning… this takes a few seconds"
     message = page.locator(".messages li.success").inner_text()
     assert f"Centre {code} 浏览器测试区 onboarded at {at(live_url, slug).rstrip('/')}." == message
     screenshot(page, "onboard-1280")

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import orm, screenshot, sign_in, unique
-from tests.browser.test_pages import at
+from tests.browser.conftest import at, orm, screenshot, sign_in, unique
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 

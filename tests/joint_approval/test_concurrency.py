@@ -57,8 +57,9 @@ def committed(django_db_setup, django_db_blocker):
             ids = list(JointCase.objects.filter(Q(bundle=bundle) | Q(project__linked__bundle=bundle)).values_list(
                 "pk", flat=True))
             RegistryEntry.objects.filter(joint_case_id__in=ids).delete()
-            # the completion SMS of a joined case (a later test's worker would otherwise send it)
-            OutboxMessage.objects.filter(dedupe_key__in=[f"joint:{pk}:completed" for pk in ids]).delete()
+            # the acceptance and completion SMS (a later test's worker would otherwise send them)
+            OutboxMessage.objects.filter(dedupe_key__in=[f"joint:{pk}:{milestone}" for pk in ids
+                                                         for milestone in ("accepted", "completed")]).delete()
             JointCase.objects.filter(pk__in=ids).delete()
             KeyProject.objects.filter(linked__bundle=bundle).delete()  # with its linked row and items
             JointCaseCounter.objects.filter(day=DAY.date()).delete()

@@ -249,6 +249,24 @@ def test_one_sms_tells_the_applicant_when_every_leg_is_decided_with_an_absolute_
                             f"各事项结果及领取方式请查询：{link}")
 
 
+@override_settings(PLATFORM_SCHEME="https", PLATFORM_PORT="8443")
+def test_one_sms_tells_the_applicant_at_acceptance_the_joint_number_the_date_and_the_link(
+        bundle, beilin, clerk_beilin, settings):
+    """Issue 14, item 5: a joint case's legs send no acceptance SMS of their own (their numbers are not what
+    the applicant follows); the applicant gets one, with the joint number."""
+    from notifications.models import OutboxMessage
+
+    joint = accept(bundle, clerk_beilin, beilin)
+    messages = list(OutboxMessage.objects.filter(to_hmac=recipient_hmac(PHONE)))
+    assert [m.template_key for m in messages] == ["joint_accepted"]
+    link = f"https://{beilin.slug}.{settings.PLATFORM_DOMAIN}:8443/progress/?number={joint.number}"
+    assert messages[0].body == (
+        f"【{beilin.name_zh}】您的联办件{joint.number}（开办企业）已受理，3个事项同时办理，"
+        f"承诺{joint.due.isoformat()}前全部办结。查询进度：{link} （输入联办件号和证件号码或手机号后四位）")
+    accept(bundle, clerk_beilin, beilin)  # another joint case: its own SMS, the first one unchanged
+    assert OutboxMessage.objects.filter(template_key="joint_accepted").count() == 2
+
+
 def test_the_sms_link_opens_the_lookup_with_the_joint_number_filled_in(joint, beilin, centre_client):
     html = centre_client(beilin).get("/progress/", {"number": joint.number}).content.decode()
     assert f'value="{joint.number}"' in html
