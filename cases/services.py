@@ -615,12 +615,14 @@ def _proxy_carrier(case: Case, *, centre: Centre) -> hooks.ProxyCarrier:
 def _tell_applicant(case: Case, *, centre: Centre, milestone: str, template_key: str, **extra: str) -> None:
     """Queue the applicant's SMS of a milestone (in the change's transaction; once per case and
     `milestone`): the centre, the case number and item in both languages, and the absolute address of the
-    centre's progress lookup (`tenants.addresses.centre_address`), with `extra` placeholders."""
+    centre's progress lookup with the case number filled in (`tenants.addresses.centre_address`), with
+    `extra` placeholders."""
     outbox_enqueue(dedupe_key=f"case:{case.id}:{milestone}", to=case.phone, template_key=template_key,
                    centre_id=centre.pk, context={
                        "centre_zh": centre.name_zh, "centre_en": centre.name_en, "number": case.number,
                        "item_zh": case.item_name_zh, "item_en": case.item_name_en or case.item_name_zh,
-                       "lookup_url": centre_address(slug=centre.slug, path="/progress/"), **extra})
+                       "lookup_url": centre_address(slug=centre.slug, path=f"/progress/?number={case.number}"),
+                       **extra})
 
 
 def _close(case: Case, *, now: dt.datetime, **_kw) -> None:

@@ -58,6 +58,7 @@ def test_acceptance_tells_the_number_the_promised_date_and_how_to_follow_it(in_b
     # promised 8 working days from Mon 28 Sep 2026 across National Day → 14 Oct (tests/cases/test_lifecycle.py)
     assert case.number in message.body and "2026-10-14" in message.body
     assert progress_url in message.body and "后四位" in message.body  # the absolute link and the lookup rule
+    assert f"{progress_url}?number={case.number}" in message.body  # the lookup opens with the number filled in
 
 
 def test_a_one_time_notice_names_every_missing_material(in_beilin, item, clerk, progress_url):
