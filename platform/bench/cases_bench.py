@@ -340,7 +340,10 @@ def _pgbench_script(capture: dict) -> str:
              "WHERE n = (SELECT nextval('bench_pg_seq')) \\gset"]
     in_tx = False
     for statement in capture["statements"]:
-        sql = statement["sql"].replace(case_id, ":cid").replace(uuid.UUID(case_id).hex, ":cid")
+        # inside a literal after a colon (the SMS's dedupe key 'case:<id>:accepted'), `::cid` would read as a
+        # cast: the literal is split around the variable instead
+        sql = statement["sql"].replace(f":{case_id}:", ":' || ':cid' || ':")
+        sql = sql.replace(case_id, ":cid").replace(uuid.UUID(case_id).hex, ":cid")
         sql = sql.replace(f"'{number}'", "':num'")
         sql = re.sub(rf'("registry_registryentry"\."id" = ){registry_id}\b', r"\1:rid", sql)
         if statement["atomic"] and not in_tx:
