@@ -35,7 +35,8 @@ class SignInTokenApi(ObtainAuthToken):
     Errors, as {code, message, extra}: 400 for a wrong password (and each one counts towards the lockout);
     429 `sign_in_locked` once the account or the address has failed too often (`extra.retry_after_minutes`);
     400 `second_factor_code_required` / `second_factor_bad_code`; 403 `second_factor_required` for a
-    platform administrator without a second factor when one is required.
+    platform administrator without a second factor when one is required; 403 `password_change_required`
+    for a temporary password (given by an administrator) not yet changed on the site.
     """
 
     class InputSerializer(AuthTokenSerializer):
@@ -66,6 +67,9 @@ class SignInTokenApi(ObtainAuthToken):
         if device is None and signin.second_factor_required(user=user):
             raise ApplicationError(_("Platform administrators must turn on two-step sign-in first."),
                                    code=SignInErrorCode.SECOND_FACTOR_REQUIRED, http_status=403)
+        if user.must_change_password:  # a temporary password opens no API: its holder chooses their own first
+            raise ApplicationError(_("Choose your own password first: sign in on the site."),
+                                   code=SignInErrorCode.PASSWORD_CHANGE_REQUIRED, http_status=403)
         signin.account_failures_forget(username=user.get_username())
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})

@@ -54,8 +54,12 @@ class Role(models.TextChoices):
     CATALOGUE_ADMIN = "catalogue_admin", _("Catalogue administrator")
 
 
-#: Roles held at a centre: what a centre administrator may grant there (never the platform administrator's).
+#: Roles held at a centre (never the platform administrator's, which has no centre).
 CENTRE_ROLES = tuple(role for role in Role if role != Role.PLATFORM_ADMIN)
+
+#: Centre roles whose power reaches beyond the centre (the catalogue administrator writes the city's
+#: master catalogue): only platform administrators grant them.
+PLATFORM_GRANTED_ROLES = frozenset({Role.CATALOGUE_ADMIN})
 
 #: Roles that make a user staff of a centre (they may use its staff pages).
 STAFF_ROLES = frozenset(

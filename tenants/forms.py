@@ -145,8 +145,10 @@ class AuditFilterForm(forms.Form):
 
 # --- a centre's staff (tenants.staff checks the values; these only collect them) ---------------------
 
-def _role_choices(roles: list[str]) -> list[tuple[str, str]]:
-    return [(role, str(Role(role).label)) for role in roles]
+def _role_choices(roles: list[str], *, empty: bool = True) -> list[tuple[str, str]]:
+    """The roles to offer, after an empty "choose a role" first: nothing is preselected, so a form sent
+    as it came makes no administrator."""
+    return ([("", str(_("— choose a role —")))] if empty else []) + [(role, str(Role(role).label)) for role in roles]
 
 
 def _department_choices(departments: dict[str, str], *, empty: str) -> list[tuple[str, str]]:

@@ -45,7 +45,7 @@ from common.errors import ApplicationError
 from common.glyphs import printable_field_errors
 from common.identity import normalise_mobile
 from tenants.audit import audit_changes, audit_record
-from tenants.choices import CENTRE_ROLES, AuditKind, AuditTarget, Role
+from tenants.choices import CENTRE_ROLES, PLATFORM_GRANTED_ROLES, AuditKind, AuditTarget, Role
 from tenants.error_codes import StaffErrorCode
 from tenants.hooks import StaffLeaving, staff_leaving
 from tenants.models import AnyUser, Centre, Membership, User
@@ -96,9 +96,15 @@ def staff_check_manager(*, actor: AnyUser, centre: Centre) -> None:
 
 
 def grantable_roles(*, actor: AnyUser, centre: Centre) -> list[str]:
-    """The roles `actor` may grant at `centre`: every centre role for its administrators and platform
-    administrators, none for anyone else. Never the platform administrator's role (it has no centre)."""
-    return list(CENTRE_ROLES) if may_manage_staff(user=actor, centre=centre) else []
+    """The roles `actor` may grant at `centre`: every centre role for platform administrators; for the
+    centre's administrators those whose power stays within the centre (not `PLATFORM_GRANTED_ROLES`:
+    the catalogue administrator writes the city's master catalogue); none for anyone else. Never the
+    platform administrator's role (it has no centre)."""
+    if user_is_platform_admin(user=actor):
+        return list(CENTRE_ROLES)
+    if not may_manage_staff(user=actor, centre=centre):
+        return []
+    return [role for role in CENTRE_ROLES if role not in PLATFORM_GRANTED_ROLES]
 
 
 def staff_check_grantable(*, actor: AnyUser, centre: Centre, role: str) -> None:
@@ -237,7 +243,8 @@ def staff_input_check(data: StaffInput, *, actor: AnyUser, centre: Centre, taken
     problem by field (empty: good). `taken` are user names already used (the database's are checked here).
     """
     errors: dict[str, list[str]] = {}
-    username = data.username
+    # as the sign-in form reads it (NFKC: full-width ｗａｎｇ from an IME is wang), or it could never sign in
+    username = User.normalize_username((data.username or "").strip())
     if not username:
         errors["username"] = [_("A user name is needed.")]
     else:
@@ -344,18 +351,27 @@ def staff_grant(*, centre: Centre, user: User, role: str, acting_user: User, dep
 
 
 def staff_revoke(*, centre: Centre, user: User, role: str, acting_user: User) -> None:
-    """Take `role` at `centre` away from `user`. The last active administrator keeps theirs; a role
-    revoked meanwhile by someone else: ConflictError-like ApplicationError (409), nothing changes."""
+    """Take `role` at `centre` away from `user`. The last active administrator keeps theirs; a person's
+    only role here is not revoked (400: deactivate them instead, or they would be left active and out of
+    every administrator's reach); a role not held (revoked meanwhile by someone else): 409, nothing
+    changes."""
     staff_check_manager(actor=acting_user, centre=centre)
     staff_check_within(actor=acting_user, centre=centre, user=user)
     with transaction.atomic():
         _lock_centre(centre)
-        membership = Membership.objects.filter(user=user, centre=centre, role=role).first()
+        held = list(Membership.objects.filter(user=user, centre=centre))
+        membership = next((m for m in held if m.role == role), None)
         if membership is None:
-            raise ApplicationError(_("That role was revoked meanwhile; nothing was changed."),
-                                   StaffErrorCode.CHANGED_MEANWHILE, http_status=409)
+            raise ApplicationError(_("%(user)s does not hold that role (any more); nothing was changed.")
+                                   % {"user": user.get_username()}, StaffErrorCode.CHANGED_MEANWHILE,
+                                   http_status=409)
         if role == Role.CENTRE_ADMIN:
             _keep_last_admin(centre=centre, leaving=user.pk)
+        if len(held) == 1:  # with no role here they would vanish from this page, active and unreachable
+            raise ApplicationError(
+                _("This is %(user)s's only role here: deactivate them instead (they can be reactivated), or "
+                  "grant another role first.") % {"user": user.get_username()}, StaffErrorCode.INVALID_INPUT,
+                {"fields": {"role": [_("The only role here.")]}}, http_status=400)
         membership_end(membership=membership, acting_user=acting_user)
     forget_memberships(user=user)
 
@@ -450,7 +466,7 @@ def centre_admin_appoint(*, centre: Centre, username: str, full_name: str, actin
     password (`NewStaff`). Raises PermissionDenied for anyone else, ApplicationError on bad input."""
     if not user_is_platform_admin(user=acting_user):
         raise PermissionDenied
-    existing = User.objects.filter(username__iexact=(username or "").strip()).first()
+    existing = User.objects.filter(username__iexact=User.normalize_username((username or "").strip())).first()
     if existing is not None:
         if not existing.is_active:
             message = _("%(user)s is deactivated; reactivate them first.") % {"user": existing.get_username()}

@@ -125,6 +125,24 @@ def test_a_centre_admin_cannot_grant_platform_admin_nor_act_on_a_platform_admin(
     assert platform_admin.is_active
 
 
+def test_a_centre_admin_cannot_give_the_city_wide_catalogue_administrators_role(
+        admin_page, beilin, beilin_admin, make_user, platform_admin):
+    """The catalogue administrator writes the city's master catalogue: a district's administrator
+    would give a power they do not have (a tester's find); only platform administrators grant it."""
+    from catalog.selectors import user_is_catalogue_admin
+
+    clerk = make_user((beilin, Role.WINDOW_CLERK), username="clerk-cat")
+    assert Role.CATALOGUE_ADMIN not in staff.grantable_roles(actor=beilin_admin, centre=beilin)
+    assert 'value="catalogue_admin"' not in admin_page.get("/staff/").content.decode()
+    page = admin_page.post(f"/staff/{clerk.pk}/", {"action": "grant", "role": Role.CATALOGUE_ADMIN})
+    assert page.status_code == 400
+    page = admin_page.post(f"/staff/{beilin_admin.pk}/", {"action": "grant", "role": Role.CATALOGUE_ADMIN})
+    assert page.status_code in (400, 403)
+    assert not user_is_catalogue_admin(user=clerk) and not user_is_catalogue_admin(user=beilin_admin)
+    staff.staff_grant(centre=beilin, user=clerk, role=Role.CATALOGUE_ADMIN, acting_user=platform_admin)
+    assert user_is_catalogue_admin(user=clerk)
+
+
 # --- roles, departments, passwords, deactivation ------------------------------------------------
 
 def test_grant_and_revoke_a_role_and_set_a_department_each_audited(admin_page, beilin, make_user, department):
@@ -136,7 +154,11 @@ def test_grant_and_revoke_a_role_and_set_a_department_each_audited(admin_page, b
     assert admin_page.post(f"/staff/{clerk.pk}/", {"action": "revoke", "role": Role.SUPERVISOR}).status_code == 302
     assert list(Membership.objects.filter(user=clerk).values_list("role", flat=True)) == [Role.WINDOW_CLERK]
     page = admin_page.post(f"/staff/{clerk.pk}/", {"action": "revoke", "role": Role.SUPERVISOR})
-    assert "revoked meanwhile" in page.content.decode()
+    assert "does not hold that role" in page.content.decode()
+    # the last role here is not revoked: the clerk would vanish from this page, active and out of reach
+    page = admin_page.post(f"/staff/{clerk.pk}/", {"action": "revoke", "role": Role.WINDOW_CLERK})
+    assert page.status_code == 400 and "only role here" in page.content.decode()
+    assert clerk.pk in [m.user.pk for m in staff.staff_list(centre=beilin)]
     kinds = _kinds(centre=beilin, target_label__startswith="clerk-r")
     assert kinds[-4:] == [AuditKind.ROLE_GRANTED, AuditKind.DEPARTMENT_SET, AuditKind.DEPARTMENT_SET,
                           AuditKind.ROLE_REVOKED]
@@ -181,6 +203,7 @@ def test_the_last_admin_can_neither_deactivate_nor_demote_themself(admin_page, b
     assert Membership.objects.filter(user=beilin_admin, centre=beilin, role=Role.CENTRE_ADMIN).exists()
     # with a second administrator, one may step down
     make_user((beilin, Role.CENTRE_ADMIN), username="admin-b2")
+    services.membership_grant(user=beilin_admin, centre=beilin, role=Role.SUPERVISOR, acting_user=None)
     stepped_down = admin_page.post(f"/staff/{beilin_admin.pk}/", {"action": "revoke", "role": Role.CENTRE_ADMIN})
     assert stepped_down.status_code == 302
     assert not Membership.objects.filter(user=beilin_admin, centre=beilin, role=Role.CENTRE_ADMIN).exists()
@@ -196,6 +219,11 @@ def test_a_temporary_password_must_be_changed_before_any_work(admin_page, beilin
     assert signed_in.status_code == 302
     assert client.get("/cases/").url == "/accounts/password/"
     assert client.get("/api/v1/cases/").status_code == 403
+    # nor does the temporary password open the API through a token (a tester's find)
+    token = Client(HTTP_HOST="beilin.localhost").post("/api/v1/auth/token/", {"username": "first-time",
+                                                                              "password": password})
+    assert token.status_code == 403 and token.json()["code"] == "password_change_required"
+    assert "token" not in token.json()
     changed = client.post("/accounts/password/", {"old_password": password, "new_password1": "Pail-Orchid-73",
                                                   "new_password2": "Pail-Orchid-73"})
     assert changed.status_code == 302 and changed.url == "/"
@@ -269,3 +297,29 @@ def test_a_temporary_password_is_hashed_quickly_and_rehashed_in_full_once_used(a
 
     assert User.objects.get(username="quick-hash").password.startswith(
         f"pbkdf2_sha256${PBKDF2PasswordHasher.iterations}$")
+
+
+def test_a_user_name_typed_in_full_width_letters_is_kept_as_the_sign_in_reads_it(admin_page, beilin):
+    """An IME's full-width ｗａｎｇｗｕ was stored as typed, while the sign-in form reads wangwu: the person
+    could never sign in (a tester's find). The name is kept as the sign-in reads it."""
+    page = admin_page.post("/staff/", {"username": "ｗａｎｇｗｕ", "full_name": "王五", "role": Role.WINDOW_CLERK})
+    password = _temporary_password(page.content.decode(), "wangwu")
+    assert User.objects.filter(username="wangwu").exists()
+    for typed in ("ｗａｎｇｗｕ", "wangwu"):
+        client = Client(HTTP_HOST="beilin.localhost")
+        assert client.post("/accounts/login/", {"username": typed, "password": password}).status_code == 302
+    again = admin_page.post("/staff/", {"username": "ＷＡＮＧＷＵ", "full_name": "王五", "role": Role.WINDOW_CLERK})
+    assert again.status_code == 400 and "is taken" in again.content.decode()
+
+
+def test_adding_a_person_preselects_no_role(admin_page, beilin):
+    """The first role offered was the centre administrator's, preselected: a form sent as it came made a
+    new administrator (a tester's find). Nothing is preselected; a role must be chosen."""
+    import re
+
+    page = admin_page.get("/staff/").content.decode()
+    select = re.search(r'<select name="role"[^>]*>(.*?)</select>', page, re.S).group(1)
+    first = re.search(r"<option[^>]*>", select).group(0)
+    assert 'value=""' in first and "— choose a role —" in select
+    sent = admin_page.post("/staff/", {"username": "no-role", "full_name": "无角色", "role": ""})
+    assert sent.status_code == 400 and not User.objects.filter(username="no-role").exists()

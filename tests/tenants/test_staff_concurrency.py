@@ -54,6 +54,7 @@ def test_two_admins_demoting_each_other_at_once_leave_one_admin(two_admins, djan
         for _round in range(ROUNDS):
             for admin in (first, second):
                 grant(user=admin, centre=centre, role=Role.CENTRE_ADMIN, acting_user=None)
+                grant(user=admin, centre=centre, role=Role.SUPERVISOR, acting_user=None)  # not their only role
             barrier = threading.Barrier(2)
             results: list[str] = ["", ""]
             threads = [threading.Thread(target=_demote, args=(centre, first, second, barrier, results, 0)),
