@@ -331,7 +331,7 @@ def _event(case: Case, *, kind: str, from_status: str, acting_user: User | None,
     event = CaseEvent(
         case=case, action=kind, from_status=from_status, to_status=to_status or case.status,
         acting_user_id=user.pk if user is not None else None,
-        acting_name=str(user) if user is not None else (_("system") if kind == CaseEventKind.DUE_RECOMPUTED
+        acting_name=user.name_zh if user is not None else (_("system") if kind == CaseEventKind.DUE_RECOMPUTED
                                                          else _("applicant")),
         on_behalf_of=on_behalf_of, note=note, at=now)
     if save:
@@ -606,8 +606,7 @@ def _proxy_carrier(case: Case, *, centre: Centre) -> hooks.ProxyCarrier:
     agent = User.objects.filter(pk=case.submitted_by_id).first() if case.submitted_by_id else None
     carrier = hooks.ProxyCarrier(centre=centre, case=case)
     if agent is not None:
-        carrier.name_zh = agent.full_name or agent.username
-        carrier.name_en = agent.full_name_en or carrier.name_zh
+        carrier.name_zh, carrier.name_en = agent.name_zh, agent.name_en
     hooks.proxy_carrier.send(carrier)
     return carrier
 

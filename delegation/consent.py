@@ -136,7 +136,8 @@ def consent_code_send(*, draft: ConsentDraft, phone: str, now: dt.datetime | Non
         station = locked.station
         outbox_enqueue(dedupe_key=f"proxy-consent:{locked.pk}:{locked.code_sends}", to=mobile,
                        template_key=CODE_TEMPLATE, centre_id=station.township_id, context={
-                           "code": code, "minutes": CODE_VALID_MINUTES, "agent": str(locked.agent),
+                           "code": code, "minutes": CODE_VALID_MINUTES, "agent": locked.agent.name_zh,
+                           "agent_zh": locked.agent.name_zh, "agent_en": locked.agent.name_en,
                            "station_zh": station.name_zh, "station_en": station.name_en or station.name_zh})
     return locked
 

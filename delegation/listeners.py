@@ -50,8 +50,7 @@ def on_proxy_carrier(event: ProxyCarrier) -> None:
     if filing is None:
         return
     if filing.agent is not None:
-        event.name_zh = filing.agent.full_name or filing.agent.username
-        event.name_en = filing.agent.full_name_en or event.name_zh
+        event.name_zh, event.name_en = filing.agent.name_zh, filing.agent.name_en
     else:
         township = filing.station.township
         event.name_zh = f"{township.name_zh}工作人员"

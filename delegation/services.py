@@ -413,7 +413,8 @@ def _log_step(*, filing: ProxyFiling, step: str, acting_user: User, now: dt.date
                            "centre_zh": centre.name_zh, "centre_en": centre.name_en, "number": filing.case_number,
                            "item_zh": filing.item_name_zh, "item_en": filing.item_name_en or filing.item_name_zh,
                            "station_zh": station.name_zh, "station_en": station.name_en or station.name_zh,
-                           "agent": str(acting_user), "at": timezone.localtime(now).strftime("%Y-%m-%d %H:%M")})
+                           "agent": acting_user.name_zh, "agent_zh": acting_user.name_zh,
+                           "agent_en": acting_user.name_en, "at": timezone.localtime(now).strftime("%Y-%m-%d %H:%M")})
     return row
 
 

@@ -71,21 +71,21 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     # delegation (代办): the resident hears of each handover of a proxy filing
     "proxy_received": (
-        "【{centre_zh}】代办员{agent}已收到您委托代办的材料，办件{number}（{item_zh}）已提交{centre_zh}。",
-        "[{centre_en}] Agent {agent} received your materials; case {number} ({item_en}) is filed with {centre_en}.",
+        "【{centre_zh}】代办员{agent_zh}已收到您委托代办的材料，办件{number}（{item_zh}）已提交{centre_zh}。",
+        "[{centre_en}] Agent {agent_en} received your materials; case {number} ({item_en}) is filed with {centre_en}.",
     ),
     "proxy_handed_to_centre": (
-        "【{centre_zh}】您委托代办的办件{number}（{item_zh}）的材料已由代办员{agent}交到{centre_zh}。",
-        "[{centre_en}] Agent {agent} handed the materials of your case {number} ({item_en}) to {centre_en}.",
+        "【{centre_zh}】您委托代办的办件{number}（{item_zh}）的材料已由代办员{agent_zh}交到{centre_zh}。",
+        "[{centre_en}] Agent {agent_en} handed the materials of your case {number} ({item_en}) to {centre_en}.",
     ),
     "proxy_result_received": (
-        "【{centre_zh}】您委托代办的办件{number}（{item_zh}）已有办理结果，代办员{agent}已取回，将送到您手中。",
-        "[{centre_en}] Your case {number} ({item_en}) has its result (a decision or a refusal); agent {agent} has "
+        "【{centre_zh}】您委托代办的办件{number}（{item_zh}）已有办理结果，代办员{agent_zh}已取回，将送到您手中。",
+        "[{centre_en}] Your case {number} ({item_en}) has its result (a decision or a refusal); agent {agent_en} has "
         "collected it and will bring it to you.",
     ),
     "proxy_delivered": (
-        "【{centre_zh}】办件{number}（{item_zh}）的结果已由代办员{agent}送达，代办完成。疑问请联系{station_zh}。",
-        "[{centre_en}] Agent {agent} delivered the result of case {number} ({item_en}). Questions: {station_en}.",
+        "【{centre_zh}】办件{number}（{item_zh}）的结果已由代办员{agent_zh}送达，代办完成。疑问请联系{station_zh}。",
+        "[{centre_en}] Agent {agent_en} delivered the result of case {number} ({item_en}). Questions: {station_en}.",
     ),
     # joint approvals (联办): the joint case accepted (one SMS for all its legs), every leg decided
     "joint_accepted": (
@@ -104,9 +104,9 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
                  "[Xi'an Government Services] Test message sent at {stamp}; no reply needed."),
     # delegation (代办): the resident consents to a proxy filing by reading this code back to the agent
     "proxy_consent_code": (
-        "【{station_zh}】验证码{code}：您同意代办员{agent}为您代办事项，请将验证码告诉代办员。{minutes}分钟内有效；"
+        "【{station_zh}】验证码{code}：您同意代办员{agent_zh}为您代办事项，请将验证码告诉代办员。{minutes}分钟内有效；"
         "如非本人同意，请勿告知。",
-        "[{station_en}] Code {code}: tell it to agent {agent} if you agree that they file for you. Valid "
+        "[{station_en}] Code {code}: tell it to agent {agent_en} if you agree that they file for you. Valid "
         "{minutes} minutes; if you did not agree, do not share it.",
     ),
 }

@@ -135,6 +135,17 @@ class User(AbstractUser):
         """The name staff are shown by: in English where the user has an English name, else as written."""
         return pick(self.full_name, self.full_name_en) or self.username
 
+    @property
+    def name_zh(self) -> str:
+        """The name as written (Chinese), whatever the active language: for texts kept or sent (an SMS,
+        a case's history), which must not freeze the language of whoever acted."""
+        return self.full_name or self.username
+
+    @property
+    def name_en(self) -> str:
+        """The English name where there is one, else the name as written."""
+        return self.full_name_en or self.name_zh
+
 
 class Membership(TimeStampedModel):
     """A user's role in a centre (岗位). A platform administrator's membership has no centre."""

@@ -312,3 +312,21 @@ def test_the_result_sms_names_the_agent_who_holds_the_filing_now(
     [sms] = OutboxMessage.objects.filter(template_key="case_result_ready_proxy",
                                          dedupe_key__contains=str(filing.case_id))
     assert "代办员赵接手" in sms.body and "王代办" not in sms.body
+
+
+def test_an_agent_working_in_english_is_named_in_chinese_in_the_residents_sms_and_the_cases_history(
+        agent, station, items, nanyuanmen):
+    """Texts kept or sent froze the language of whoever acted: a Chinese SMS to the resident read
+    "代办员Nanyuanmen village agent" (a tester's find). They carry the name as written."""
+    from django.utils import translation
+
+    from notifications.models import OutboxMessage
+
+    agent.full_name_en = "Wang Daiban"
+    agent.save(update_fields=["full_name_en"])
+    with translation.override("en"):
+        filing = file_for_resident(agent, station, items["township"])
+    [sms] = OutboxMessage.objects.filter(template_key="proxy_received", dedupe_key__contains=str(filing.pk))
+    assert "代办员王代办" in sms.body and "Wang Daiban" not in sms.body
+    events = _case(nanyuanmen, filing.case_id)[1]
+    assert {e.acting_name for e in events if e.acting_user_id == agent.pk} == {"王代办"}
