@@ -193,6 +193,10 @@ def _require_holder(*, filing: ProxyFiling, user: User) -> None:
 
 # --- consent and proxy filings -----------------------------------------------------------------------
 
+#: The oldest consent a filing may rest on (a date typed years back is a slip, not a consent).
+CONSENT_MAX_AGE = dt.timedelta(days=30)
+
+
 def consent_record(*, agent: User, station: Station, resident_name: str, resident_id_number: str, item_code: str,
                    method: str, given_at: dt.datetime | None, evidence: str = "", draft: ConsentDraft | None = None,
                    phone: str = "", now: dt.datetime | None = None) -> Consent:
@@ -224,6 +228,9 @@ def _consent_create(*, agent: User, station: Station, resident_name: str, reside
         errors["consent_given_at"] = [_("Say when the resident gave consent.")]
     elif given_at > now + dt.timedelta(minutes=5):
         errors["consent_given_at"] = [_("Consent cannot be given in the future.")]
+    elif given_at < now - CONSENT_MAX_AGE:
+        errors["consent_given_at"] = [
+            _("Consent must be recent: given within the last %(days)d days.") % {"days": CONSENT_MAX_AGE.days}]
     if method in SCAN_METHODS and not (draft is not None and draft.scan):
         errors["consent_scan"] = [_("Attach a photo or scan of the signed authorisation form.")]
     if method == ConsentMethod.RECORDED_CALL and not evidence.strip():

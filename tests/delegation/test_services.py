@@ -100,6 +100,13 @@ def test_a_consent_by_phone_needs_its_recording_and_cannot_be_in_the_future(agen
                        item_code=items["township"].code, method="recorded_call", given_at=at(2026, 9, 29),
                        now=at(2026, 9, 28))
     assert set(error.value.extra["fields"]) == {"resident_id_number", "consent_given_at", "consent_evidence"}
+    # nor years back (a tester typed 1990-01-01 through the API, and it was accepted)
+    with pytest.raises(ApplicationError) as error:
+        consent_record(agent=agent, station=station, resident_name="李四", resident_id_number=VALID_ID,
+                       item_code=items["township"].code, method="recorded_call", given_at=at(1990, 1, 1),
+                       evidence="REC-1", now=at(2026, 9, 28))
+    assert set(error.value.extra["fields"]) == {"consent_given_at"}
+    assert "within the last 30 days" in error.value.extra["fields"]["consent_given_at"][0]
 
 
 def test_an_agent_files_only_at_their_own_station(agent, other_station, items):
