@@ -97,8 +97,12 @@ def staff_check_manager(*, actor: AnyUser, centre: Centre) -> None:
 
 def grantable_roles(*, actor: AnyUser, centre: Centre) -> list[str]:
     """The roles `actor` may grant at `centre`: every centre role for its administrators and platform
-    administrators, none for anyone else. Never the platform administrator's role (it has no centre)."""
-    return list(CENTRE_ROLES) if may_manage_staff(user=actor, centre=centre) else []
+    administrators, none for anyone else. Never the platform administrator's role (it has no centre), nor
+    the village agent's: it comes with a post at a station (the township's stations page, /delegation/stations/,
+    `delegation.services.station_agent_assign`)."""
+    if not may_manage_staff(user=actor, centre=centre):
+        return []
+    return [role for role in CENTRE_ROLES if role != Role.VILLAGE_AGENT]
 
 
 def staff_check_grantable(*, actor: AnyUser, centre: Centre, role: str) -> None:
@@ -271,6 +275,9 @@ def staff_input_check(data: StaffInput, *, actor: AnyUser, centre: Centre, taken
         errors["role"] = [_("A role is needed.")]
     elif not role:
         errors["role"] = [_("Unknown role “%(value)s”.") % {"value": data.role}]
+    elif role == Role.VILLAGE_AGENT:
+        errors["role"] = [_("A village agent is posted at a station on the Stations page (/delegation/stations/), "
+                            "which grants the role with the post.")]
     elif role not in grantable_roles(actor=actor, centre=centre):
         errors["role"] = [_("You may not grant the role “%(role)s” here.") % {"role": _role_label(role)}]
     department = data.department_code.upper()
