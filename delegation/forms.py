@@ -70,7 +70,7 @@ class GreenCaseForm(forms.Form):
 class StationPostForm(forms.Form):
     """Post one of the township's people at a station."""
 
-    user = forms.TypedChoiceField(label=_("Person"), coerce=int)
+    user = forms.TypedChoiceField(label=_("Person to post"), coerce=int)
 
     def __init__(self, *args, people: list[tuple[int, str]] | None = None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -38,7 +38,6 @@ from delegation.choices import (
 )
 from delegation.consent import SCAN_METHODS, code_confirmed, consent_code_confirm
 from delegation.error_codes import DelegationErrorCode
-from delegation.selectors import station_successor
 from delegation.models import (
     AgencyAssignment,
     Consent,
@@ -51,6 +50,7 @@ from delegation.models import (
     Station,
     StationAgent,
 )
+from delegation.selectors import station_successor
 from notifications.services import outbox_enqueue
 from projects.models import KeyProject
 from registry.models import RegistryEntry

@@ -247,5 +247,6 @@ def test_the_stations_pages_speak_chinese(admin_page, station, agent, settings):
     form = admin_page.get(f"/delegation/stations/{station.pk}/post/").content.decode()
     assert "本镇街人员" in form and "新增人员" in form
     ask = admin_page.get(f"/delegation/stations/{station.pk}/posts/{post.pk}/end/").content.decode()
-    assert "其名下" in ask or "未办结" in ask or "没有未办结" in ask
+    assert "其名下没有未办结的代办件。" in ask and "的派驻？" in ask
+    assert "便民服务站页面" in admin_page.get("/staff/").content.decode()
     station_agent_end(post=post, acting_user=None)
