@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from delegation.models import ProxyFiling, StationAgent
+from delegation.models import ProxyFiling, Station, StationAgent
 from delegation.services import station_agent_end, station_create
 from tenants.choices import AuditKind, Role
 from tenants.models import AuditEvent, Membership, User
@@ -206,14 +206,13 @@ def test_an_admin_posts_only_the_townships_own_people_at_its_own_stations(
         refused = admin_page.post(f"/delegation/stations/{station.pk}/post/", {"action": "pick", "user": person.pk})
         assert refused.status_code == 400
     assert not StationAgent.objects.exists()
-    # another township's station is not there for them
-    from tenants.models import Centre
-
-    other_township = Centre.objects.filter(level="township").exclude(pk=nanyuanmen.pk).first()
-    if other_township is not None:
-        elsewhere = station_create(township=other_township, kind="village", name_zh="别处村便民服务站",
-                                   division_code=f"{other_township.division_code}201")
-        assert admin_page.get(f"/delegation/stations/{elsewhere.pk}/post/").status_code == 404
+    # another centre's station is not there for them (the test network has one township: a row under Beilin)
+    elsewhere = Station.objects.create(township=beilin, kind="village", name_zh="别处村便民服务站",
+                                       division_code="610103002201")
+    assert admin_page.get(f"/delegation/stations/{elsewhere.pk}/post/").status_code == 404
+    assert admin_page.post(f"/delegation/stations/{elsewhere.pk}/post/", {
+        "action": "create", "username": "agent-far", "full_name": "远处"}).status_code == 404
+    assert not User.objects.filter(username="agent-far").exists()
 
 
 # --- /staff/ no longer grants the role without a post -----------------------------------------------
