@@ -12,6 +12,7 @@ class DelegationErrorCode(StrEnum):
     HANDOVER_OUT_OF_ORDER = "delegation_handover_out_of_order"
     RESULT_NOT_READY = "delegation_result_not_ready"
     INVALID_STATION = "delegation_invalid_station"
+    INVALID_AGENT = "delegation_invalid_agent"
     INVALID_PROJECT = "delegation_invalid_project"
     GREEN_CHANNEL_CLOSED = "delegation_green_channel_closed"
     GREEN_CHANNEL_ITEM = "delegation_green_channel_item"

@@ -65,3 +65,23 @@ class GreenCaseForm(forms.Form):
         super().__init__(*args, **kwargs)
         choice_field(self, "materials").choices = material_choices or []
         self.fields["token"].initial = new_form_token()
+
+
+class StationPostForm(forms.Form):
+    """Post one of the township's people at a station."""
+
+    user = forms.TypedChoiceField(label=_("Person to post"), coerce=int)
+
+    def __init__(self, *args, people: list[tuple[int, str]] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        choice_field(self, "user").choices = [("", "—"), *(people or [])]
+
+
+class StationAgentNewForm(forms.Form):
+    """A new person, posted at a station with a temporary password."""
+
+    username = forms.CharField(label=_("User name"), max_length=150,
+                               widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    full_name = forms.CharField(label=_("Full name"), max_length=100)
+    full_name_en = forms.CharField(label=_("Full name (English)"), max_length=100, required=False)
+    mobile = forms.CharField(label=_("Mobile phone"), max_length=20, required=False)

@@ -28,6 +28,7 @@ from delegation.models import (
     ProjectApproval,
     ProjectProblem,
     ProxyFiling,
+    Station,
     StationAgent,
 )
 from projects.models import KeyProject
@@ -443,3 +444,51 @@ def waived_names(*, waived: list[str], materials: Iterable[Material]) -> list[st
     item's material of that name gives the English; a name the item no longer lists stays as kept."""
     english = {m.name_zh: m.name_en for m in materials}
     return [pick(name, english.get(name)) for name in waived]
+
+
+# --- the township's stations page (its administrators) ------------------------------------------------
+
+#: Stations on one page of the township's stations page.
+STATIONS_PAGE_SIZE = 20
+
+
+def township_stations(*, township: Centre, query: str = "") -> QuerySet[Station]:
+    """The township's stations by division code, each with its agents in post (`posts`, longest serving
+    first); with a `query`, those whose name (either language) or code contains it, or whose agent's
+    user name or name does."""
+    qs = Station.objects.filter(township=township)
+    if query:
+        qs = qs.filter(Q(name_zh__icontains=query) | Q(name_en__icontains=query) | Q(division_code__contains=query)
+                       | Q(agents__active=True, agents__user__username__icontains=query)
+                       | Q(agents__active=True, agents__user__full_name__icontains=query)).distinct()
+    posts = StationAgent.objects.filter(active=True).select_related("user").order_by("created_at", "pk")
+    return qs.prefetch_related(Prefetch("agents", queryset=posts, to_attr="posts")).order_by("division_code")
+
+
+def township_station_get(*, township: Centre, station_id: int) -> Station:
+    """One of the township's stations (404 otherwise)."""
+    station = Station.objects.select_related("township").filter(township=township, pk=station_id).first()
+    if station is None:
+        raise Http404
+    return station
+
+
+def station_post_get(*, station: Station, post_id: int) -> StationAgent:
+    """A post in force at `station` (404 otherwise: ended, or another station's)."""
+    post = (StationAgent.objects.select_related("user", "station__township")
+            .filter(station=station, pk=post_id, active=True).first())
+    if post is None:
+        raise Http404
+    return post
+
+
+def open_filings_of(*, post: StationAgent) -> int:
+    """How many of the post's filings are open (not yet delivered to the resident): what ending it passes on."""
+    return (ProxyFiling.objects.filter(agent_id=post.user_id, station_id=post.station_id)
+            .exclude(last_step=HandoverStepKind.DELIVERED_TO_RESIDENT).count())
+
+
+def station_successor(*, post: StationAgent) -> StationAgent | None:
+    """The station's other agent in post who would take the post's filings (the longest serving)."""
+    return (StationAgent.objects.filter(station_id=post.station_id, active=True).exclude(user_id=post.user_id)
+            .select_related("user").order_by("created_at", "pk").first())

@@ -50,6 +50,7 @@ from delegation.models import (
     Station,
     StationAgent,
 )
+from delegation.selectors import station_successor
 from notifications.services import outbox_enqueue
 from projects.models import KeyProject
 from registry.models import RegistryEntry
@@ -58,6 +59,15 @@ from tenants.choices import AuditKind, AuditTarget, Level, Role
 from tenants.models import Centre, User
 from tenants.selectors import user_is_staff_of
 from tenants.services import membership_grant
+from tenants.staff import (
+    NewStaff,
+    StaffInput,
+    staff_check_manager,
+    staff_check_within,
+    staff_input_check,
+    staff_user_create,
+    temporary_password,
+)
 
 #: The idempotency scope of proxy filings (common.idempotency).
 IDEMPOTENCY_SCOPE = "proxy_filing"
@@ -134,8 +144,7 @@ def station_agent_end(*, post: StationAgent, acting_user: User | None, now: dt.d
                      target_type=AuditTarget.USER, target_id=locked.user_id, target_label=str(locked.user),
                      before={"station": station.division_code, "active": True},
                      after={"station": station.division_code, "active": False}, at=now)
-        successor = (StationAgent.objects.filter(station=station, active=True).exclude(user_id=locked.user_id)
-                     .select_related("user").order_by("created_at", "pk").first())
+        successor = station_successor(post=locked)
         open_filings = (ProxyFiling.objects.select_for_update().filter(agent_id=locked.user_id, station=station)
                         .exclude(last_step=HandoverStepKind.DELIVERED_TO_RESIDENT))
         _pass_on(filings=open_filings, to=successor.user if successor else None, station=station,
@@ -143,6 +152,65 @@ def station_agent_end(*, post: StationAgent, acting_user: User | None, now: dt.d
                  why=_("the post of %(agent)s at %(station)s ended") % {"agent": locked.user, "station": station})
     post.active, post.ended_at = False, now
     return locked
+
+
+# --- the township's administrators post agents (the stations page) ------------------------------------
+
+def _check_township_admin(*, acting_user: User, station: Station) -> Centre:
+    """The station's township, when `acting_user` manages its staff (PermissionDenied otherwise)."""
+    township = station.township
+    staff_check_manager(actor=acting_user, centre=township)
+    return township
+
+
+def station_agent_post(*, station: Station, user: User, acting_user: User,
+                       now: dt.datetime | None = None) -> StationAgent:
+    """A township administrator posts one of the township's people (any role there, including an agent
+    whose post ended) as `station`'s agent (`station_agent_assign`: the village-agent role, the filings
+    waiting for an agent). Raises as `tenants.staff` does for a person beyond the administrator (404 not
+    staff here, 403 also staff elsewhere), ApplicationError for a deactivated user."""
+    township = _check_township_admin(acting_user=acting_user, station=station)
+    staff_check_within(actor=acting_user, centre=township, user=user)
+    if not user.is_active:
+        message = _("%(user)s is deactivated; reactivate them first.") % {"user": user.get_username()}
+        raise ApplicationError(message, DelegationErrorCode.INVALID_AGENT, {"fields": {"user": [message]}})
+    return station_agent_assign(user=user, station=station, acting_user=acting_user, now=now)
+
+
+def station_agent_create(*, station: Station, username: str, full_name: str, acting_user: User,
+                         full_name_en: str = "", mobile: str = "", now: dt.datetime | None = None) -> NewStaff:
+    """A new person posted as `station`'s agent: a user with a temporary password (returned with them,
+    shown once; the first sign-in asks for their own), checked as the staff page checks a person
+    (`tenants.staff.staff_input_check`), then posted (`station_agent_assign`), in one transaction. Raises
+    ApplicationError with every problem by field (`extra["fields"]`), PermissionDenied for anyone but the
+    township's administrators."""
+    township = _check_township_admin(acting_user=acting_user, station=station)
+    data = StaffInput(username=(username or "").strip(), full_name=(full_name or "").strip(), role=Role.VILLAGE_AGENT,
+                      full_name_en=(full_name_en or "").strip(), mobile=(mobile or "").strip())
+    cleaned, errors = staff_input_check(data, actor=acting_user, centre=township)
+    errors.pop("role", None)  # the staff page never grants it: it comes with the post, below
+    taken = _("User name %(name)s is taken.") % {"name": cleaned.username}
+    if errors:
+        raise ApplicationError(_("The person cannot be added: %(problems)s") % {
+            "problems": "; ".join(" ".join(msgs) for msgs in errors.values())},
+            DelegationErrorCode.INVALID_AGENT, {"fields": errors})
+    password = temporary_password()
+    try:
+        with transaction.atomic():
+            Centre.objects.select_for_update().get(pk=township.pk)  # as the staff page serialises its changes
+            user = staff_user_create(data=cleaned, centre=township, actor=acting_user, password=password,
+                                     note=_("Posted as the agent of %(station)s.") % {"station": station})
+            station_agent_assign(user=user, station=station, acting_user=acting_user, now=now)
+    except IntegrityError as exc:  # the same user name, made meanwhile
+        raise ApplicationError(taken, DelegationErrorCode.INVALID_AGENT, {"fields": {"username": [taken]}}) from exc
+    return NewStaff(user=user, password=password)
+
+
+def station_post_end(*, post: StationAgent, acting_user: User, now: dt.datetime | None = None) -> StationAgent:
+    """A township administrator ends an agent's post (`station_agent_end`: the open filings pass on).
+    PermissionDenied for anyone else; ConflictError when it has ended meanwhile."""
+    _check_township_admin(acting_user=acting_user, station=post.station)
+    return station_agent_end(post=post, acting_user=acting_user, now=now)
 
 
 def _holder_label(agent: User | None, station: Station) -> str:

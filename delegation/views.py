@@ -19,6 +19,7 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
@@ -26,6 +27,7 @@ from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 
 from cases.choices import DECIDED, ApplicantKind, CaseStatus
 from catalog.models import Material
@@ -38,7 +40,7 @@ from common.idempotency import form_key
 from delegation import selectors
 from delegation.choices import RESULT_STATUSES, HandoverStepKind, next_step
 from delegation.consent import CODE_VALID_MINUTES, consent_code_send, consent_draft_for, consent_scan_attach
-from delegation.forms import GreenCaseForm, HandoverForm, ProxyFilingForm
+from delegation.forms import GreenCaseForm, HandoverForm, ProxyFilingForm, StationAgentNewForm, StationPostForm
 from delegation.models import ConsentDraft, GreenChannel, Station
 from delegation.services import (
     ConsentGiven,
@@ -48,10 +50,16 @@ from delegation.services import (
     new_form_token,
     proxy_filing_file,
     proxy_filing_target,
+    station_agent_create,
+    station_agent_post,
+    station_post_end,
 )
-from tenants.models import Centre
-from tenants.request import centre_of, centre_or_none, user_of
-from tenants.selectors import user_is_staff_of
+from tenants.choices import Level
+from tenants.middleware import centre_url
+from tenants.models import Centre, User
+from tenants.request import centre_of, centre_or_none, require_centre_staff, user_of
+from tenants.selectors import user_is_platform_admin, user_is_staff_of
+from tenants.staff import staff_check_manager, staff_list
 
 
 def _lite(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
@@ -374,6 +382,105 @@ def green_case_new(request: HttpRequest, code: str) -> HttpResponse:
         "item_code": item_code, "item_name": pick(version.name_zh, version.name_en), "waived": waived_names,
         "promised_days": adoption.promised_limit_days or version.promised_limit_days,
         "ApplicantKind": ApplicantKind}, status=status)
+
+
+# --- the township's stations and their agents (its administrators) -----------------------------------
+
+def _township_admin(request: HttpRequest) -> Centre:
+    """The host's township when the signed-in user administers it: 404 for strangers (other centres'
+    administrators included) and at a centre that is not a township, 403 for its staff who are not."""
+    centre = require_centre_staff(request)
+    staff_check_manager(actor=request.user, centre=centre)
+    if centre.level != Level.TOWNSHIP:
+        raise Http404
+    return centre
+
+
+@never_cache
+@login_required
+def stations(request: HttpRequest) -> HttpResponse:
+    """The township's stations with each one's agents in post (20 a page, a search by name, code or agent):
+    post an agent, end a post."""
+    township = _township_admin(request)
+    query = (request.GET.get("q") or "").strip()[:50]
+    page = Paginator(selectors.township_stations(township=township, query=query),
+                     selectors.STATIONS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "delegation/stations.html", {
+        "page": page, "q": query, "held": len(selectors.held_filings_for(centre=township)),
+        "rows": [(station, pick(station.name_zh, station.name_en)) for station in page.object_list]})
+
+
+def _people(township: Centre, actor) -> list[tuple[int, str]]:
+    """Who may be posted: the township's active people the administrator acts on (`tenants.staff`)."""
+    mine = user_is_platform_admin(user=actor)
+    return [(m.user.pk, f"{m.user.display_name} ({m.user.get_username()})")
+            for m in staff_list(centre=township)
+            if m.user.is_active and not m.user.is_superuser and (mine or not m.elsewhere)]
+
+
+@never_cache
+@login_required
+def station_post(request: HttpRequest, station_id: int) -> HttpResponse:
+    """Post an agent at a station: one of the township's people, or a new person (shown their temporary
+    password once)."""
+    township = _township_admin(request)
+    station = selectors.township_station_get(township=township, station_id=station_id)
+    actor = user_of(request)
+    people = _people(township, actor)
+    action = request.POST.get("action") if request.method == "POST" else None
+    pick_form = StationPostForm(request.POST if action == "pick" else None, people=people)
+    new_form = StationAgentNewForm(request.POST if action == "create" else None)
+    station_name = pick(station.name_zh, station.name_en)
+    status = 200
+    try:
+        if action == "pick" and pick_form.is_valid():
+            user = User.objects.get(pk=pick_form.cleaned_data["user"])
+            station_agent_post(station=station, user=user, acting_user=actor)
+            messages.success(request, _("%(agent)s is now the agent of %(station)s.")
+                             % {"agent": user.display_name, "station": station_name})
+            return redirect(f"{reverse('delegation-stations')}?q={station.division_code}")
+        if action == "create" and new_form.is_valid():
+            made = station_agent_create(station=station, acting_user=actor, **new_form.cleaned_data)
+            return render(request, "delegation/station_password.html", {
+                "made": made, "station_name": station_name,
+                "sign_in_url": centre_url(request, township.slug, "/accounts/login/")})
+    except ApplicationError as exc:
+        add_service_errors(pick_form if action == "pick" else new_form, exc)
+    if action is not None:
+        status = 400
+    return render(request, "delegation/station_post.html", {
+        "station": station, "station_name": station_name, "pick_form": pick_form, "new_form": new_form,
+        "posts": list(station.agents.filter(active=True).select_related("user"))}, status=status)
+
+
+@never_cache
+@login_required
+def station_end(request: HttpRequest, station_id: int, post_id: int) -> HttpResponse:
+    """End a post, after a confirmation that says how many open filings pass on and to whom."""
+    township = _township_admin(request)
+    station = selectors.township_station_get(township=township, station_id=station_id)
+    station_name = pick(station.name_zh, station.name_en)
+    back = f"{reverse('delegation-stations')}?q={station.division_code}"
+    try:
+        post = selectors.station_post_get(station=station, post_id=post_id)
+    except Http404:
+        if request.method != "POST":
+            raise
+        messages.error(request, _("This post has already ended."))
+        return redirect(back)
+    if request.method == "POST":
+        try:
+            station_post_end(post=post, acting_user=user_of(request))
+        except ConflictError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("The post of %(agent)s at %(station)s has ended.")
+                             % {"agent": post.user.display_name, "station": station_name})
+        return redirect(back)
+    successor = selectors.station_successor(post=post)
+    return render(request, "delegation/station_end.html", {
+        "post": post, "station_name": station_name, "open": selectors.open_filings_of(post=post),
+        "successor": successor, "back": back})
 
 
 # --- the platform's host -------------------------------------------------------------------------------

@@ -96,15 +96,17 @@ def staff_check_manager(*, actor: AnyUser, centre: Centre) -> None:
 
 
 def grantable_roles(*, actor: AnyUser, centre: Centre) -> list[str]:
-    """The roles `actor` may grant at `centre`: every centre role for platform administrators; for the
-    centre's administrators those whose power stays within the centre (not `PLATFORM_GRANTED_ROLES`:
-    the catalogue administrator writes the city's master catalogue); none for anyone else. Never the
-    platform administrator's role (it has no centre)."""
+    """The roles `actor` may grant at `centre` on the staff pages: for platform administrators every
+    centre role; for the centre's administrators those whose power stays within the centre (not
+    `PLATFORM_GRANTED_ROLES`: the catalogue administrator writes the city's master catalogue); none for
+    anyone else. Never the platform administrator's role (it has no centre), nor the village agent's: it
+    comes with a post at a station (the township's stations page, /delegation/stations/,
+    `delegation.services.station_agent_assign`)."""
     if user_is_platform_admin(user=actor):
-        return list(CENTRE_ROLES)
+        return [role for role in CENTRE_ROLES if role != Role.VILLAGE_AGENT]
     if not may_manage_staff(user=actor, centre=centre):
         return []
-    return [role for role in CENTRE_ROLES if role not in PLATFORM_GRANTED_ROLES]
+    return [role for role in CENTRE_ROLES if role not in PLATFORM_GRANTED_ROLES and role != Role.VILLAGE_AGENT]
 
 
 def staff_check_grantable(*, actor: AnyUser, centre: Centre, role: str) -> None:
@@ -278,6 +280,9 @@ def staff_input_check(data: StaffInput, *, actor: AnyUser, centre: Centre, taken
         errors["role"] = [_("A role is needed.")]
     elif not role:
         errors["role"] = [_("Unknown role “%(value)s”.") % {"value": data.role}]
+    elif role == Role.VILLAGE_AGENT:
+        errors["role"] = [_("A village agent is posted at a station on the Stations page (/delegation/stations/), "
+                            "which grants the role with the post.")]
     elif role not in grantable_roles(actor=actor, centre=centre):
         errors["role"] = [_("You may not grant the role “%(role)s” here.") % {"role": _role_label(role)}]
     department = data.department_code.upper()
@@ -303,7 +308,12 @@ class NewStaff:
     password: str
 
 
-def _create(*, data: StaffInput, centre: Centre, actor: User | None, password: str, note: str = "") -> User:
+def staff_user_create(*, data: StaffInput, centre: Centre, actor: User | None, password: str, note: str = ""
+                      ) -> User:
+    """The user row of a new person of `centre` (checked input: `staff_input_check`), with the temporary
+    `password` hashed (`temporary_password_hash`; changed at first sign-in), and its USER_CREATED audit
+    entry; no role (the caller grants one: the staff page, or a station's post). In the caller's
+    transaction; IntegrityError if the user name was taken meanwhile."""
     user = User.objects.create(username=data.username, full_name=data.full_name, full_name_en=data.full_name_en,
                                mobile=data.mobile, password=temporary_password_hash(password),
                                must_change_password=True)
@@ -311,6 +321,11 @@ def _create(*, data: StaffInput, centre: Centre, actor: User | None, password: s
                  target_id=user.pk, target_label=user.get_username(), note=note,
                  after={k: v for k, v in (("username", user.username), ("full_name", user.full_name),
                                           ("full_name_en", user.full_name_en), ("mobile", user.mobile)) if v})
+    return user
+
+
+def _create(*, data: StaffInput, centre: Centre, actor: User | None, password: str, note: str = "") -> User:
+    user = staff_user_create(data=data, centre=centre, actor=actor, password=password, note=note)
     membership_grant(user=user, centre=centre, role=data.role, acting_user=actor,
                      department_code=data.department_code)
     return user

@@ -20,13 +20,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from common.errors import ApplicationError
-from tenants import selectors, staff
+from tenants import selectors, signin, staff
 from tenants.choices import Role
 from tenants.forms import AdminAppointForm, StaffCreateForm, StaffDepartmentForm, StaffFileForm, StaffRoleForm
 from tenants.importers import read_staff_file, staff_template_xlsx
 from tenants.middleware import centre_url
 from tenants.models import Centre, User
-from tenants.request import require_centre_staff, user_of
+from tenants.request import centre_or_none, require_centre_staff, user_of
 
 
 def _managed_centre(request: HttpRequest) -> Centre:
@@ -220,7 +220,7 @@ def centre_admins_page(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def password_change(request: HttpRequest) -> HttpResponse:
     """Choose one's own password (asked for after a temporary one: `User.must_change_password`); then on
-    to work (the host's home)."""
+    to work (where a sign-in lands: `signin.landing_url`)."""
     user: User = user_of(request)
     form = PasswordChangeForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -228,6 +228,6 @@ def password_change(request: HttpRequest) -> HttpResponse:
         update_session_auth_hash(request, form.user)
         staff.password_changed(user=user)
         messages.success(request, _("Your password is changed."))
-        return redirect("home")
+        return redirect(signin.landing_url(user=user, centre=centre_or_none(request)))  # an agent: the workbench
     return render(request, "tenants/password_change.html", {
         "form": form, "required": user.must_change_password}, status=400 if form.errors else 200)
