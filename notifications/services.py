@@ -56,7 +56,7 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "deadline_warning": (
         "【电子监察】{level_zh}：办件{number}（{item_zh}）{what_zh}，期限{due}，请及时办理。",
-        "[Supervision] {level_zh}: case {number} ({item_zh}) {what_zh}, due {due}. Please act on it.",
+        "[Supervision] {level_en}: case {number} ({item_en}) {what_en}, due {due}. Please act on it.",
     ),
     # supervision's follow-up sweep (督办): a bad review's late rectification step, a late answer
     "rectification_overdue": (
@@ -151,7 +151,8 @@ SAMPLE_CONTEXT: dict[str, str] = {
     "missing_en": "Copy of the business licence; proof of the legal representative's identity",
     "agent_zh": "王建国", "agent_en": "Wang Jianguo", "agent": "王建国",
     "station_zh": "南院门社区便民服务站", "station_en": "Nanyuanmen Community Service Station",
-    "level_zh": "黄色预警", "what_zh": "临近承诺办结期限",
+    "level_zh": "黄色预警", "what_zh": "临近承诺办结期限", "level_en": "Yellow warning",
+    "what_en": "nears its promised deadline",
     "step_zh": "回访", "step_en": "callback", "kind_zh": "投诉", "kind_en": "complaint", "subject": "窗口排队时间过长",
     "stamp": "2026-10-09 10:00", "at": "2026-10-09 10:00",
     "title_zh": "新建商品住宅项目联合审批", "title_en": "Joint approval of a new housing project", "legs": "5",

@@ -46,6 +46,19 @@ def test_every_template_is_shown_with_its_description_and_both_languages_filled_
     assert SAMPLE_CONTEXT["missing_zh"] in shown["case_notice"]
 
 
+def test_the_english_texts_read_in_english():
+    """The English text of a template takes the English values: the proxy texts named the agent in
+    Chinese and the deadline warning read "黄色预警 … 临近承诺办结期限" (a tester's find). Only what a
+    person wrote in Chinese (a complaint's subject) stays as written."""
+    import re
+
+    from notifications.services import render
+
+    for key in DEFAULT_TEMPLATES:
+        text = render(key=key, centre_id=None, language="en", context={**SAMPLE_CONTEXT, "subject": "Queues"})
+        assert not re.search(r"[\u3400-\u9fff]", text), (key, text)
+
+
 def test_the_preview_renders_what_the_outbox_would_send_an_edited_default_and_a_centres_own(
         platform_client, centre_client, beilin, make_user):
     MessageTemplate.objects.create(key="case_accepted", centre=None, body_zh="平台默认：{number}已受理",
