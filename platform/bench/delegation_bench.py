@@ -153,8 +153,8 @@ def worker(counts: list[int]) -> dict:
             now = timezone.now() - dt.timedelta(minutes=count - filed)
             with transaction.atomic():
                 consent = consent_record(agent=agent, station=station, resident_name="李四",
-                                         resident_id_number=id_number, item_code=item.code, method="signed_form",
-                                         given_at=now, now=now)
+                                         resident_id_number=id_number, item_code=item.code, method="recorded_call",
+                                         evidence=f"REC-{filed}", given_at=now, now=now)
                 proxy_filing_submit(agent=agent, station=station, consent=consent, item_code=item.code,
                                     resident_name="李四", resident_id_number=id_number,
                                     phone=f"138{filed:08d}", now=now)
