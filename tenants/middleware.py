@@ -2,21 +2,25 @@
 
 `<slug>.<platform domain>` → that centre's schema and URL conf; the bare platform domain →
 the platform's own site (public schema). A centre being provisioned or suspended answers with a
-clear page (503) instead of its content.
+clear page (503) instead of its content; under /api/ the same status answers the API's error body
+`{"code", "message", "extra"}` (common.errors), in the request's language.
 """
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.urls import set_urlconf
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django_tenants.postgresql_backend.base import FakeTenant
 from django_tenants.utils import get_public_schema_name
 
 from tenants.addresses import origin
+from common.errors import ErrorCode
 from tenants.choices import CentreStatus
+from tenants.error_codes import CentreErrorCode
 from tenants.request import RoutedRequest
 from tenants.routing import routing_cache
 from tenants.schemas import tenant_connection
@@ -64,10 +68,31 @@ class CentreRoutingMiddleware:
         language = translation.get_language_from_request(request)
         with translation.override(language):
             context = {**context, "platform_url": platform_url(request)}
-            response = render(request, template, context, status=status)
+            if request.path.startswith("/api/"):
+                response = JsonResponse(_api_error(template, context), status=status)
+            else:
+                response = render(request, template, context, status=status)
         if status == 503:
             response["Retry-After"] = "300"
         return response
+
+
+def _api_error(template: str, context: dict) -> dict:
+    """The status page's words as the API's error body: `centre_suspended`, `centre_provisioning`, or
+    `not_found` for a host that names no centre; `extra.platform_url` lists every centre."""
+    centre = context.get("centre")
+    if template == "tenants/centre_suspended.html":
+        code, message = CentreErrorCode.SUSPENDED, _(
+            "%(name)s is not serving on this platform for now. Please contact the centre or go to another "
+            "centre.") % {"name": centre.name}
+    elif template == "tenants/centre_provisioning.html":
+        code, message = CentreErrorCode.PROVISIONING, _(
+            "%(name)s is being set up on the platform and does not serve yet. Please try again in a few "
+            "minutes.") % {"name": centre.name}
+    else:
+        code, message = ErrorCode.NOT_FOUND, _("There is no service centre at “%(hostname)s”.") % {
+            "hostname": context["hostname"]}
+    return {"code": str(code), "message": message, "extra": {"platform_url": context["platform_url"]}}
 
 
 def canonical_host(host: str) -> str:

@@ -50,6 +50,21 @@ def test_a_suspended_centre_answers_with_a_clear_page_and_serves_again_when_resu
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(("language", "words"), [("en", "is not serving on this platform for now"),
+                                                 ("zh-hans", "暂停")])
+def test_a_suspended_centres_api_answers_the_apis_error_body_in_the_users_language(
+        centre_client, beilin, language, words):
+    centre_set_status(centre=beilin, status=CentreStatus.SUSPENDED, reason="audit", acting_user=None)
+    answer = centre_client(beilin).get("/api/v1/centre/", HTTP_ACCEPT_LANGUAGE=language)
+    assert (answer.status_code, answer["Content-Type"], answer["Retry-After"]) == (503, "application/json", "300")
+    body = answer.json()
+    assert body["code"] == "centre_suspended" and words in body["message"]
+    assert body["extra"]["platform_url"].startswith("http")
+    assert "<html" not in centre_client(beilin).get("/api/v1/no-such/").content.decode()
+    assert "<html" in centre_client(beilin).get("/").content.decode().lower()  # pages keep the page
+
+
+@pytest.mark.django_db
 def test_a_centre_still_provisioning_is_not_served(centre_client, beilin):
     Centre.objects.filter(pk=beilin.pk).update(status=CentreStatus.PROVISIONING)
     page = centre_client(beilin).get("/")
