@@ -119,4 +119,9 @@ def platform_url(request: HttpRequest) -> str:
 
 
 def centre_url(request: HttpRequest, slug: str, path: str = "/") -> str:
-    return _origin(request, f"{slug}.{settings.PLATFORM_DOMAIN}") + path
+    return host_url(request, f"{slug}.{settings.PLATFORM_DOMAIN}", path)
+
+
+def host_url(request: HttpRequest, host: str, path: str = "/") -> str:
+    """A centre's address at one of its host names (`Domain.domain`), on the request's scheme and port."""
+    return _origin(request, host) + path
