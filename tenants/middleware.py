@@ -7,6 +7,8 @@ clear page (503) instead of its content; under /api/ the same status answers the
 """
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
@@ -24,6 +26,8 @@ from tenants.error_codes import CentreErrorCode
 from tenants.request import RoutedRequest
 from tenants.routing import routing_cache
 from tenants.schemas import tenant_connection
+
+logger = logging.getLogger(__name__)
 
 PUBLIC_TENANT = FakeTenant(schema_name=get_public_schema_name())
 
@@ -74,6 +78,10 @@ class CentreRoutingMiddleware:
                 response = render(request, template, context, status=status)
         if status == 503:
             response["Retry-After"] = "300"
+            # A suspended or provisioning centre answering 503 is the platform working as meant, not a fault:
+            # logged at INFO here, and marked so that Django does not log it again at ERROR.
+            logger.info("%s: %s answers 503 for %s", context["centre"].slug, context["centre"].status, request.path)
+            response._has_been_logged = True  # type: ignore[attr-defined]  # django.utils.log.log_response
         return response
 
 

@@ -1,6 +1,8 @@
 """Routing: each centre at its own host, only ready centres served, the cache invalidated."""
 from __future__ import annotations
 
+import logging
+
 import pytest
 from django.db import connection
 
@@ -62,6 +64,17 @@ def test_a_suspended_centres_api_answers_the_apis_error_body_in_the_users_langua
     assert body["extra"]["platform_url"].startswith("http")
     assert "<html" not in centre_client(beilin).get("/api/v1/no-such/").content.decode()
     assert "<html" in centre_client(beilin).get("/").content.decode().lower()  # pages keep the page
+
+
+@pytest.mark.django_db
+def test_a_suspended_centres_503_is_logged_as_information_not_as_an_error(centre_client, beilin, caplog):
+    centre_set_status(centre=beilin, status=CentreStatus.SUSPENDED, reason="audit", acting_user=None)
+    client = centre_client(beilin)
+    caplog.set_level(logging.INFO)
+    assert client.get("/").status_code == client.get("/api/v1/centre/").status_code == 503
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+    told = [r.getMessage() for r in caplog.records if r.name == "tenants.middleware"]
+    assert told == ["beilin: suspended answers 503 for /", "beilin: suspended answers 503 for /api/v1/centre/"]
 
 
 @pytest.mark.django_db
