@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from django_tenants.postgresql_backend.base import FakeTenant
 from django_tenants.utils import get_public_schema_name
 
-from tenants.addresses import origin
 from common.errors import ErrorCode
+from tenants.addresses import origin
 from tenants.choices import CentreStatus
 from tenants.error_codes import CentreErrorCode
 from tenants.request import RoutedRequest
@@ -72,6 +72,7 @@ class CentreRoutingMiddleware:
         language = translation.get_language_from_request(request)
         with translation.override(language):
             context = {**context, "platform_url": platform_url(request)}
+            response: HttpResponse
             if request.path.startswith("/api/"):
                 response = JsonResponse(_api_error(template, context), status=status)
             else:
@@ -88,15 +89,15 @@ class CentreRoutingMiddleware:
 def _api_error(template: str, context: dict) -> dict:
     """The status page's words as the API's error body: `centre_suspended`, `centre_provisioning`, or
     `not_found` for a host that names no centre; `extra.platform_url` lists every centre."""
-    centre = context.get("centre")
+    code: str
     if template == "tenants/centre_suspended.html":
         code, message = CentreErrorCode.SUSPENDED, _(
             "%(name)s is not serving on this platform for now. Please contact the centre or go to another "
-            "centre.") % {"name": centre.name}
+            "centre.") % {"name": context["centre"].name}
     elif template == "tenants/centre_provisioning.html":
         code, message = CentreErrorCode.PROVISIONING, _(
             "%(name)s is being set up on the platform and does not serve yet. Please try again in a few "
-            "minutes.") % {"name": centre.name}
+            "minutes.") % {"name": context["centre"].name}
     else:
         code, message = ErrorCode.NOT_FOUND, _("There is no service centre at “%(hostname)s”.") % {
             "hostname": context["hostname"]}
