@@ -224,8 +224,9 @@ def _open_xlsx(raw: bytes, *, text_columns: Collection[str], max_rows: int, erro
         workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
         sheet = _first_sheet(workbook)
         first = next(sheet.iter_rows(min_row=1, max_row=1, min_col=1, values_only=True), ())
-    except Exception as exc:
-        raise ApplicationError(_("The Excel file cannot be read: %(error)s") % {"error": exc}, error_code) from exc
+    except Exception as exc:  # not a zip, a zip without a workbook, a damaged one: the library's English stays out
+        message = _("This file is not an Excel workbook (.xlsx); save it as .xlsx or CSV and try again.")
+        raise ApplicationError(message, error_code, {"fields": {"file": [message]}}) from exc
     return Table(header=[plain_text(h) for h in first], text_columns=text_columns, max_rows=max_rows,
                  error_code=error_code, workbook=workbook)
 

@@ -14,7 +14,8 @@ CELERY_BROKER_URL Celery uses kombu's filesystem transport under `var/broker`. W
 CELERY_BROKER_URL set it uses those instead.
 
 `run` keeps the terminal for what a person reads: the addresses and logins, then only the children's
-warnings and errors (and a child that dies, with the end of its log). Everything the web server, the
+errors, each whole (and a child that dies, with the end of its log); their warnings (every 4xx, celery's
+about running as root) stay in the logs. Everything the web server, the
 worker and beat write goes to `var/log/web.log`, `worker.log` and `beat.log`. `run --verbose` (or
 GOVSERVICE_LOG=verbose) shows all of it in the terminal instead, as before.
 
@@ -369,11 +370,16 @@ def wait_healthy(url: str, timeout: float = 60) -> bool:
 LOG_DIR = VAR / "log"
 #: A log file bigger than this at the start of a run is kept as `<name>.log.1` (one generation).
 LOG_KEEP_BYTES = 10 * 1024 * 1024
-#: A line the terminal shows in quiet mode: a warning or an error (gunicorn's `[ERROR]`, celery's
-#: `WARNING/MainProcess`, Django's `ERROR django.request`), or the start of a traceback.
-NOTEWORTHY = re.compile(r"\b(WARNING|ERROR|CRITICAL|FATAL)\b|\w+Warning: |^Traceback \(most recent call last\)")
-#: Warnings every run gives that say nothing (kombu's filesystem transport has no host name): log only.
-ROUTINE = re.compile(r"No hostname was supplied\. Reverting to default")
+#: The first line of a log record: Django's and celery's records and gunicorn's own lines start with their
+#: time (`2026-11-30 10:00:00,000 ERROR ...`, `[2026-11-30 10:00:00,000: INFO/MainProcess] ...`,
+#: `[2026-11-30 10:00:00 +0000] [12] [ERROR] ...`), an access log line with the client's address, a
+#: Python warning with its file (`/…/platforms.py:829: SecurityWarning: ...`). Any other line (a
+#: traceback's frames, a multi-line message's further lines, celery's banner) belongs to the record above.
+RECORD_START = re.compile(r"^\[?\d|^\S+\.py:\d+: \w*Warning: ")
+#: A record the terminal shows in quiet mode, every line of it: an error a person must act on (gunicorn's
+#: `[ERROR]`/`[CRITICAL]`, celery's `ERROR/MainProcess`, Django's `ERROR django.request` for a 500), or a
+#: traceback printed on its own. Warnings (a 4xx, celery's warning about running as root) stay in the log.
+NOTEWORTHY = re.compile(r"(?:^|[\s\[])(ERROR|CRITICAL|FATAL)[\]/\s:]|^Traceback \(most recent call last\)")
 
 
 def verbose_requested(args: list[str]) -> bool:
@@ -398,8 +404,9 @@ def open_child_log(name: str) -> tuple[Path, object, int]:
 
 
 class LogEcho(threading.Thread):
-    """Follows a child's log file from `start` and prints its warnings, errors and tracebacks (each line of
-    one) to the terminal, `[name] ` in front. `finish()` reads what is left and stops."""
+    """Follows a child's log file from `start` and prints its errors and tracebacks (`NOTEWORTHY`, every line
+    of the record, `RECORD_START`) to the terminal, `[name] ` in front. `finish()` reads what is left and
+    stops."""
 
     def __init__(self, name: str, path: Path, start: int) -> None:
         super().__init__(name=f"log-echo-{name}", daemon=True)
@@ -409,7 +416,7 @@ class LogEcho(threading.Thread):
     def run(self) -> None:
         with self.path.open("rb") as log:
             log.seek(self.start_at)
-            in_traceback = False
+            showing = False  # the record being read is shown
             while True:
                 line = log.readline()
                 if not line.endswith(b"\n"):
@@ -419,12 +426,9 @@ class LogEcho(threading.Thread):
                     time.sleep(0.2)
                     continue
                 text = line.decode("utf-8", "replace").rstrip()
-                if in_traceback:
-                    # its indented frames, then the exception's own line, which ends it
-                    in_traceback = text.startswith((" ", "\t"))
-                    print(f"[{self.label}] {text}", flush=True)
-                elif NOTEWORTHY.search(text) and not ROUTINE.search(text):
-                    in_traceback = text.startswith("Traceback")
+                if RECORD_START.search(text) or text.startswith("Traceback"):
+                    showing = bool(NOTEWORTHY.search(text))
+                if showing and text:
                     print(f"[{self.label}] {text}", flush=True)
 
     def finish(self) -> None:
@@ -510,7 +514,7 @@ def cmd_run(args: list[str]) -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
 
-    where_logs = (f"Logs: {shown_path(LOG_DIR)}/web.log, worker.log, beat.log; here only warnings and errors "
+    where_logs = (f"Logs: {shown_path(LOG_DIR)}/web.log, worker.log, beat.log; here only errors "
                   "(--verbose: everything)" if logs else "Logs: here (--verbose)")
     if wait_healthy(f"http://127.0.0.1:{port}/healthz"):
         print(f"""

@@ -12,6 +12,8 @@ class CentreErrorCode(StrEnum):
     PROVISIONING_FAILED = "centre_provisioning_failed"
     MEMBERSHIP_INVALID = "membership_invalid"
     CHANGED_MEANWHILE = "centre_changed_meanwhile"
+    SUSPENDED = "centre_suspended"  # its addresses answer 503 until it is resumed
+    PROVISIONING = "centre_provisioning"  # 503 until its schema is ready
     MEMBERSHIP_CHANGED_MEANWHILE = "membership_changed_meanwhile"
 
 

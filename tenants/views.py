@@ -46,7 +46,7 @@ from tenants.forms import (
     SecondFactorCodeForm,
 )
 from tenants.importers import read_centre_file
-from tenants.middleware import centre_url, platform_url
+from tenants.middleware import centre_url, host_url, platform_url
 from tenants.models import AuditEvent, Centre, OnboardingBatch
 from tenants.request import centre_or_none, user_of
 from tenants.validation import CentreInput
@@ -378,7 +378,7 @@ def centre_status(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "tenants/centre_status.html", {
         "shown": centre, "seen": seen, "target": target, "suspending": suspending, "form": form,
         "refusal": refusal, "impact": selectors.centre_impact_of(centre=centre),
-        "addresses": [d.domain for d in centre.domains.order_by("-is_primary", "domain")],
+        "addresses": [host_url(request, d.domain) for d in centre.domains.order_by("-is_primary", "domain")],
     }, status=400 if request.method == "POST" else 200)
 
 

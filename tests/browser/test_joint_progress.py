@@ -132,3 +132,24 @@ def test_an_applicant_follows_a_joint_case_by_its_number_on_a_phone(browser, liv
     assert page.locator("section.joint-progress .progress-status").inner_text() == "Completed"
     assert [page.locator("tr.progress-leg .leg-status").nth(i).inner_text() for i in range(3)] == ["Approved"] * 3
     context.close()
+
+
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
+def test_a_joint_cases_legs_fit_a_desktop_window_without_sideways_scrolling(browser, live_url, make_browser_user,
+                                                                           locale):
+    joint = _accepted(committed_bundle()["code"], make_browser_user(("610103", "window_clerk")))
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=locale)
+    page = context.new_page()
+    page.goto(f"{at(live_url, 'beilin')}/progress/?number={joint['number']}")
+    page.fill("#id_factor", PHONE[-4:])
+    with page.expect_navigation():
+        page.click("form.progress-form button[type=submit]")
+    table = page.locator("table.progress-legs")
+    number = table.locator(".leg-number").first
+    assert number.inner_text() == joint["legs"][0]["number"]
+    right = page.evaluate("document.querySelector('section.joint-progress').getBoundingClientRect().right")
+    assert table.bounding_box()["x"] + table.bounding_box()["width"] <= right  # the table stays in its card
+    assert number.bounding_box()["x"] + number.bounding_box()["width"] <= right  # the case number is in view
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    screenshot(page, f"joint-progress-1280-{locale}")
+    context.close()

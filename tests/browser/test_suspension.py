@@ -50,3 +50,13 @@ def test_suspending_a_centre_asks_what_and_why_first(page, live_url, make_browse
         assert page.locator("h1").inner_text() == "This centre is suspended"
     finally:
         orm(_resume_yanta)
+
+
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
+def test_the_confirmation_page_fits_a_phone(browser, live_url, make_browser_user, locale):
+    admin = make_browser_user((None, "platform_admin"))
+    page = browser.new_context(viewport={"width": 360, "height": 740}, locale=locale).new_page()
+    sign_in(page, live_url, admin)
+    page.goto(live_url + "/centres/610113/status/")
+    assert page.locator("#id_reason").bounding_box()["width"] <= 360
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360

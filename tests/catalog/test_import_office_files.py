@@ -234,3 +234,15 @@ def test_one_bad_row_is_told_in_the_singular(departments):
     with translation.override("en"), pytest.raises(ApplicationError) as caught:
         catalogue_import(stream=saved(workbook_of([bad])), file_name="items.xlsx", acting_user=None)
     assert caught.value.extra["summary"] == "Nothing was imported: 1 row has problems (row 2)."
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("zh-hans", "此文件不是 Excel 工作簿（.xlsx）；请另存为 .xlsx 或 CSV 文件后重试。"),
+    ("en", "This file is not an Excel workbook (.xlsx); save it as .xlsx or CSV and try again.")])
+def test_a_file_named_xlsx_that_is_not_a_workbook_is_told_in_the_users_language(departments, language, expected):
+    """A CSV or a renamed document saved as `.xlsx`: the message is the project's, not the library's English."""
+    with translation.override(language), pytest.raises(ApplicationError) as caught:
+        catalogue_import(stream=io.BytesIO(b"code,name\n1,2\n"), file_name="fake.xlsx", acting_user=None)
+    assert str(caught.value) == expected
+    assert "zip" not in json.dumps(caught.value.extra, ensure_ascii=False)
+    assert not Item.objects.exists()

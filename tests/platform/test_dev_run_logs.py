@@ -1,4 +1,4 @@
-"""`dev.py run` keeps the terminal for a person: the addresses and logins, then only warnings and errors; the
+"""`dev.py run` keeps the terminal for a person: the addresses and logins, then only errors (each whole); the
 web server's, worker's and beat's own output goes to var/log/. A child that dies is still told, with the end
 of its log."""
 from __future__ import annotations
@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -34,6 +35,8 @@ def test_run_is_quiet_logs_to_var_log_and_a_child_that_dies_is_reported_with_its
         for _ in range(3):
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5):  # noqa: S310
                 pass
+        with pytest.raises(urllib.error.HTTPError):  # an ordinary 404: a warning, for the log only
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/no-such-page/", timeout=5)  # noqa: S310
         while "beat: Starting" not in (logs / "beat.log").read_text() and time.monotonic() < deadline + 10:
             time.sleep(0.3)
         time.sleep(1)  # the launcher prints its banner once it has seen /healthz answer
@@ -52,7 +55,12 @@ def test_run_is_quiet_logs_to_var_log_and_a_child_that_dies_is_reported_with_its
     web_log = (logs / "web.log").read_text()
     assert "GET /healthz" in web_log and "GET /healthz" not in out
     assert "celery@" in (logs / "worker.log").read_text() and "celery@" not in out
-    assert "No hostname was supplied" not in out.split("beat exited")[0]  # routine, every run
+    before_the_death = out.split("beat exited")[0]
+    assert "No hostname was supplied" not in before_the_death  # routine, every run
+    assert "Not Found: /no-such-page/" in web_log and "WARNING" not in before_the_death
+    if os.geteuid() == 0:  # celery's warning about running as root, whole in the log, not cut here
+        assert "superuser privileges" not in before_the_death
+        assert "absolutely not recommended" in (logs / "worker.log").read_text()
     # the dead child: said, with the end of its log
     assert run.returncode != 0
     assert "beat exited with -9; stopping" in out
@@ -60,7 +68,7 @@ def test_run_is_quiet_logs_to_var_log_and_a_child_that_dies_is_reported_with_its
     assert "beat: Starting" in told
 
 
-def test_warnings_errors_and_tracebacks_reach_the_terminal_and_nothing_else(tmp_path, capsys):
+def test_only_errors_reach_the_terminal_each_whole_and_warnings_stay_in_the_log(tmp_path, capsys):
     dev = load_dev()
     log = tmp_path / "worker.log"
     log.write_text("old run: ERROR long ago\n")
@@ -68,26 +76,46 @@ def test_warnings_errors_and_tracebacks_reach_the_terminal_and_nothing_else(tmp_
     echo = dev.LogEcho("worker", log, start)
     echo.start()
     with log.open("a") as out:
-        out.write("[2026-11-30 10:00:00,000: INFO/MainProcess] Task heartbeat[1] succeeded in 0.01s: None\n"
+        out.write("/venv/lib/python3.13/site-packages/celery/platforms.py:841: SecurityWarning: You're running the "
+                  "worker with superuser privileges: this is\n"
+                  "absolutely not recommended!\n"
+                  "\n"
+                  "Please specify a different user using the --uid option.\n"
+                  "\n"
+                  "User information: uid=0 euid=0 gid=0 egid=0\n"
+                  "\n"
+                  "  warnings.warn(SecurityWarning(ROOT_DISCOURAGED.format(\n"
+                  " \n"
+                  " -------------- celery@host v5.5.3 (immunity)\n"
+                  "[2026-11-30 10:00:00,000: INFO/MainProcess] Task heartbeat[1] succeeded in 0.01s: None\n"
                   "[2026-11-30 10:00:01,000: WARNING/MainProcess] the broker went away\n"
                   "[2026-11-30 10:00:01,000: WARNING/MainProcess] No hostname was supplied. Reverting to default "
                   "'localhost'\n"
-                  '127.0.0.1 - - [30/Nov/2026:10:00:02 +0000] "GET /healthz HTTP/1.1" 200 70\n'
+                  "2026-11-30 10:00:01,500 WARNING django.request: Not Found: /progress/ERROR/\n"
+                  "2026-11-30 10:00:01,600 WARNING django.request: Forbidden: /cases/\n"
+                  '127.0.0.1 - - [30/Nov/2026:10:00:02 +0000] "GET /healthz?ERROR HTTP/1.1" 200 70\n'
                   "2026-11-30 10:00:03,000 ERROR django.request: Internal Server Error: /cases/\n"
                   "Traceback (most recent call last):\n"
                   '  File "cases/views.py", line 1, in inbox\n'
                   "ZeroDivisionError: division by zero\n"
-                  "[2026-11-30 10:00:04,000: INFO/MainProcess] Task heartbeat[2] succeeded\n")
+                  "[2026-11-30 10:00:04,000: INFO/MainProcess] Task heartbeat[2] succeeded\n"
+                  "[2026-11-30 10:00:05,000: ERROR/MainProcess] consumer: Cannot connect to redis://x:6379//: "
+                  "Connection refused.\n"
+                  "Trying again in 2.00 seconds... (1/100)\n"
+                  "\n"
+                  "[2026-11-30 10:00:06,000: INFO/MainProcess] Connected to redis://x:6379//\n")
     time.sleep(0.5)
     echo.finish()
 
     shown = capsys.readouterr().out.splitlines()
     assert shown == [
-        "[worker] [2026-11-30 10:00:01,000: WARNING/MainProcess] the broker went away",
         "[worker] 2026-11-30 10:00:03,000 ERROR django.request: Internal Server Error: /cases/",
         "[worker] Traceback (most recent call last):",
         '[worker]   File "cases/views.py", line 1, in inbox',
         "[worker] ZeroDivisionError: division by zero",
+        "[worker] [2026-11-30 10:00:05,000: ERROR/MainProcess] consumer: Cannot connect to redis://x:6379//: "
+        "Connection refused.",
+        "[worker] Trying again in 2.00 seconds... (1/100)",
     ]
 
 

@@ -1,6 +1,8 @@
 """Routing: each centre at its own host, only ready centres served, the cache invalidated."""
 from __future__ import annotations
 
+import logging
+
 import pytest
 from django.db import connection
 
@@ -47,6 +49,32 @@ def test_a_suspended_centre_answers_with_a_clear_page_and_serves_again_when_resu
     beilin.refresh_from_db()
     centre_set_status(centre=beilin, status=CentreStatus.READY, acting_user=None)
     assert client.get("/api/v1/centre/").status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("language", "words"), [("en", "is not serving on this platform for now"),
+                                                 ("zh-hans", "暂停")])
+def test_a_suspended_centres_api_answers_the_apis_error_body_in_the_users_language(
+        centre_client, beilin, language, words):
+    centre_set_status(centre=beilin, status=CentreStatus.SUSPENDED, reason="audit", acting_user=None)
+    answer = centre_client(beilin).get("/api/v1/centre/", HTTP_ACCEPT_LANGUAGE=language)
+    assert (answer.status_code, answer["Content-Type"], answer["Retry-After"]) == (503, "application/json", "300")
+    body = answer.json()
+    assert body["code"] == "centre_suspended" and words in body["message"]
+    assert body["extra"]["platform_url"].startswith("http")
+    assert "<html" not in centre_client(beilin).get("/api/v1/no-such/").content.decode()
+    assert "<html" in centre_client(beilin).get("/").content.decode().lower()  # pages keep the page
+
+
+@pytest.mark.django_db
+def test_a_suspended_centres_503_is_logged_as_information_not_as_an_error(centre_client, beilin, caplog):
+    centre_set_status(centre=beilin, status=CentreStatus.SUSPENDED, reason="audit", acting_user=None)
+    client = centre_client(beilin)
+    caplog.set_level(logging.INFO)
+    assert client.get("/").status_code == client.get("/api/v1/centre/").status_code == 503
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+    told = [r.getMessage() for r in caplog.records if r.name == "tenants.middleware"]
+    assert told == ["beilin: suspended answers 503 for /", "beilin: suspended answers 503 for /api/v1/centre/"]
 
 
 @pytest.mark.django_db

@@ -92,13 +92,25 @@ def test_the_confirmation_page_names_what_stops_and_what_keeps_running(admin_cli
     html = page.content.decode()
     assert "Suspend Beilin District?" in html
     impact = re.search(r'<section class="card" id="impact">.*?</section>', html, re.S).group(0)
-    assert "answer “suspended”" in impact and "<code>beilin.localhost</code>" in impact
+    assert "answer “suspended”" in impact and "<code>http://beilin.localhost/</code>" in impact
     assert "cannot work there" in impact
     assert "Its 1 open case keeps its clock running" in impact
     assert re.search(r'<textarea name="reason"[^>]*required', html)
     assert ' style="' not in html and "<script>" not in html  # CSP: nothing inline
     beilin.refresh_from_db()
     assert beilin.status == CentreStatus.READY  # looking is not suspending
+
+
+def test_the_confirmation_page_gives_addresses_with_the_requests_port_and_reads_naturally_for_none(
+        centre_client, platform_admin, beilin, settings):
+    client = centre_client(None, platform_admin)
+    on_8408 = {"HTTP_HOST": f"{settings.PLATFORM_DOMAIN}:8408", "SERVER_PORT": "8408"}  # as runserver gets it
+    html = client.get("/centres/610103/status/", **on_8408).content.decode()
+    assert "<code>http://beilin.localhost:8408/</code>" in html
+    open_cases = re.search(r'<li id="open-cases">(.*?)</li>', html, re.S).group(1)
+    assert open_cases == "It has no open cases: no case's clock is running."
+    resume = client.get("/centres/610103/status/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "0 件" not in resume.content.decode()
 
 
 def test_the_page_refuses_a_suspension_without_a_reason(admin_client, beilin):
