@@ -365,7 +365,7 @@ def test_a_village_agent_files_for_a_resident_and_delivers_the_result(browser, l
     sms = outbox_text(outbox, live_url, number, "case_result_ready_proxy")
     assert f"代办员{agent}将取回结果并送到您手中，无需本人前往" in sms and "领取结果" not in sms
     link = re.search(r"查询：(\S+)$", sms).group(1)
-    assert link == f"{beilin}/progress/"
+    assert link == f"{beilin}/progress/?number={number}"
 
     # the agent logs the result received and delivered to the resident
     page.goto(township + "/delegation/")
@@ -378,6 +378,7 @@ def test_a_village_agent_files_for_a_resident_and_delivers_the_result(browser, l
     # the resident's own browser: collected, by proxy, the agent named
     resident_page = phone(browser)
     resident_page.goto(link)
+    assert resident_page.input_value("#id_number") == number  # the link fills it in
     look_up(resident_page, number, MOBILE[-4:])
     assert resident_page.locator(".progress-status").inner_text() == "Collected"
     assert f"by proxy: agent {agent_name}" in resident_page.locator("ol.progress-history").inner_text()
