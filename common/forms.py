@@ -7,18 +7,17 @@ from common.errors import ApplicationError
 
 
 def add_service_errors(form: forms.Form, exc: ApplicationError, aliases: dict[str, str] | None = None) -> None:
-    """Show a service's field errors on the fields they name (else on the form as a whole)."""
+    """Show a service's field errors on the fields they name; a problem of a field the form does not
+    have goes above the form, and with no field errors at all the service's whole message does."""
     aliases = aliases or {}
     fields = exc.extra.get("fields") or {}
-    placed = False
     for name, problems in fields.items():
         target = aliases.get(name, name)
-        if target in form.fields:
-            for problem in problems:
-                # a service may list offending values (e.g. material ids) rather than messages
-                form.add_error(target, str(problem) if not isinstance(problem, int) else str(exc))
-            placed = True
-    if not placed:
+        for problem in problems:
+            # a service may list offending values (e.g. material ids) rather than messages
+            form.add_error(target if target in form.fields else None,
+                           str(problem) if not isinstance(problem, int) else str(exc))
+    if not fields:
         form.add_error(None, str(exc))
 
 

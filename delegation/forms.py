@@ -8,6 +8,7 @@ from cases.choices import ApplicantKind
 from common.forms import choice_field
 from delegation.choices import ConsentMethod
 from delegation.services import new_form_token
+from tenants.forms import NewPersonForm
 
 
 class ProxyFilingForm(forms.Form):
@@ -77,11 +78,5 @@ class StationPostForm(forms.Form):
         choice_field(self, "user").choices = [("", "—"), *(people or [])]
 
 
-class StationAgentNewForm(forms.Form):
+class StationAgentNewForm(NewPersonForm):
     """A new person, posted at a station with a temporary password."""
-
-    username = forms.CharField(label=_("User name"), max_length=150,
-                               widget=forms.TextInput(attrs={"autocomplete": "off"}))
-    full_name = forms.CharField(label=_("Full name"), max_length=100)
-    full_name_en = forms.CharField(label=_("Full name (English)"), max_length=100, required=False)
-    mobile = forms.CharField(label=_("Mobile phone"), max_length=20, required=False)

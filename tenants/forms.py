@@ -155,14 +155,19 @@ def _department_choices(departments: dict[str, str], *, empty: str) -> list[tupl
     return [("", empty)] + [(code, f"{code} {name}") for code, name in departments.items()]
 
 
-class StaffCreateForm(forms.Form):
-    """A new person of the centre's staff, with one role and (for a window clerk) a department."""
+class NewPersonForm(forms.Form):
+    """A new person's user name, names and mobile (checked by `tenants.staff.staff_input_check`)."""
 
     username = forms.CharField(label=_("User name"), max_length=150,
                                widget=forms.TextInput(attrs={"autocomplete": "off"}))
     full_name = forms.CharField(label=_("Full name"), max_length=100)
     full_name_en = forms.CharField(label=_("Full name (English)"), max_length=100, required=False)
     mobile = forms.CharField(label=_("Mobile phone"), max_length=20, required=False)
+
+
+class StaffCreateForm(NewPersonForm):
+    """A new person of the centre's staff, with one role and (for a window clerk) a department."""
+
     role = forms.ChoiceField(label=_("Role"))
     department_code = forms.ChoiceField(label=_("Department"), required=False,
                                         help_text=_("For a window clerk: the department whose cases they handle."))

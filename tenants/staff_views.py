@@ -6,8 +6,6 @@ are refused (403). The rules themselves are `tenants.staff`'s.
 """
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
@@ -20,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from common.errors import ApplicationError
+from common.forms import add_service_errors
 from tenants import selectors, signin, staff
 from tenants.choices import Role
 from tenants.forms import AdminAppointForm, StaffCreateForm, StaffDepartmentForm, StaffFileForm, StaffRoleForm
@@ -35,16 +34,6 @@ def _managed_centre(request: HttpRequest) -> Centre:
     centre = require_centre_staff(request)
     staff.staff_check_manager(actor=request.user, centre=centre)
     return centre
-
-
-def _add_errors(form: Any, exc: ApplicationError) -> None:
-    """Each field's problems under that field of `form`; the rest (or the whole message) above the form."""
-    fields = exc.extra.get("fields") or {}
-    for name, problems in fields.items():
-        for problem in problems:
-            form.add_error(name if name in form.fields else None, problem)
-    if not fields:
-        form.add_error(None, str(exc))
 
 
 def _list_page(request: HttpRequest, centre: Centre, *, form: StaffCreateForm | None = None,
@@ -82,7 +71,7 @@ def staff_page(request: HttpRequest) -> HttpResponse:
             made = staff.staff_create(centre=centre, acting_user=actor,
                                       data=staff.StaffInput.from_mapping(form.cleaned_data))
         except ApplicationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             return _passwords_page(request, centre, [made], created=True)
     return _list_page(request, centre, form=form, status=400)
@@ -201,7 +190,7 @@ def centre_admins_page(request: HttpRequest, code: str) -> HttpResponse:
                                                 full_name=data["full_name"], full_name_en=data["full_name_en"],
                                                 mobile=data["mobile"], acting_user=user_of(request))
         except ApplicationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             if isinstance(result, staff.NewStaff):
                 return _passwords_page(request, centre, [result], created=True)

@@ -34,6 +34,7 @@ from qrcode.image.svg import SvgPathImage
 
 from common.errors import ApplicationError
 from common.exports import csv_writer
+from common.forms import add_service_errors
 from tenants import selectors, services, signin
 from tenants.audit import SYSTEM_ACTOR
 from tenants.choices import AuditKind, AuditTarget, CentreStatus, Level, Role
@@ -290,12 +291,7 @@ def onboard(request: HttpRequest) -> HttpResponse:
                 admin_full_name=data.get("admin_full_name") or "",
                 admin_full_name_en=data.get("admin_full_name_en") or "")
         except ApplicationError as exc:
-            fields = exc.extra.get("fields") or {}
-            for name, problems in fields.items():
-                for problem in problems:
-                    form.add_error(name if name in form.fields else None, problem)
-            if not fields:
-                form.add_error(None, str(exc))
+            add_service_errors(form, exc)
         else:
             (messages.success if result.created else messages.info)(
                 request, result.message_at(centre_url(request, result.centre.slug, "")))
