@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from common.errors import ApplicationError, ErrorCode
 from common.identity import normalise_case_number
 from registry.models import NumberGuard
-from registry.selectors import Found, progress_lookup
+from registry.selectors import Found, guard_key, progress_lookup
 
 
 class NumberGuarded(ApplicationError):
@@ -60,13 +60,24 @@ def _rules() -> list[tuple[int, int, int]]:
 
 
 def number_is_guarded(number: str) -> bool:
-    """True while any rule guards case `number` (normalised first). One indexed SELECT."""
-    return NumberGuard.objects.filter(number_hash=_digest(number), locked_until__gt=_now()).exists()
+    """True while any rule guards case `number` (a joint case and its legs together: `guard_key`)."""
+    return _is_guarded(guard_key(number))
 
 
 def number_failed(number: str) -> bool:
-    """Count one wrong factor (or an unknown number) for case `number`, for every rule at once, in one
-    statement; guard the number when a rule trips. True when the number is guarded now."""
+    """Count one wrong factor (or an unknown number) for case `number` (a joint case and its legs
+    together: `guard_key`); True when the number is guarded now."""
+    return _failed(guard_key(number))
+
+
+def _is_guarded(key: str) -> bool:
+    """True while any rule guards `key` (a `guard_key`). One indexed SELECT."""
+    return NumberGuard.objects.filter(number_hash=_digest(key), locked_until__gt=_now()).exists()
+
+
+def _failed(number: str) -> bool:
+    """Count one wrong factor for `number` (a `guard_key`), for every rule at once, in one statement;
+    guard it when a rule trips. True when it is guarded now."""
     rules = _rules()
     if not rules:
         return False
@@ -101,8 +112,8 @@ def number_failed(number: str) -> bool:
 
 def number_guard_lift(number: str) -> None:
     """Forget case `number`'s wrong factors and lift its guard at once (an operator's step, from
-    `manage.py shell`, when an applicant cannot wait)."""
-    NumberGuard.objects.filter(number_hash=_digest(number)).delete()
+    `manage.py shell`, when an applicant cannot wait); a joint case's and its legs' shared count too."""
+    NumberGuard.objects.filter(number_hash__in={_digest(number), _digest(guard_key(number))}).delete()
 
 
 def number_guard_purge(*, now: dt.datetime | None = None) -> int:
@@ -128,13 +139,15 @@ def guarded_lookup(*, number: str, factor: str,
     joint case's number like any other).
 
     Raises `NumberGuarded` without looking while the number is guarded, for a known and an unknown
-    number alike.
+    number alike. A joint case's number and its legs' numbers are counted and guarded together
+    (`registry.selectors.guard_key`).
     """
     with transaction.atomic():
-        _serialise(number)
-        if number_is_guarded(number):
+        key = guard_key(number)  # a joint case and its legs share one count
+        _serialise(key)
+        if _is_guarded(key):
             raise NumberGuarded
         entry = find(number=number, factor=factor)
         if entry is None:
-            number_failed(number)
+            _failed(key)
     return entry

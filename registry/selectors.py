@@ -63,6 +63,21 @@ def joint_progress_of(*, number: str) -> JointProgress | None:
     return joint_progress(facts=asked.facts)
 
 
+def guard_key(number: str) -> str:
+    """What the per-number guard (`registry.guard`) counts a lookup of `number` on: a joint case's own
+    number and its legs' numbers share one count (`joint:<joint case id>`; their applicant and factor are
+    one, so guesses spread over the numbers still run out), every other number its own (normalised).
+    One indexed query, whether the number exists or not."""
+    number = normalise_case_number(number)
+    if is_joint_case_number(number):
+        asked = JointNumberAsked(number=number)
+        joint_number_asked.send(asked)
+        joint_id = asked.facts.joint_case_id if asked.facts is not None else None
+    else:
+        joint_id = RegistryEntry.objects.filter(number=number).values_list("joint_case_id", flat=True).first()
+    return f"joint:{joint_id}" if joint_id else number
+
+
 def progress_lookup(*, number: str, factor: str) -> Found | None:
     """What case `number` is, if `factor` (the last four characters of the applicant's ID number, credit
     code or mobile phone) matches it: the registry entry of a case, or for a joint case's number

@@ -280,3 +280,19 @@ def test_a_withdrawn_joint_case_sends_no_completion_sms(joint, beilin, clerk_bei
     joint.refresh_from_db()
     assert joint.status == JointStatus.WITHDRAWN
     assert not OutboxMessage.objects.filter(template_key="joint_completed").exists()
+
+
+def test_a_joint_cases_number_and_its_legs_numbers_share_one_count(joint, centre_client):
+    """The applicant and the factor are one for the joint case and every leg: wrong factors spread over
+    the joint number and the legs' numbers are counted together, so guessing runs out after five in all
+    (it took 5 × (legs + 1) before: a tester's find)."""
+    client = centre_client()
+    legs = [leg.case_number for leg in _legs(joint)]
+    tries = [joint.number, *legs, joint.number, legs[0]][:5]
+    for n, number in enumerate(tries):
+        answer = client.get("/progress/api/", {"number": number, "factor": f"{n:04d}"}, REMOTE_ADDR=f"10.0.4.{n}")
+        assert answer.status_code == 404
+    for number in (joint.number, *legs):
+        assert number_is_guarded(number)
+        right = client.get("/progress/api/", {"number": number, "factor": PHONE[-4:]}, REMOTE_ADDR="10.0.5.1")
+        assert right.status_code == 429
