@@ -16,41 +16,39 @@ from tenants.staff import STAFF_COLUMNS, STAFF_REQUIRED, StaffInput
 from tenants.validation import FIELDS, CentreInput
 
 
+def _read_rows(stream: BinaryIO, file_name: str, *, required: tuple[str, ...], columns: tuple[str, ...],
+               error_code: str, key: str) -> list[tuple[int, dict[str, str]]]:
+    """(the row's number as the sheet shows it, its values) of every non-empty row, every column text; a
+    cell whose shown value cannot be recovered refuses the file (`error_code`), each such row reported
+    as `{"row", key: its value, "fields": {column: [message]}}` in `extra["rows"]`."""
+    rows: list[tuple[int, dict[str, str]]] = []
+    bad: list[dict] = []
+    with open_table(stream, file_name, required=required, text_columns=columns, error_code=error_code) as table:
+        for row in table.rows():
+            if row.problems:
+                bad.append({"row": row.number, key: row.values.get(key, ""),
+                            "fields": {column: [message] for column, message in row.problems.items()}})
+            rows.append((row.number, row.values))
+    if bad:
+        raise ApplicationError(" ".join(m for entry in bad for ms in entry["fields"].values() for m in ms),
+                               error_code, {"rows": bad})
+    return rows
+
+
 def read_centre_file(stream: BinaryIO, file_name: str) -> list[CentreInput]:
     """Every non-empty row; a cell whose shown value cannot be recovered refuses the file, naming it
     (`extra["rows"]` as `centre_bulk_onboard` reports bad rows)."""
-    rows: list[CentreInput] = []
-    bad: list[dict] = []
-    with open_table(stream, file_name, required=FIELDS, text_columns=FIELDS,
-                    error_code=CentreErrorCode.INVALID_FILE) as table:
-        for row in table.rows():
-            if row.problems:
-                bad.append({"row": row.number, "code": row.values.get("code", ""),
-                            "fields": {column: [message] for column, message in row.problems.items()}})
-            rows.append(CentreInput.from_mapping(row.values))
-    if bad:
-        raise ApplicationError(" ".join(m for entry in bad for ms in entry["fields"].values() for m in ms),
-                               CentreErrorCode.INVALID_FILE, {"rows": bad})
-    return rows
+    return [CentreInput.from_mapping(values) for _number, values in _read_rows(
+        stream, file_name, required=FIELDS, columns=FIELDS, error_code=CentreErrorCode.INVALID_FILE, key="code")]
 
 
 def read_staff_file(stream: BinaryIO, file_name: str) -> list[tuple[int, StaffInput]]:
     """Every non-empty row of a sheet of staff (`tenants.staff.STAFF_COLUMNS`), numbered as the sheet
     shows it; every column is text (a mobile typed as a number reads as shown). A cell whose shown value
     cannot be recovered refuses the file, naming it (`extra["rows"]` as `staff_bulk_create` reports)."""
-    rows: list[tuple[int, StaffInput]] = []
-    bad: list[dict] = []
-    with open_table(stream, file_name, required=STAFF_REQUIRED, text_columns=STAFF_COLUMNS,
-                    error_code=StaffErrorCode.INVALID_FILE) as table:
-        for row in table.rows():
-            if row.problems:
-                bad.append({"row": row.number, "username": row.values.get("username", ""),
-                            "fields": {column: [message] for column, message in row.problems.items()}})
-            rows.append((row.number, StaffInput.from_mapping(row.values)))
-    if bad:
-        raise ApplicationError(" ".join(m for entry in bad for ms in entry["fields"].values() for m in ms),
-                               StaffErrorCode.INVALID_FILE, {"rows": bad})
-    return rows
+    return [(number, StaffInput.from_mapping(values)) for number, values in _read_rows(
+        stream, file_name, required=STAFF_REQUIRED, columns=STAFF_COLUMNS, error_code=StaffErrorCode.INVALID_FILE,
+        key="username")]
 
 
 def staff_template_xlsx(*, departments: dict[str, str]) -> bytes:

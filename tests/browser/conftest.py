@@ -176,3 +176,18 @@ def _no_lockouts_carried_over(django_db_setup):
         AccessAttempt.objects.all().delete()
 
     orm(forget)
+
+
+def desk(browser):
+    """A page in a new 1280 px desktop browser context (English), 15 s timeouts."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    context.set_default_timeout(15_000)
+    return context.new_page()
+
+
+def phone(browser):
+    """A page in a new 360 px touch phone context (English), 15 s timeouts; `page.context.close()` ends it."""
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="en-US", is_mobile=True,
+                                  has_touch=True)
+    context.set_default_timeout(15_000)
+    return context.new_page()

@@ -5,47 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import orm, screenshot, sign_in, unique
-from tests.browser.test_delegation import TOWNSHIP, at, committed_agent
+from tests.browser.conftest import phone, screenshot, sign_in, unique
+from tests.browser.test_delegation import LEVELS, at, committed_agent, committed_item
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
-
-#: Who adopts an item handled at each level (the levels above adopt it too).
-ADOPTERS = {"township": ["610100", "610103", TOWNSHIP], "district": ["610100", "610103"], "city": ["610100"]}
-LEVELS = {"township": ["city", "district", "township"], "district": ["city", "district"], "city": ["city"]}
-
-
-def committed_item(level: str, name_zh: str) -> str:
-    """A published item handled at `level` for Nanyuanmen (adopted there and above): its code."""
-
-    def create() -> str:
-        import secrets
-
-        from django.utils import timezone
-
-        from catalog.models import Adoption, Department, Item
-        from catalog.services import item_create, version_create_draft, version_publish
-        from tenants.models import Centre
-
-        department, _ = Department.objects.get_or_create(
-            code="DB", defaults={"name_zh": "代办测试局", "name_en": "Delegation Test Bureau"})
-        code = f"610100DB-GG-{secrets.randbelow(9000) + 1000:04d}"
-        while Item.objects.filter(code=code).exists():
-            code = f"610100DB-GG-{secrets.randbelow(9000) + 1000:04d}"
-        item = item_create(code=code, department=department, category="public_service", item_type="GG",
-                           levels=LEVELS[level], acting_user=None)
-        version = version_create_draft(
-            item=item, acting_user=None, effective_from=timezone.localdate(),
-            content={"name_zh": name_zh, "name_en": f"{level} item {code[-4:]}", "legal_limit_days": 10,
-                     "promised_limit_days": 5},
-            materials=[{"name_zh": "申请表", "name_en": "Application form"}])
-        version_publish(version=version, acting_user=None)
-        item.refresh_from_db()
-        for centre in Centre.objects.filter(division_code__in=ADOPTERS[level]):
-            Adoption.objects.create(centre=centre, item=item, starts_on=timezone.localdate())
-        return code
-
-    return orm(create)
 
 
 def test_an_agent_signs_in_on_a_phone_lands_on_the_workbench_and_sees_items_grouped_by_level(
@@ -55,10 +18,7 @@ def test_an_agent_signs_in_on_a_phone_lands_on_the_workbench_and_sees_items_grou
     committed_agent(agent)
     base = at(live_url, "beilin-nanyuanmen")
 
-    phone = browser.new_context(viewport={"width": 360, "height": 740}, locale="en-US", is_mobile=True,
-                                has_touch=True)
-    phone.set_default_timeout(15_000)
-    page = phone.new_page()
+    page = phone(browser)
     sign_in(page, base, agent)
     assert page.url == base + "/delegation/"  # the workbench, not the centre's desktop home
     assert page.locator("nav.tabs a.on").inner_text().startswith("My filings")
@@ -86,4 +46,4 @@ def test_an_agent_signs_in_on_a_phone_lands_on_the_workbench_and_sees_items_grou
     page.click(f"a[href='?item_code={codes['city']}']")
     page.wait_for_load_state()
     assert page.locator("#id_resident_name").count() == 1  # on to the resident and the consent
-    phone.close()
+    page.context.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import at, orm, screenshot, sign_in, unique
+from tests.browser.conftest import at, orm, phone, screenshot, sign_in, unique
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
@@ -12,8 +12,17 @@ VALID_ID = "11010519491231002X"
 TOWNSHIP = "610103001"
 
 
-def committed_township_item(name_zh: str) -> str:
-    """A published item exercised at the township (adopted by the city, Beilin and Nanyuanmen)."""
+#: Who adopts an item handled at each level (the levels above adopt it too), and the item's levels.
+ADOPTERS = {"township": ["610100", "610103", TOWNSHIP], "district": ["610100", "610103"], "city": ["610100"]}
+LEVELS = {"township": ["city", "district", "township"], "district": ["city", "district"], "city": ["city"]}
+
+PENSION_MATERIALS = [{"name_zh": "参保登记表", "name_en": "Enrolment form"},
+                     {"name_zh": "户口簿复印件", "name_en": "Copy of the household register"}]
+
+
+def committed_item(level: str, name_zh: str, *, name_en: str = "", materials: list[dict] | None = None) -> str:
+    """A published item handled at `level` for Nanyuanmen (adopted there and above): its code. Its English
+    name is `name_en` (default: the level) and the code's last four digits."""
 
     def create() -> str:
         import secrets
@@ -30,20 +39,24 @@ def committed_township_item(name_zh: str) -> str:
         while Item.objects.filter(code=code).exists():
             code = f"610100DB-GG-{secrets.randbelow(9000) + 1000:04d}"
         item = item_create(code=code, department=department, category="public_service", item_type="GG",
-                           levels=["city", "district", "township"], acting_user=None)
+                           levels=LEVELS[level], acting_user=None)
         version = version_create_draft(
             item=item, acting_user=None, effective_from=timezone.localdate(),
-            content={"name_zh": name_zh, "name_en": f"Pension enrolment {code[-4:]}", "legal_limit_days": 10,
-                     "promised_limit_days": 5},
-            materials=[{"name_zh": "参保登记表", "name_en": "Enrolment form"},
-                       {"name_zh": "户口簿复印件", "name_en": "Copy of the household register"}])
+            content={"name_zh": name_zh, "name_en": f"{name_en or f'{level} item'} {code[-4:]}",
+                     "legal_limit_days": 10, "promised_limit_days": 5},
+            materials=materials or [{"name_zh": "申请表", "name_en": "Application form"}])
         version_publish(version=version, acting_user=None)
         item.refresh_from_db()
-        for centre in Centre.objects.filter(division_code__in=["610100", "610103", TOWNSHIP]):
+        for centre in Centre.objects.filter(division_code__in=ADOPTERS[level]):
             Adoption.objects.create(centre=centre, item=item, starts_on=timezone.localdate())
         return code
 
     return orm(create)
+
+
+def committed_township_item(name_zh: str) -> str:
+    """A published pension item exercised at the township (adopted by the city, Beilin and Nanyuanmen)."""
+    return committed_item("township", name_zh, name_en="Pension enrolment", materials=PENSION_MATERIALS)
 
 
 def committed_agent(username: str) -> None:
@@ -74,10 +87,7 @@ def test_an_agent_files_for_a_resident_on_a_phone_and_the_clerk_sees_it_as_proxy
     clerk = make_browser_user((TOWNSHIP, "window_clerk"))
     base = at(live_url, "beilin-nanyuanmen")
 
-    phone = browser.new_context(viewport={"width": 360, "height": 740}, locale="en-US", is_mobile=True,
-                                has_touch=True)
-    phone.set_default_timeout(15_000)
-    page = phone.new_page()
+    page = phone(browser)
     sign_in(page, base, agent)
     page.goto(base + "/delegation/new/")
     page.fill("#q", name_zh)
@@ -120,7 +130,7 @@ def test_an_agent_files_for_a_resident_on_a_phone_and_the_clerk_sees_it_as_proxy
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     screenshot(page, "delegation-workbench-360")
     assert sorted(orm(sms)) == [("proxy_handed_to_centre", "+8613700001234"), ("proxy_received", "+8613700001234")]
-    phone.close()
+    page.context.close()
 
     desk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
     desk.set_default_timeout(15_000)

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import orm, screenshot, sign_in, unique
+from tests.browser.conftest import orm, phone, screenshot, sign_in, unique
 from tests.browser.test_delegation import TOWNSHIP, VALID_ID, at, committed_agent, committed_township_item
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
@@ -43,10 +43,7 @@ def test_an_agent_files_with_an_sms_code_on_a_phone_and_the_clerk_sees_the_conse
     clerk = make_browser_user((TOWNSHIP, "window_clerk"))
     base = at(live_url, "beilin-nanyuanmen")
 
-    phone = browser.new_context(viewport={"width": 360, "height": 740}, locale="en-US", is_mobile=True,
-                                has_touch=True)
-    phone.set_default_timeout(15_000)
-    page = phone.new_page()
+    page = phone(browser)
     sign_in(page, base, agent)
     page.goto(f"{base}/delegation/new/?item_code={code}")
     # nothing is preselected: no consent method, no material
@@ -90,7 +87,7 @@ def test_an_agent_files_with_an_sms_code_on_a_phone_and_the_clerk_sees_the_conse
     assert "SMS code confirmed at" in page.content()
     assert fits(page)
     screenshot(page, "delegation-consent-filed-360")
-    phone.close()
+    page.context.close()
 
     def filed() -> tuple[str, list[str], str]:
         from delegation.models import ProxyFiling

@@ -15,7 +15,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import at, busy_seen, orm, screenshot, sign_in, unique, watch_busy
+from tests.browser.conftest import at, busy_seen, desk, orm, phone, screenshot, sign_in, unique, watch_busy
 from tests.browser.test_agent_journey import committed_item
 from tests.browser.test_delegation import VALID_ID, committed_agent
 from tests.browser.test_delegation_consent import MOBILE, fits, outbox_code
@@ -25,19 +25,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 NEW_PASSWORD = "Lantern-Quay-4821"
 APPLICANT_PHONE = "13912340917"
-
-
-def desk(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
-    context.set_default_timeout(15_000)
-    return context.new_page()
-
-
-def phone(browser):
-    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="en-US", is_mobile=True,
-                                  has_touch=True)
-    context.set_default_timeout(15_000)
-    return context.new_page()
 
 
 def click(page, selector: str) -> None:
