@@ -22,6 +22,8 @@ urlpatterns = [
     path("api/v1/delegation/", include("delegation.api_urls_tenant")),
     path("delegation/", include("delegation.urls_tenant")),
     path("messages/", include("notifications.urls_tenant")),
+    path("api/v1/hall/", include("hall.api_urls")),
+    path("hall/", include("hall.urls")),
     path("", centre_home, name="home"),
     path("", include("tenants.urls_tenant")),
 ]

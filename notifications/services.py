@@ -109,6 +109,37 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
         "[{station_en}] Code {code}: tell it to agent {agent_en} if you agree that they file for you. Valid "
         "{minutes} minutes; if you did not agree, do not share it.",
     ),
+    # the hall (大厅): a ticket's holder near their turn, appointments (预约) and the SMS code of a phone
+    "hall_near_turn": (
+        "【{centre_zh}】您的{ticket}号前面还有{ahead}位，请回到大厅等候叫号。排队情况：{url}",
+        "[{centre_en}] {ahead} people are ahead of ticket {ticket}. Please come back to the hall to be called. "
+        "Your place: {url}",
+    ),
+    "hall_appointment_booked": (
+        "【{centre_zh}】您已预约{slot}办理{item_zh}，预约码{code}。请按时到大厅取号机凭预约码或身份证取号。"
+        "取消或改约：{url}",
+        "[{centre_en}] You have an appointment on {slot} for {item_en}, code {code}. Check in at the hall's kiosk "
+        "with the code or your ID. Cancel or move it: {url}",
+    ),
+    "hall_appointment_reminder": (
+        "【{centre_zh}】提醒：您预约了{slot}办理{item_zh}，预约码{code}。请按时到大厅取号；不能前来请取消：{url}",
+        "[{centre_en}] Reminder: your appointment on {slot} for {item_en}, code {code}. Please come on time, or "
+        "cancel it: {url}",
+    ),
+    "hall_appointment_moved": (
+        "【{centre_zh}】您的预约（预约码{code}，{item_zh}）已改到{slot}。{reason}如需再改或取消：{url}",
+        "[{centre_en}] Your appointment (code {code}, {item_en}) is now on {slot}. {reason} To move or cancel "
+        "it: {url}",
+    ),
+    "hall_appointment_cancelled": (
+        "【{centre_zh}】您的预约（预约码{code}，{slot}，{item_zh}）已取消。{reason}重新预约：{url}",
+        "[{centre_en}] Your appointment (code {code}, {slot}, {item_en}) is cancelled. {reason} Book again: {url}",
+    ),
+    "hall_phone_code": (
+        "【{centre_zh}】验证码{code}，用于取号或预约，{minutes}分钟内有效。如非本人操作，请忽略。",
+        "[{centre_en}] Code {code} to take a ticket or book an appointment; valid {minutes} minutes. If it was "
+        "not you, ignore it.",
+    ),
 }
 
 
@@ -139,6 +170,14 @@ TEMPLATE_DESCRIPTIONS: dict[str, StrOrPromise] = {
                          "where to see each item's result."),
     "proxy_consent_code": _("To the resident when a village agent asks for consent to file for them: the code "
                             "the resident reads back to the agent."),
+    "hall_near_turn": _("To a ticket's holder who left a mobile, when three people are ahead of them."),
+    "hall_appointment_booked": _("To the applicant when an appointment is booked: the slot, the item and the "
+                                 "code to check in with."),
+    "hall_appointment_reminder": _("To the applicant the working day before an appointment."),
+    "hall_appointment_moved": _("To the applicant when an appointment is moved (by them, by a clerk, or "
+                                "because the centre closes that day)."),
+    "hall_appointment_cancelled": _("To the applicant when an appointment is cancelled."),
+    "hall_phone_code": _("To a mobile asking to take a ticket on a phone or to book online: the code."),
     "test_sms": _("A test message an operator sends to check the SMS gateway."),
 }
 
@@ -157,6 +196,8 @@ SAMPLE_CONTEXT: dict[str, str] = {
     "stamp": "2026-10-09 10:00", "at": "2026-10-09 10:00",
     "title_zh": "新建商品住宅项目联合审批", "title_en": "Joint approval of a new housing project", "legs": "5",
     "code": "382915", "minutes": "10",
+    "ticket": "A023", "ahead": "3", "url": "http://beilin.localhost:8000/hall/t/kX2…/",
+    "slot": "2026-10-12 09:30–10:00", "queue": "A", "reason": "",
 }
 
 

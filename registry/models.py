@@ -97,3 +97,42 @@ class NumberGuard(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number_hash[:12]}… ({self.window_seconds} s)"
+
+
+class HallVisit(models.Model):
+    """A hall ticket (排队号) as the platform sees it: one public row per ticket of every centre's hall,
+    written in the ticket's transaction (hall.services), so that waiting and service times, no-shows and
+    long waits are one GROUP BY for a centre or the whole city, and a counter review (评价器) can name the
+    window and the clerk. No personal data."""
+
+    centre = models.ForeignKey("tenants.Centre", verbose_name=_("centre"), on_delete=models.PROTECT,
+                               related_name="hall_visits")
+    ticket_id = models.UUIDField(_("ticket id"), unique=True)
+    day = models.DateField(_("day"))
+    queue_letter = models.CharField(_("queue"), max_length=2)
+    code = models.CharField(_("ticket"), max_length=8)
+    source = models.CharField(_("taken"), max_length=12)
+    priority = models.PositiveSmallIntegerField(_("priority"), default=0)
+    by_appointment = models.BooleanField(_("by appointment"), default=False)
+    status = models.CharField(_("status"), max_length=12)
+    taken_at = models.DateTimeField(_("taken at"))
+    called_at = models.DateTimeField(_("called at"), null=True, blank=True)
+    started_at = models.DateTimeField(_("service started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    window_number = models.CharField(_("window"), max_length=16, blank=True)
+    clerk_id = models.BigIntegerField(_("clerk (user id)"), null=True, blank=True)
+    case_id = models.UUIDField(_("case"), null=True, blank=True)
+    long_wait_flagged_at = models.DateTimeField(_("long wait flagged at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("hall visit")
+        verbose_name_plural = _("hall visits")
+        indexes = [models.Index(fields=["centre", "day"], name="registry_hallvisit_day"),
+                   models.Index(fields=["day"], name="registry_hallvisit_city_day"),
+                   models.Index(fields=["taken_at"], condition=Q(status="waiting"),
+                                name="registry_hallvisit_waiting"),
+                   models.Index(fields=["centre", "window_number", "-finished_at"],
+                                condition=Q(status="done"), name="registry_hallvisit_finished")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.code}"

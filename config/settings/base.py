@@ -160,6 +160,7 @@ LOGGING = {
 
 from config.settings.celery import *  # noqa: E402,F403
 from config.settings.drf import *  # noqa: E402,F403
+from config.settings.hall import *  # noqa: E402,F403
 from config.settings.notifications import *  # noqa: E402,F403
 from config.settings.security import *  # noqa: E402,F403
 

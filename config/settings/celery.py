@@ -37,6 +37,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
     },
     # Once, in the public schema: versions whose effective date has come become current.
+    # Sent once per ready centre: the hall's appointments whose slot ended unchecked become no-shows;
+    # the next working day's are reminded by SMS (once).
+    "hall-appointments-sweep": {
+        "task": "hall.appointments_sweep",
+        "schedule": 900.0,
+    },
     # Once, in the public schema: the deadline sweep over the registry (电子监察).
     "supervision-deadline-sweep": {
         "task": "supervision.deadline_sweep",

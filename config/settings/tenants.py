@@ -40,6 +40,7 @@ TENANT_APPS = [
     "guardian",
     "windows",
     "cases",
+    "hall",
 ]
 
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]

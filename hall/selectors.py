@@ -1,0 +1,180 @@
+"""Reads of the hall: the waiting line in calling order, a ticket's place and estimated wait, free
+appointment slots, the screen's picture and the events after one the screen saw."""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+from django.db.models import Avg, Count, F, Q, QuerySet
+from django.utils import timezone
+
+from hall.choices import APPOINTMENT_DUE_AHEAD, BOOKING_HORIZON_WORKDAYS, AppointmentStatus, TicketStatus
+from hall.events import event_data, waiting_counts
+from hall.models import Appointment, AppointmentSlot, HallEvent, Queue, Ticket
+from tenants.models import Centre
+from windows.models import Window
+from workcalendar.clock import WorkCalendar
+
+
+def queues_open() -> QuerySet[Queue]:
+    """The centre's queues in service, by letter, with their windows."""
+    return Queue.objects.filter(is_active=True).prefetch_related("windows").order_by("letter")
+
+
+def _order_key(ticket: Ticket, now: dt.datetime) -> tuple:
+    due_now = ticket.due_at is not None and ticket.due_at <= now + APPOINTMENT_DUE_AHEAD
+    return (not due_now, -ticket.priority, ticket.queued_at, ticket.number)
+
+
+def waiting_in_order(*, queue_ids: list[int], day: dt.date, now: dt.datetime) -> list[Ticket]:
+    """The waiting tickets of these queues (not those sent to one window) in the order they will be called:
+    appointments due now, the green channel and priority, then by the time they joined."""
+    tickets = list(Ticket.objects.filter(queue_id__in=queue_ids, day=day, status=TicketStatus.WAITING,
+                                         for_window__isnull=True).select_related("queue"))
+    return sorted(tickets, key=lambda t: _order_key(t, now))
+
+
+def people_ahead(*, ticket: Ticket, now: dt.datetime) -> int:
+    """How many waiting tickets of its queue will be called before `ticket` (0 when it is not waiting)."""
+    if ticket.status != TicketStatus.WAITING:
+        return 0
+    mine = _order_key(ticket, now)
+    return sum(1 for other in waiting_in_order(queue_ids=[ticket.queue_id], day=ticket.day, now=now)
+               if other.pk != ticket.pk and _order_key(other, now) < mine)
+
+
+def service_minutes(*, queue: Queue, day: dt.date) -> float:
+    """The queue's mean service time today (minutes), or its expected one before anyone was served."""
+    mean = (Ticket.objects.filter(queue=queue, day=day, status=TicketStatus.DONE, started_at__isnull=False)
+            .aggregate(m=Avg(F("finished_at") - F("started_at")))["m"])
+    return mean.total_seconds() / 60 if mean else float(queue.service_minutes)
+
+
+@dataclass(frozen=True)
+class Position:
+    """A ticket as its live page shows it."""
+
+    ticket: Ticket
+    ahead: int
+    wait_minutes: int | None
+    windows_open: int
+
+
+def ticket_position(*, ticket: Ticket, now: dt.datetime) -> Position:
+    """Its place (people ahead) and estimated wait: those ahead × today's mean service time ÷ the windows
+    serving its queue."""
+    ahead = people_ahead(ticket=ticket, now=now)
+    windows = ticket.queue.windows.filter(is_active=True).count()
+    wait = None
+    if ticket.status == TicketStatus.WAITING:
+        wait = math.ceil(ahead * service_minutes(queue=ticket.queue, day=ticket.day) / max(windows, 1))
+    return Position(ticket=ticket, ahead=ahead, wait_minutes=wait, windows_open=windows)
+
+
+def ticket_by_token(token: str) -> Ticket | None:
+    return Ticket.objects.select_related("queue", "window", "appointment").filter(token=token).first()
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A free appointment slot of a queue."""
+
+    queue: str
+    day: dt.date
+    starts_at: dt.time
+    ends_at: dt.time
+    free: int
+
+    def as_dict(self) -> dict:
+        return {"queue": self.queue, "day": self.day.isoformat(), "starts_at": f"{self.starts_at:%H:%M}",
+                "ends_at": f"{self.ends_at:%H:%M}", "free": self.free}
+
+
+def slot_grid(queue: Queue) -> list[tuple[dt.time, dt.time]]:
+    """The queue's slots on a working day: (start, end), `slot_minutes` each from opening to closing."""
+    slots, start = [], dt.datetime.combine(dt.date(2000, 1, 1), queue.opens_at)
+    close = dt.datetime.combine(dt.date(2000, 1, 1), queue.closes_at)
+    step = dt.timedelta(minutes=queue.slot_minutes)
+    while start + step <= close:
+        slots.append((start.time(), (start + step).time()))
+        start += step
+    return slots
+
+
+def slots_free(*, centre: Centre, queue: Queue, now: dt.datetime, limit: int = 50,
+               days: int = BOOKING_HORIZON_WORKDAYS, from_day: dt.date | None = None) -> list[Slot]:
+    """The queue's slots with room, from now (or `from_day`) over the next `days` working days (closures
+    and the holiday schedule skipped), at most `limit`: two queries."""
+    here = timezone.localtime(now)
+    calendar = WorkCalendar.for_centre(centre.pk)
+    day, working = from_day or here.date(), list[dt.date]()
+    horizon = calendar.add_workdays(here.date(), BOOKING_HORIZON_WORKDAYS).date
+    while len(working) < days + 1 and day <= horizon:
+        if calendar.kind(day)[0]:
+            working.append(day)
+        day += dt.timedelta(days=1)
+    if not working:
+        return []
+    booked = {(row.day, row.starts_at): row.booked for row in
+              AppointmentSlot.objects.filter(queue=queue, day__in=working)}
+    slots: list[Slot] = []
+    for day in working:
+        for starts, ends in slot_grid(queue):
+            if timezone.make_aware(dt.datetime.combine(day, ends)) <= here:
+                continue
+            free = queue.slot_capacity - booked.get((day, starts), 0)
+            if free > 0:
+                slots.append(Slot(queue=queue.letter, day=day, starts_at=starts, ends_at=ends, free=free))
+                if len(slots) >= limit:
+                    return slots
+    return slots
+
+
+def appointments_of_day(*, day: dt.date) -> QuerySet[Appointment]:
+    return Appointment.objects.filter(day=day).select_related("queue").order_by("starts_at", "queue__letter")
+
+
+def appointment_by_code(code: str) -> Appointment | None:
+    return Appointment.objects.select_related("queue").filter(code="".join((code or "").split())).first()
+
+
+@dataclass(frozen=True)
+class ScreenPicture:
+    """What the hall screen shows when it (re)connects: the latest calls (one per window, newest first),
+    the waiting counts per queue and the id of the last event."""
+
+    calls: list[dict]
+    waiting: dict[str, int]
+    last_event_id: int
+    queues: list[dict]
+
+
+def screen_picture(*, day: dt.date, calls: int = 8) -> ScreenPicture:
+    """Three queries: the day's latest call per window, the waiting counts, the last event id."""
+    latest = (HallEvent.objects.filter(kind__in=["called", "recalled"], at__date=day, window__isnull=False)
+              .order_by("window_id", "-id").distinct("window_id").values_list("id", flat=True))
+    rows = sorted((event_data(e) for e in HallEvent.objects.filter(pk__in=list(latest))),
+                  key=lambda e: -e["id"])[:calls]
+    last = HallEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    queues = [{"letter": q.letter, "name_zh": q.name_zh, "name_en": q.name_en} for q in queues_open()]
+    return ScreenPicture(calls=rows, waiting=waiting_counts(day), last_event_id=last, queues=queues)
+
+
+def events_after(*, event_id: int, limit: int = 200) -> list[dict]:
+    """The events after `event_id`, oldest first (a screen catching up)."""
+    return [event_data(e) for e in HallEvent.objects.filter(pk__gt=event_id).order_by("id")[:limit]]
+
+
+def windows_serving(*, queue: Queue) -> QuerySet[Window]:
+    return queue.windows.filter(is_active=True).order_by("number")
+
+
+def day_counts(*, day: dt.date) -> dict[str, int]:
+    """The day's tickets by status (the caller page's header)."""
+    return dict(Ticket.objects.filter(day=day).values_list("status").annotate(n=Count("id"))
+                .values_list("status", "n"))
+
+
+def appointments_booked_count(*, person_hmac: str) -> int:
+    return Appointment.objects.filter(Q(person_hmac=person_hmac), status=AppointmentStatus.BOOKED).count()

@@ -1,0 +1,4 @@
+"""URLs of the hall's kiosk pages (included by hall.urls)."""
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []
