@@ -74,6 +74,13 @@ class BookingChannel(models.TextChoices):
     KIOSK = "kiosk", _("At the kiosk")
 
 
+class DeviceKind(models.TextChoices):
+    KIOSK = "kiosk", _("Kiosk")
+    SCREEN = "screen", _("Hall screen")
+    PAD = "pad", _("Rating pad")
+    CALLER = "caller", _("Window caller")
+
+
 class HallEventKind(models.TextChoices):
     """What the hall's screen and pads hear (one row per change, its id the stream's event id)."""
 

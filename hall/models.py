@@ -13,9 +13,17 @@ from django.utils.translation import gettext_lazy as _
 
 from common.i18n import pick
 from common.models import TimeStampedModel
-from hall.choices import AppointmentStatus, BookingChannel, HallEventKind, Priority, TicketSource, TicketStatus
+from hall.choices import (
+    AppointmentStatus,
+    BookingChannel,
+    DeviceKind,
+    HallEventKind,
+    Priority,
+    TicketSource,
+    TicketStatus,
+)
 
-__all__ = ["Appointment", "AppointmentSlot", "HallEvent", "PhoneCode", "Queue", "Ticket", "TicketDay"]
+__all__ = ["Appointment", "AppointmentSlot", "HallDevice", "HallEvent", "PhoneCode", "Queue", "Ticket", "TicketDay"]
 
 _letter = RegexValidator(r"^[A-Z]{1,2}$", _("One or two capital letters, e.g. A."))
 
@@ -239,3 +247,31 @@ class HallEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pk} {self.kind}"
+
+
+class HallDevice(TimeStampedModel):
+    """A device of the hall: a kiosk (取号机), the big screen, a window's rating pad (评价器) or a hardware
+    caller (呼叫器). Its page or API is reached with a secret key given once when it is registered (kept
+    here only as a SHA-256), so a kiosk or pad on a public touch screen holds no staff session."""
+
+    kind = models.CharField(_("kind"), max_length=8, choices=DeviceKind.choices)
+    name = models.CharField(_("name"), max_length=100)
+    window = models.ForeignKey("windows.Window", verbose_name=_("window"), null=True, blank=True,
+                               on_delete=models.CASCADE, related_name="hall_devices",
+                               help_text=_("The window a rating pad or a caller belongs to."))
+    key_hash = models.CharField(max_length=64, unique=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
+    created_by_id = models.BigIntegerField(_("registered by (user id)"), null=True, blank=True)
+    retired_by_id = models.BigIntegerField(_("retired by (user id)"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("hall device")
+        verbose_name_plural = _("hall devices")
+        ordering = ["kind", "name"]
+        constraints = [models.CheckConstraint(
+            condition=Q(kind__in=["kiosk", "screen"]) | Q(window__isnull=False), name="hall_halldevice_window",
+            violation_error_message=_("A rating pad or a caller belongs to a window."))]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.name}"

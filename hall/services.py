@@ -13,6 +13,7 @@ Errors are `common.errors.ApplicationError` (409 `ConflictError` for a race lost
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -50,7 +51,7 @@ from hall.choices import (
 )
 from hall.error_codes import HallErrorCode
 from hall.events import event_record
-from hall.models import Appointment, AppointmentSlot, PhoneCode, Queue, Ticket, TicketDay
+from hall.models import Appointment, AppointmentSlot, HallDevice, PhoneCode, Queue, Ticket, TicketDay
 from hall.selectors import people_ahead, slot_grid, slots_free, waiting_in_order
 from notifications.services import outbox_enqueue
 from registry.models import HallVisit
@@ -103,6 +104,46 @@ def queue_save(*, letter: str, name_zh: str, name_en: str, window_ids: Sequence[
     queue.save()
     queue.windows.set(Window.objects.filter(pk__in=list(window_ids)))
     return queue
+
+
+# --- devices ---------------------------------------------------------------------------------------
+
+def device_key_hash(key: str) -> str:
+    return hashlib.sha256((key or "").strip().encode()).hexdigest()
+
+
+@transaction.atomic
+def device_register(*, kind: str, name: str, acting_user: User | None, window: Window | None = None
+                    ) -> tuple[HallDevice, str]:
+    """Register a kiosk, screen, rating pad or caller: (the device, its secret key, shown once). A pad or
+    a caller needs its window. Raises Django's `ValidationError`."""
+    key = secrets.token_urlsafe(24)
+    device = HallDevice(kind=kind, name=name.strip(), window=window, key_hash=device_key_hash(key),
+                        created_by_id=acting_user.pk if acting_user else None)
+    device.full_clean()
+    device.save()
+    return device, key
+
+
+def device_by_key(*, key: str, kinds: Sequence[str] | None = None, now: dt.datetime | None = None
+                  ) -> HallDevice | None:
+    """The active device whose key this is (of one of `kinds`), its last-seen time noted at most once a
+    minute; None for an unknown, retired or other-kind key."""
+    device = HallDevice.objects.select_related("window").filter(key_hash=device_key_hash(key), is_active=True).first()
+    if device is None or (kinds is not None and device.kind not in kinds):
+        return None
+    now = now or timezone.now()
+    if device.last_seen_at is None or now - device.last_seen_at > dt.timedelta(minutes=1):
+        HallDevice.objects.filter(pk=device.pk).update(last_seen_at=now)
+    return device
+
+
+@transaction.atomic
+def device_retire(*, device: HallDevice, acting_user: User | None) -> HallDevice:
+    """Retire a device: its key stops working at once."""
+    device.is_active, device.retired_by_id = False, acting_user.pk if acting_user else None
+    HallDevice.objects.filter(pk=device.pk).update(is_active=False, retired_by_id=device.retired_by_id)
+    return device
 
 
 # --- opening hours and the calendar -----------------------------------------------------------------
