@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from urllib.parse import urlencode
 
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -27,6 +28,7 @@ from django.views.decorators.vary import vary_on_headers
 from qrcode import make as qr_make
 from qrcode.image.svg import SvgPathImage
 
+from common.client import client_address
 from common.errors import ApplicationError
 from common.forms import add_service_errors
 from common.identity import normalise_identifier
@@ -46,6 +48,9 @@ KIOSK_RETURN_SECONDS = 20
 KIOSK_IDLE_SECONDS = 60
 #: The live page asks for its ticket's status this often (seconds).
 LIVE_POLL_SECONDS = 15
+#: SMS codes the phone page sends to one client address an hour, whatever the mobiles (the core limits each
+#: mobile; this keeps one address from sending codes to many). A hall's guest Wi-Fi shares one address.
+PHONE_CODES_PER_ADDRESS_HOUR = 30
 #: An appointment's code: this many digits (anything else typed is read as an ID number).
 APPOINTMENT_CODE_DIGITS = 8
 
@@ -189,12 +194,12 @@ def kiosk(request: HttpRequest, key: str) -> HttpResponse:
         return redirect(f"{home}?{urlencode({'taken': ticket.token})}")
     taken = request.GET.get("taken", "")
     if taken:
-        ticket = selectors.ticket_by_token(taken)
-        if ticket is None or ticket.day != timezone.localtime(now).date():
+        shown = selectors.ticket_by_token(taken)
+        if shown is None or shown.day != timezone.localtime(now).date():
             return redirect(home)
         return render(request, "hall/kiosk_taken.html", {
-            **context, **_ticket_context(request, ticket, now),
-            "print_url": reverse("hall:ticket_print", args=[ticket.token]) + "?auto=1"})
+            **context, **_ticket_context(request, shown, now),
+            "print_url": reverse("hall:ticket_print", args=[shown.token]) + "?auto=1"})
     return render(request, "hall/kiosk_start.html", context)
 
 
@@ -221,7 +226,7 @@ def ticket(request: HttpRequest, token: str) -> HttpResponse:
     context = {**_ticket_context(request, ticket, now), "error": error,
                "confirm": request.GET.get("confirm") == "cancel" and ticket.status == TicketStatus.WAITING,
                "may_cancel": ticket.status == TicketStatus.WAITING}
-    if request.htmx:
+    if getattr(request, "htmx", False):
         return render(request, "hall/kiosk_live_status.html", context)
     return render(request, "hall/kiosk_live.html", context, status=409 if error else 200)
 
@@ -239,6 +244,13 @@ def ticket_print(request: HttpRequest, token: str) -> HttpResponse:
 
 # --- taking a ticket on a phone ---------------------------------------------------------------------
 
+def _address_may_send_code(request: HttpRequest, now: dt.datetime) -> bool:
+    """Count a code sent from the request's address this hour; False past `PHONE_CODES_PER_ADDRESS_HOUR`."""
+    key = f"hall-phone-codes:{client_address(request)}:{now:%Y%m%d%H}"
+    cache.add(key, 0, timeout=3600)
+    return cache.incr(key) <= PHONE_CODES_PER_ADDRESS_HOUR
+
+
 @never_cache
 def phone(request: HttpRequest) -> HttpResponse:
     """Taking a ticket on a phone (手机取号): the mobile (an SMS code is sent), then the code and the queue;
@@ -252,7 +264,11 @@ def phone(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and request.POST.get("step") == "send":
         mobile_form = PhoneMobileForm(request.POST)
-        if mobile_form.is_valid():
+        if mobile_form.is_valid() and not _address_may_send_code(request, now):
+            mobile_form.add_error(None, _("Too many codes were asked for from here; please try again later or take "
+                                          "a ticket at the kiosk."))
+            status = 429
+        elif mobile_form.is_valid():
             try:
                 services.phone_code_send(centre=centre, mobile=mobile_form.cleaned_data["mobile"],
                                          purpose=services.PHONE_TICKET, now=now)

@@ -173,7 +173,7 @@ def _sent_code() -> str:
     from notifications.models import OutboxMessage
 
     body = OutboxMessage.objects.filter(template_key="hall_phone_code").latest("created_at").body
-    return re.search(r"\d{6}", body).group(0)
+    return re.findall(r"\d{6}", body)[0]
 
 
 def test_taking_a_ticket_on_a_phone_with_an_sms_code(hall, client):
@@ -202,3 +202,28 @@ def test_a_bad_mobile_is_told_and_no_code_is_sent(hall, client):
     answer = client.post("/hall/phone/", {"step": "send", "mobile": "12345"})
     assert answer.status_code == 400 and 'id="phone-take"' not in answer.content.decode()
     assert not OutboxMessage.objects.filter(template_key="hall_phone_code").exists()
+
+
+def test_one_address_asking_for_too_many_codes_is_stopped(hall, client, monkeypatch):
+    from django.core.cache import cache
+
+    from notifications.models import OutboxMessage
+
+    cache.clear()  # the codes other tests asked for from this address
+    monkeypatch.setattr("hall.views_kiosk.PHONE_CODES_PER_ADDRESS_HOUR", 1)
+    assert client.post("/hall/phone/", {"step": "send", "mobile": "13800138000"}).status_code == 200
+    stopped = client.post("/hall/phone/", {"step": "send", "mobile": "13900139000"}, **ZH)
+    assert stopped.status_code == 429 and "请稍后再试" in stopped.content.decode()
+    assert OutboxMessage.objects.filter(template_key="hall_phone_code").count() == 1
+
+
+def test_the_live_page_says_which_window_calls_the_ticket(hall, kiosk, client, clerk):
+    from hall.services import ticket_call_next
+
+    client.post(kiosk, {"queue": "B"})
+    [ticket] = tickets(hall)
+    with tenant_context(hall["centre"]):
+        ticket_call_next(centre=hall["centre"], window=hall["windows"][2], acting_user=clerk, now=NOW)
+    html = client.get(f"/hall/t/{ticket.token}/", **ZH).content.decode()
+    assert "轮到您了：请立即到3号窗口" in html and 'id="give-up"' not in html
+    assert 'hx-trigger="every 15s"' in html, "still followed until served"
