@@ -133,6 +133,13 @@ def test_a_visitor_taps_a_queue_and_follows_the_ticket_on_a_phone(browser, live_
         kiosk.wait_for_function("() => Number(document.querySelector('[data-countdown]').textContent) < 20")
         screenshot(kiosk, "hall-kiosk-ticket")
         token = re.findall(r"/hall/t/([^/]+)/print/", kiosk.get_attribute("#ticket-print", "href") or "")[0]
+        kiosk.goto(f"{base}/hall/t/{token}/print/")
+        kiosk.emulate_media(media="print")
+        assert kiosk.inner_text("#receipt-code") == f"{letter}001"
+        assert kiosk.locator(".receipt-qr svg").is_visible() and not kiosk.locator("header.top").is_visible()
+        width = kiosk.eval_on_selector(".receipt", "e => e.getBoundingClientRect().width")
+        assert width <= 58 / 25.4 * 96 + 1, "the receipt fits 58 mm paper"
+        screenshot(kiosk, "hall-ticket-receipt")
         context.close()
 
         mobile = phone(browser)
