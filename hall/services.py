@@ -516,6 +516,24 @@ def phone_code_check(*, mobile: str, purpose: str, code: str, now: dt.datetime) 
                            {"fields": {"code": [_("The code is wrong or has expired; ask for a new one.")]}})
 
 
+#: The purpose of the SMS code that takes a ticket on a phone (手机取号).
+PHONE_TICKET = "ticket"
+
+
+def ticket_take_by_phone(*, centre: Centre, queue: Queue, mobile: str, code: str, now: dt.datetime) -> Ticket:
+    """Take a ticket of `queue` on a phone (手机取号) with the SMS code sent to `mobile` (purpose "ticket"),
+    the ticket's SMS going to that mobile. The queue is checked first (in service, a working day, opening
+    hours), so a code is not spent on a refusal known beforehand; a wrong code counts as a try (committed:
+    do not call this inside another transaction) and takes nothing. Raises `hall_queue_unknown`,
+    `hall_not_working_day`, `hall_queue_closed`, `hall_invalid_mobile`, `hall_code_wrong` and
+    `hall_tickets_run_out` (with `extra["slots"]`)."""
+    if not queue.is_active:
+        raise _error(_("This queue is not in service."), HallErrorCode.QUEUE_UNKNOWN)
+    _require_open(centre=centre, queue=queue, now=now)
+    clean = phone_code_check(mobile=mobile, purpose=PHONE_TICKET, code=code, now=now)
+    return ticket_take(centre=centre, queue=queue, source=TicketSource.PHONE, now=now, mobile=clean)
+
+
 # --- appointments -----------------------------------------------------------------------------------
 
 def slot_end(queue: Queue, starts_at: dt.time) -> dt.time | None:
