@@ -93,7 +93,7 @@ def test_outside_hours_the_kiosk_says_so_in_chinese_and_takes_nothing(hall, kios
     assert refused.status_code == 400
     html = refused.content.decode()
     assert 'id="kiosk-error"' in html and 'data-code="hall_queue_closed"' in html
-    assert "A队列取号时间为09:00至17:00" in html
+    assert "A 队列的取号时间为 09:00 至 17:00" in html
     assert tickets(hall) == []
 
 
