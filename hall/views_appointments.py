@@ -43,7 +43,7 @@ SESSION_BOOKED = "hall_booked"
 SESSION_MANAGED = "hall_managed"
 
 #: The booking form's field a service's refusal belongs to (the rest are shown above the form).
-ERROR_FIELDS = {
+ERROR_FIELDS: dict[str, str] = {
     HallErrorCode.SLOT_FULL: "slot", HallErrorCode.SLOT_UNKNOWN: "slot", HallErrorCode.SLOT_PAST: "slot",
     HallErrorCode.NOT_WORKING_DAY: "slot", HallErrorCode.ALREADY_BOOKED: "slot",
     HallErrorCode.BOOKING_SUSPENDED: "id_number", HallErrorCode.INVALID_MOBILE: "mobile",
@@ -350,7 +350,10 @@ def manage(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Your appointment is moved. An SMS confirms the new time."))
                 return redirect("hall:manage")
         except ApplicationError as exc:
-            move.add_error("slot" if action == "move" else None, str(exc))
+            if action == "cancel":
+                messages.error(request, str(exc))
+                return redirect("hall:manage")
+            move.add_error("slot", str(exc))
     materials, steps = _materials_of_item(centre=centre, item_code=appointment.item_code) if appointment else ([], [])
     return render(request, "hall/appointments_manage.html", {
         "appointment": appointment, "booked_now": booked_now, "lookup": lookup, "move": move,

@@ -28,7 +28,7 @@ from windows.models import Window
 from windows.selectors import window_list
 
 #: Where each kind of device is pointed (its key in the path where the page takes one).
-DEVICE_PATHS = {
+DEVICE_PATHS: dict[str, str] = {
     DeviceKind.KIOSK: "/hall/kiosk/{key}/",
     DeviceKind.PAD: "/supervision/pad/{key}/",
     DeviceKind.SCREEN: "/hall/screen/",
@@ -161,10 +161,10 @@ def setup(request: HttpRequest) -> HttpResponse:
                           "url": request.build_absolute_uri(path.format(key=key)) if path else ""}
             device_form = DeviceForm()
     if action == "retire":
-        device = selectors.device_get(request.POST.get("device"))
-        if device is not None:
-            services.device_retire(device=device, acting_user=user)
-            messages.success(request, _("%(device)s is retired: its key no longer works.") % {"device": device})
+        retiring = selectors.device_get(request.POST.get("device"))
+        if retiring is not None:
+            services.device_retire(device=retiring, acting_user=user)
+            messages.success(request, _("%(device)s is retired: its key no longer works.") % {"device": retiring})
         return redirect("hall:setup")
     queues = selectors.queues_all()
     devices = selectors.devices_list()

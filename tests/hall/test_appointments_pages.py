@@ -349,3 +349,12 @@ def test_set_up_is_for_administrators_others_403_strangers_404(hall, clerk, make
     assert centre_client(hall["centre"], clerk).get(SETUP).status_code == 403
     assert centre_client(hall["centre"], make_user((yanta, Role.CENTRE_ADMIN))).get(SETUP).status_code == 404
     assert centre_client(hall["centre"]).get(SETUP).status_code == 404
+
+
+def test_wrong_pairs_for_one_code_run_out_then_even_the_right_mobile_waits(booking, booked, centre_client):
+    client = centre_client(booking["centre"])
+    for n in range(5):
+        client.post(MANAGE, {"action": "find", "code": booked.code, "mobile": f"1390000000{n}"})
+    right = client.post(MANAGE, {"action": "find", "code": booked.code, "mobile": MOBILE})
+    assert right.status_code == 200 and "Too many tries for this code" in right.content.decode()
+    assert booked.slot_label not in right.content.decode()
