@@ -124,6 +124,7 @@ def test_an_applicant_books_on_a_phone_with_the_sms_code(browser, live_url):
         tab.click("#send-code")
         tab.wait_for_selector(".sms-code .sent")
         assert tab.input_value("#id_name") == "王秀兰", "the typed values are kept"
+        screenshot(tab, "hall-booking-form-phone")
         tab.fill("#id_code", sms_code(mobile))
         tab.click("#book")
         tab.wait_for_selector("#appointment-code")
