@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import secrets
+import uuid
 from dataclasses import dataclass
 
 from django.db.models import Avg, Count, F, Q, QuerySet
 from django.utils import timezone
 
+from catalog.selectors import CatalogueEntry, centre_catalogue
+from common.identity import identity_hmac, normalise_identifier, normalise_mobile, recipient_hmac
 from hall.choices import APPOINTMENT_DUE_AHEAD, BOOKING_HORIZON_WORKDAYS, AppointmentStatus, TicketStatus
 from hall.events import event_data, waiting_counts
-from hall.models import Appointment, AppointmentSlot, HallEvent, Queue, Ticket
+from hall.models import Appointment, AppointmentSlot, HallDevice, HallEvent, Queue, Ticket
 from tenants.models import Centre
 from windows.models import Window
 from workcalendar.clock import WorkCalendar
@@ -178,3 +182,62 @@ def day_counts(*, day: dt.date) -> dict[str, int]:
 
 def appointments_booked_count(*, person_hmac: str) -> int:
     return Appointment.objects.filter(Q(person_hmac=person_hmac), status=AppointmentStatus.BOOKED).count()
+
+
+def appointment_for_applicant(*, code: str, mobile: str = "", id_number: str = "") -> Appointment | None:
+    """The appointment with this code if `mobile` (or `id_number`) is its applicant's; None otherwise, the
+    same for a code that does not exist and for a wrong mobile (nothing to probe). Full-width digits and
+    spaces are read as typed on a phone."""
+    appointment = appointment_by_code(normalise_identifier(code)) if code else None
+    if appointment is None:
+        return None
+    clean_mobile = normalise_mobile(mobile) if mobile else None
+    clean_id = normalise_identifier(id_number)
+    if clean_mobile and secrets.compare_digest(appointment.mobile_hmac, recipient_hmac(clean_mobile)):
+        return appointment
+    if clean_id and appointment.id_hmac and secrets.compare_digest(appointment.id_hmac, identity_hmac(clean_id)):
+        return appointment
+    return None
+
+
+def queue_items(*, centre: Centre, queue: Queue, on: dt.date) -> list[CatalogueEntry]:
+    """The items of the centre's catalogue a queue serves (its items and its departments' items; every item
+    when it names none), by code: one query."""
+    entries = centre_catalogue(centre=centre, on=on)
+    if queue.item_codes or queue.department_codes:
+        entries = entries.filter(Q(item__code__in=queue.item_codes)
+                                 | Q(item__department__code__in=queue.department_codes))
+    return list(entries)
+
+
+def catalogue_entry(*, centre: Centre, item_code: str, on: dt.date) -> CatalogueEntry | None:
+    """The centre's catalogue entry of one item (its materials are the version's), or None."""
+    return centre_catalogue(centre=centre, on=on).filter(item__code=item_code).first()
+
+
+def appointment_get(pk: object) -> Appointment | None:
+    """An appointment by its id (as a session or a form holds it: any text), or None."""
+    try:
+        key = uuid.UUID(str(pk)) if pk else None
+    except ValueError:
+        return None
+    return Appointment.objects.select_related("queue").filter(pk=key).first() if key else None
+
+
+def queues_all() -> QuerySet[Queue]:
+    """Every queue of the centre (those out of service too), by letter, with their windows."""
+    return Queue.objects.prefetch_related("windows").order_by("letter")
+
+
+def queue_get(pk: object) -> Queue | None:
+    return Queue.objects.filter(pk=int(str(pk))).first() if str(pk or "").isdigit() else None
+
+
+def devices_list() -> QuerySet[HallDevice]:
+    """The centre's hall devices, those in service first, with the window of a pad or caller."""
+    return HallDevice.objects.select_related("window").order_by("-is_active", "kind", "name")
+
+
+def device_get(pk: object) -> HallDevice | None:
+    """A device in service by its id (as a form holds it: any text), or None."""
+    return HallDevice.objects.filter(pk=int(str(pk)), is_active=True).first() if str(pk or "").isdigit() else None

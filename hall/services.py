@@ -803,3 +803,49 @@ def live_tickets_of_window(*, window: Window, day: dt.date) -> list[Ticket]:
     """The window's ticket called or in service (at most one)."""
     return list(Ticket.objects.filter(day=day, window=window, status__in=list(LIVE - {TicketStatus.WAITING}))
                 .select_related("queue"))
+
+
+# --- booking online with an SMS code ----------------------------------------------------------------
+
+#: The purpose of the SMS code that confirms an online booking (`phone_code_send`).
+BOOKING_CODE_PURPOSE = "booking"
+
+
+def appointment_code_send(*, centre: Centre, queue: Queue, day: dt.date, starts_at: dt.time, name: str, mobile: str,
+                          id_number: str, now: dt.datetime, item_code: str = "",
+                          applicant_kind: str = ApplicantKind.PERSON) -> PhoneCode:
+    """The first step of booking online (网上预约): check what can be told to anyone (the applicant's details,
+    the slot, the item), then send the SMS code to the mobile. Whether the person already has an
+    appointment or is suspended is told only with the right code (`appointment_book_online`), so an ID
+    number cannot be probed. Raises `case_invalid_applicant`, the slot's errors (`hall_slot_unknown`,
+    `hall_not_working_day`, `hall_slot_past`, `hall_slot_full`), `hall_item_not_served` and
+    `hall_code_too_many`."""
+    cases_door.applicant_check(kind=applicant_kind, name=name, id_number=id_number, phone=mobile)
+    _check_slot(centre=centre, queue=queue, day=day, starts_at=starts_at, now=now)
+    if AppointmentSlot.objects.filter(queue=queue, day=day, starts_at=starts_at,
+                                      booked__gte=queue.slot_capacity).exists():
+        raise _error(_("This slot is full; choose another."), HallErrorCode.SLOT_FULL)
+    _item_names(centre=centre, queue=queue, item_code=item_code, today=local(now).date())
+    return phone_code_send(centre=centre, mobile=mobile, purpose=BOOKING_CODE_PURPOSE, now=now)
+
+
+def appointment_book_online(*, centre: Centre, queue: Queue, day: dt.date, starts_at: dt.time, name: str,
+                            mobile: str, id_number: str, code: str, now: dt.datetime, item_code: str = "",
+                            applicant_kind: str = ApplicantKind.PERSON) -> Appointment:
+    """Book online with the SMS code `appointment_code_send` sent: the applicant's details first (their
+    errors shown whatever the code), then the code, then `appointment_book` (channel online). The code and
+    the booking are one transaction: a refused booking leaves the code unspent, so the applicant corrects a
+    field and books again with it. A wrong code's try is committed (call this outside a transaction, as a
+    view does). Raises `hall_code_wrong` and the errors of `appointment_book`."""
+    cases_door.applicant_check(kind=applicant_kind, name=name, id_number=id_number, phone=mobile)
+    wrong: ApplicationError | None = None
+    with transaction.atomic():
+        try:
+            phone_code_check(mobile=mobile, purpose=BOOKING_CODE_PURPOSE, code=code, now=now)
+        except ApplicationError as error:
+            wrong = error  # nothing else was written: the wrong try is committed with this block
+        else:
+            return appointment_book(centre=centre, queue=queue, day=day, starts_at=starts_at, name=name,
+                                    mobile=mobile, id_number=id_number, channel=BookingChannel.ONLINE, now=now,
+                                    item_code=item_code, applicant_kind=applicant_kind)
+    raise wrong
