@@ -130,7 +130,7 @@ def test_errors_in_chinese_for_a_chinese_reader(booking):
     client = booking["client"]
     client.cookies["django_language"] = "zh-hans"
     response = client.post(BOOK + "?queue=A", {**values(slot="2026-12-05 09:30"), "action": "send"})
-    assert "2026-12-05不是本中心的工作日" in errors_of(response, "slot")
+    assert "2026-12-05 不是本中心的工作日" in errors_of(response, "slot")
     response = client.post(BOOK + "?queue=A", {**values(mobile="12"), "action": "send"})
     assert "手机号码无效" in errors_of(response, "mobile")
 
