@@ -259,8 +259,14 @@ def may_operate(*, user: User | None, centre: Centre, window: Window) -> bool:
 
 def _require_window(*, user: User | None, centre: Centre, window: Window) -> None:
     if not window.is_active or not may_operate(user=user, centre=centre, window=window):
-        raise _error(_("You may not call at window %(number)s.") % {"number": window.number},
-                     HallErrorCode.WINDOW_NOT_OPERATED)
+        raise ApplicationError(_("You may not call at window %(number)s.") % {"number": window.number},
+                               HallErrorCode.WINDOW_NOT_OPERATED, http_status=403)
+
+
+def window_operator_check(*, user: User | None, centre: Centre, window: Window) -> None:
+    """Raise `hall_window_not_operated` (403: the centre's own staff, not allowed here) unless `user` may
+    call at `window` (`may_operate`, the window in service): what every calling service checks first."""
+    _require_window(user=user, centre=centre, window=window)
 
 
 def _window_busy(window: Window, day: dt.date) -> Ticket | None:
@@ -464,6 +470,12 @@ def ticket_case_open(*, centre: Centre, ticket: Ticket, window: Window, acting_u
     return result.case
 
 
+#: What an SMS code is sent for (`PhoneCode.purpose`).
+PHONE_CODE_TICKET = "ticket"
+PHONE_CODE_BOOKING = "booking"
+PHONE_CODE_PURPOSES = (PHONE_CODE_TICKET, PHONE_CODE_BOOKING)
+
+
 # --- SMS codes --------------------------------------------------------------------------------------
 
 def _code_hmac(mobile: str, purpose: str, code: str) -> str:
@@ -500,16 +512,21 @@ def phone_code_check(*, mobile: str, purpose: str, code: str, now: dt.datetime) 
     """Spend the latest valid code sent to `mobile` for `purpose` if `code` is it: the normalised mobile.
     Raises `hall_code_wrong` (a wrong, expired or spent code; `CODE_TRIES` wrong tries spend it). Commits
     the count of a wrong try even when the caller's transaction rolls back."""
+    return _phone_code_spend(mobile=mobile, purpose=purpose, code=code, now=now)[0]
+
+
+def _phone_code_spend(*, mobile: str, purpose: str, code: str, now: dt.datetime) -> tuple[str, int]:
+    """`phone_code_check`, also naming the code spent (its id, to give it back)."""
     clean = _clean_mobile(mobile)
     with transaction.atomic():
         sent = (PhoneCode.objects.select_for_update()
                 .filter(mobile_hmac=recipient_hmac(clean), purpose=purpose, used_at__isnull=True,
-                        sent_at__gte=now - CODE_VALID, tries__lt=CODE_TRIES).order_by("-sent_at").first())
+                        sent_at__gte=now - CODE_VALID, tries__lt=CODE_TRIES).order_by("-sent_at", "-pk").first())
         if sent is not None and secrets.compare_digest(sent.code_hmac, _code_hmac(clean, purpose,
                                                                                    "".join((code or "").split()))):
             sent.used_at = now
             sent.save(update_fields=["used_at"])
-            return clean
+            return clean, sent.pk
         if sent is not None:
             PhoneCode.objects.filter(pk=sent.pk).update(tries=sent.tries + 1)
     raise ApplicationError(_("The code is wrong or has expired; ask for a new one."), HallErrorCode.CODE_WRONG,
@@ -642,6 +659,23 @@ def appointment_book(*, centre: Centre, queue: Queue, day: dt.date, starts_at: d
         raise ConflictError(_("Please try again."), HallErrorCode.CONFLICT)
     _appointment_sms(centre=centre, appointment=appointment, template=BOOKED_TEMPLATE)
     return appointment
+
+
+def appointment_book_online(*, centre: Centre, queue: Queue, day: dt.date, starts_at: dt.time, name: str,
+                            mobile: str, id_number: str, code: str, now: dt.datetime, item_code: str = "",
+                            applicant_kind: str = ApplicantKind.PERSON) -> Appointment:
+    """Book online with the SMS code sent to `mobile` for "booking" (`phone_code_send`): the code is checked
+    and spent first (a wrong one counted, `hall_code_wrong`), then `appointment_book` (channel online) runs
+    in its own transaction; when it refuses (a full slot, a second booking ...) the code is given back, so
+    the applicant can choose another slot without a new SMS. Raises what those two raise."""
+    clean, spent = _phone_code_spend(mobile=mobile, purpose=PHONE_CODE_BOOKING, code=code, now=now)
+    try:
+        return appointment_book(centre=centre, queue=queue, day=day, starts_at=starts_at, name=name, mobile=clean,
+                                id_number=id_number, channel=BookingChannel.ONLINE, now=now, item_code=item_code,
+                                applicant_kind=applicant_kind)
+    except ApplicationError:
+        PhoneCode.objects.filter(pk=spent).update(used_at=None)
+        raise
 
 
 def _locked_appointment(appointment: Appointment) -> Appointment:
