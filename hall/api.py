@@ -28,7 +28,7 @@ import datetime as dt
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import permissions, serializers, status
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.request import Request
@@ -97,6 +97,15 @@ def _staff_user(request: Request):
     """The signed-in user if they are the centre's staff, else None (an applicant, a stranger)."""
     user = request.user if request.user.is_authenticated else None
     return user if user is not None and user_is_staff_of(user=user, centre=centre_of(request)) else None
+
+
+@extend_schema_field({"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$", "example": "09:30"})
+class ClockField(serializers.TimeField):
+    """A time of day on the centre's clock, `09:30` (read also as `09:30:00`): no date, no offset (the
+    schema's `format: time` would ask for an offset)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(format="%H:%M", **kwargs)
 
 
 # --- output --------------------------------------------------------------------------------------
@@ -187,8 +196,8 @@ class QueueListApi(APIView):
         letter = serializers.CharField()
         name_zh = serializers.CharField()
         name_en = serializers.CharField()
-        opens_at = serializers.TimeField()
-        closes_at = serializers.TimeField()
+        opens_at = ClockField()
+        closes_at = ClockField()
         waiting = serializers.SerializerMethodField()
         windows = serializers.SerializerMethodField(help_text="The numbers of the windows calling from it.")
 
@@ -313,8 +322,8 @@ class SlotListApi(APIView):
     class OutputSerializer(serializers.Serializer):
         queue = serializers.CharField()
         day = serializers.DateField()
-        starts_at = serializers.TimeField()
-        ends_at = serializers.TimeField()
+        starts_at = ClockField()
+        ends_at = ClockField()
         free = serializers.IntegerField(help_text="Appointments the slot still holds.")
 
     @extend_schema(parameters=[FilterSerializer], responses=OutputSerializer(many=True))
@@ -473,8 +482,8 @@ class HallAppointmentOutput(serializers.Serializer):
     item_name_zh = serializers.CharField()
     item_name_en = serializers.CharField()
     day = serializers.DateField()
-    starts_at = serializers.TimeField()
-    ends_at = serializers.TimeField()
+    starts_at = ClockField()
+    ends_at = ClockField()
     name = serializers.CharField()
     status = serializers.ChoiceField(choices=AppointmentStatus.choices)
     channel = serializers.ChoiceField(choices=BookingChannel.choices)
@@ -520,7 +529,7 @@ class AppointmentBookApi(APIView):
         queue = serializers.CharField(max_length=2)
         item_code = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
         day = serializers.DateField()
-        starts_at = serializers.TimeField(help_text="A slot's start, as `slots/` lists them.")
+        starts_at = ClockField(help_text="A slot's start, as `slots/` lists them.")
         name = serializers.CharField(max_length=100)
         id_number = serializers.CharField(max_length=40, help_text="Resident ID number or unified social credit code.")
         applicant_kind = serializers.ChoiceField(choices=ApplicantKind.choices, default=ApplicantKind.PERSON)
