@@ -241,3 +241,35 @@ def devices_list() -> QuerySet[HallDevice]:
 def device_get(pk: object) -> HallDevice | None:
     """A device in service by its id (as a form holds it: any text), or None."""
     return HallDevice.objects.filter(pk=int(str(pk)), is_active=True).first() if str(pk or "").isdigit() else None
+
+
+def queue_by_letter(letter: str) -> Queue | None:
+    """The queue in service with this letter (any case, spaces ignored), or None."""
+    return queues_open().filter(letter="".join((letter or "").split()).upper()).first()
+
+
+def window_by_number(number: str) -> Window | None:
+    """The window in service with this number, or None."""
+    return Window.objects.filter(number=(number or "").strip(), is_active=True).first()
+
+
+def ticket_of_day(*, code: str, day: dt.date) -> Ticket | None:
+    """The day's ticket with this code (A023: a code is the day's own, a transfer keeps it), or None."""
+    return (Ticket.objects.select_related("queue", "window")
+            .filter(day=day, code="".join((code or "").split()).upper()).first())
+
+
+def window_waiting(*, window: Window, day: dt.date) -> int:
+    """How many waiting tickets `window` may call next: of the queues it serves, and those sent to it."""
+    queue_ids = list(window.queues.filter(is_active=True).values_list("pk", flat=True))
+    return Ticket.objects.filter(Q(queue_id__in=queue_ids, for_window__isnull=True) | Q(for_window=window),
+                                 day=day, status=TicketStatus.WAITING).count()
+
+
+def appointment_of_holder(*, code: str, mobile_hmac: str) -> Appointment | None:
+    """The appointment with this code booked for the mobile whose HMAC this is (what an applicant proves
+    to cancel it), or None: a wrong mobile and a wrong code look the same."""
+    appointment = appointment_by_code(code)
+    if appointment is None or not secrets.compare_digest(appointment.mobile_hmac, mobile_hmac):
+        return None
+    return appointment

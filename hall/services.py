@@ -259,8 +259,14 @@ def may_operate(*, user: User | None, centre: Centre, window: Window) -> bool:
 
 def _require_window(*, user: User | None, centre: Centre, window: Window) -> None:
     if not window.is_active or not may_operate(user=user, centre=centre, window=window):
-        raise _error(_("You may not call at window %(number)s.") % {"number": window.number},
-                     HallErrorCode.WINDOW_NOT_OPERATED)
+        raise ApplicationError(_("You may not call at window %(number)s.") % {"number": window.number},
+                               HallErrorCode.WINDOW_NOT_OPERATED, http_status=403)
+
+
+def window_operator_check(*, user: User | None, centre: Centre, window: Window) -> None:
+    """Raise `hall_window_not_operated` (403: the centre's own staff, not allowed here) unless `user` may
+    call at `window` (`may_operate`, the window in service): what every calling service checks first."""
+    _require_window(user=user, centre=centre, window=window)
 
 
 def _window_busy(window: Window, day: dt.date) -> Ticket | None:
@@ -464,6 +470,12 @@ def ticket_case_open(*, centre: Centre, ticket: Ticket, window: Window, acting_u
     return result.case
 
 
+#: What an SMS code is sent for (`PhoneCode.purpose`).
+PHONE_CODE_TICKET = "ticket"
+PHONE_CODE_BOOKING = "booking"
+PHONE_CODE_PURPOSES = (PHONE_CODE_TICKET, PHONE_CODE_BOOKING)
+
+
 # --- SMS codes --------------------------------------------------------------------------------------
 
 def _code_hmac(mobile: str, purpose: str, code: str) -> str:
@@ -499,12 +511,13 @@ def phone_code_send(*, centre: Centre, mobile: str, purpose: str, now: dt.dateti
 def phone_code_check(*, mobile: str, purpose: str, code: str, now: dt.datetime) -> str:
     """Spend the latest valid code sent to `mobile` for `purpose` if `code` is it: the normalised mobile.
     Raises `hall_code_wrong` (a wrong, expired or spent code; `CODE_TRIES` wrong tries spend it). Commits
-    the count of a wrong try even when the caller's transaction rolls back."""
+    the count of a wrong try unless it runs inside a transaction of the caller's that rolls back (call it
+    outside one, or as `appointment_book_online` does)."""
     clean = _clean_mobile(mobile)
     with transaction.atomic():
         sent = (PhoneCode.objects.select_for_update()
                 .filter(mobile_hmac=recipient_hmac(clean), purpose=purpose, used_at__isnull=True,
-                        sent_at__gte=now - CODE_VALID, tries__lt=CODE_TRIES).order_by("-sent_at").first())
+                        sent_at__gte=now - CODE_VALID, tries__lt=CODE_TRIES).order_by("-sent_at", "-pk").first())
         if sent is not None and secrets.compare_digest(sent.code_hmac, _code_hmac(clean, purpose,
                                                                                    "".join((code or "").split()))):
             sent.used_at = now
@@ -514,10 +527,6 @@ def phone_code_check(*, mobile: str, purpose: str, code: str, now: dt.datetime) 
             PhoneCode.objects.filter(pk=sent.pk).update(tries=sent.tries + 1)
     raise ApplicationError(_("The code is wrong or has expired; ask for a new one."), HallErrorCode.CODE_WRONG,
                            {"fields": {"code": [_("The code is wrong or has expired; ask for a new one.")]}})
-
-
-#: The purpose of the SMS code that takes a ticket on a phone (手机取号).
-PHONE_TICKET = "ticket"
 
 
 def ticket_take_by_phone(*, centre: Centre, queue: Queue, mobile: str, code: str, now: dt.datetime) -> Ticket:
@@ -530,7 +539,7 @@ def ticket_take_by_phone(*, centre: Centre, queue: Queue, mobile: str, code: str
     if not queue.is_active:
         raise _error(_("This queue is not in service."), HallErrorCode.QUEUE_UNKNOWN)
     _require_open(centre=centre, queue=queue, now=now)
-    clean = phone_code_check(mobile=mobile, purpose=PHONE_TICKET, code=code, now=now)
+    clean = phone_code_check(mobile=mobile, purpose=PHONE_CODE_TICKET, code=code, now=now)
     return ticket_take(centre=centre, queue=queue, source=TicketSource.PHONE, now=now, mobile=clean)
 
 
@@ -807,10 +816,6 @@ def live_tickets_of_window(*, window: Window, day: dt.date) -> list[Ticket]:
 
 # --- booking online with an SMS code ----------------------------------------------------------------
 
-#: The purpose of the SMS code that confirms an online booking (`phone_code_send`).
-BOOKING_CODE_PURPOSE = "booking"
-
-
 def appointment_code_send(*, centre: Centre, queue: Queue, day: dt.date, starts_at: dt.time, name: str, mobile: str,
                           id_number: str, now: dt.datetime, item_code: str = "",
                           applicant_kind: str = ApplicantKind.PERSON) -> PhoneCode:
@@ -826,7 +831,7 @@ def appointment_code_send(*, centre: Centre, queue: Queue, day: dt.date, starts_
                                       booked__gte=queue.slot_capacity).exists():
         raise _error(_("This slot is full; choose another."), HallErrorCode.SLOT_FULL)
     _item_names(centre=centre, queue=queue, item_code=item_code, today=local(now).date())
-    return phone_code_send(centre=centre, mobile=mobile, purpose=BOOKING_CODE_PURPOSE, now=now)
+    return phone_code_send(centre=centre, mobile=mobile, purpose=PHONE_CODE_BOOKING, now=now)
 
 
 def appointment_book_online(*, centre: Centre, queue: Queue, day: dt.date, starts_at: dt.time, name: str,
@@ -841,7 +846,7 @@ def appointment_book_online(*, centre: Centre, queue: Queue, day: dt.date, start
     wrong: ApplicationError | None = None
     with transaction.atomic():
         try:
-            phone_code_check(mobile=mobile, purpose=BOOKING_CODE_PURPOSE, code=code, now=now)
+            phone_code_check(mobile=mobile, purpose=PHONE_CODE_BOOKING, code=code, now=now)
         except ApplicationError as error:
             wrong = error  # nothing else was written: the wrong try is committed with this block
         else:

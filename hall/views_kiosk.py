@@ -271,7 +271,7 @@ def phone(request: HttpRequest) -> HttpResponse:
         elif mobile_form.is_valid():
             try:
                 services.phone_code_send(centre=centre, mobile=mobile_form.cleaned_data["mobile"],
-                                         purpose=services.PHONE_TICKET, now=now)
+                                         purpose=services.PHONE_CODE_TICKET, now=now)
             except ApplicationError as exc:
                 add_service_errors(mobile_form, exc)
                 status = exc.http_status

@@ -12,7 +12,9 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "common.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "common.schema.AutoSchema",
-    "DEFAULT_THROTTLE_RATES": {"progress": "10/minute"},
+    # hall_codes: SMS codes asked for on a centre's hall API; hall_bookings: online bookings and cancellations
+    # there (hall.api_auth.HallThrottle), per client address.
+    "DEFAULT_THROTTLE_RATES": {"progress": "10/minute", "hall_codes": "10/minute", "hall_bookings": "20/minute"},
     # Trusted reverse proxies in front (environment `TRUSTED_PROXIES`, default 0 = trust none): the one
     # setting every reader of the client's address uses (common.client.client_address, DRF's throttles).
     "NUM_PROXIES": max(env.env_int("TRUSTED_PROXIES", 0), 0),
@@ -48,5 +50,9 @@ SPECTACULAR_SETTINGS = {
         "JointStageEnum": "joint_approval.choices.Stage",
         "LevelEnum": "tenants.choices.Level",
         "ApplicantTypeEnum": "catalog.choices.ApplicantType",
+        "TicketStatusEnum": "hall.choices.TicketStatus",
+        "AppointmentStatusEnum": "hall.choices.AppointmentStatus",
+        "BookingChannelEnum": "hall.choices.BookingChannel",
+        "ChannelEnum": "cases.choices.Channel",
     },
 }

@@ -35,6 +35,10 @@ PUBLIC: dict[str, set[str]] = {
     # Online submission of a case by anyone (an applicant), and an applicant's rating, follow-up or complaint.
     "api-cases": {"POST"}, "supervision-review-rate": {"GET", "POST"}, "supervision-review-follow-up": {"GET", "POST"},
     "supervision-complaint-new": {"GET", "POST"},
+    # The hall's public side: a ticket's live place by its secret token, free slots, SMS codes, booking
+    # online with the code and cancelling with the mobile.
+    "api-hall-ticket": {"GET"}, "api-hall-slots": {"GET"}, "api-hall-phone-codes": {"POST"},
+    "api-hall-appointments": {"POST"}, "api-hall-appointment-cancel": {"POST"},
 }
 
 _VALUES = {"uuid": str(uuid.uuid4()), "int": "1", "slug": "nothing", "str": "nothing", "path": "nothing"}
