@@ -167,4 +167,5 @@ def screen(request: HttpRequest) -> HttpResponse:
     centre = centre_of(request)
     window = (request.GET.get("window") or "").strip()[:16]
     stream_url = reverse("hall:stream") + (f"?{urlencode({'window': window})}" if window else "")
-    return render(request, "hall/screen_page.html", {"centre": centre, "stream_url": stream_url})
+    return render(request, "hall/screen_page.html", {"centre": centre, "stream_url": stream_url,
+                                                       "time_zone": settings.TIME_ZONE})

@@ -5,7 +5,8 @@
 // The stream: a `picture` (on connecting without an id, or after a long gap) replaces everything; the events
 // (`called`, `recalled`, `taken`, ...) change it. EventSource reconnects by itself with Last-Event-ID; when
 // it gives up (the server answered an error), a new one is opened with ?after=<last id>, so nothing is missed.
-// The text last handed to the speech engine is kept in data-last-said (tests read it).
+// The text of the last call to read is kept in data-last-said, and how many were read in data-said-count
+// (tests read them; a headless browser has no voice).
 (function () {
   "use strict";
   var root = document.getElementById("hall-screen");
@@ -27,10 +28,13 @@
   }
 
   // --- the clock -------------------------------------------------------------------------------
+  var zone = root.getAttribute("data-time-zone") || undefined; // the centre's time, whatever the TV is set to
   function tick() {
     var now = new Date();
-    el("hs-time").textContent = now.toLocaleTimeString("zh-CN", { hour: "2-digit", minute: "2-digit", hour12: false });
-    el("hs-date").textContent = now.toLocaleDateString("zh-CN", { year: "numeric", month: "long", day: "numeric", weekday: "long" });
+    el("hs-time").textContent = now.toLocaleTimeString("zh-CN", { hour: "2-digit", minute: "2-digit", hour12: false,
+                                                                  timeZone: zone });
+    el("hs-date").textContent = now.toLocaleDateString("zh-CN", { year: "numeric", month: "long", day: "numeric",
+                                                                  weekday: "long", timeZone: zone });
   }
   tick();
   window.setInterval(tick, 1000);
@@ -100,7 +104,6 @@
   function sayNext() {
     if (speech.speaking || speech.blocked || !speech.pending.length) { return; }
     var item = speech.pending.shift();
-    root.setAttribute("data-last-said", item.text);
     if (!("speechSynthesis" in window) || typeof SpeechSynthesisUtterance === "undefined") { return sayNext(); }
     var utterance = new SpeechSynthesisUtterance(item.text);
     utterance.lang = "zh-CN";
@@ -126,6 +129,8 @@
 
   function say(event) {
     if (!event.say_zh) { return; }
+    root.setAttribute("data-last-said", event.say_zh);
+    root.setAttribute("data-said-count", String(Number(root.getAttribute("data-said-count") || 0) + 1));
     speech.pending = speech.pending.filter(function (item) { return item.window !== event.window; });
     speech.pending.push({ text: event.say_zh, window: event.window });
     sayNext();

@@ -229,3 +229,15 @@ def test_waiting_streams_hold_no_database_connection(live_hall):
         thread.join(20)
     assert during <= before, f"{during - before} more connections while 8 streams wait"
     assert sorted(heard) == [["picture", "taken"]] * 8
+
+
+@pytest.mark.django_db
+def test_the_screen_page_is_public_chinese_first_and_has_no_inline_script(beilin, centre_client):
+    page = centre_client(beilin).get("/hall/screen/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert html.index("正在叫号") < html.index("Now calling")
+    assert 'data-stream="/hall/stream/"' in html
+    assert "<script>" not in html and " style=" not in html
+    assert centre_client(beilin).get("/hall/screen/?window=5").context["stream_url"] == "/hall/stream/?window=5"
+    assert centre_client().get("/hall/stream/").status_code == 404, "not on the platform's own site"
