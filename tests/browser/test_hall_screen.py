@@ -124,3 +124,50 @@ def test_calls_between_two_streams_are_caught_up(screen_hall, browser, live_url)
                            timeout=5_000)
     assert said(page) == (f"请{last}号到B9号窗口", 6), "every call read once, none twice"
     context.close()
+
+
+#: Chromium's autoplay policy, as a TV's browser applies it (headless Chromium has no voice at all): speech
+#: before anyone touched the page fails with `not-allowed`; after a tap it is spoken (kept in __spoken).
+#: (Touched: a click seen; navigator.userActivation cannot tell, as Playwright's own calls count as gestures.)
+AUTOPLAY_POLICY = """(() => {
+  window.__spoken = [];
+  let touched = false;
+  document.addEventListener("click", () => { touched = true; }, true);
+  const engine = {
+    speak(utterance) {
+      setTimeout(() => {
+        if (!touched) { utterance.onerror({error: "not-allowed"}); return; }
+        window.__spoken.push(utterance.lang + " " + utterance.text);
+        utterance.onend({});
+      }, 10);
+    },
+    cancel() {},
+    getVoices() { return []; },
+  };
+  Object.defineProperty(window, "speechSynthesis", {value: engine, configurable: true});
+})();"""
+
+
+def test_when_the_browser_blocks_speech_one_tap_turns_the_voice_on(screen_hall, browser, live_url):
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    context.set_default_timeout(15_000)
+    context.add_init_script(AUTOPLAY_POLICY)
+    page = context.new_page()
+    page.goto(at(live_url, "beilin") + "/hall/screen/")
+    page.wait_for_selector("#hall-screen[data-state=live]")
+    assert not page.locator("#hs-sound").is_visible()
+
+    [first] = take_and_call(screen_hall)
+    page.wait_for_selector("#hs-sound", state="visible", timeout=3_000)
+    assert "开启语音" in page.inner_text("#hs-sound") and "Turn on the voice" in page.inner_text("#hs-sound")
+    assert page.evaluate("window.__spoken") == []
+    screenshot(page, "hall-screen-voice-blocked")
+    page.click("#hs-sound")
+    page.wait_for_function("() => window.__spoken.length === 1", timeout=3_000)
+    assert page.evaluate("window.__spoken") == [f"zh-CN 请{first}号到B9号窗口"], "the blocked call, after the tap"
+    assert not page.locator("#hs-sound").is_visible()
+
+    [second] = take_and_call(screen_hall)
+    page.wait_for_function("() => window.__spoken.length === 2", timeout=3_000)
+    assert page.evaluate("window.__spoken")[1] == f"zh-CN 请{second}号到B9号窗口"
+    context.close()
