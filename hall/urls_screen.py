@@ -1,4 +1,9 @@
-"""URLs of the hall's screen pages (included by hall.urls)."""
-from django.urls import path  # noqa: F401
+"""URLs of the hall's screen pages (included by hall.urls): the big screen and its live stream."""
+from django.urls import path
 
-urlpatterns: list = []
+from hall import views_screen
+
+urlpatterns: list = [
+    path("screen/", views_screen.screen, name="screen"),
+    path("stream/", views_screen.stream, name="stream"),
+]

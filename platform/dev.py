@@ -481,9 +481,15 @@ def cmd_run(args: list[str]) -> int:
     if "--no-demo" not in args:
         manage("provision_demo", "--resume", env=env)
 
+    # Each open hall screen or pad stream holds one gunicorn thread (and no database connection while it
+    # waits): 2 workers x 32 threads serve 50 screens and still answer pages. A worker accepts only as many
+    # connections as it has threads (no keep-alive), so one whose threads are all streaming leaves new
+    # connections to the others instead of queueing them (docs/operations.md, "The hall's live stream").
+    threads = os.environ.get("WEB_THREADS", "32")
     processes = {
         "web": [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"{host}:{port}",
-                "--workers", os.environ.get("WEB_WORKERS", "2"), "--threads", "4",
+                "--workers", os.environ.get("WEB_WORKERS", "2"), "--threads", threads,
+                "--worker-connections", threads, "--keep-alive", "0",
                 "--access-logfile", "-", "--graceful-timeout", "5"],
         "worker": [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", "info",
                    "--concurrency", os.environ.get("CELERY_CONCURRENCY", "2")],

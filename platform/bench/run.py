@@ -5,9 +5,11 @@ plain request throughput.
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/govservice \
         python platform/bench/run.py [--quick] [--only NAME] [--write] [--keep] [--profile]
 
-NAME is one of: network, migrate, http, onboard, delegation, joint (default: all, in that order;
-delegation runs platform/bench/delegation_bench.py: the agent's workbench with 10 and 1,000 filings;
-joint runs platform/bench/joint_bench.py: a 6-leg bundle across two centres vs one case).
+NAME is one of: network, migrate, http, onboard, delegation, joint, hall_screen (default: all, in that
+order; delegation runs platform/bench/delegation_bench.py: the agent's workbench with 10 and 1,000
+filings; joint runs platform/bench/joint_bench.py: a 6-leg bundle across two centres vs one case;
+hall_screen runs platform/bench/hall_screen_bench.py: 50 hall screens on gunicorn, a call's commit to each
+screen's receipt).
 
 The script never touches the database named in DATABASE_URL: it creates its own databases on
 the same server (`bench_<name>_network`, `bench_<name>_onboard`), drops them first if they
@@ -57,7 +59,7 @@ PYTHON = sys.executable
 MARK_START = "<!-- bench:results:start -->"
 MARK_END = "<!-- bench:results:end -->"
 RESULT_PREFIX = "BENCH_RESULT "
-STEPS = ["network", "migrate", "http", "onboard", "delegation", "joint"]
+STEPS = ["network", "migrate", "http", "onboard", "delegation", "joint", "hall_screen"]
 
 TARGETS = {
     "onboard_empty": ("<= 0.5 s", lambda r: r["median"] <= 0.5),
@@ -69,6 +71,8 @@ TARGETS = {
     "delegation": ("<= 50 KB, <= 5 queries", lambda r: r["bytes"] <= 50_000 and r["queries"] <= 5),
     # joint_bench.py: accepting a 6-leg bundle across two centres vs one case (submit + accept)
     "joint": ("<= 3x (median)", lambda r: r["ratio_median"] <= 3.0),
+    # hall_screen_bench.py: a call's commit to each of 50 screens' receipt (server-sent events)
+    "hall_screen": ("p99 <= 1 s, none missed", lambda r: r["p99_ms"] <= 1000 and r["missed"] == 0),
 }
 
 # Centres onboarded by the `onboard` measurement: townships under Beilin (610103), codes the
@@ -551,6 +555,12 @@ def render(results: dict, machine: dict, args_line: str) -> str:
                      f"{r['joint']['p99_ms']:.1f} vs {r['single']['p99_ms']:.1f} ms (ratio {r['ratio_p99']:.2f}); "
                      f"{r['joint']['queries']} vs {r['single']['queries']} queries | {TARGETS['joint'][0]} | "
                      f"{verdict('joint', r)} |")
+    if "hall_screen" in results:
+        r = results["hall_screen"]
+        lines.append(f"| hall screen: a call's commit to each screen's `called` event, {r['screens']} screens x "
+                     f"{r['calls']} calls ({r['config']}) | p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, max "
+                     f"{r['max_ms']:.1f} ms; {r['missed']} missed; {r['connections_open']} database connections "
+                     f"with the streams open | {TARGETS['hall_screen'][0]} | {verdict('hall_screen', r)} |")
     runs = {name: row["run"] for name, row in results.items() if row.get("run")}
     if len(set(runs.values())) > 1:
         lines += ["", "Rows come from different runs (`--only`): "
@@ -653,6 +663,10 @@ def main() -> None:
             from joint_bench import run_bench as run_joint_bench  # platform/bench/joint_bench.py
 
             results["joint"] = run_joint_bench(url, 50 if args.quick else 200)
+        if "hall_screen" in steps:
+            from hall_screen_bench import run_bench as run_hall_bench  # platform/bench/hall_screen_bench.py
+
+            results["hall_screen"] = run_hall_bench(url, screens=50, calls=30 if args.quick else 100)
     finally:
         if not args.keep:
             for suffix in ("network", "onboard"):
