@@ -39,6 +39,10 @@ PUBLIC: dict[str, set[str]] = {
     # online with the code and cancelling with the mobile.
     "api-hall-ticket": {"GET"}, "api-hall-slots": {"GET"}, "api-hall-phone-codes": {"POST"},
     "api-hall-appointments": {"POST"}, "api-hall-appointment-cancel": {"POST"},
+    # ... and its pages (namespace `hall`): the queues to book, booking, managing a booking by its code and
+    # mobile, taking a ticket on a phone with an SMS code, the hall's screen and its stream.
+    "appointments": {"GET", "POST"}, "book": {"GET", "POST"}, "manage": {"GET", "POST"}, "phone": {"GET", "POST"},
+    "screen": {"GET", "POST"}, "stream": {"GET", "POST"},
 }
 
 _VALUES = {"uuid": str(uuid.uuid4()), "int": "1", "slug": "nothing", "str": "nothing", "path": "nothing"}
