@@ -96,7 +96,7 @@ def _counter_page(request: HttpRequest, centre: Centre, window: Window, *, statu
         "case_url": reverse("cases-detail", args=[ticket.case_id]) if ticket and ticket.case_id else "",
         "waiting": selectors.waiting_for_window(window=window, day=day) if allowed else {},
         "served": counts.get(TicketStatus.DONE, 0), "no_show": counts.get(TicketStatus.NO_SHOW, 0),
-        "called": sum(counts.values()),
+        "called": sum(counts.values()), "hall": selectors.day_counts(day=day),
         "transfer_form": TransferForm(window=window, initial={"ticket": ticket.pk if ticket else None}),
         "CALLED": TicketStatus.CALLED, "SERVING": TicketStatus.SERVING}, status=status)
 

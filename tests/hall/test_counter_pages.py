@@ -61,6 +61,7 @@ def test_the_clerk_picks_a_window_and_calls_the_next_ticket(hall, clerk, clock, 
     text = page.content.decode()
     assert "Called A001." in text and 'id="current-ticket">A001<' in text
     assert '<li data-queue="A"><b>A</b> 1</li>' in text
+    assert "Today in the hall: 1 waiting, 0 served, 0 did not come." in text
     assert ticket(hall, first.pk).status == TicketStatus.CALLED
 
     # the window still has A001: calling again is refused, nothing else is called
