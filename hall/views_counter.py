@@ -40,7 +40,7 @@ from tenants.models import Centre, User
 from tenants.request import centre_of, require_centre_staff, user_of
 from windows.models import Window
 
-#: The caller's steps: (form value, ticket action, key); "next" and "transfer" have their own services.
+#: The caller's steps taken by `ticket_act`: form value → action ("next" and "transfer" have their own services).
 STEPS = {"recall": TicketAction.RECALL, "no_show": TicketAction.NO_SHOW, "start": TicketAction.START,
          "finish": TicketAction.FINISH}
 
@@ -268,8 +268,9 @@ def pad(request: HttpRequest, key: str) -> HttpResponse:
     now = timezone.now()
     error, status = "", 200
     if request.method == "POST":
-        levels = {name: request.POST.get(name, "") for name in ("overall", "efficiency", "service_level",
-                                                                "attitude")}
+        # the levels by dimension as the pad drew them (the reviews' service keeps the counter's dimensions)
+        levels = {name: value for name, value in request.POST.items()
+                  if name not in ("ticket", "comment", "csrfmiddlewaretoken")}
         try:
             services.ticket_rate(centre=centre, window=window, ticket_id=_uuid_or_404(request.POST.get("ticket")),
                                  levels=levels, comment=request.POST.get("comment", ""), now=now)
