@@ -119,3 +119,5 @@ BOOKING_HORIZON_WORKDAYS = 10
 CODE_VALID = dt.timedelta(minutes=10)
 CODE_TRIES = 5
 CODES_PER_HOUR = 5
+#: A window's rating pad (评价器) asks for a rating of the visit that finished there for this long.
+PAD_ASKS_FOR = dt.timedelta(minutes=5)

@@ -27,3 +27,5 @@ class HallErrorCode(StrEnum):
     CODE_TOO_MANY = "hall_code_too_many"
     ITEM_NOT_SERVED = "hall_item_not_served"
     CONFLICT = "hall_conflict"
+    RATING_UNAVAILABLE = "hall_rating_unavailable"
+    NOT_RATEABLE = "hall_ticket_not_rateable"

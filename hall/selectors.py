@@ -13,9 +13,16 @@ from django.utils import timezone
 
 from catalog.selectors import CatalogueEntry, centre_catalogue
 from common.identity import identity_hmac, normalise_identifier, normalise_mobile, recipient_hmac
-from hall.choices import APPOINTMENT_DUE_AHEAD, BOOKING_HORIZON_WORKDAYS, AppointmentStatus, TicketStatus
+from hall.choices import (
+    APPOINTMENT_DUE_AHEAD,
+    BOOKING_HORIZON_WORKDAYS,
+    PAD_ASKS_FOR,
+    AppointmentStatus,
+    TicketStatus,
+)
 from hall.events import event_data, waiting_counts
 from hall.models import Appointment, AppointmentSlot, HallDevice, HallEvent, Queue, Ticket
+from registry.hooks import CounterRatingsAsked, counter_ratings_asked
 from tenants.models import Centre
 from windows.models import Window
 from workcalendar.clock import WorkCalendar
@@ -273,3 +280,52 @@ def appointment_of_holder(*, code: str, mobile_hmac: str) -> Appointment | None:
     if appointment is None or not secrets.compare_digest(appointment.mobile_hmac, mobile_hmac):
         return None
     return appointment
+
+
+# --- the caller page and the rating pad ----------------------------------------------------------------
+
+def waiting_for_window(*, window: Window, day: dt.date) -> dict[str, int]:
+    """Waiting tickets per queue letter of the queues `window` calls from, and under "→" those sent to this
+    window alone (two queries)."""
+    letters = list(window.queues.filter(is_active=True).order_by("letter").values_list("letter", flat=True))
+    counts = dict(Ticket.objects.filter(day=day, status=TicketStatus.WAITING, for_window__isnull=True,
+                                        queue__letter__in=letters).values_list("queue__letter")
+                  .annotate(n=Count("id")).values_list("queue__letter", "n"))
+    waiting = {letter: counts.get(letter, 0) for letter in letters}
+    sent = Ticket.objects.filter(day=day, status=TicketStatus.WAITING, for_window=window).count()
+    if sent:
+        waiting["→"] = sent
+    return waiting
+
+
+def window_day_counts(*, window: Window, day: dt.date) -> dict[str, int]:
+    """The window's tickets of the day by status (called here, served, not come)."""
+    return dict(Ticket.objects.filter(day=day, window=window).values_list("status").annotate(n=Count("id"))
+                .values_list("status", "n"))
+
+
+@dataclass(frozen=True)
+class PadState:
+    """What a window's rating pad shows: `ticket` (the visit that just finished there and waits for a
+    rating) or None (idle), and what it asks (levels and dimensions, from the app that keeps reviews)."""
+
+    ticket: Ticket | None
+    levels: list[tuple[str, object]]
+    dimensions: list[tuple[str, object, bool]]
+
+
+def pad_state(*, centre: Centre, window: Window, now: dt.datetime) -> PadState:
+    """The visit served last at the window today, while it waits for its rating: finished within
+    `PAD_ASKS_FOR`, nobody served at the window since (a next ticket only called leaves the pad asking),
+    and not rated (`registry.hooks.counter_ratings_asked`). Three queries."""
+    day = timezone.localtime(now).date()
+    latest = (Ticket.objects.filter(day=day, window=window, status=TicketStatus.DONE, finished_at__isnull=False)
+              .order_by("-finished_at").first())
+    asked = CounterRatingsAsked(centre=centre)
+    if (latest is not None and latest.finished_at is not None and now - latest.finished_at <= PAD_ASKS_FOR
+            and not Ticket.objects.filter(day=day, window=window, started_at__gt=latest.finished_at).exists()):
+        asked.ticket_ids = (latest.pk,)
+    counter_ratings_asked.send(asked)
+    waiting = bool(asked.ticket_ids and asked.levels) and latest is not None and latest.pk not in asked.rated
+    pending = latest if waiting else None
+    return PadState(ticket=pending, levels=asked.levels, dimensions=asked.dimensions)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -54,6 +55,7 @@ from hall.events import event_record
 from hall.models import Appointment, AppointmentSlot, HallDevice, PhoneCode, Queue, Ticket, TicketDay
 from hall.selectors import people_ahead, slot_grid, slots_free, waiting_in_order
 from notifications.services import outbox_enqueue
+from registry.hooks import CounterRated, counter_rated
 from registry.models import HallVisit
 from tenants.addresses import centre_address
 from tenants.choices import Role
@@ -854,3 +856,24 @@ def appointment_book_online(*, centre: Centre, queue: Queue, day: dt.date, start
                                     mobile=mobile, id_number=id_number, channel=BookingChannel.ONLINE, now=now,
                                     item_code=item_code, applicant_kind=applicant_kind)
     raise wrong
+
+
+# --- the rating pad (评价器) -------------------------------------------------------------------------
+
+@transaction.atomic
+def ticket_rate(*, centre: Centre, window: Window, ticket_id: uuid.UUID, levels: dict[str, str], comment: str,
+                now: dt.datetime) -> int:
+    """Rate the visit of a ticket served at `window` today, from the window's rating pad: the review is
+    written by the app that keeps reviews (`registry.hooks.counter_rated`, answered by supervision) in
+    this transaction. Returns the review's id. Raises `hall_ticket_not_rateable` (not served at this
+    window today), `hall_rating_unavailable` (nobody keeps reviews) and the reviews' own errors (a
+    second rating of the visit: 409 `review_already_given`; `review_level_missing`)."""
+    ticket = (Ticket.objects.select_for_update(of=("self",))
+              .filter(pk=ticket_id, window=window, day=local(now).date()).first())
+    if ticket is None or ticket.status != TicketStatus.DONE:
+        raise _error(_("This visit cannot be rated at this window."), HallErrorCode.NOT_RATEABLE)
+    rated = CounterRated(centre=centre, ticket_id=ticket.pk, levels=dict(levels), comment=comment, now=now)
+    counter_rated.send(rated)
+    if rated.review_id is None:
+        raise _error(_("Ratings cannot be taken at the moment."), HallErrorCode.RATING_UNAVAILABLE)
+    return rated.review_id

@@ -21,7 +21,7 @@ from registry.models import RegistryEntry
 from supervision.access import require_city_overseer, require_overseer, user_is_city_overseer
 from supervision.assessment.models import Inspection, ScoringRule
 from supervision.periods import day_bounds, month_bounds
-from supervision.reviews.selectors import satisfaction_by_handler
+from supervision.reviews.selectors import satisfaction_by_handler, satisfaction_by_window
 from tenants.choices import Role
 from tenants.models import AnyUser, Centre, Membership, User
 from windows.door import window_names
@@ -104,6 +104,7 @@ class WindowScore:
     number: str
     name: str
     deductions: Decimal
+    satisfaction: float | None = None
 
 
 @dataclass
@@ -126,7 +127,8 @@ class Awards:
 def monthly_awards(*, centre: Centre, month: dt.date) -> Awards:
     """Service star: the front-line staff member with the fewest deductions in the month (then the
     higher satisfaction, when reviews exist; then more cases handled; then the name). Satisfied window:
-    the window with the fewest deductions (then its number: reviews do not name the window)."""
+    the window with the fewest deductions, then the higher satisfaction of the month's ratings on its
+    rating pad (none counts as 0), then its number."""
     month = month.replace(day=1)
     start, end = month_bounds(month)
     in_month = Inspection.objects.filter(centre=centre, at__gte=start, at__lt=end)
@@ -146,9 +148,10 @@ def monthly_awards(*, centre: Centre, month: dt.date) -> Awards:
     by_window = dict(in_month.values_list("window_number").annotate(s=Sum("points")).values_list(
         "window_number", "s"))
     names = window_names(centre=centre)
-    windows = [WindowScore(number=n, name=names.get(n, ""), deductions=by_window.get(n, Decimal(0)))
-               for n in set(names) | set(by_window)]
-    windows.sort(key=lambda w: (w.deductions, w.number))
+    sat_window = satisfaction_by_window(centre=centre, start=start, end=end)
+    windows = [WindowScore(number=n, name=names.get(n, ""), deductions=by_window.get(n, Decimal(0)),
+                           satisfaction=sat_window.get(n)) for n in set(names) | set(by_window)]
+    windows.sort(key=lambda w: (w.deductions, -(w.satisfaction or 0), w.number))
     return Awards(month=month, staff=staff, windows=windows)
 
 

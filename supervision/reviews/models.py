@@ -1,6 +1,8 @@
 """Good/bad reviews (好差评), phone follow-ups (回访), rectifications of bad reviews (差评整改) and the
 public's complaints, consultations and letters to the director (投诉、咨询、主任信箱). Public schema: a
-review is keyed by the registry entry (one per case), so rates are one GROUP BY over the registry."""
+review is keyed by the registry entry (one per case), so rates are one GROUP BY over the registry; a rating
+given on a window's rating pad (评价器) is keyed by the hall visit (one per ticket), names the window and
+the clerk, and the case when the visit opened one."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -22,12 +24,18 @@ def _level(label: StrOrPromise) -> models.CharField:
 
 
 class Review(models.Model):
-    """An applicant's rating of a decided case (评价), online or at the counter; once per case."""
+    """An applicant's rating (评价): of a decided case, online or recorded at the counter (once per case),
+    or of a hall visit on the window's rating pad (once per ticket: `ticket_id`, with the window, the
+    clerk and the visit's case when it opened one; `entry` null when it opened none)."""
 
     centre = models.ForeignKey("tenants.Centre", verbose_name=_("centre"), on_delete=models.CASCADE,
                                related_name="reviews")
     entry = models.ForeignKey("registry.RegistryEntry", verbose_name=_("case"), on_delete=models.CASCADE,
-                              related_name="reviews")
+                              related_name="reviews", null=True, blank=True)
+    ticket_id = models.UUIDField(_("hall ticket"), null=True, blank=True)
+    window_number = models.CharField(_("window"), max_length=16, blank=True)
+    clerk = models.ForeignKey("tenants.User", verbose_name=_("clerk"), null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+")
     channel = models.CharField(_("channel"), max_length=8, choices=ReviewChannel.choices)
     overall = models.CharField(_("overall"), max_length=20, choices=ReviewLevel.choices)
     efficiency = _level(_("efficiency"))
@@ -45,12 +53,21 @@ class Review(models.Model):
         verbose_name = _("review")
         verbose_name_plural = _("reviews")
         ordering = ["-created_at"]
-        constraints = [models.UniqueConstraint(fields=["entry"], name="supervision_review_one_per_case",
-                                               violation_error_message=_("This case has been rated already."))]
-        indexes = [models.Index(fields=["centre", "-created_at"], name="supervision_review_centre")]
+        constraints = [
+            models.UniqueConstraint(fields=["entry"], name="supervision_review_one_per_case",
+                                    violation_error_message=_("This case has been rated already.")),
+            models.UniqueConstraint(fields=["ticket_id"], name="supervision_review_one_per_visit",
+                                    violation_error_message=_("This visit has been rated already.")),
+            models.CheckConstraint(condition=Q(entry__isnull=False) | Q(ticket_id__isnull=False),
+                                   name="supervision_review_case_or_visit",
+                                   violation_error_message=_("A review rates a case or a hall visit.")),
+        ]
+        indexes = [models.Index(fields=["centre", "-created_at"], name="supervision_review_centre"),
+                   models.Index(fields=["centre", "window_number", "created_at"],
+                                condition=Q(window_number__gt=""), name="supervision_review_window")]
 
     def __str__(self) -> str:
-        return f"{self.entry_id} {self.overall}"
+        return f"{self.entry_id or self.ticket_id} {self.overall}"
 
 
 class ReviewCallback(models.Model):

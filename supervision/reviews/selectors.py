@@ -7,12 +7,14 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.utils.text import capfirst
 
 from common.identity import normalise_case_number
+from registry.hooks import CounterRatingsAsked
 from registry.models import RegistryEntry
 from registry.selectors import progress_lookup
 from supervision.access import require_staff
-from supervision.reviews.choices import BAD_LEVELS, SATISFIED_LEVELS
+from supervision.reviews.choices import BAD_LEVELS, DIMENSIONS, SATISFIED_LEVELS, ReviewChannel, ReviewLevel
 from supervision.reviews.models import Inquiry, Rectification, Review
 from tenants.models import AnyUser, Centre
 from tenants.selectors import user_department_in
@@ -37,14 +39,15 @@ def reviews_for(*, user: AnyUser, centre: Centre) -> QuerySet[Review]:
     """The centre's ratings, newest first, with who recorded each and how its rectification went."""
     require_staff(user=user, centre=centre)
     return Review.objects.filter(centre=centre).select_related(
-        "entry", "recorded_by", "rectification__called_back_by", "rectification__reported_by").order_by("-created_at")
+        "entry", "recorded_by", "clerk", "rectification__called_back_by", "rectification__reported_by",
+    ).order_by("-created_at")
 
 
 def rectifications_open_for(*, user: AnyUser, centre: Centre) -> QuerySet[Rectification]:
     """The centre's rectifications not yet reported, soonest due first."""
     require_staff(user=user, centre=centre)
     return (Rectification.objects.filter(centre=centre, reported_at__isnull=True)
-            .select_related("review__entry", "called_back_by").order_by("fix_due"))
+            .select_related("review__entry", "review__clerk", "called_back_by").order_by("fix_due"))
 
 
 def rectification_get_for(*, user: AnyUser, centre: Centre, pk: int) -> Rectification:
@@ -106,6 +109,8 @@ def _rates(group: str, centre: Centre | None = None, item_code: str | None = Non
         qs = qs.filter(centre=centre)
     if item_code is not None:
         qs = qs.filter(entry__item_code=item_code)
+    if group.startswith("entry__"):  # a rating pad's review of a visit that opened no case rates no item
+        qs = qs.filter(entry__isnull=False)
     rows = qs.values(group).annotate(**_COUNTS).order_by(group)
     return [Rate(key=str(row[group] or ""), reviews=row["reviews"], satisfied=row["satisfied"], bad=row["bad"])
             for row in rows]
@@ -142,3 +147,25 @@ def satisfaction_by_handler(*, centre: Centre, start: dt.datetime, end: dt.datet
                                  entry__handler_id__isnull=False).values("entry__handler_id").annotate(
         n=Count("id"), good=Count("id", filter=Q(overall__in=SATISFIED_LEVELS)))
     return {row["entry__handler_id"]: row["good"] / row["n"] for row in rows if row["entry__handler_id"] is not None}
+
+
+def satisfaction_by_window(*, centre: Centre, start: dt.datetime, end: dt.datetime) -> dict[str, float]:
+    """Satisfaction rate (share of ratings at the three top levels) by window number of the counter ratings
+    given at the centre in [start, end) (the rating pads' reviews, which name their window): what the
+    monthly satisfied window (群众满意窗口) weighs. One query; windows without ratings are absent."""
+    rows = (Review.objects.filter(centre=centre, channel=ReviewChannel.COUNTER, created_at__gte=start,
+                                  created_at__lt=end, window_number__gt="")
+            .values("window_number").annotate(n=Count("id"), good=Count("id", filter=Q(overall__in=SATISFIED_LEVELS)))
+            .order_by())
+    return {row["window_number"]: row["good"] / row["n"] for row in rows}
+
+
+def on_counter_ratings_asked(asked: CounterRatingsAsked) -> None:
+    """The listener of `registry.hooks.counter_ratings_asked`: the counter's levels and dimensions, and which
+    of the visits are rated (one query)."""
+    asked.levels = list(ReviewLevel.choices)
+    labels = {field.name: field.verbose_name for field in Review._meta.fields}
+    asked.dimensions = [(name, capfirst(labels[name]), name == "overall") for name in DIMENSIONS[ReviewChannel.COUNTER]]
+    if asked.ticket_ids:
+        asked.rated.update(pk for pk in Review.objects.filter(centre=asked.centre, ticket_id__in=list(asked.ticket_ids))
+                           .values_list("ticket_id", flat=True) if pk is not None)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -20,7 +21,8 @@ from catalog.models import Department
 from common.errors import ApplicationError, ConflictError
 from common.identity import normalise_case_number
 from notifications.services import outbox_enqueue
-from registry.models import RegistryEntry
+from registry.hooks import CounterRated
+from registry.models import HallVisit, RegistryEntry
 from supervision.reviews.choices import (
     ANSWER_WORKDAYS,
     BAD_LEVELS,
@@ -30,6 +32,7 @@ from supervision.reviews.choices import (
     REVIEWABLE_STATUSES,
     InquiryChannel,
     InquiryKind,
+    ReviewChannel,
     ReviewLevel,
 )
 from supervision.reviews.error_codes import ReviewErrorCode
@@ -102,6 +105,53 @@ def review_submit(*, entry: RegistryEntry, channel: str, levels: dict[str, str],
     if review.overall in BAD_LEVELS:
         rectification_open(review=review, today=timezone.localtime(now).date())
     return review
+
+
+def _visit_rated_already() -> ConflictError:
+    return ConflictError(_("This visit has been rated already; each visit is rated once. Thank you."),
+                         ReviewErrorCode.ALREADY_REVIEWED)
+
+
+@transaction.atomic
+def review_submit_at_counter(*, centre: Centre, ticket_id: uuid.UUID, levels: dict[str, str], comment: str = "",
+                             now: dt.datetime) -> Review:
+    """Rate a hall visit (排队号) on its window's rating pad (评价器), once per visit: the review names
+    the visit's window and clerk, and its case when the visit opened one (that case's one rating). The
+    counter's dimensions (`DIMENSIONS[COUNTER]`: overall required; efficiency, service level and attitude
+    optional). A bad overall rating opens a rectification. Raises `review_visit_unknown` (no such visit
+    at the centre, 404), `review_visit_not_done` (not served yet, or not come), `review_level_missing`
+    and `review_already_given` (409: the visit, or its case, was rated already)."""
+    visit = HallVisit.objects.select_for_update().filter(centre=centre, ticket_id=ticket_id).first()
+    if visit is None:
+        raise ApplicationError(_("No such visit at this centre."), ReviewErrorCode.VISIT_UNKNOWN, http_status=404)
+    if visit.status != "done":
+        raise ApplicationError(_("A visit can be rated once it has been served."), ReviewErrorCode.VISIT_NOT_DONE)
+    if Review.objects.filter(ticket_id=ticket_id).exists():
+        raise _visit_rated_already()
+    entry = None
+    if visit.case_id is not None:
+        entry = RegistryEntry.objects.select_for_update().filter(case_id=visit.case_id, centre=centre).first()
+        if entry is not None and Review.objects.filter(entry=entry).exists():
+            raise _rated_already()
+    cleaned = _check_levels(levels, ReviewChannel.COUNTER)
+    try:
+        with transaction.atomic():
+            review = Review.objects.create(centre=centre, entry=entry, ticket_id=ticket_id,
+                                           window_number=visit.window_number, clerk_id=visit.clerk_id,
+                                           channel=ReviewChannel.COUNTER, comment=comment.strip()[:2000],
+                                           created_at=now, **cleaned)
+    except IntegrityError as exc:  # a concurrent rating of the visit (or its case) won
+        raise _visit_rated_already() from exc
+    if review.overall in BAD_LEVELS:
+        rectification_open(review=review, today=timezone.localtime(now).date())
+    return review
+
+
+def on_counter_rated(event: CounterRated) -> None:
+    """The listener of `registry.hooks.counter_rated` (connected in the app's `ready`): the review written
+    in the hall's transaction."""
+    event.review_id = review_submit_at_counter(centre=event.centre, ticket_id=event.ticket_id, levels=event.levels,
+                                               comment=event.comment, now=event.now).pk
 
 
 @transaction.atomic
@@ -264,6 +314,14 @@ def _late(model, due_field: str, done_field: str, mark_field: str, today: dt.dat
     return rows
 
 
+def _rectified(number: str | None, item_zh: str | None, item_en: str | None, window: str) -> dict[str, str]:
+    """What the SMS names of a bad review: its case, or (a rating pad's review of a visit that opened no
+    case) its window."""
+    if number:
+        return {"number": number, "item_zh": item_zh or "", "item_en": item_en or item_zh or ""}
+    return {"number": "-", "item_zh": f"{window}号窗口现场评价", "item_en": f"rating at window {window}"}
+
+
 @transaction.atomic
 def supervision_followup_sweep(today: dt.date, *, now: dt.datetime | None = None) -> FollowupSweepResult:
     """Mark late rectification steps (callback, fix and report) and late answers to complaints,
@@ -275,9 +333,10 @@ def supervision_followup_sweep(today: dt.date, *, now: dt.datetime | None = None
     answers = _late(Inquiry, "due_date", "answered_at", "overdue_at", today, now)
     steps: list[tuple[str, int, str, dict[str, str]]] = []  # (dedupe key, centre, template, context)
     review_ids = {row.review_id for row in callbacks + fixes}
-    cases = {pk: {"number": number, "item_zh": item_zh, "item_en": item_en or item_zh}
-             for pk, number, item_zh, item_en in Review.objects.filter(pk__in=review_ids).values_list(
-                 "pk", "entry__number", "entry__item_name_zh", "entry__item_name_en")} if review_ids else {}
+    cases = {pk: _rectified(number, item_zh, item_en, window) for pk, number, item_zh, item_en, window in
+             Review.objects.filter(pk__in=review_ids).values_list(
+                 "pk", "entry__number", "entry__item_name_zh", "entry__item_name_en", "window_number")
+             } if review_ids else {}
     for rows, step in ((callbacks, "callback"), (fixes, "fix")):
         for row in rows:
             due = row.callback_due if step == "callback" else row.fix_due
