@@ -30,7 +30,7 @@ from windows.selectors import window_list
 #: Where each kind of device is pointed (its key in the path where the page takes one).
 DEVICE_PATHS: dict[str, str] = {
     DeviceKind.KIOSK: "/hall/kiosk/{key}/",
-    DeviceKind.PAD: "/supervision/pad/{key}/",
+    DeviceKind.PAD: "/hall/pad/{key}/",
     DeviceKind.SCREEN: "/hall/screen/",
 }
 
