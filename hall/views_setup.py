@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,11 +29,12 @@ from windows.models import Window
 from windows.selectors import window_list
 
 #: Where each kind of device is pointed (its key in the path where the page takes one).
-DEVICE_PATHS: dict[str, str] = {
-    DeviceKind.KIOSK: "/hall/kiosk/{key}/",
-    DeviceKind.PAD: "/hall/pad/{key}/",
-    DeviceKind.SCREEN: "/hall/screen/",
-}
+def device_path(kind: str, key: str) -> str:
+    """The page a device opens: a kiosk's and a pad's with their key, the screen's (public) without; a
+    caller has no page (it speaks to the API with the clerk's token)."""
+    if kind in (DeviceKind.KIOSK, DeviceKind.PAD):
+        return reverse(f"hall:{kind}", kwargs={"key": key})
+    return reverse("hall:screen") if kind == DeviceKind.SCREEN else ""
 
 
 class WindowChoices(forms.ModelMultipleChoiceField):
@@ -156,9 +158,9 @@ def setup(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             add_validation_errors(device_form, error)
         else:
-            path = DEVICE_PATHS.get(device.kind)
+            path = device_path(device.kind, key)
             new_device = {"device": device, "key": key,
-                          "url": request.build_absolute_uri(path.format(key=key)) if path else ""}
+                          "url": request.build_absolute_uri(path) if path else ""}
             device_form = DeviceForm()
     if action == "retire":
         retiring = selectors.device_get(request.POST.get("device"))
