@@ -28,6 +28,7 @@ from tenants.selectors import user_is_centre_admin
 from windows.models import Window
 from windows.selectors import window_list
 
+
 #: Where each kind of device is pointed (its key in the path where the page takes one).
 def device_path(kind: str, key: str) -> str:
     """The page a device opens: a kiosk's and a pad's with their key, the screen's (public) without; a
