@@ -6,15 +6,17 @@ Read from the public mirror `registry.HallVisit` (one row per ticket of every ce
 ticket's transaction by the hall), never from a centre's schema, and never through `hall` (supervision
 may not import it). One statement per dashboard: a centre's breakdowns (per queue, window, clerk, hour
 of the day and day) come from one GROUP BY GROUPING SETS, with the people waiting too long now appended
-(UNION ALL); the city's per-centre table, and the bulletin's hall line, from one GROUP BY GROUPING SETS
-((), (centre)). The SQL is kept in `SQL` so that the benchmark times the very statements the pages run.
+(UNION ALL); the city's per-centre table, and the bulletin's hall line, from one GROUP BY centre (the
+city's total added up from it). The SQL is kept in `SQL` so that platform/bench/hall_bench.py times the
+very statements the pages run.
 
 Definitions (the page says them too), all times in minutes:
 - *Wait* (等候时长): called_at − taken_at, over the tickets called in the period (a transferred ticket's
   wait runs to its last call: the hall clears its call when it is transferred).
 - *Service* (办理时长): finished_at − started_at, over the tickets served.
 - *Mean* and *p90*: the average and the 90th percentile (PostgreSQL `percentile_cont(0.9)`: 9 in 10
-  people waited no longer).
+  people waited no longer). The city's totals have a mean but no p90 (each centre's line has both); the
+  city's section covers the last `CITY_DAYS` days of the period.
 - *No-show rate* (过号率): tickets marked "did not come" over the tickets called.
 - *Waited over 30 minutes*: from taking the ticket to its call (or to its cancellation, or to now for a
   ticket still waiting) more than `HALL_LONG_WAIT`.
@@ -40,6 +42,9 @@ from tenants.models import Centre, User
 
 #: The people waiting too long now listed on a centre's dashboard (the longest first).
 WAITING_LIST_LIMIT = 50
+#: The city's hall section covers the period's last days only: each centre's p90 sorts its tickets, and 200
+#: centres' 300 tickets a day over 90 days took seconds (docs/benchmarks.md, "The hall (issue 15)").
+CITY_DAYS = 7
 #: The charts of the hall section, by key (the CSV exports' names).
 CENTRE_CHARTS = ("hall_queue", "hall_window", "hall_clerk", "hall_hour", "hall_day")
 CITY_CHARTS = ("hall_centres",)
@@ -85,16 +90,19 @@ SQL: dict[str, str] = {
            FROM registry_hallvisit v
           WHERE v.centre_id = %(centre_id)s AND {_WAITING_LONG}
           ORDER BY v.taken_at LIMIT %(limit)s)""",
-    # The city (or one centre's bulletin line): a line per centre and the total.
+    # The city (or one centre's bulletin line): a line per centre, with the sums the city's total is added up
+    # from (a city-wide percentile would sort every ticket of the period once more: measured, it doubled the
+    # time, docs/benchmarks.md).
     "centres": f"""
         WITH g AS (
-            SELECT GROUPING(v.centre_id) AS bits, v.centre_id, {_FIGURES}
+            SELECT v.centre_id, {_FIGURES}, sum({_WAIT}) AS wait_sum, sum({_SERVICE}) AS service_sum,
+                   count({_SERVICE}) AS service_n
               FROM registry_hallvisit v
              WHERE {_PERIOD} {{centre}}
-             GROUP BY GROUPING SETS ((), (v.centre_id))
+             GROUP BY v.centre_id
         )
         SELECT g.*, c.division_code, c.name_zh, c.name_en, c.level
-          FROM g LEFT JOIN tenants_centre c ON c.id = g.centre_id""",
+          FROM g JOIN tenants_centre c ON c.id = g.centre_id""",
 }
 
 #: GROUPING(queue, window, clerk, hour, day): the bit of the set a row belongs to is 0.
@@ -160,12 +168,18 @@ class WaitingTicket:
 
 @dataclass
 class HallFigures:
-    """The hall's figures for a dashboard: the period's totals, the tables (charts) and, on a centre's
-    dashboard, the people waiting too long now."""
+    """The hall's figures for the tickets of days [start, end): the totals, the tables (charts) and, on a
+    centre's dashboard, the people waiting too long now. The city's totals have no p90 (None)."""
 
+    start: dt.date
+    end: dt.date
     summary: dict[str, Any]
     charts: dict[str, Chart]
     waiting: list[WaitingTicket] = field(default_factory=list)
+
+    @property
+    def last_day(self) -> dt.date:
+        return self.end - dt.timedelta(days=1)
 
     @property
     def has_tickets(self) -> bool:
@@ -220,7 +234,7 @@ def centre_figures(*, centre: Centre, start: dt.date, end: dt.date, today: dt.da
                           [("day", _("Day")), ("tickets", _("Tickets")), ("no_shows", _("No-shows")),
                            ("wait_mean", _("Mean wait (min)")), ("long_waits", _("Waited over 30 minutes"))], days),
     }
-    return HallFigures(summary=summary, charts=charts, waiting=waiting)
+    return HallFigures(start=start, end=end, summary=summary, charts=charts, waiting=waiting)
 
 
 def centres_figures(*, start: dt.date, end: dt.date, today: dt.date, centre: Centre | None = None,
@@ -228,24 +242,28 @@ def centres_figures(*, start: dt.date, end: dt.date, today: dt.date, centre: Cen
     """Every centre's hall over the days [start, end) (or one centre's: the bulletin's line), a line per
     centre with tickets and the city's total. One query."""
     now = now or timezone.now()
-    summary, rows = _empty(), []
-    for r in _fetch("centres", centre=centre, start=start, end=end, today=today, now=now):
-        if r["bits"] == 1:
-            summary = _figures(r)
-        else:
-            rows.append({"code": r["division_code"], "label": pick(r["name_zh"], r["name_en"]), "level": r["level"],
-                         **_figures(r)})
-    rows.sort(key=lambda r: r["code"])
+    found = _fetch("centres", centre=centre, start=start, end=end, today=today, now=now)
+    rows = sorted(({"code": r["division_code"], "label": pick(r["name_zh"], r["name_en"]), "level": r["level"],
+                    **_figures(r)} for r in found), key=lambda r: r["code"])
+    total = {key: sum(int(r[key]) for r in found) for key in
+             ("tickets", "called", "served", "no_shows", "long_waits", "waiting_long", "flagged", "service_n")}
+    summary = _figures({**total, "wait_p90": None, "service_p90": None,
+                        "wait_mean": (sum(r["wait_sum"] or 0 for r in found) / total["called"]
+                                      if total["called"] else None),
+                        "service_mean": (sum(r["service_sum"] or 0 for r in found) / total["service_n"]
+                                         if total["service_n"] else None)})
     chart = Chart("hall_centres", _("Hall: centres"),
                   [("code", _("Division code")), *_columns([("label", _("Centre"))]),
                    ("waiting_long", _("Waiting over 30 minutes now"))], rows)
-    return HallFigures(summary=summary, charts={"hall_centres": chart})
+    return HallFigures(start=start, end=end, summary=summary, charts={"hall_centres": chart})
 
 
 def for_scope(scope: Scope, *, now: dt.datetime | None = None) -> HallFigures:
-    """The hall section of a dashboard: a centre's breakdowns, or the city's line per centre."""
+    """The hall section of a dashboard: a centre's breakdowns over the period, or the city's line per
+    centre over the period's last `CITY_DAYS` days at most (every centre's tickets: 60,000 a day)."""
     if scope.centre is None:
-        return centres_figures(start=scope.start, end=scope.end, today=scope.today, now=now)
+        start = max(scope.start, scope.today - dt.timedelta(days=CITY_DAYS - 1))
+        return centres_figures(start=start, end=scope.end, today=scope.today, now=now)
     return centre_figures(centre=scope.centre, start=scope.start, end=scope.end, today=scope.today, now=now)
 
 

@@ -122,6 +122,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "is_city": scope.centre is None, "on_time_rate": _percent(data["on_time"].summary["rate"]),
         "hall": hall, "hall_svg": _hall_svgs(hall), "hall_no_show": _percent(hall.summary["no_show_rate"]),
         "hall_long_wait_minutes": int(hall_figures.HALL_LONG_WAIT.total_seconds() // 60),
+        "hall_city_days": hall_figures.CITY_DAYS,
     })
 
 

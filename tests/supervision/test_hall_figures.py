@@ -124,6 +124,14 @@ def test_the_citys_hall_a_line_per_centre_in_one_query(beilin, yanta, day_of_bei
     yanta_row = rows["610113"]
     assert (yanta_row["wait_mean"], yanta_row["service_mean"], yanta_row["long_waits"]) == (90.0, 30.0, 1)
     assert hall.summary["tickets"] == 10 and hall.summary["waiting_long"] == 1
+    assert hall.summary["wait_mean"] == 30.7 and hall.summary["wait_p90"] is None  # (125 + 90) / 7; p90 per centre
+    assert hall.summary["service_mean"] == 12.7  # (46 + 30) / 6
+
+
+def test_the_citys_hall_covers_the_periods_last_week(city):
+    scope = dashboards.scope_for(centre=None, period_days=90, today=DAY)
+    hall = figures.for_scope(scope, now=NOW)
+    assert (hall.start, hall.last_day) == (DAY - dt.timedelta(days=figures.CITY_DAYS - 1), DAY)
 
 
 def test_an_empty_hall_shows_no_figures(nanyuanmen):
