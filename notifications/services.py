@@ -100,6 +100,13 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
         "[{centre_en}] All {legs} items of your joint case {number} ({title_en}) are decided. Each item's result "
         "and where to collect it: {lookup_url}",
     ),
+    # supervision's long-wait sweep (电子监察): people waiting in a centre's hall too long, once per sweep
+    "hall_long_wait": (
+        "【电子监察】大厅排队提醒：{centre_zh}有{count}位群众等候叫号已超过{minutes}分钟（最早为{ticket}号，"
+        "已等{longest}分钟），请及时增开窗口或调配人员。",
+        "[Supervision] Hall: {count} people at {centre_en} have waited over {minutes} minutes to be called "
+        "(the first, ticket {ticket}, for {longest} minutes). Please open more windows or move staff.",
+    ),
     "test_sms": ("【西安政务服务平台】测试短信，发送于{stamp}，无需回复。",
                  "[Xi'an Government Services] Test message sent at {stamp}; no reply needed."),
     # delegation (代办): the resident consents to a proxy filing by reading this code back to the agent
@@ -170,6 +177,8 @@ TEMPLATE_DESCRIPTIONS: dict[str, StrOrPromise] = {
                          "where to see each item's result."),
     "proxy_consent_code": _("To the resident when a village agent asks for consent to file for them: the code "
                             "the resident reads back to the agent."),
+    "hall_long_wait": _("To the centre's chief representatives when people in the hall have waited over 30 "
+                        "minutes to be called (at most one message a sweep for each centre)."),
     "hall_near_turn": _("To a ticket's holder who left a mobile, when three people are ahead of them."),
     "hall_appointment_booked": _("To the applicant when an appointment is booked: the slot, the item and the "
                                  "code to check in with."),
@@ -197,7 +206,7 @@ SAMPLE_CONTEXT: dict[str, str] = {
     "title_zh": "新建商品住宅项目联合审批", "title_en": "Joint approval of a new housing project", "legs": "5",
     "code": "382915", "minutes": "10",
     "ticket": "A023", "ahead": "3", "url": "http://beilin.localhost:8000/hall/t/kX2…/",
-    "slot": "2026-10-12 09:30–10:00", "queue": "A", "reason": "",
+    "slot": "2026-10-12 09:30–10:00", "queue": "A", "reason": "", "count": "4", "longest": "42",
 }
 
 

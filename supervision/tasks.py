@@ -3,7 +3,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from supervision.reviews.services import supervision_followup_sweep
-from supervision.warnings.services import deadline_sweep
+from supervision.warnings.services import deadline_sweep, hall_long_wait_sweep
 
 
 @shared_task(name="supervision.deadline_sweep")
@@ -16,3 +16,11 @@ def followup_sweep_task() -> dict:
     """Late callbacks and fixes of bad reviews, late answers to complaints: marked once, supervisors
     told by SMS."""
     return supervision_followup_sweep(timezone.localdate()).overdue
+
+
+@shared_task(name="supervision.hall_long_wait_sweep")
+def hall_long_wait_sweep_task() -> dict:
+    """People waiting in a hall over 30 minutes: flagged once, the centre's chief representatives told by
+    one SMS a centre."""
+    result = hall_long_wait_sweep()
+    return {"flagged": sum(result.flagged.values()), "centres": len(result.flagged), "messages": result.messages}

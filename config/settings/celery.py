@@ -56,6 +56,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 900.0,
         "tenant_schemas": ["public"],
     },
+    # Once, in the public schema: people waiting in a centre's hall over 30 minutes (registry.HallVisit),
+    # flagged once; the centre's chief representatives told by one SMS a centre a sweep.
+    "supervision-hall-long-wait-sweep": {
+        "task": "supervision.hall_long_wait_sweep",
+        "schedule": 120.0,
+        "tenant_schemas": ["public"],
+    },
     # Once, in the public schema: outbox messages whose (re)try time has come.
     "outbox-dispatch-due": {
         "task": "notifications.dispatch_due",

@@ -20,6 +20,7 @@ from common.i18n import pick
 from registry.models import RegistryEntry
 from supervision.access import require_city_overseer, require_overseer, user_is_city_overseer
 from supervision.assessment.models import Inspection, ScoringRule
+from supervision.dashboards import hall as hall_figures
 from supervision.periods import day_bounds, month_bounds
 from supervision.reviews.selectors import satisfaction_by_handler, satisfaction_by_window
 from tenants.choices import Role
@@ -53,17 +54,21 @@ def inspections_for(*, user: AnyUser, centre: Centre) -> QuerySet[Inspection]:
 
 @dataclass
 class Bulletin:
-    """The day's inspections and deductions (通报), of one centre or of the whole city."""
+    """The day's inspections and deductions (通报), of one centre or of the whole city, and the day's hall
+    (大厅): `hall.summary` (tickets, mean wait, no-show rate, waits over 30 minutes) and, for the city,
+    `hall.charts["hall_centres"].rows` (a line per centre with tickets)."""
 
     day: dt.date
     centre: Centre | None
     inspections: list[Inspection]
     total_points: Decimal
     by_centre: list[dict] = field(default_factory=list)
+    hall: hall_figures.HallFigures | None = None
 
 
-def daily_bulletin(*, day: dt.date, centre: Centre | None = None) -> Bulletin:
-    """The day's inspections of `centre` (None: every centre, with a line per centre)."""
+def daily_bulletin(*, day: dt.date, centre: Centre | None = None, now: dt.datetime | None = None) -> Bulletin:
+    """The day's inspections of `centre` (None: every centre, with a line per centre), and the day's hall
+    figures (one query: supervision.dashboards.hall.day_line)."""
     start, end = day_bounds(day)
     qs = Inspection.objects.filter(at__gte=start, at__lt=end)
     if centre is not None:
@@ -74,7 +79,8 @@ def daily_bulletin(*, day: dt.date, centre: Centre | None = None) -> Bulletin:
         "centre__division_code", "centre__name_zh", "centre__name_en").annotate(
         count=Count("id"), points=Sum("points")).order_by("centre__division_code")] if centre is None else []
     return Bulletin(day=day, centre=centre, inspections=inspections,
-                    total_points=sum((i.points for i in inspections), Decimal(0)), by_centre=by_centre)
+                    total_points=sum((i.points for i in inspections), Decimal(0)), by_centre=by_centre,
+                    hall=hall_figures.day_line(day=day, centre=centre, now=now))
 
 
 def bulletin_for(*, user: AnyUser, day: dt.date, centre: Centre | None) -> Bulletin:

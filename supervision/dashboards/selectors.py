@@ -55,7 +55,7 @@ TOP_CENTRES = 15
 DECIDED_STATUSES = sorted(str(s) for s in DECIDED)
 RUNNING_STATUSES = sorted(str(s) for s in CLOCK_RUNNING)
 UNKNOWN = "other"
-CODE_COLUMNS = frozenset({"category", "channel", "level"})
+CODE_COLUMNS = frozenset({"category", "channel", "level", "clerk_id", "hour"})
 
 
 @dataclass(frozen=True)
@@ -136,6 +136,11 @@ class Chart:
 
     def table(self) -> list[list[Any]]:
         return [[row[key] for key, _label in self.display_columns] for row in self.rows]
+
+    def labelled(self) -> list[list[tuple[str, str, Any]]]:
+        """Each row as (column key, label, value) for the columns a person reads: a table that stacks
+        into one card per row on a phone (each cell carries its label)."""
+        return [[(key, label, row[key]) for key, label in self.display_columns] for row in self.rows]
 
     def csv_rows(self) -> list[list[Any]]:
         return [[label for _key, label in self.columns]] + [[row[key] for key, _label in self.columns]

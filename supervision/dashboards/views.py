@@ -1,6 +1,7 @@
 """Pages of the dashboards room (监察看板): the city's on the platform's site, a centre's on its own host
 (both mounted at /supervision/dashboard/). Who sees which: `selectors.scope_centre_for`. Every figure
-comes from the public registry; every chart has a CSV export with the same numbers.
+comes from the public registry (the hall's from its mirror, `registry.HallVisit`: supervision.dashboards.hall);
+every chart has a CSV export with the same numbers.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from common.exports import csv_writer
 from supervision.dashboards import charts, selectors
+from supervision.dashboards import hall as hall_figures
 from supervision.dashboards.selectors import Chart
 from tenants.request import centre_or_none
 
@@ -84,18 +86,56 @@ def _svgs(data: dict[str, Chart]) -> dict[str, str]:
     return svg
 
 
+def _minutes(value: float | None) -> str:
+    return "–" if value is None else charts.fmt_number(value, 1)
+
+
+def _hall_svgs(hall: hall_figures.HallFigures) -> dict[str, str]:
+    """The hall's charts: mean wait by hour of the day, tickets a day (a centre); mean wait by centre (the city)."""
+    svg: dict[str, str] = {}
+    c = hall.charts.get("hall_hour")
+    if c is not None and c.rows:
+        svg["hall_hour"] = charts.bars(c.rows, label="label", value="wait_mean", title=c.title, fmt=_minutes, desc=_(
+            "Bar chart of the mean wait in minutes by the hour the ticket was taken: %(parts)s.") % {
+                "parts": "; ".join(f"{r['label']} {_minutes(r['wait_mean'])}" for r in c.rows)})
+    c = hall.charts.get("hall_day")
+    if c is not None and len(c.rows) > 1 and hall.summary["tickets"]:
+        svg["hall_day"] = charts.line(c.rows, x="day", y="tickets", title=c.title, desc=_(
+            "Line chart of the hall's tickets each day over the period; %(total)s tickets in all.")
+            % {"total": charts.fmt_number(hall.summary["tickets"])})
+    c = hall.charts.get("hall_centres")
+    if c is not None and c.rows:
+        rows = sorted(c.rows, key=lambda r: -(r["wait_mean"] or 0))[:selectors.TOP_CENTRES]
+        svg["hall_centres"] = charts.bars(rows, label="label", value="wait_mean", title=_(
+            "Hall: mean wait by centre (minutes)"), fmt=_minutes, colour=charts.PALETTE[1], desc=_(
+            "Bar chart of the centres with the longest mean wait in minutes: %(parts)s.") % {
+                "parts": "; ".join(f"{r['label']} {_minutes(r['wait_mean'])}" for r in rows)})
+    return svg
+
+
 def dashboard(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
     data = selectors.dashboard(scope)
+    hall = hall_figures.for_scope(scope)
     return render(request, "supervision/dashboard.html", {
         "scope": scope, "charts": data, "svg": _svgs(data), "periods": selectors.PERIODS,
         "is_city": scope.centre is None, "on_time_rate": _percent(data["on_time"].summary["rate"]),
+        "hall": hall, "hall_svg": _hall_svgs(hall), "hall_no_show": _percent(hall.summary["no_show_rate"]),
+        "hall_long_wait_minutes": int(hall_figures.HALL_LONG_WAIT.total_seconds() // 60),
+        "hall_city_days": hall_figures.CITY_DAYS,
     })
+
+
+def _chart(name: str, scope: selectors.Scope) -> Chart | None:
+    if name in hall_figures.CENTRE_CHARTS + hall_figures.CITY_CHARTS:
+        wanted = hall_figures.CENTRE_CHARTS if scope.centre is not None else hall_figures.CITY_CHARTS
+        return hall_figures.for_scope(scope).charts[name] if name in wanted else None
+    return selectors.chart(name, scope)
 
 
 def chart_csv(request: HttpRequest, name: str) -> HttpResponse:
     scope = _scope(request)
-    chart = selectors.chart(name, scope)
+    chart = _chart(name, scope)
     if chart is None:
         raise Http404
     who = scope.centre.slug if scope.centre else "city"

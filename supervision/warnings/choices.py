@@ -1,4 +1,6 @@
-"""Warning levels (with what each says in the SMS) and kinds of finding."""
+"""Warning levels (with what each says in the SMS), kinds of finding, and the hall's long wait."""
+import datetime as dt
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -24,3 +26,9 @@ class FindingKind(models.TextChoices):
 
     WRONG_ROLE = hooks.WRONG_ROLE, _("A step attempted by a role not allowed to take it")
     STEP_SKIPPED = hooks.STEP_SKIPPED, _("A step attempted out of order (a step skipped)")
+
+
+#: A ticket waiting in a hall longer than this is flagged to the centre's chief representatives (the long-wait
+#: sweep) and counted as a long wait on the dashboards. The hall's own rule is `hall.choices.LONG_WAIT`;
+#: supervision may not import the hall, so the value is kept here too (a test keeps the two equal).
+HALL_LONG_WAIT = dt.timedelta(minutes=30)

@@ -24,12 +24,13 @@ from cases.choices import CLOCK_RUNNING
 from cases.hooks import StepRefused, step_refused
 from common.errors import ConflictError
 from notifications.models import MessageTemplate
-from notifications.services import DEFAULT_TEMPLATES, outbox_seal_inserted
-from supervision.warnings.choices import LEVEL_TEXT, WarningLevel
+from notifications.services import DEFAULT_TEMPLATES, outbox_enqueue, outbox_seal_inserted
+from registry.models import HallVisit
+from supervision.warnings.choices import HALL_LONG_WAIT, LEVEL_TEXT, WarningLevel
 from supervision.warnings.error_codes import WarningErrorCode
 from supervision.warnings.models import DeadlineWarning, Finding, SupervisionSetting
 from tenants.choices import CentreStatus, Role
-from tenants.models import Centre, User
+from tenants.models import Centre, Membership, User
 from workcalendar.clock import WorkCalendar
 from workcalendar.models import CentreClosure
 
@@ -182,6 +183,67 @@ SELECT (SELECT count(*) FROM queued), level, count(*) FROM fired GROUP BY level
     if any(fired.values()):
         logger.info("deadline sweep: %s fired, %d SMS queued", fired, messages)
     return SweepResult(fired=fired, messages=messages)
+
+
+# --- long waits in the hall -----------------------------------------------------------------------
+
+HALL_TEMPLATE_KEY = "hall_long_wait"
+
+
+@dataclass(frozen=True)
+class HallSweepResult:
+    flagged: dict[int, int]  # centre id → tickets flagged by this sweep
+    messages: int
+
+
+def _chiefs(centre_ids: set[int]) -> dict[int, list[tuple[int, str]]]:
+    """The centres' chief representatives (首席代表, of any department) with a mobile: one query."""
+    found: dict[int, list[tuple[int, str]]] = {}
+    for centre_id, user_id, mobile in (Membership.objects.filter(
+            centre_id__in=centre_ids, role=Role.CHIEF_REPRESENTATIVE, user__is_active=True).exclude(user__mobile="")
+            .order_by("user_id").values_list("centre_id", "user_id", "user__mobile")):
+        found.setdefault(centre_id, []).append((user_id, mobile))
+    return found
+
+
+@transaction.atomic
+def hall_long_wait_sweep(*, now: dt.datetime | None = None) -> HallSweepResult:
+    """Flag today's hall tickets (public mirror `registry.HallVisit`) still waiting and taken more than
+    `HALL_LONG_WAIT` ago (排队超时), once each (`long_wait_flagged_at`), and queue ONE SMS per centre
+    to each of its chief representatives with a mobile, naming how many were flagged and the longest
+    wait. A rerun flags nothing new and sends nothing (the SMS's dedupe key names the first ticket it
+    flagged). Rows a ticket's transaction holds right now are skipped (SKIP LOCKED): the next sweep
+    takes them if they are still waiting. Runs once in the public schema (beat: supervision.hall_long_wait_sweep).
+    """
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    rows = list(HallVisit.objects.select_for_update(skip_locked=True).filter(
+        status="waiting", day=today, taken_at__lte=now - HALL_LONG_WAIT, long_wait_flagged_at__isnull=True,
+    ).order_by("taken_at", "pk").values_list("pk", "centre_id", "code", "taken_at"))
+    if not rows:
+        return HallSweepResult(flagged={}, messages=0)
+    HallVisit.objects.filter(pk__in=[row[0] for row in rows]).update(long_wait_flagged_at=now)
+    by_centre: dict[int, list[tuple]] = {}
+    for row in rows:
+        by_centre.setdefault(row[1], []).append(row)
+    names = {pk: (zh, en or zh) for pk, zh, en in
+             Centre.objects.filter(pk__in=by_centre).values_list("pk", "name_zh", "name_en")}
+    chiefs = _chiefs(set(by_centre))
+    minutes = int(HALL_LONG_WAIT.total_seconds() // 60)
+    messages = 0
+    for centre_id, flagged in by_centre.items():
+        first_pk, _centre, code, taken_at = flagged[0]  # the longest waiting
+        context = {"centre_zh": names[centre_id][0], "centre_en": names[centre_id][1],
+                   "count": str(len(flagged)), "minutes": str(minutes), "ticket": code,
+                   "longest": str(int((now - taken_at).total_seconds() // 60))}
+        for user_id, mobile in chiefs.get(centre_id, []):
+            outbox_enqueue(dedupe_key=f"hall_long_wait:{first_pk}:{user_id}", to=mobile, template_key=HALL_TEMPLATE_KEY,
+                           centre_id=centre_id, context=context)
+            messages += 1
+    flagged_counts = {centre_id: len(flagged) for centre_id, flagged in by_centre.items()}
+    logger.info("hall long-wait sweep: %d tickets flagged at %d centres, %d SMS queued", len(rows),
+                len(by_centre), messages)
+    return HallSweepResult(flagged=flagged_counts, messages=messages)
 
 
 # --- acknowledgement -----------------------------------------------------------------------------

@@ -7,9 +7,9 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from registry.models import RegistryEntry
+from registry.models import HallVisit, RegistryEntry
 from tenants.models import Centre
-from tests.browser.conftest import orm, screenshot, sign_in, unique
+from tests.browser.conftest import at, orm, screenshot, sign_in, unique
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
@@ -54,3 +54,42 @@ def test_the_city_coordinator_sees_a_districts_overdue_case_on_the_dashboard(pag
     page.set_viewport_size({"width": 390, "height": 844})
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     screenshot(page, "supervision-dashboard-city-390")
+
+
+def test_a_centres_chief_sees_the_halls_long_wait_on_a_phone(page, live_url, make_browser_user):
+    """Beilin's hall: one ticket served after a 12-minute wait, one waiting 45 minutes (committed, removed
+    after); the centre's dashboard shows the figures and the long waiter, and fits a phone's width."""
+    code = unique("Z").upper()[:8]
+
+    def create() -> list[int]:
+        beilin = Centre.objects.get(division_code="610103")
+        now = timezone.now()
+        minute = dt.timedelta(minutes=1)
+        served = HallVisit.objects.create(
+            centre=beilin, ticket_id=uuid.uuid4(), day=timezone.localdate(), queue_letter="Z", code="Z001",
+            source="kiosk", status="done", taken_at=now - 60 * minute, called_at=now - 48 * minute,
+            started_at=now - 47 * minute, finished_at=now - 40 * minute, window_number="B9")
+        waiting = HallVisit.objects.create(
+            centre=beilin, ticket_id=uuid.uuid4(), day=timezone.localdate(), queue_letter="Z", code=code,
+            source="kiosk", status="waiting", taken_at=now - 45 * minute)
+        return [served.pk, waiting.pk]
+
+    ids = orm(create)
+    try:
+        chief = make_browser_user(("610103", "chief_representative"))
+        base = at(live_url, "beilin")
+        sign_in(page, base, chief)
+        page.goto(base + "/supervision/dashboard/")
+        hall = page.locator("#hall")
+        assert hall.locator("h2").first.inner_text() == "The hall: waiting and service"
+        assert hall.locator(f"tr[data-ticket='{code}']").count() == 1
+        assert int(page.locator("#kpi-hall-waiting-long").inner_text()) >= 1
+        assert hall.locator("#hall_window tr[data-key='B9']").count() == 1
+        page.set_viewport_size({"width": 390, "height": 844})
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        # on a phone each table row is a card whose cells carry their column's name
+        assert hall.locator("#hall_window tr[data-key='B9'] td").nth(1).evaluate(
+            "td => getComputedStyle(td, '::before').content").strip('"') == "Tickets"
+        screenshot(page, "supervision-dashboard-hall-390")
+    finally:
+        orm(lambda: HallVisit.objects.filter(pk__in=ids).delete())
