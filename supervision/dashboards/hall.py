@@ -7,7 +7,7 @@ ticket's transaction by the hall), never from a centre's schema, and never throu
 may not import it). One statement per dashboard: a centre's breakdowns (per queue, window, clerk, hour
 of the day and day) come from one GROUP BY GROUPING SETS, with the people waiting too long now appended
 (UNION ALL); the city's per-centre table, and the bulletin's hall line, from one GROUP BY centre (the
-city's total added up from it). The SQL is kept in `SQL` so that platform/bench/hall_bench.py times the
+city's total added up from it). The SQL is kept in `SQL` so that platform/bench/hall_figures_bench.py times the
 very statements the pages run.
 
 Definitions (the page says them too), all times in minutes:

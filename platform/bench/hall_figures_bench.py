@@ -2,7 +2,7 @@
 """The hall's figures (issue 15): the dashboards' and the bulletin's statements over HallVisit rows.
 
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/govservice \
-        python platform/bench/hall_bench.py [--per-day 300] [--days 20] [--runs 5] [--keep] [--reuse]
+        python platform/bench/hall_figures_bench.py [--per-day 300] [--days 20] [--runs 5] [--keep] [--reuse]
 
 Like dashboard_bench.py, it never touches the database named in DATABASE_URL: it creates
 `bench_<name>_hall` on the same server (dropped first if it exists, and at the end unless --keep;
