@@ -118,11 +118,25 @@ def device_register(*, kind: str, name: str, acting_user: User | None, window: W
     """Register a kiosk, screen, rating pad or caller: (the device, its secret key, shown once). A pad or
     a caller needs its window. Raises Django's `ValidationError`."""
     key = secrets.token_urlsafe(24)
+    return device_register_with_key(kind=kind, name=name, key=key, acting_user=acting_user, window=window), key
+
+
+#: A key chosen by the caller is at least this long (a random one is 32 characters).
+DEVICE_KEY_MIN = 24
+
+
+@transaction.atomic
+def device_register_with_key(*, kind: str, name: str, key: str, acting_user: User | None,
+                             window: Window | None = None) -> HallDevice:
+    """Register a device with a key the caller chose (the demo's, derived from the installation's secret so
+    it can be shown again; at least `DEVICE_KEY_MIN` characters). Raises Django's `ValidationError`."""
+    if len((key or "").strip()) < DEVICE_KEY_MIN:
+        raise ValueError("a device key has at least 24 characters")
     device = HallDevice(kind=kind, name=name.strip(), window=window, key_hash=device_key_hash(key),
                         created_by_id=acting_user.pk if acting_user else None)
     device.full_clean()
     device.save()
-    return device, key
+    return device
 
 
 def device_by_key(*, key: str, kinds: Sequence[str] | None = None, now: dt.datetime | None = None

@@ -5,9 +5,11 @@ plain request throughput.
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/govservice \
         python platform/bench/run.py [--quick] [--only NAME] [--write] [--keep] [--profile]
 
-NAME is one of: network, migrate, http, onboard, delegation, joint (default: all, in that order;
+NAME is one of: network, migrate, http, onboard, delegation, joint, hall (default: all, in that order;
 delegation runs platform/bench/delegation_bench.py: the agent's workbench with 10 and 1,000 filings;
-joint runs platform/bench/joint_bench.py: a 6-leg bundle across two centres vs one case).
+joint runs platform/bench/joint_bench.py: a 6-leg bundle across two centres vs one case; hall runs
+platform/bench/hall_bench.py: taking tickets and calling the next at 20 windows, its own block of
+docs/benchmarks.md).
 
 The script never touches the database named in DATABASE_URL: it creates its own databases on
 the same server (`bench_<name>_network`, `bench_<name>_onboard`), drops them first if they
@@ -57,7 +59,7 @@ PYTHON = sys.executable
 MARK_START = "<!-- bench:results:start -->"
 MARK_END = "<!-- bench:results:end -->"
 RESULT_PREFIX = "BENCH_RESULT "
-STEPS = ["network", "migrate", "http", "onboard", "delegation", "joint"]
+STEPS = ["network", "migrate", "http", "onboard", "delegation", "joint", "hall"]
 
 TARGETS = {
     "onboard_empty": ("<= 0.5 s", lambda r: r["median"] <= 0.5),
@@ -653,6 +655,16 @@ def main() -> None:
             from joint_bench import run_bench as run_joint_bench  # platform/bench/joint_bench.py
 
             results["joint"] = run_joint_bench(url, 50 if args.quick else 200)
+        if "hall" in steps:
+            import hall_bench  # platform/bench/hall_bench.py
+
+            hall_args = argparse.Namespace(seconds=5 if args.quick else args.seconds, threads="1,4,16",
+                                           calls=10 if args.quick else 50, keep=args.keep)
+            hall = hall_bench.run_bench(url, hall_args)
+            print(hall_bench.render(hall))
+            if args.write:
+                hall_bench.write_doc(hall, machine, "python platform/bench/run.py --only hall"
+                                     + (" --quick" if args.quick else ""))
     finally:
         if not args.keep:
             for suffix in ("network", "onboard"):
@@ -660,8 +672,9 @@ def main() -> None:
     log(f"done in {time.perf_counter() - started:.0f} s")
     args_line = "python platform/bench/run.py" + "".join(
         f" {a}" for a in sys.argv[1:] if a not in ("--write", "--keep", "--profile"))
-    print(render(results, machine, args_line))
-    if args.write:
+    if results:
+        print(render(results, machine, args_line))
+    if args.write and results:
         write_doc(results, machine, args_line, args.only)
 
 
