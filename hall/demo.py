@@ -34,7 +34,7 @@ from windows.models import Window
 #: in the evening plays two busy spells, not a whole day: it stays quick to provision).
 PEAK_LOAD = 0.95
 MORNING_END = dt.time(11, 30)
-LATE_PEAK = dt.timedelta(minutes=60)
+LATE_PEAK = dt.timedelta(minutes=45)
 #: Someone who would wait longer than this (by the queue's length) books an appointment instead, and
 #: someone still waiting after `GIVE_UP` gives their ticket up.
 BALK_MINUTES = 25
@@ -389,7 +389,7 @@ def appointments_ahead(*, centre: Centre, queues: Sequence[DemoQueue], days: Seq
         spec = next(s for s in queues if s.letter == queue.letter)
         grid = [s for s, _e in slot_grid(queue)]
         for day in days:
-            for starts_at in rng.sample(grid, k=min(rng.randint(1, per_day), len(grid))):
+            for starts_at in rng.sample(grid, k=min(rng.choice([1, 1, per_day]), len(grid))):
                 booked += int(_book(play, queue=queue, spec=spec, day=day, starts_at=starts_at, now=now,
                                     area=area) is not None)
     return booked

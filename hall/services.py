@@ -52,7 +52,7 @@ from hall.choices import (
 from hall.error_codes import HallErrorCode
 from hall.events import event_record
 from hall.models import Appointment, AppointmentSlot, HallDevice, PhoneCode, Queue, Ticket, TicketDay
-from hall.selectors import people_ahead, slot_grid, slots_free, waiting_in_order
+from hall.selectors import people_ahead, slot_grid, slots_free
 from notifications.services import outbox_enqueue
 from registry.models import HallVisit
 from tenants.addresses import centre_address
@@ -283,9 +283,14 @@ def _window_busy(window: Window, day: dt.date) -> Ticket | None:
 
 
 def _near_turn_sms(*, centre: Centre, queue: Queue, day: dt.date, now: dt.datetime) -> None:
-    """SMS the holders of the tickets that now have three or fewer ahead of them (once each)."""
-    near = [t for t in waiting_in_order(queue_ids=[queue.pk], day=day, now=now)[:NEAR_TURN_AHEAD + 1]
-            if t.mobile and not t.near_turn_sent]
+    """SMS the holders of the tickets that now have three or fewer ahead of them (once each): the head of
+    the line in the database, in calling order (loading the whole line made every call O(waiting): 72 ms
+    a call with 1,000 waiting, platform/bench/hall_bench.py)."""
+    head = (Ticket.objects.filter(queue=queue, day=day, status=TicketStatus.WAITING, for_window__isnull=True)
+            .annotate(due_now=Case(When(due_at__lte=now + APPOINTMENT_DUE_AHEAD, then=Value(1)), default=Value(0),
+                                   output_field=IntegerField()))
+            .order_by("-due_now", "-priority", "queued_at", "number")[:NEAR_TURN_AHEAD + 1])
+    near = [t for t in head if t.mobile and not t.near_turn_sent]
     for ticket in near:
         outbox_enqueue(dedupe_key=f"hall-near:{centre.pk}:{ticket.pk}", to=crypto.decrypt(ticket.mobile),
                        template_key=NEAR_TURN_TEMPLATE, centre_id=centre.pk,

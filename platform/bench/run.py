@@ -189,7 +189,7 @@ def bench_network(url: str, args, results: dict) -> str:
     result = run_worker(db_url, "network", profile=args.profile)
     results["network"] = result
     log(f"network: {result['seconds']:.1f} s for {result['created']} centres "
-        f"({result['per_centre']:.3f} s a centre)")
+        f"({result['per_centre']:.3f} s a centre); steps: {result.get('steps')}")
     return db_url
 
 
@@ -389,8 +389,11 @@ def _worker_network(options) -> dict:
     seconds = time.perf_counter() - started
     if summary["created"] < 200:
         raise SystemExit(f"demo_provision created only {summary['created']} centres")
+    from demo.models import DemoStep
+
     return {"seconds": seconds, "centres": summary["centres"], "created": summary["created"],
-            "per_centre": seconds / summary["created"]}
+            "per_centre": seconds / summary["created"],
+            "steps": dict(DemoStep.objects.values_list("name", "seconds"))}
 
 
 def _worker_onboard(options) -> dict:
