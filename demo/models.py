@@ -11,6 +11,7 @@ class DemoStepName(models.TextChoices):
     CATALOGUE = "catalogue", _("Item catalogue")
     JOINT = "joint", _("Joint approvals")
     DELEGATION = "delegation", _("Delegation")
+    HALL = "hall", _("The halls: queues, devices, a morning of tickets")
 
 
 class DemoStep(TimeStampedModel):

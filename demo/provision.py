@@ -1,7 +1,8 @@
 """Provision the whole demo: the network (tenants.demo), a few windows at two centres, the catalogue,
-joint approvals and delegation, in steps. Each step is idempotent and its completion is recorded
-(`DemoStep`): a run stopped half-way (a crash, a lost connection, Ctrl-C) is resumed at the first step
-not recorded, and once every step is recorded nothing is provisioned again."""
+joint approvals, delegation and the halls of those two centres (demo.hall), in steps. Each step is
+idempotent and its completion is recorded (`DemoStep`): a run stopped half-way (a crash, a lost
+connection, Ctrl-C) is resumed at the first step not recorded, and once every step is recorded nothing
+is provisioned again."""
 from __future__ import annotations
 
 import time
@@ -13,6 +14,7 @@ from django.contrib.auth.hashers import make_password
 
 from catalog.demo import demo_catalogue_provision
 from delegation.demo import demo_provision as demo_delegation_provision
+from demo.hall import demo_hall_provision
 from demo.models import DemoStep, DemoStepName
 from joint_approval.demo import demo_provision as demo_joint_provision
 from tenants.choices import Role
@@ -68,6 +70,7 @@ STEPS: list[tuple[str, Callable[[Progress | None], dict]]] = [
     (DemoStepName.CATALOGUE, lambda _progress: demo_catalogue_provision()),
     (DemoStepName.JOINT, lambda _progress: demo_joint_provision()),
     (DemoStepName.DELEGATION, lambda _progress: demo_delegation_provision()),
+    (DemoStepName.HALL, lambda _progress: demo_hall_provision()),
 ]
 
 

@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.db.models import Avg, Count, F, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from catalog.selectors import CatalogueEntry, centre_catalogue
@@ -18,6 +19,7 @@ from hall.choices import (
     BOOKING_HORIZON_WORKDAYS,
     PAD_ASKS_FOR,
     AppointmentStatus,
+    DeviceKind,
     TicketStatus,
 )
 from hall.events import event_data, waiting_counts
@@ -329,3 +331,12 @@ def pad_state(*, centre: Centre, window: Window, now: dt.datetime) -> PadState:
     waiting = bool(asked.ticket_ids and asked.levels) and latest is not None and latest.pk not in asked.rated
     pending = latest if waiting else None
     return PadState(ticket=pending, levels=asked.levels, dimensions=asked.dimensions)
+
+
+def device_page(*, kind: str, key: str) -> str:
+    """The path of a device's page on its centre's host: a kiosk's and a pad's with their key
+    (`/hall/kiosk/<key>/`, `/hall/pad/<key>/`), the screen's without (it is public: `/hall/screen/`); a
+    caller has none (it speaks to the API with the clerk's token): ""."""
+    if kind in (DeviceKind.KIOSK, DeviceKind.PAD):
+        return reverse(f"hall:{kind}", kwargs={"key": key}, urlconf="config.urls_tenant")
+    return reverse("hall:screen", urlconf="config.urls_tenant") if kind == DeviceKind.SCREEN else ""

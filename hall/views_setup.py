@@ -14,7 +14,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -30,14 +29,6 @@ from windows.selectors import window_list
 
 
 #: Where each kind of device is pointed (its key in the path where the page takes one).
-def device_path(kind: str, key: str) -> str:
-    """The page a device opens: a kiosk's and a pad's with their key, the screen's (public) without; a
-    caller has no page (it speaks to the API with the clerk's token)."""
-    if kind in (DeviceKind.KIOSK, DeviceKind.PAD):
-        return reverse(f"hall:{kind}", kwargs={"key": key})
-    return reverse("hall:screen") if kind == DeviceKind.SCREEN else ""
-
-
 class WindowChoices(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Window) -> str:  # type: ignore[override]
         return f"{obj.number} {obj.name_zh}"
@@ -159,7 +150,7 @@ def setup(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             add_validation_errors(device_form, error)
         else:
-            path = device_path(device.kind, key)
+            path = selectors.device_page(kind=device.kind, key=key)
             new_device = {"device": device, "key": key,
                           "url": request.build_absolute_uri(path) if path else ""}
             device_form = DeviceForm()

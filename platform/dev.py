@@ -538,6 +538,8 @@ def cmd_run(args: list[str]) -> int:
     clerk-beilin        window clerk in Beilin (chief-beilin: its chief representative)
     clerk-xian          window clerk at the city centre; clerk-gaoxin at the Hi-tech zone (linked projects)
     agent-nanyuanmen    village agent: http://beilin-nanyuanmen.{domain}:{port}/delegation/
+    clerk-xian-sc, clerk-xian-rs, clerk-beilin-rs, ...  hall window clerks (queues A-D at the city centre
+                        and Beilin); the demo halls' kiosk, screen and pad addresses are printed above
   {where_logs}
   Ctrl-C stops everything; data stays in {shown_path(VAR)}.
 """, flush=True)

@@ -5,11 +5,13 @@ plain request throughput.
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/govservice \
         python platform/bench/run.py [--quick] [--only NAME] [--write] [--keep] [--profile]
 
-NAME is one of: network, migrate, http, onboard, delegation, joint, hall_screen (default: all, in that
-order; delegation runs platform/bench/delegation_bench.py: the agent's workbench with 10 and 1,000
-filings; joint runs platform/bench/joint_bench.py: a 6-leg bundle across two centres vs one case;
-hall_screen runs platform/bench/hall_screen_bench.py: 50 hall screens on gunicorn, a call's commit to each
-screen's receipt).
+NAME is one of: network, migrate, http, onboard, delegation, joint, hall, hall_screen (default: all, in
+that order; delegation runs platform/bench/delegation_bench.py: the agent's workbench with 10 and 1,000
+filings; joint runs platform/bench/joint_bench.py: a 6-leg bundle across two centres vs one case; hall
+runs platform/bench/hall_bench.py: taking tickets and calling the next at 20 windows, its own block of
+docs/benchmarks.md; hall_screen runs platform/bench/hall_screen_bench.py: 50 hall screens on gunicorn, a
+call's commit to each screen's receipt). The hall's figures have their own script,
+platform/bench/hall_figures_bench.py.
 
 The script never touches the database named in DATABASE_URL: it creates its own databases on
 the same server (`bench_<name>_network`, `bench_<name>_onboard`), drops them first if they
@@ -59,7 +61,7 @@ PYTHON = sys.executable
 MARK_START = "<!-- bench:results:start -->"
 MARK_END = "<!-- bench:results:end -->"
 RESULT_PREFIX = "BENCH_RESULT "
-STEPS = ["network", "migrate", "http", "onboard", "delegation", "joint", "hall_screen"]
+STEPS = ["network", "migrate", "http", "onboard", "delegation", "joint", "hall", "hall_screen"]
 
 TARGETS = {
     "onboard_empty": ("<= 0.5 s", lambda r: r["median"] <= 0.5),
@@ -191,7 +193,7 @@ def bench_network(url: str, args, results: dict) -> str:
     result = run_worker(db_url, "network", profile=args.profile)
     results["network"] = result
     log(f"network: {result['seconds']:.1f} s for {result['created']} centres "
-        f"({result['per_centre']:.3f} s a centre)")
+        f"({result['per_centre']:.3f} s a centre); steps: {result.get('steps')}")
     return db_url
 
 
@@ -391,8 +393,11 @@ def _worker_network(options) -> dict:
     seconds = time.perf_counter() - started
     if summary["created"] < 200:
         raise SystemExit(f"demo_provision created only {summary['created']} centres")
+    from demo.models import DemoStep
+
     return {"seconds": seconds, "centres": summary["centres"], "created": summary["created"],
-            "per_centre": seconds / summary["created"]}
+            "per_centre": seconds / summary["created"],
+            "steps": dict(DemoStep.objects.values_list("name", "seconds"))}
 
 
 def _worker_onboard(options) -> dict:
@@ -663,6 +668,16 @@ def main() -> None:
             from joint_bench import run_bench as run_joint_bench  # platform/bench/joint_bench.py
 
             results["joint"] = run_joint_bench(url, 50 if args.quick else 200)
+        if "hall" in steps:
+            import hall_bench  # platform/bench/hall_bench.py
+
+            hall_args = argparse.Namespace(seconds=5 if args.quick else args.seconds, threads="1,4,16",
+                                           calls=10 if args.quick else 50, keep=args.keep)
+            hall = hall_bench.run_bench(url, hall_args)
+            print(hall_bench.render(hall))
+            if args.write:
+                hall_bench.write_doc(hall, machine, "python platform/bench/run.py --only hall"
+                                     + (" --quick" if args.quick else ""))
         if "hall_screen" in steps:
             from hall_screen_bench import run_bench as run_hall_bench  # platform/bench/hall_screen_bench.py
 
@@ -674,8 +689,9 @@ def main() -> None:
     log(f"done in {time.perf_counter() - started:.0f} s")
     args_line = "python platform/bench/run.py" + "".join(
         f" {a}" for a in sys.argv[1:] if a not in ("--write", "--keep", "--profile"))
-    print(render(results, machine, args_line))
-    if args.write:
+    if results:
+        print(render(results, machine, args_line))
+    if args.write and results:
         write_doc(results, machine, args_line, args.only)
 
 

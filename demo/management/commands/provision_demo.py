@@ -6,6 +6,7 @@ demo's (a real installation)."""
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from demo.hall import device_lines
 from demo.provision import demo_provision, demo_state
 from tenants.demo import DEMO_USERS, NETWORK_CSV
 from tenants.models import Centre
@@ -24,6 +25,7 @@ class Command(BaseCommand):
         if state.complete:
             self.stdout.write(f"the demo is complete ({Centre.objects.count()} centres); "
                               "the demo network is not provisioned again.")
+            self._devices()
             return
         if options["resume"] and state.foreign_centres and not state.started:
             self.stdout.write(f"{state.foreign_centres} centres exist that are not the demo's; the demo is not "
@@ -43,4 +45,13 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             f"{summary['centres']} centres ({summary['created']} new) in {summary['seconds']} s; steps run: "
             f"{', '.join(summary['ran'])}; demo users: {', '.join(u for u, _, _ in DEMO_USERS)} and admin-<slug>"))
+        self._devices()
+
+    def _devices(self) -> None:
+        """The demo halls' kiosk, screen and pads: their pages (each with its key; demo only)."""
+        lines = device_lines()
+        if lines:
+            self.stdout.write("  demo hall devices (open on the device; the key in the address is its login):")
+            for line in lines:
+                self.stdout.write(f"    {line}")
 
