@@ -89,6 +89,17 @@ def live_url(django_db_setup, django_db_blocker):
             raise server.error
     yield f"http://{settings.PLATFORM_DOMAIN}:{server.port}"
     server.terminate()
+    _hall_listener_stop()
+
+
+def _hall_listener_stop() -> None:
+    """Stop the hall stream's listener (its own connection) if a test started it, before the test database
+    is dropped (a connection left open would keep it)."""
+    import sys
+
+    stream = sys.modules.get("hall.stream")
+    if stream is not None:
+        stream.broadcaster.stop()
 
 
 def _centre(code: str):

@@ -17,6 +17,14 @@ from tests.hall.committed import committed_hall
 from tests.hall.conftest import NOW
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _listener_stopped_after():
+    yield
+    from tests.conftest import _hall_listener_stop
+
+    _hall_listener_stop()
+
+
 @pytest.fixture
 def live_hall(django_db_setup, django_db_blocker):
     """Yanta's hall, committed: queue ZS at windows S1 and S2."""

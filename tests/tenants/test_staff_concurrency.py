@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.db import connection, connections
 from django.db.models import Q
 
@@ -42,6 +43,8 @@ def _demote(centre, actor, other, barrier, results, index):
         results[index] = "won"
     except ApplicationError as error:
         results[index] = str(error)
+    except PermissionDenied:  # on a loaded machine the other demotion committed before this one began
+        results[index] = "no longer an administrator"
     finally:
         connections.close_all()
 
@@ -64,6 +67,6 @@ def test_two_admins_demoting_each_other_at_once_leave_one_admin(two_admins, djan
             for thread in threads:
                 thread.join(timeout=30)
             assert sorted(r == "won" for r in results) == [False, True], results
-            assert any("last administrator" in r for r in results)
+            assert any("last administrator" in r or r == "no longer an administrator" for r in results)
             assert Membership.objects.filter(centre=centre, role=Role.CENTRE_ADMIN,
                                              user__in=[first, second]).count() == 1
