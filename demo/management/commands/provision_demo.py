@@ -3,6 +3,10 @@
 Steps already recorded as done are skipped, so a run that stopped half-way is resumed where it stopped.
 `--resume` (what `dev.py run` passes) also leaves alone a database holding centres that are not the
 demo's (a real installation)."""
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
@@ -10,6 +14,24 @@ from demo.hall import device_lines
 from demo.provision import demo_provision, demo_state
 from tenants.demo import DEMO_USERS, NETWORK_CSV
 from tenants.models import Centre
+
+
+#: Loggers whose INFO lines are one per SMS queued or item published: hundreds while the demo is made.
+CHATTY = ("notifications", "catalog")
+
+
+@contextmanager
+def _quiet(names: tuple[str, ...]) -> Iterator[None]:
+    """Their warnings and errors only, for the block (`-v 2` keeps everything)."""
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 class Command(BaseCommand):
@@ -36,8 +58,9 @@ class Command(BaseCommand):
         with tqdm(total=sum(1 for _ in NETWORK_CSV.open(encoding="utf-8")) - 1, unit="centre",
                   file=self.stderr._out, disable=options["verbosity"] == 0) as bar:
             try:
-                summary = demo_provision(progress=lambda *_: bar.update(1),
-                                         on_step=lambda name: bar.set_description(name))
+                with _quiet(CHATTY if options["verbosity"] < 2 else ()):
+                    summary = demo_provision(progress=lambda *_: bar.update(1),
+                                             on_step=lambda name: bar.set_description(name))
             except Exception as exc:
                 raise CommandError(
                     f"provisioning the demo stopped: {exc}. The steps done so far are kept; run it again to "
