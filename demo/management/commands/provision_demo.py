@@ -15,7 +15,6 @@ from demo.provision import demo_provision, demo_state
 from tenants.demo import DEMO_USERS, NETWORK_CSV
 from tenants.models import Centre
 
-
 #: Loggers whose INFO lines are one per SMS queued or item published: hundreds while the demo is made.
 CHATTY = ("notifications", "catalog")
 
