@@ -269,7 +269,7 @@ def pad(request: HttpRequest, key: str) -> HttpResponse:
     error, status = "", 200
     if request.method == "POST":
         # the levels by dimension as the pad drew them (the reviews' service keeps the counter's dimensions)
-        levels = {name: value for name, value in request.POST.items()
+        levels = {name: str(value) for name, value in request.POST.items()
                   if name not in ("ticket", "comment", "csrfmiddlewaretoken")}
         try:
             services.ticket_rate(centre=centre, window=window, ticket_id=_uuid_or_404(request.POST.get("ticket")),
