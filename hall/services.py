@@ -242,8 +242,8 @@ def ticket_take(*, centre: Centre, queue: Queue, source: str, now: dt.datetime, 
     number, walk_ins = _next_number(queue=queue, day=day, walk_in=walk_in)
     if walk_in and walk_ins > queue.daily_tickets:
         slots = [slot.as_dict() for slot in slots_free(centre=centre, queue=queue, now=now, limit=6)]
-        raise _error(_("Today's tickets for queue %(letter)s have run out. Book an appointment for another "
-                       "day.") % {"letter": queue.letter}, HallErrorCode.TICKETS_RUN_OUT, slots=slots)
+        raise _error(_("Today's tickets for queue %(letter)s have run out. Book an appointment at a free time "
+                       "instead.") % {"letter": queue.letter}, HallErrorCode.TICKETS_RUN_OUT, slots=slots)
     due_at = None
     if appointment is not None:
         due_at = timezone.make_aware(dt.datetime.combine(appointment.day, appointment.starts_at))

@@ -185,9 +185,20 @@ def desk(browser):
     return context.new_page()
 
 
-def phone(browser):
-    """A page in a new 360 px touch phone context (English), 15 s timeouts; `page.context.close()` ends it."""
-    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="en-US", is_mobile=True,
+def phone(browser, locale: str = "en-US"):
+    """A page in a new 360 px touch phone context (English unless `locale`, e.g. "zh-CN"), 15 s timeouts;
+    `page.context.close()` ends it."""
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale=locale, is_mobile=True,
                                   has_touch=True)
     context.set_default_timeout(15_000)
     return context.new_page()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _hall_stream_listener_stopped(django_db_setup):
+    """The hall screen's stream starts one listening thread with a connection of its own for the process's
+    life (hall.stream): stop it before the test database is dropped, which it would otherwise hold open."""
+    yield
+    from hall.stream import broadcaster
+
+    broadcaster.stop()

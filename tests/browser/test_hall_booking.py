@@ -10,6 +10,7 @@ import secrets
 import pytest
 
 from tests.browser.conftest import at, orm, phone, screenshot
+from tests.hall.committed import free_letter
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
@@ -29,7 +30,6 @@ def committed_hall() -> dict:
 
         from catalog.models import Adoption, Department
         from catalog.services import item_create, version_create_draft, version_publish
-        from hall.models import Queue
         from hall.selectors import slots_free
         from hall.services import queue_save
         from tenants.models import Centre
@@ -48,8 +48,7 @@ def committed_hall() -> dict:
         version_publish(version=version, acting_user=None)
         adoption = Adoption.objects.create(centre=centre, item=item, starts_on=timezone.localdate())
         with tenant_context(centre):
-            letters = {q for q in Queue.objects.values_list("letter", flat=True)}
-            letter = next(a + b for a in "ZYXW" for b in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if a + b not in letters)
+            letter = free_letter()
             queue = queue_save(letter=letter, name_zh="预约测试", name_en="Booking test", item_codes=[code],
                                opens_at=dt.time(0, 0), closes_at=dt.time(23, 59))
             now = timezone.now()

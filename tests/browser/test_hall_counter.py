@@ -10,17 +10,9 @@ import pytest
 
 from tests.browser.conftest import PASSWORD, at, orm, screenshot, sign_in, unique
 from tests.browser.test_cases import VALID_ID, committed_adopted_item
+from tests.hall.committed import free_letter
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
-
-
-def _free_letter() -> str:
-    import string
-
-    from hall.models import Queue
-
-    used = set(Queue.objects.values_list("letter", flat=True))
-    return next(a + b for a in "XYZ" for b in string.ascii_uppercase if a + b not in used)
 
 
 @pytest.fixture
@@ -46,7 +38,7 @@ def counter_hall(make_browser_user, monkeypatch):
         with tenant_context(beilin):
             number = unique("H")[-6:].upper()
             window = Window.objects.create(number=number, name_zh=f"{number}号窗口", name_en=f"Window {number}")
-            queue = queue_save(letter=_free_letter(), name_zh="浏览器测试队列", name_en="Browser queue",
+            queue = queue_save(letter=free_letter(), name_zh="浏览器测试队列", name_en="Browser queue",
                                window_ids=[window.pk], opens_at=dt.time(0, 0), closes_at=dt.time(23, 59))
             window_grant_operator(centre=beilin, window=window, user=User.objects.get(username=clerk),
                                   acting_user=None)

@@ -7,85 +7,33 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
-import string
 
 import pytest
 
 from tests.browser.conftest import at, orm, phone, screenshot
+from tests.hall.committed import free_letter, today_a_working_day, undo_working_day
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 
-def _make_today_a_working_day(today: dt.date) -> dict:
-    """Today as a working day in the calendar of every centre (the national schedule: browser tests share
-    the session's database): what to undo. An entered year keeps its days; a year not entered yet is
-    entered as the `chinese-calendar` package has it, plus today."""
-    import chinese_calendar
-
-    from workcalendar.models import ScheduleDay, ScheduleYear
-
-    undo: dict = {"year": None, "day": None, "was": None}
-    schedule = ScheduleYear.objects.filter(year=today.year).first()
-    if schedule is None:
-        schedule = ScheduleYear.objects.create(year=today.year)
-        undo["year"] = schedule.pk
-        day, days = dt.date(today.year, 1, 1), []
-        while day.year == today.year:
-            try:
-                national = chinese_calendar.is_workday(day)
-            except NotImplementedError:
-                national = day.weekday() < 5
-            if national != (day.weekday() < 5) and day != today:
-                days.append(ScheduleDay(schedule=schedule, date=day, is_workday=national))
-            day += dt.timedelta(days=1)
-        ScheduleDay.objects.bulk_create(days)
-    existing = ScheduleDay.objects.filter(date=today).first()
-    if existing is not None:
-        undo["was"] = (existing.pk, existing.is_workday, existing.name)
-        ScheduleDay.objects.filter(pk=existing.pk).update(is_workday=True)
-    elif today.weekday() >= 5:
-        undo["day"] = ScheduleDay.objects.create(schedule=schedule, date=today, is_workday=True, name="test").pk
-    return undo
-
-
-def _undo_working_day(undo: dict) -> None:
-    from workcalendar.models import ScheduleDay, ScheduleYear
-
-    if undo["was"] is not None:
-        pk, is_workday, name = undo["was"]
-        ScheduleDay.objects.filter(pk=pk).update(is_workday=is_workday, name=name)
-    if undo["day"] is not None:
-        ScheduleDay.objects.filter(pk=undo["day"]).delete()
-    if undo["year"] is not None:
-        ScheduleYear.objects.filter(pk=undo["year"]).delete()
-
-
 def _set_up() -> dict:
     """Beilin: a window, a queue open all day with a letter of its own, a kiosk; today a working day."""
-    from django.utils import timezone
     from django_tenants.utils import tenant_context
 
     from hall.choices import DeviceKind
-    from hall.models import Queue
     from hall.services import device_register, queue_save
     from tenants.models import Centre
     from windows.models import Window
-    from workcalendar.clock import WorkCalendar
 
     centre = Centre.objects.get(slug="beilin")
-    today = timezone.localdate()
-    undo = None
     with tenant_context(centre):
-        letters = set(Queue.objects.values_list("letter", flat=True))
-        letter = next(code for code in ("".join(secrets.choice(string.ascii_uppercase) for _ in range(2))
-                                        for _ in range(100)) if code not in letters)
+        letter = free_letter()
         window = Window.objects.create(number=f"K{secrets.token_hex(3)}", name_zh="取号测试窗口",
                                        name_en="Kiosk test window")
         queue = queue_save(letter=letter, name_zh="不动产登记", name_en="Real estate registration",
                            window_ids=[window.pk], opens_at=dt.time(0, 0), closes_at=dt.time(23, 59))
         device, key = device_register(kind=DeviceKind.KIOSK, name=f"取号机 {letter}", acting_user=None)
-        if not WorkCalendar.for_centre(centre.pk).kind(today)[0]:
-            undo = _make_today_a_working_day(today)
+        undo = today_a_working_day(centre)
     return {"letter": letter, "queue": queue.pk, "window": window.pk, "device": device.pk, "key": key,
             "undo": undo}
 
@@ -105,8 +53,7 @@ def _clean_up(made: dict) -> None:
         Queue.objects.filter(pk=made["queue"]).delete()
         Window.objects.filter(pk=made["window"]).delete()
         HallDevice.objects.filter(pk=made["device"]).delete()
-    if made["undo"] is not None:
-        _undo_working_day(made["undo"])
+    undo_working_day(made["undo"])
 
 
 def test_a_visitor_taps_a_queue_and_follows_the_ticket_on_a_phone(browser, live_url):

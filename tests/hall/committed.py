@@ -50,3 +50,75 @@ def committed_hall(centre, *, letter: str, window_numbers: tuple[str, ...]) -> I
         HallVisit.objects.filter(ticket_id__in=tickets).delete()
         Membership.objects.filter(user=admin).delete()
         User.objects.filter(pk=admin.pk)._raw_delete(User.objects.db)
+
+
+def free_letter() -> str:
+    """A two-letter queue code no queue of the current schema uses (browser tests share the session's centres)."""
+    import string
+
+    from hall.models import Queue
+
+    used = set(Queue.objects.values_list("letter", flat=True))
+    return next(a + b for a in "XYZW" for b in string.ascii_uppercase if a + b not in used)
+
+
+def today_a_working_day(centre) -> dict | None:
+    """Make today (the centre's date at the real clock) a working day when it is not: what to undo for
+    `undo_working_day`, or None when today already is one. For browser tests, which run at the real time."""
+    from django.utils import timezone
+
+    from workcalendar.clock import WorkCalendar
+
+    today = timezone.localdate()
+    if WorkCalendar.for_centre(centre.pk).kind(today)[0]:
+        return None
+    return _make_today_a_working_day(today)
+
+
+def _make_today_a_working_day(today) -> dict:
+    """Today as a working day in the calendar of every centre (the national schedule: browser tests share
+    the session's database): what to undo. An entered year keeps its days; a year not entered yet is
+    entered as the `chinese-calendar` package has it, plus today."""
+    import datetime as dt
+
+    import chinese_calendar
+
+    from workcalendar.models import ScheduleDay, ScheduleYear
+
+    undo: dict = {"year": None, "day": None, "was": None}
+    schedule = ScheduleYear.objects.filter(year=today.year).first()
+    if schedule is None:
+        schedule = ScheduleYear.objects.create(year=today.year)
+        undo["year"] = schedule.pk
+        day, days = dt.date(today.year, 1, 1), []
+        while day.year == today.year:
+            try:
+                national = chinese_calendar.is_workday(day)
+            except NotImplementedError:
+                national = day.weekday() < 5
+            if national != (day.weekday() < 5) and day != today:
+                days.append(ScheduleDay(schedule=schedule, date=day, is_workday=national))
+            day += dt.timedelta(days=1)
+        ScheduleDay.objects.bulk_create(days)
+    existing = ScheduleDay.objects.filter(date=today).first()
+    if existing is not None:
+        undo["was"] = (existing.pk, existing.is_workday, existing.name)
+        ScheduleDay.objects.filter(pk=existing.pk).update(is_workday=True)
+    elif today.weekday() >= 5:
+        undo["day"] = ScheduleDay.objects.create(schedule=schedule, date=today, is_workday=True, name="test").pk
+    return undo
+
+
+def undo_working_day(undo: dict | None) -> None:
+    """Put back what `today_a_working_day` changed (nothing for None)."""
+    from workcalendar.models import ScheduleDay, ScheduleYear
+
+    if undo is None:
+        return
+    if undo["was"] is not None:
+        pk, is_workday, name = undo["was"]
+        ScheduleDay.objects.filter(pk=pk).update(is_workday=is_workday, name=name)
+    if undo["day"] is not None:
+        ScheduleDay.objects.filter(pk=undo["day"]).delete()
+    if undo["year"] is not None:
+        ScheduleYear.objects.filter(pk=undo["year"]).delete()
