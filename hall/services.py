@@ -754,9 +754,10 @@ def appointment_check_in(*, centre: Centre, now: dt.datetime, code: str = "", id
     if code:
         appointment = found.filter(code=normalise_identifier(code)).first()
     else:
-        booked = found.filter(id_hmac=identity_hmac(normalise_identifier(id_number)), day=today,
-                              status=AppointmentStatus.BOOKED).order_by("starts_at")
-        appointment = booked.first() if id_number else None
+        todays = found.filter(id_hmac=identity_hmac(normalise_identifier(id_number)), day=today)
+        # the booked one first; else one already checked in or cancelled today, to say so
+        appointment = (todays.filter(status=AppointmentStatus.BOOKED).order_by("starts_at").first()
+                       or todays.order_by("-updated_at").first()) if id_number else None
     if appointment is None:
         raise _error(_("No appointment was found for this code or ID number."), HallErrorCode.APPOINTMENT_UNKNOWN)
     if appointment.status != AppointmentStatus.BOOKED:

@@ -54,9 +54,13 @@ def _operable(user: User, centre: Centre) -> list[Window]:
 
 @login_required
 def counter(request: HttpRequest) -> HttpResponse:
-    """The windows the staff member may call at (each a link to its caller page)."""
+    """The windows the staff member may call at (each a link to its caller page); a clerk of one window goes
+    straight to it."""
     centre = require_centre_staff(request)
-    return render(request, "hall/counter_windows.html", {"windows": _operable(user_of(request), centre)})
+    windows = list(_operable(user_of(request), centre))
+    if len(windows) == 1:
+        return redirect("hall:counter_window", number=windows[0].number)
+    return render(request, "hall/counter_windows.html", {"windows": windows})
 
 
 class TransferForm(forms.Form):

@@ -104,7 +104,7 @@ def test_when_tickets_run_out_the_kiosk_offers_appointment_slots(hall, kiosk, cl
     assert refused.status_code == 400
     html = refused.content.decode()
     assert 'data-code="hall_tickets_run_out"' in html
-    slots = re.findall(r'href="(/hall/appointments/book/\?queue=A&amp;day=[0-9-]+&amp;start=[0-9:%A]+)"', html)
+    slots = re.findall(r'data-path="(/hall/appointments/book/\?queue=A&amp;day=[0-9-]+&amp;start=[0-9:%A]+)"', html)
     assert slots, "free slots are offered with their booking links"
     assert "day=2026-12-01&amp;start=10%3A30" in html, "the first free slot today"
     assert html.count("<svg") >= len(slots), "each slot with a QR code"
