@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, TypeAlias, TypedDict
 from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
+from django.utils import timezone
 
 from cases import door
 from cases.choices import DECIDED, TERMINAL
@@ -396,7 +397,9 @@ class GreenReport:
 def _decided_on(history: list[dict]) -> dt.date | None:
     for step in history:
         if step.get("status") in ("approved", "denied"):
-            return dt.datetime.fromisoformat(step["at"]).date()
+            at = dt.datetime.fromisoformat(step["at"])
+            # the day in the centre's time: a decision at 00:12 in Xi'an is 16:12 UTC the day before
+            return timezone.localtime(at).date() if timezone.is_aware(at) else at.date()
     return None
 
 
