@@ -25,7 +25,7 @@ from hall import services
 from hall.choices import BookingChannel, Priority, TicketAction, TicketSource
 from hall.error_codes import HallErrorCode
 from hall.models import Appointment, HallDevice, Queue, Ticket
-from hall.selectors import slot_grid
+from hall.selectors import calling_order_key, slot_grid
 from tenants.models import Centre, User
 from windows.models import Window
 
@@ -248,10 +248,8 @@ def _check_in(play: _Play, now: dt.datetime, code: str, visitor: _Visitor) -> No
 def _next_up(play: _Play, number: str, now: dt.datetime) -> _Visitor | None:
     """Who the window will call (the services' order: appointments due, green channel, priority, time)."""
     letters = {spec.letter for spec in play.specs.values() if number in spec.windows}
-    due = now + services.APPOINTMENT_DUE_AHEAD
     mine = [v for v in play.waiting.values() if v.queue.letter in letters]
-    return min(mine, key=lambda v: (not (v.due_at and v.due_at <= due), -v.priority, v.queued_at, v.number),
-               default=None)
+    return min(mine, key=lambda v: calling_order_key(v, now), default=None)
 
 
 def _free(play: _Play, now: dt.datetime, number: str) -> None:

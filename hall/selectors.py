@@ -8,7 +8,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
-from django.db.models import Avg, Count, F, Q, QuerySet
+from django.db.models import Avg, Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -35,7 +35,17 @@ def queues_open() -> QuerySet[Queue]:
     return Queue.objects.filter(is_active=True).prefetch_related("windows").order_by("letter")
 
 
-def _order_key(ticket: Ticket, now: dt.datetime) -> tuple:
+def in_calling_order(tickets: QuerySet[Ticket], *, now: dt.datetime) -> QuerySet[Ticket]:
+    """Waiting tickets in the order windows call them (the one rule; `calling_order_key` is the same in Python):
+    an appointment due within `APPOINTMENT_DUE_AHEAD` first, then the green channel and priority, then the
+    time they joined the queue, then the number."""
+    due_now = Case(When(due_at__lte=now + APPOINTMENT_DUE_AHEAD, then=Value(1)), default=Value(0),
+                   output_field=IntegerField())
+    return tickets.annotate(due_now=due_now).order_by("-due_now", "-priority", "queued_at", "number")
+
+
+def calling_order_key(ticket, now: dt.datetime) -> tuple:  # a Ticket, or anything with its four fields
+    """`in_calling_order` as a sort key: (not due now, −priority, joined at, number)."""
     due_now = ticket.due_at is not None and ticket.due_at <= now + APPOINTMENT_DUE_AHEAD
     return (not due_now, -ticket.priority, ticket.queued_at, ticket.number)
 
@@ -45,16 +55,16 @@ def waiting_in_order(*, queue_ids: list[int], day: dt.date, now: dt.datetime) ->
     appointments due now, the green channel and priority, then by the time they joined."""
     tickets = list(Ticket.objects.filter(queue_id__in=queue_ids, day=day, status=TicketStatus.WAITING,
                                          for_window__isnull=True).select_related("queue"))
-    return sorted(tickets, key=lambda t: _order_key(t, now))
+    return sorted(tickets, key=lambda t: calling_order_key(t, now))
 
 
 def people_ahead(*, ticket: Ticket, now: dt.datetime) -> int:
     """How many waiting tickets of its queue will be called before `ticket` (0 when it is not waiting)."""
     if ticket.status != TicketStatus.WAITING:
         return 0
-    mine = _order_key(ticket, now)
+    mine = calling_order_key(ticket, now)
     return sum(1 for other in waiting_in_order(queue_ids=[ticket.queue_id], day=ticket.day, now=now)
-               if other.pk != ticket.pk and _order_key(other, now) < mine)
+               if other.pk != ticket.pk and calling_order_key(other, now) < mine)
 
 
 def service_minutes(*, queue: Queue, day: dt.date) -> float:

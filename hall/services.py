@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -33,7 +33,6 @@ from common.errors import ApplicationError, ConflictError
 from common.identity import identity_hmac, normalise_identifier, normalise_mobile, recipient_hmac
 from hall.choices import (
     ACTION_EVENT,
-    APPOINTMENT_DUE_AHEAD,
     BOOKING_HORIZON_WORKDAYS,
     CHECK_IN_EARLY,
     CODE_TRIES,
@@ -53,7 +52,7 @@ from hall.choices import (
 from hall.error_codes import HallErrorCode
 from hall.events import event_record
 from hall.models import Appointment, AppointmentSlot, HallDevice, PhoneCode, Queue, Ticket, TicketDay
-from hall.selectors import people_ahead, slot_grid, slots_free
+from hall.selectors import in_calling_order, people_ahead, slot_grid, slots_free
 from notifications.services import outbox_enqueue
 from registry.hooks import CounterRated, counter_rated
 from registry.models import HallVisit
@@ -294,10 +293,8 @@ def _near_turn_sms(*, centre: Centre, queue: Queue, day: dt.date, now: dt.dateti
     """SMS the holders of the tickets that now have three or fewer ahead of them (once each): the head of
     the line in the database, in calling order (loading the whole line made every call O(waiting): 72 ms
     a call with 1,000 waiting, platform/bench/hall_bench.py)."""
-    head = (Ticket.objects.filter(queue=queue, day=day, status=TicketStatus.WAITING, for_window__isnull=True)
-            .annotate(due_now=Case(When(due_at__lte=now + APPOINTMENT_DUE_AHEAD, then=Value(1)), default=Value(0),
-                                   output_field=IntegerField()))
-            .order_by("-due_now", "-priority", "queued_at", "number")[:NEAR_TURN_AHEAD + 1])
+    head = in_calling_order(Ticket.objects.filter(queue=queue, day=day, status=TicketStatus.WAITING,
+                                                  for_window__isnull=True), now=now)[:NEAR_TURN_AHEAD + 1]
     near = [t for t in head if t.mobile and not t.near_turn_sent]
     for ticket in near:
         outbox_enqueue(dedupe_key=f"hall-near:{centre.pk}:{ticket.pk}", to=crypto.decrypt(ticket.mobile),
@@ -328,11 +325,9 @@ def ticket_call_next(*, centre: Centre, window: Window, acting_user: User | None
     if not queue_ids and not Ticket.objects.filter(day=day, for_window=window, status=TicketStatus.WAITING).exists():
         raise _error(_("Window %(number)s serves no queue.") % {"number": window.number},
                      HallErrorCode.WINDOW_NOT_SERVING)
-    ticket = (Ticket.objects.select_for_update(skip_locked=True, of=("self",))
-              .filter(serving, day=day, status=TicketStatus.WAITING)
-              .annotate(due_now=Case(When(due_at__lte=now + APPOINTMENT_DUE_AHEAD, then=Value(1)), default=Value(0),
-                                     output_field=IntegerField()))
-              .order_by("-due_now", "-priority", "queued_at", "number").select_related("queue").first())
+    ticket = in_calling_order(Ticket.objects.select_for_update(skip_locked=True, of=("self",))
+                              .filter(serving, day=day, status=TicketStatus.WAITING), now=now
+                              ).select_related("queue").first()
     if ticket is None:
         raise _error(_("Nobody is waiting for window %(number)s.") % {"number": window.number},
                      HallErrorCode.NOBODY_WAITING)
