@@ -19,19 +19,18 @@ from urllib.parse import urlencode
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.vary import vary_on_headers
-from qrcode import make as qr_make
-from qrcode.image.svg import SvgPathImage
 
 from common.client import client_address
 from common.errors import ApplicationError
 from common.forms import add_service_errors
 from common.identity import normalise_identifier
+from common.qr import qr_svg
 from hall import selectors, services
 from hall.choices import LIVE, DeviceKind, Priority, TicketSource, TicketStatus
 from hall.error_codes import HallErrorCode
@@ -40,8 +39,6 @@ from hall.forms_kiosk import CheckInForm, PhoneMobileForm, PhoneTakeForm
 from hall.models import Queue, Ticket
 from tenants.request import centre_of
 
-#: Where the appointment booking page lives (built by the appointments pages, URL name `hall:book`).
-BOOKING_PATH = "/hall/appointments/book/"
 #: The kiosk returns to its start this many seconds after showing a ticket (and after an idle error).
 KIOSK_RETURN_SECONDS = 20
 #: A kiosk left on another screen (priority, appointment, an error) returns to its start after this long idle.
@@ -81,18 +78,9 @@ def _now() -> dt.datetime:
     return timezone.now()
 
 
-def qr_svg(text: str) -> str:
-    """`text` as an inline SVG QR code (no image address, so the CSP's img-src 'self' holds)."""
-    return qr_make(text, image_factory=SvgPathImage).to_string(encoding="unicode")
-
-
 def booking_path(*, queue: str, day: str, start: str) -> str:
     """The booking page for one slot: `/hall/appointments/book/?queue=A&day=2026-12-02&start=09:30`."""
-    try:
-        base = reverse("hall:book")
-    except NoReverseMatch:  # the appointments pages are not in this build yet
-        base = BOOKING_PATH
-    return f"{base}?{urlencode({'queue': queue, 'day': day, 'start': start})}"
+    return f"{reverse('hall:book')}?{urlencode({'queue': queue, 'day': day, 'start': start})}"
 
 
 def _slots_offered(request: HttpRequest, slots: list[dict]) -> list[dict]:

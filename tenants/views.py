@@ -29,12 +29,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_otp import login as otp_login
-from qrcode import make as qr_make
-from qrcode.image.svg import SvgPathImage
 
 from common.errors import ApplicationError
 from common.exports import csv_writer
 from common.forms import add_service_errors
+from common.qr import qr_svg
 from tenants import selectors, services, signin
 from tenants.audit import SYSTEM_ACTOR
 from tenants.choices import AuditKind, AuditTarget, CentreStatus, Level, Role
@@ -175,11 +174,6 @@ def handoff(request: HttpRequest) -> HttpResponse:
 
 # --- two-step sign-in (两步验证) and lockouts ---------------------------------------------------------
 
-def _qr_svg(text: str) -> str:
-    """`text` as an inline SVG QR code (no image URL, so the CSP's img-src 'self' holds)."""
-    return qr_make(text, image_factory=SvgPathImage).to_string(encoding="unicode")
-
-
 @never_cache
 @login_required
 def second_factor(request: HttpRequest) -> HttpResponse:
@@ -207,7 +201,7 @@ def second_factor(request: HttpRequest) -> HttpResponse:
                                "required": signin.second_factor_required(user=user)}
     if device is None:
         pending = signin.second_factor_pending_device(user=user)
-        context.update(qr=_qr_svg(pending.config_url), secret=_base32(pending.bin_key))
+        context.update(qr=qr_svg(pending.config_url), secret=_base32(pending.bin_key))
     return render(request, "tenants/second_factor.html", context, status=400 if form.errors else 200)
 
 
