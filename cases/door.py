@@ -13,6 +13,8 @@ What it offers:
 - recompute due dates after a calendar change: `due_dates_recompute`;
 - read what an SMS or a page needs of a case: `applicant_contact`, `applicant_name`;
 - the reconcile read: `reconcile_rows`;
+- the form of a case taken at the window and its materials checklist, for another app's page that opens one
+  (the hall's caller): `CaseNewForm`, `material_choices`;
 - who may accept applications at a centre: `may_accept`; which cases a user may read there (departments
   bind): `cases_visible`.
 """
@@ -24,6 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from cases import selectors, services
+from cases.forms import CaseNewForm, material_choices
 from cases.models import Case
 from cases.services import AcceptedSubmission, Applicant, SubmitResult
 from catalog.models import Material
@@ -32,9 +35,9 @@ from common.idempotency import ClientKey
 from tenants.models import AnyUser, Centre, User
 from tenants.schemas import centre_schema
 
-__all__ = ["AcceptedSubmission", "Applicant", "Case", "Contact", "SubmitResult", "applicant_check", "applicant_contact",
-           "applicant_name", "case_collect_by_proxy", "case_file", "case_step", "cases_visible", "due_dates_recompute",
-           "legs_file_accepted", "may_accept", "reconcile_rows"]
+__all__ = ["AcceptedSubmission", "Applicant", "Case", "CaseNewForm", "Contact", "SubmitResult", "applicant_check",
+           "applicant_contact", "applicant_name", "case_collect_by_proxy", "case_file", "case_step", "cases_visible",
+           "due_dates_recompute", "legs_file_accepted", "material_choices", "may_accept", "reconcile_rows"]
 
 
 def applicant_check(*, kind: str, name: str, id_number: str, phone: str) -> Applicant:

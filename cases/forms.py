@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.choices import TRANSITIONS, Action, ApplicantKind
 from cases.models import Case, CaseMaterial
+from catalog.models import Material
 from common.forms import choice_field
 from common.i18n import pick
 
@@ -39,6 +40,23 @@ class CaseNewForm(forms.Form):
         choice_field(self, "item_code").choices = [("", _("Choose an item"))] + [
             (a.item.code, f"{a.item.code} {a.item.current_version.name}") for a in adoptions]
         choice_field(self, "materials").choices = list(materials)
+
+
+def material_choices(adoption) -> list[tuple[int, str]]:
+    """The checklist of `CaseNewForm`: the adopted item's current materials, by position, each named in the
+    reader's language and marked optional or for some applicant types only."""
+
+
+    choices = []
+    for m in Material.objects.filter(version=adoption.item.current_version).order_by("position", "pk"):
+        label = pick(m.name_zh, m.name_en)
+        if not m.required:
+            label += " " + str(_("(optional)"))
+        if m.applicant_types:
+            kinds = ", ".join(str(ApplicantKind(k).label) for k in m.applicant_types if k in ApplicantKind.values)
+            label += " " + str(_("(only for: %(kinds)s)")) % {"kinds": kinds}
+        choices.append((m.pk, label))
+    return choices
 
 
 class CaseActionForm(forms.Form):

@@ -26,16 +26,15 @@ from cases.choices import (
     CLOCK_RUNNING,
     TERMINAL,
     Action,
-    ApplicantKind,
     CaseEventKind,
     CaseStatus,
     Channel,
     actions_from,
 )
-from cases.forms import CaseActionForm, CaseNewForm
+from cases.forms import CaseActionForm, CaseNewForm, material_choices
 from cases.models import Case, CaseMaterial
 from cases.services import case_submit, case_transition
-from catalog.models import Department, Material
+from catalog.models import Department
 from catalog.selectors import centre_catalogue
 from common.errors import ApplicationError, ConflictError, ErrorCode
 from common.forms import add_service_errors
@@ -194,19 +193,6 @@ def _status_label(status: str) -> str:
 
 # --- a new case at the window -------------------------------------------------------------------
 
-def _material_choices(adoption) -> list[tuple[int, str]]:
-    choices = []
-    for m in Material.objects.filter(version=adoption.item.current_version).order_by("position", "pk"):
-        label = _material_name(m)
-        if not m.required:
-            label += " " + _("(optional)")
-        if m.applicant_types:
-            kinds = ", ".join(str(ApplicantKind(k).label) for k in m.applicant_types if k in ApplicantKind.values)
-            label += " " + _("(only for: %(kinds)s)") % {"kinds": kinds}
-        choices.append((m.pk, label))
-    return choices
-
-
 @login_required
 def case_new(request: HttpRequest) -> HttpResponse:
     """File an application at the window: choose the item (its materials then appear), the applicant,
@@ -218,7 +204,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     code = (data or request.GET).get("item_code", "")
     adoption = by_code.get(code)
-    materials = _material_choices(adoption) if adoption else []
+    materials = material_choices(adoption) if adoption else []
     form = CaseNewForm(data, adoptions=adoptions, materials=materials,
                        initial={"item_code": code} if adoption else None)
     status = 200

@@ -27,8 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
-from cases.choices import ApplicantKind
-from catalog.models import Material
+from cases import door as cases_door
 from catalog.selectors import centre_catalogue
 from common.errors import ApplicationError
 from common.forms import add_service_errors, choice_field
@@ -162,34 +161,11 @@ def counter_window(request: HttpRequest, number: str) -> HttpResponse:
 
 # --- a case opened from the ticket ---------------------------------------------------------------
 
-class CaseFromTicketForm(forms.Form):
-    """A case opened at the window from the ticket being served: the item, the applicant, the materials
-    handed in (pre-filled from the ticket and its appointment)."""
+class CaseFromTicketForm(cases_door.CaseNewForm):
+    """The window's case form (`cases.door.CaseNewForm`: the item, the applicant, the materials handed in),
+    pre-filled from the ticket being served and its appointment, and bound to that ticket."""
 
     ticket = forms.UUIDField(widget=forms.HiddenInput)
-    item_code = forms.ChoiceField(label=gettext_lazy("Item"))
-    applicant_kind = forms.ChoiceField(label=gettext_lazy("Applicant type"), choices=ApplicantKind.choices,
-                                       initial=ApplicantKind.PERSON)
-    applicant_name = forms.CharField(label=gettext_lazy("Applicant's name"), max_length=200)
-    applicant_id_number = forms.CharField(
-        label=gettext_lazy("ID number / unified social credit code"), max_length=40,
-        help_text=gettext_lazy("18 characters: a resident ID for a person, a credit code for an organisation."))
-    phone = forms.CharField(label=gettext_lazy("Mobile phone"), max_length=30)
-    materials = forms.TypedMultipleChoiceField(label=gettext_lazy("Materials handed in"), coerce=int, required=False,
-                                               widget=forms.CheckboxSelectMultiple)
-
-    def __init__(self, *args, items: list[tuple[str, str]], materials: list[tuple[int, str]], **kwargs):
-        super().__init__(*args, **kwargs)
-        choice_field(self, "item_code").choices = [("", _("Choose an item")), *items]
-        choice_field(self, "materials").choices = materials
-
-
-def _materials(adoption) -> list[tuple[int, str]]:
-    choices = []
-    for m in Material.objects.filter(version=adoption.item.current_version).order_by("position", "pk"):
-        label = pick(m.name_zh, m.name_en)
-        choices.append((m.pk, label if m.required else f"{label} {_('(optional)')}"))
-    return choices
 
 
 @never_cache
@@ -207,9 +183,7 @@ def counter_case(request: HttpRequest, number: str) -> HttpResponse:
         messages.error(request, _("Window %(number)s has no ticket called or in service.") % {"number": window.number})
         return redirect("hall:counter_window", number=window.number)
     ticket = live[0]
-    adoptions = {a.item.code: a for a in centre_catalogue(centre=centre)}
-    items = [(code, f"{code} {a.item.current_version.name}") for code, a in adoptions.items()
-             if a.item.current_version is not None]
+    adoptions = {a.item.code: a for a in centre_catalogue(centre=centre) if a.item.current_version is not None}
     draft = services.ticket_case_draft(ticket=ticket)
     data = request.POST if request.method == "POST" else None
     source = data or request.GET
@@ -218,7 +192,8 @@ def counter_case(request: HttpRequest, number: str) -> HttpResponse:
     initial = {"ticket": ticket.pk, "item_code": code, "applicant_kind": draft.applicant_kind,
                "applicant_name": draft.applicant_name, "applicant_id_number": draft.applicant_id_number,
                "phone": draft.phone}
-    form = CaseFromTicketForm(data, items=items, materials=_materials(adoption) if adoption else [], initial=initial)
+    form = CaseFromTicketForm(data, adoptions=list(adoptions.values()),
+                              materials=cases_door.material_choices(adoption) if adoption else [], initial=initial)
     status = 200
     if data is not None:
         status = 400
