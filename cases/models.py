@@ -168,3 +168,46 @@ class CaseNumberCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.last}"
+
+
+class CaseDocument(models.Model):
+    """A file of a case (办件材料与文书): a material the applicant uploaded (online or answering a
+    one-time notice), or a document the centre issued (the acceptance receipt, a notice, the decision).
+    The file lives in Django's storage under a random name (`cases.files`); `name` is the cleaned name the
+    person gave, shown and sent back as the download's name. Served only through the case's pages to
+    those who may see the case (staff through `cases.selectors`, the applicant through the door)."""
+
+    class Kind(models.TextChoices):
+        MATERIAL = "material", _("Material")
+        RECEIPT = "receipt", _("Acceptance receipt")
+        NOTICE = "notice", _("One-time notice")
+        DECISION = "decision", _("Decision")
+        OTHER = "other", _("Other document")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    material_id = models.BigIntegerField(_("catalogue material id"), null=True, blank=True,
+                                         help_text=_("For a material: which line of the checklist it answers."))
+    notice = models.ForeignKey(OneTimeNotice, verbose_name=_("answers notice"), null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="documents")
+    # stored as `cases/<centre schema>/<case uuid>/<random>.<ext>` (`common.uploads.CheckedUpload.stored_name`)
+    file = models.FileField(_("file"), max_length=255)
+    name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    by_applicant = models.BooleanField(_("from the applicant"), default=False)
+    uploaded_by_id = models.BigIntegerField(_("uploaded by (user id)"), null=True, blank=True)
+    uploaded_at = models.DateTimeField(_("uploaded at"))
+    replaced_at = models.DateTimeField(_("replaced at"), null=True, blank=True,
+                                       help_text=_("A later upload for the same material replaced this one."))
+
+    class Meta:
+        verbose_name = _("case document")
+        verbose_name_plural = _("case documents")
+        ordering = ["case", "uploaded_at", "pk"]
+        indexes = [models.Index(fields=["case", "kind"], name="cases_casedocument_kind")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/v1/delegation/", include("delegation.api_urls_public")),
     path("delegation/", include("delegation.urls_public")),
     path("outbox/", include("notifications.urls_public")),
+    path("online/", include("portal.urls")),
     path("", include("tenants.urls_public")),
 ]
 

@@ -172,7 +172,8 @@ class JointCase(TimeStampedModel):
                                    violation_error_message=_("A joint case comes from a bundle or a linked "
                                                              "project.")),
         ]
-        indexes = [models.Index(fields=["accepting_centre", "status"], name="joint_case_centre_status")]
+        indexes = [models.Index(fields=["accepting_centre", "status"], name="joint_case_centre_status"),
+                   models.Index(fields=["applicant_hmac", "-accepted_at"], name="joint_case_applicant")]
 
     def __str__(self) -> str:
         return self.number

@@ -116,6 +116,12 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
         "[{station_en}] Code {code}: tell it to agent {agent_en} if you agree that they file for you. Valid "
         "{minutes} minutes; if you did not agree, do not share it.",
     ),
+    # the online service hall (网上办事大厅): the sign-in code
+    "portal_sign_in_code": (
+        "【西安政务服务网】登录验证码{code}，{minutes}分钟内有效。如非本人操作，请忽略本短信，切勿告诉他人。",
+        "[Xi'an Government Services Online] Sign-in code {code}, valid {minutes} minutes. If you did not ask for "
+        "it, ignore this message and never tell it to anyone.",
+    ),
     # the hall (大厅): a ticket's holder near their turn, appointments (预约) and the SMS code of a phone
     "hall_near_turn": (
         "【{centre_zh}】您的{ticket}号前面还有{ahead}位，请回到大厅等候叫号。排队情况：{url}",
@@ -186,6 +192,7 @@ TEMPLATE_DESCRIPTIONS: dict[str, StrOrPromise] = {
     "hall_appointment_moved": _("To the applicant when an appointment is moved (by them, by a clerk, or "
                                 "because the centre closes that day)."),
     "hall_appointment_cancelled": _("To the applicant when an appointment is cancelled."),
+    "portal_sign_in_code": _("To a mobile signing in to the online service hall: the code (no password)."),
     "hall_phone_code": _("To a mobile asking to take a ticket on a phone or to book online: the code."),
     "test_sms": _("A test message an operator sends to check the SMS gateway."),
 }

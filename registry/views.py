@@ -35,13 +35,12 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
-from cases.choices import CaseStatus
 from common.client import client_address
 from common.errors import ApplicationError, ErrorCode
 from common.i18n import pick
 from common.identity import normalise_case_number, normalise_identifier
 from registry.guard import NumberGuarded, guarded_lookup
-from registry.models import RegistryEntry
+from registry.models import RegistryEntry, status_label
 from registry.selectors import Found, JointProgress, joint_progress_of
 
 #: The last four characters of a resident ID (digits, the last may be X), a mobile (digits) or a unified
@@ -114,10 +113,6 @@ def _not_found_message() -> str:
     return _("No case matches that number and those four digits. Check both and try again.")
 
 
-def _status_label(status: str) -> str:
-    return str(CaseStatus(status).label) if status in CaseStatus.values else status
-
-
 def progress_data(entry: RegistryEntry) -> dict:
     """What the public may see of a case (a joint case's leg too): no applicant, no ID number, no phone."""
     centre = entry.centre
@@ -125,11 +120,11 @@ def progress_data(entry: RegistryEntry) -> dict:
     for step in entry.history:
         at = parse_datetime(step.get("at") or "")
         history.append({
-            "status": step.get("status", ""), "status_label": _status_label(step.get("status", "")),
+            "status": step.get("status", ""), "status_label": status_label(step.get("status", "")),
             "at": at, "holder": pick(step.get("holder_zh", ""), step.get("holder_en")),
         })
     return {
-        "number": entry.number, "status": entry.status, "status_label": _status_label(entry.status),
+        "number": entry.number, "status": entry.status, "status_label": status_label(entry.status),
         "centre": pick(centre.name_zh, centre.name_en),
         "department": pick(entry.department_name_zh, entry.department_name_en), "item": entry.item_name,
         # the promised date is what the applicant is told to expect: its own flag, not the legal date's

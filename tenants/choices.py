@@ -111,6 +111,9 @@ class AuditKind(models.TextChoices):
     OPERATOR_GRANTED = "operator_granted", _("Window operator granted")
     AGENT_POST_ENDED = "agent_post_ended", _("Village agent's post ended")
     PROXY_FILING_PASSED = "proxy_filing_passed", _("Proxy filing passed to another holder")
+    APPLICANT_BOUND = "applicant_bound", _("Applicant bound a real name")
+    APPLICANT_EXPORTED = "applicant_exported", _("Applicant exported their data")
+    APPLICANT_ERASED = "applicant_erased", _("Applicant account erased")
 
 
 class AuditTarget(models.TextChoices):
@@ -126,3 +129,4 @@ class AuditTarget(models.TextChoices):
     CLOSURE = "closure", _("Closure day")
     WINDOW = "window", _("Service window")
     CASE = "case", _("Case")
+    APPLICANT = "applicant", _("Applicant account")

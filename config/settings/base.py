@@ -1,6 +1,8 @@
 """Settings shared by every environment; concerns live in their own modules below."""
 from __future__ import annotations
 
+import os
+
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
@@ -51,6 +53,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "tenants.context_processors.centre",
+                "portal.context_processors.applicant",
             ],
         },
     },
@@ -113,6 +116,18 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 MEDIA_ROOT = VAR_DIR / "media"
+# Files (cases' materials and documents, items' forms, consent scans) go through Django's storage API: the
+# filesystem under var/media by default; S3-compatible object storage (django-storages, `pip install
+# .[s3]`) when GOVSERVICE_S3_BUCKET is set. Never served from a public path: every file goes through a
+# view that checks who asks (MEDIA_URL is not routed).
+if os.environ.get("GOVSERVICE_S3_BUCKET"):
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        "bucket_name": os.environ["GOVSERVICE_S3_BUCKET"],
+        "endpoint_url": os.environ.get("GOVSERVICE_S3_ENDPOINT") or None,
+        "region_name": os.environ.get("GOVSERVICE_S3_REGION") or None,
+        "access_key": os.environ.get("GOVSERVICE_S3_ACCESS_KEY") or None,
+        "secret_key": os.environ.get("GOVSERVICE_S3_SECRET_KEY") or None,
+        "default_acl": "private", "querystring_auth": True, "file_overwrite": False}}
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # The scan or photo of a resident's signed authorisation form (delegation.consent): a phone's photo is 2-6 MB.
 CONSENT_SCAN_MAX_BYTES = 10 * 1024 * 1024
@@ -162,6 +177,7 @@ from config.settings.celery import *  # noqa: E402,F403
 from config.settings.drf import *  # noqa: E402,F403
 from config.settings.hall import *  # noqa: E402,F403
 from config.settings.notifications import *  # noqa: E402,F403
+from config.settings.portal import *  # noqa: E402,F403
 from config.settings.security import *  # noqa: E402,F403
 
 # Hosts that serve the platform's own site (public schema) rather than a centre.

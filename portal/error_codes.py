@@ -1,0 +1,15 @@
+"""Error codes of the online service hall (网上办事大厅); clients branch on these."""
+from enum import StrEnum
+
+
+class PortalErrorCode(StrEnum):
+    INVALID_MOBILE = "portal_invalid_mobile"
+    CODE_TOO_MANY = "portal_code_too_many"
+    CODE_TOO_SOON = "portal_code_too_soon"
+    CODE_WRONG = "portal_code_wrong"
+    NOT_SIGNED_IN = "portal_not_signed_in"
+    IDENTITY_REQUIRED = "portal_identity_required"
+    IDENTITY_INVALID = "portal_identity_invalid"
+    IDENTITY_TAKEN = "portal_identity_taken"
+    IDENTITY_BOUND = "portal_identity_bound"
+    ERASED = "portal_erased"

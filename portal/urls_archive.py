@@ -1,0 +1,4 @@
+"""URLs of the online service hall: see portal/urls.py."""
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
