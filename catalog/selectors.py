@@ -205,3 +205,9 @@ def adoption_terms(*, centre_id: int, item_id: int, on: dt.date) -> AdoptionTerm
             "LIMIT 1", [centre_id, item_id, on, on, on])
         row = cursor.fetchone()
     return AdoptionTerms(*row) if row else None
+
+
+def version_forms(*, version_id: int | None) -> list:
+    """The forms and samples (表单, 样表) of an item version, to download from its guide. (Filled in by the
+    forms work: an empty list until then.)"""
+    return []
