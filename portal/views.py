@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -17,7 +18,7 @@ from cases.choices import CaseStatus
 from common.client import client_address
 from common.errors import ApplicationError
 from common.forms import add_service_errors
-from common.identity import mask_id_number, mask_phone
+from common.identity import mask_id_number, mask_phone, normalise_mobile
 from portal import selectors, services
 from portal.access import (
     applicant_of,
@@ -52,9 +53,11 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             if "send" in request.POST:
                 services.sign_in_code_send(mobile=mobile, address=client_address(request))
                 code_sent = True
-                messages.success(request, _("A code was sent by SMS to %(mobile)s. It is valid for 10 minutes.")
-                                 % {"mobile": mask_phone(mobile)})
-                form = SignInForm(initial={"mobile": mobile})
+                mobile = normalise_mobile(mobile) or mobile
+                messages.success(request, _("A code was sent by SMS to %(mobile)s. It is valid for %(minutes)d "
+                                            "minutes.") % {"mobile": mask_phone(mobile),
+                                                           "minutes": settings.PORTAL_CODE_VALID_MINUTES})
+                form = SignInForm(initial={"mobile": mobile[3:] if mobile.startswith("+86") else mobile})
             else:
                 applicant = services.sign_in(mobile=mobile, code=form.cleaned_data["code"])
                 sign_in_session(request, applicant)
