@@ -202,3 +202,22 @@ def _hall_stream_listener_stopped(django_db_setup):
     from hall.stream import broadcaster
 
     broadcaster.stop()
+
+
+#: The axe-core rules run on every portal page: WCAG 2.0 and 2.1, levels A and AA.
+WCAG_AA_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def accessibility_violations(page) -> list[str]:
+    """axe-core's WCAG 2.1 AA violations of the page as it is now (axe-playwright-python injects axe-core
+    through the DevTools protocol, so the page's Content-Security-Policy is not loosened): one line per rule
+    with the first few offending elements; empty when the page passes."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_AA_TAGS},
+                                       "resultTypes": ["violations"]})
+    lines = []
+    for violation in results.response["violations"]:
+        targets = ", ".join(" ".join(node["target"]) for node in violation["nodes"][:3])
+        lines.append(f"{page.url} {violation['id']} ({violation['impact']}): {violation['help']} — {targets}")
+    return lines

@@ -1,0 +1,239 @@
+#!/usr/bin/env python3
+"""The online service hall (issue 16): "my cases" and an online application.
+
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/govservice \
+        python platform/bench/portal_bench.py [--others 1000000] [--requests 300] [--keep] [--reuse] [--only my_cases]
+
+Like the other benchmarks it never touches the database named in DATABASE_URL: it creates
+`bench_<name>_portal` on the same server (dropped first, and at the end unless --keep; --reuse keeps an
+existing one with its rows) and runs Django in child processes pointed at it.
+
+Steps:
+  setup     the 200-centre demo network and the demo catalogue (as dashboard_bench.py)
+  generate  --others registry rows of other applicants (spread over every centre and two years), then the
+            applicant's 100 cases across 20 centres (5 each; a third of them open) and 5 joint cases of
+            theirs; VACUUM ANALYZE
+  my_cases  GET /online/cases/ on the platform's host for the signed-in applicant through Django's test
+            client (the whole request: session, account, the registry read, the page): --requests requests
+            after 10 warm-ups; p50, p99, max, the statements per request, the page's size, and the plan of
+            the registry read (an index scan on registry_applicant, never a loop over schemas)
+  apply     an online application with 5 materials of 2 MB each (PDF), end to end through the page
+            (/online/items/<code>/apply/ at a district centre: checks by content, SHA-256, the storage,
+            the case and its documents in the centre's schema, the registry row): median and max of 10
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH_DIR))
+
+from dashboard_bench import _plan_summary, child_setup  # noqa: E402
+from run import (  # noqa: E402
+    PYTHON,
+    REPO,
+    RESULT_PREFIX,
+    bench_dbname,
+    child_env,
+    db_exists,
+    drop_db,
+    log,
+    machine_info,
+    prepare_migrated_db,
+    server_url,
+)
+
+#: The applicant's resident ID (born 1956) and mobile.
+APPLICANT_ID = "610103195601010011"
+APPLICANT_MOBILE = "+8613900000016"
+MY_CASES = 100
+MY_CENTRES = 20
+MY_JOINT = 5
+
+OTHERS_SQL = """
+INSERT INTO registry_registryentry (centre_id, case_id, number, item_code, item_name_zh, item_name_en,
+        department_code, department_name_zh, department_name_en, channel, status, submitted_at, accepted_on,
+        promised_limit_days, legal_limit_days, paused_workdays, promised_due, legal_due, promised_due_provisional,
+        legal_due_provisional, paused, is_open, last_event_at, applicant_hmac, lookup_hmacs, history,
+        green_channel)
+SELECT c.id, gen_random_uuid(), 'B' || lpad(g.n::text, 12, '0'), '610100SC-XK-0001', '食品经营许可',
+       'Food business licence', 'SC', '市场监管', 'Market regulation',
+       (ARRAY['window', 'online', 'proxy'])[1 + g.n %% 3], CASE WHEN g.n %% 5 = 0 THEN 'accepted' ELSE 'collected' END,
+       now() - (g.n %% 730) * interval '1 day', (now() - (g.n %% 730) * interval '1 day')::date, 10, 20, 0,
+       (now() - (g.n %% 730) * interval '1 day' + interval '14 days')::date,
+       (now() - (g.n %% 730) * interval '1 day' + interval '28 days')::date, false, false, false, g.n %% 5 = 0,
+       now() - (g.n %% 730) * interval '1 day', md5(g.n::text) || md5((g.n + 1)::text), '{}', '[]', ''
+  FROM generate_series(1, %(others)s) g(n)
+  JOIN tenants_centre c ON c.id = (SELECT min(id) FROM tenants_centre) + g.n %% (SELECT count(*) FROM tenants_centre)
+"""
+
+MINE_SQL = """
+INSERT INTO registry_registryentry (centre_id, case_id, number, item_code, item_name_zh, item_name_en,
+        department_code, department_name_zh, department_name_en, channel, status, submitted_at, accepted_on,
+        promised_limit_days, legal_limit_days, paused_workdays, promised_due, legal_due, promised_due_provisional,
+        legal_due_provisional, paused, is_open, last_event_at, applicant_hmac, lookup_hmacs, history,
+        green_channel)
+SELECT c.id, gen_random_uuid(), 'M' || lpad(g.n::text, 12, '0'), '610100SC-XK-0001', '食品经营许可',
+       'Food business licence', 'SC', '市场监管', 'Market regulation',
+       (ARRAY['window', 'online', 'proxy', 'joint'])[1 + g.n %% 4],
+       CASE WHEN g.n %% 3 = 0 THEN 'accepted' ELSE 'collected' END,
+       now() - g.n * interval '3 days', (now() - g.n * interval '3 days')::date, 10, 20, 0,
+       (now() - g.n * interval '3 days' + interval '14 days')::date,
+       (now() - g.n * interval '3 days' + interval '28 days')::date, false, false, false, g.n %% 3 = 0,
+       now() - g.n * interval '3 days', %(hmac)s, '{}',
+       '[{"status": "submitted", "at": "2026-01-05T10:00:00+08:00"}, {"status": "accepted", "at": "2026-01-05T10:20:00+08:00"}]',
+       ''
+  FROM generate_series(1, %(mine)s) g(n)
+  JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k FROM tenants_centre) c ON c.k = g.n %% %(centres)s
+"""
+
+
+def generate(db_url: str, *, others: int) -> dict:
+    env = child_env(db_url)
+    hmac = subprocess.run([PYTHON, "-c", "import django; django.setup(); from common.identity import identity_hmac; "
+                           f"print(identity_hmac('{APPLICANT_ID}'))"], cwd=REPO, env=env, capture_output=True,
+                          text=True, check=True).stdout.strip()
+    import psycopg
+
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        started = time.perf_counter()
+        conn.execute(OTHERS_SQL, {"others": others})
+        conn.execute(MINE_SQL, {"mine": MY_CASES, "centres": MY_CENTRES, "hmac": hmac})
+        insert = time.perf_counter() - started
+        conn.execute("VACUUM ANALYZE registry_registryentry")
+        rows = conn.execute("SELECT count(*) FROM registry_registryentry").fetchone()[0]
+        centres = conn.execute("SELECT count(DISTINCT centre_id) FROM registry_registryentry "
+                               "WHERE applicant_hmac = %s", [hmac]).fetchone()[0]
+        size = conn.execute("SELECT pg_size_pretty(pg_total_relation_size('registry_registryentry'))").fetchone()[0]
+    log(f"generate: {rows:,} registry rows ({MY_CASES} the applicant's at {centres} centres) in {insert:.1f} s, {size}")
+    return {"rows": rows, "mine": MY_CASES, "my_centres": centres, "insert_s": round(insert, 1), "size": size}
+
+
+def child_my_cases(requests: int) -> dict:
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from common.identity import identity_hmac, recipient_hmac
+    from portal.access import SESSION_KEY
+    from portal.models import Applicant
+    from registry.models import RegistryEntry
+
+    applicant, _created = Applicant.objects.get_or_create(
+        mobile_hmac=recipient_hmac(APPLICANT_MOBILE),
+        defaults={"mobile": APPLICANT_MOBILE, "kind": "person", "name": "李秀英", "id_number": APPLICANT_ID,
+                  "id_hmac": identity_hmac(APPLICANT_ID), "bound_at": timezone.now()})
+    client = Client(HTTP_HOST=settings.PLATFORM_DOMAIN)
+    session = client.session
+    session[SESSION_KEY] = applicant.pk
+    session.save()
+    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    for _ in range(10):
+        response = client.get("/online/cases/")
+        assert response.status_code == 200, response.status_code
+    times = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        response = client.get("/online/cases/")
+        times.append((time.perf_counter() - started) * 1000)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/online/cases/")
+    page = response.content.decode()
+    shown = page.count('class="my-case"')
+    qs = RegistryEntry.objects.filter(applicant_hmac=applicant.id_hmac).order_by("-submitted_at")
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql, params)
+        plan = cursor.fetchone()[0][0]
+    times.sort()
+    result = {"requests": requests, "p50_ms": round(statistics.median(times), 1),
+              "p99_ms": round(times[int(len(times) * 0.99) - 1], 1), "max_ms": round(times[-1], 1),
+              "statements": len(queries), "bytes": len(response.content), "cases_shown": shown,
+              **_plan_summary(plan)}
+    log(f"my_cases: {result}")
+    return result
+
+
+def child_apply(runs: int) -> dict:
+    """The online application with 5 × 2 MB PDFs through the page (filled in once the apply page exists)."""
+    from portal.bench import apply_bench  # noqa: PLC0415  (the portal's own bench helper)
+
+    return apply_bench(runs=runs, applicant_id=APPLICANT_ID, mobile=APPLICANT_MOBILE)
+
+
+def run_child(db_url: str, step: str, args) -> dict:
+    cmd = [PYTHON, str(Path(__file__).resolve()), "--child", step, "--requests", str(args.requests)]
+    proc = subprocess.run(cmd, cwd=REPO, env=child_env(db_url, ROUTING_CHECK_SECONDS="3600"),
+                          stdout=subprocess.PIPE, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"child {step} failed ({proc.returncode})")
+    for line in reversed(proc.stdout.splitlines()):
+        if line.startswith(RESULT_PREFIX):
+            return json.loads(line[len(RESULT_PREFIX):])
+    raise SystemExit(f"child {step} printed no result")
+
+
+def child_main(step: str, requests: int) -> None:
+    import logging
+
+    import django
+
+    django.setup()
+    for name in ("tenants", "catalog", "django.request", "notifications", "cases"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    if step == "setup":
+        result = child_setup()
+    elif step == "my_cases":
+        result = child_my_cases(requests)
+    else:
+        result = child_apply(10)
+    print(RESULT_PREFIX + json.dumps(result, default=str), flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--others", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--only", choices=["my_cases", "apply"])
+    parser.add_argument("--keep", action="store_true", help="keep the bench database")
+    parser.add_argument("--reuse", action="store_true", help="reuse an existing bench database as it is")
+    args = parser.parse_args()
+    if args.child:
+        child_main(args.child, args.requests)
+        return
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        raise SystemExit("Set DATABASE_URL: the bench database is created on that server.")
+    name = bench_dbname(url, "portal")
+    results: dict = {"machine": machine_info(url)}
+    started = time.perf_counter()
+    try:
+        if args.reuse and db_exists(url, name):
+            db_url = server_url(url, name)
+            log(f"database {name}: reused")
+        else:
+            db_url = prepare_migrated_db(url, name)
+            results["setup"] = run_child(db_url, "setup", args)
+            results["generate"] = generate(db_url, others=args.others)
+        for step in ("my_cases", "apply"):
+            if args.only in (None, step):
+                results[step] = run_child(db_url, step, args)
+    finally:
+        if not args.keep and not args.reuse:
+            drop_db(url, name)
+    log(f"done in {time.perf_counter() - started:.0f} s")
+    print(json.dumps(results, indent=2, ensure_ascii=False, default=str))
+
+
+if __name__ == "__main__":
+    main()
