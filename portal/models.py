@@ -79,7 +79,7 @@ class Booking(TimeStampedModel):
     appointments in the centres' halls (each appointment lives in its centre's schema, reached through
     `hall.door`), so "my appointments" reads the centres that hold one, never every centre."""
 
-    applicant = models.ForeignKey(Applicant, verbose_name=_("applicant account"), on_delete=models.CASCADE,
+    applicant = models.ForeignKey(Applicant, verbose_name=_("online service hall account"), on_delete=models.CASCADE,
                                   related_name="bookings")
     centre = models.ForeignKey("tenants.Centre", verbose_name=_("centre"), on_delete=models.CASCADE,
                                related_name="+")

@@ -147,7 +147,7 @@ class Inquiry(models.Model):
     case_number = models.CharField(_("case number"), max_length=32, blank=True)
     item_code = models.CharField(_("item"), max_length=32, blank=True)
     applicant_id = models.BigIntegerField(
-        _("applicant account"), null=True, blank=True,
+        _("online service hall account"), null=True, blank=True,
         help_text=_("The online service hall's account that asked (a plain id: supervision knows no accounts)."))
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("text"))

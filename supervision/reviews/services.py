@@ -256,6 +256,12 @@ def inquiry_submit(*, centre: Centre, kind: str, subject: str, body: str, depart
         recorded_by=acting_user, created_at=now, item_code=(item_code or "").strip(), applicant_id=applicant_id)
 
 
+def inquiries_forget_applicant(*, applicant_id: int) -> int:
+    """Empty the name and contact of every inquiry an online service hall account asked (its erasure:
+    the questions and answers stay, no longer naming the person). Returns how many were changed."""
+    return Inquiry.objects.filter(applicant_id=applicant_id).exclude(name="", contact="").update(name="", contact="")
+
+
 @transaction.atomic
 def inquiry_route(*, inquiry: Inquiry, department_code: str, acting_user: User, now: dt.datetime) -> Inquiry:
     """Route to a department (by `acting_user`, kept as `routed_by` with `routed_at`); the department it

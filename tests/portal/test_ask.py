@@ -101,3 +101,18 @@ def test_bad_input_is_told_next_to_its_field_and_nothing_is_sent(applicant_clien
                                 "item_code": "NO-SUCH-ITEM"}, HTTP_ACCEPT_LANGUAGE="en")
     assert unknown.status_code == 400 and "No item has the code NO-SUCH-ITEM" in unknown.content.decode()
     assert not Inquiry.objects.exists()
+
+
+def test_an_erased_account_leaves_its_questions_without_its_name_and_gets_no_sms(applicant_client, beilin, clerk):
+    from portal.services import applicant_erase
+    from supervision.reviews.services import inquiry_answer
+    from tests.supervision.reviews.conftest import noon
+
+    client, account = applicant_client()
+    assert client.post(ASK, {"centre": "beilin", "kind": "mailbox", "subject": "建议", "body": "延长午间服务"}
+                       ).status_code == 302
+    applicant_erase(applicant=account)
+    asked = Inquiry.objects.get()
+    assert (asked.name, asked.contact, asked.applicant_id) == ("", "", account.pk)
+    inquiry_answer(inquiry=asked, answer="已采纳", acting_user=clerk, now=noon(2026, 10, 8))
+    assert not OutboxMessage.objects.filter(template_key="inquiry_answered").exists()
