@@ -5,12 +5,19 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
 
+from common.errors import ApplicationError
+from common.i18n import pick
 from hall import demo, selectors, services
+from hall.choices import AppointmentStatus, BookingChannel
+from hall.error_codes import HallErrorCode
 from hall.models import Appointment, HallDevice, Queue, Ticket
 from tenants.choices import CentreStatus
 from tenants.models import Centre, User
@@ -98,3 +105,137 @@ def demo_hall_counts(*, centre: Centre) -> dict[str, int]:
             counts[f"appointments_{status}"] = n
         counts["cases"] = Ticket.objects.filter(case_id__isnull=False).count()
         return counts
+
+
+# --- the online service hall (portal, 网上办事大厅): appointments of a signed-in applicant -------------
+
+@dataclass(frozen=True)
+class QueueOffer:
+    """A queue in service at a centre that takes appointments for an item (best first: a queue naming the
+    item, then one naming its department, then one serving every item)."""
+
+    centre_id: int
+    letter: str
+    name_zh: str
+    name_en: str
+
+    @property
+    def name(self) -> str:
+        return pick(self.name_zh, self.name_en)
+
+
+def queues_for_item(*, centres: Sequence[Centre], item_code: str, department_code: str) -> dict[int, list[QueueOffer]]:
+    """The queues in service that serve the item (its code, its department's code, or every item when a
+    queue names none) at each of `centres` (ready ones), by centre id; a centre without one is absent.
+    One statement over the centres' `hall_queue` tables, each named with its schema (UNION ALL), so a
+    request asks every centre that handles the item at once and no connection changes schema."""
+    ready = [centre for centre in centres if centre.status == CentreStatus.READY]
+    if not ready:
+        return {}
+    table = connection.ops.quote_name(Queue._meta.db_table)
+    parts: list[str] = []
+    params: list[int | str] = []
+    for centre in ready:
+        parts.append(
+            f"SELECT %s::bigint, letter, name_zh, name_en, CASE WHEN %s::varchar = ANY(item_codes) THEN 0 "  # noqa: S608
+            f"WHEN %s::varchar = ANY(department_codes) THEN 1 ELSE 2 END AS rank "
+            f"FROM {connection.ops.quote_name(centre.schema_name)}.{table} WHERE is_active AND "
+            f"(%s::varchar = ANY(item_codes) OR %s::varchar = ANY(department_codes) "
+            f"OR (cardinality(item_codes) = 0 AND cardinality(department_codes) = 0))")
+        params += [centre.pk, item_code, department_code, item_code, department_code]
+    found: dict[int, list[QueueOffer]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts) + " ORDER BY 1, 5, 2", params)
+        for centre_id, letter, name_zh, name_en, _rank in cursor.fetchall():
+            found.setdefault(centre_id, []).append(QueueOffer(centre_id=centre_id, letter=letter, name_zh=name_zh,
+                                                              name_en=name_en))
+    return found
+
+
+def slots_of_queue(*, centre: Centre, letter: str, now: dt.datetime, limit: int = 600) -> list[selectors.Slot]:
+    """The free appointment slots of the centre's queue `letter` (`hall.selectors.slots_free`); none for a
+    queue not in service."""
+    with centre_schema(centre):
+        queue = selectors.queue_by_letter(letter)
+        return selectors.slots_free(centre=centre, queue=queue, now=now, limit=limit) if queue else []
+
+
+@dataclass(frozen=True)
+class AppointmentFacts:
+    """What the online service hall shows of an appointment at a centre (no personal data)."""
+
+    id: uuid.UUID
+    centre_id: int
+    code: str
+    queue_letter: str
+    queue_name_zh: str
+    queue_name_en: str
+    item_code: str
+    item_name_zh: str
+    item_name_en: str
+    day: dt.date
+    starts_at: dt.time
+    ends_at: dt.time
+    status: str
+    status_label: str
+    slot_label: str
+
+    @property
+    def item_name(self) -> str:
+        return pick(self.item_name_zh, self.item_name_en) or pick(self.queue_name_zh, self.queue_name_en)
+
+    @property
+    def is_booked(self) -> bool:
+        return self.status == AppointmentStatus.BOOKED
+
+
+def _facts(centre: Centre, appointment: Appointment) -> AppointmentFacts:
+    queue = appointment.queue
+    return AppointmentFacts(
+        id=appointment.pk, centre_id=centre.pk, code=appointment.code, queue_letter=queue.letter,
+        queue_name_zh=queue.name_zh, queue_name_en=queue.name_en, item_code=appointment.item_code,
+        item_name_zh=appointment.item_name_zh, item_name_en=appointment.item_name_en, day=appointment.day,
+        starts_at=appointment.starts_at, ends_at=appointment.ends_at, status=appointment.status,
+        status_label=str(appointment.get_status_display()), slot_label=appointment.slot_label)
+
+
+def appointment_book_signed_in(*, centre: Centre, letter: str, item_code: str, day: dt.date, starts_at: dt.time,
+                               name: str, mobile: str, id_number: str, applicant_kind: str,
+                               now: dt.datetime) -> AppointmentFacts:
+    """Book online (网上预约) for an applicant signed in to the online service hall: the account was signed
+    in with an SMS code to this mobile and its real name is bound, so no further code is sent; everything
+    else is the hall's own rules (`hall.services.appointment_book`, channel online): the applicant checked,
+    the slot's capacity (`hall_slot_full`), one appointment per person, queue and day
+    (`hall_already_booked`, 409), online booking suspended after repeated no-shows
+    (`hall_booking_suspended`), the item served by the queue (`hall_item_not_served`), and the booking SMS.
+    A queue not in service: `hall_queue_unknown`."""
+    with centre_schema(centre), transaction.atomic():
+        queue = selectors.queue_by_letter(letter)
+        if queue is None:
+            raise ApplicationError(_("This queue takes no appointments now; choose another."),
+                                   HallErrorCode.QUEUE_UNKNOWN)
+        appointment = services.appointment_book(
+            centre=centre, queue=queue, day=day, starts_at=starts_at, name=name, mobile=mobile, id_number=id_number,
+            channel=BookingChannel.ONLINE, now=now, item_code=item_code, applicant_kind=applicant_kind)
+        return _facts(centre, appointment)
+
+
+def appointments_of_person(*, centre: Centre, ids: Sequence[uuid.UUID], id_hmac: str) -> list[AppointmentFacts]:
+    """The centre's appointments among `ids` booked under the ID number whose HMAC is `id_hmac` (others are
+    left out), by day and time."""
+    with centre_schema(centre):
+        rows = (Appointment.objects.filter(pk__in=list(ids), id_hmac=id_hmac).select_related("queue")
+                .order_by("day", "starts_at"))
+        return [_facts(centre, row) for row in rows]
+
+
+def appointment_cancel_of_person(*, centre: Centre, appointment_id: uuid.UUID, id_hmac: str,
+                                 now: dt.datetime) -> AppointmentFacts | None:
+    """Cancel the appointment if it was booked under the ID number whose HMAC is `id_hmac` (None when it is
+    not theirs or does not exist): `hall.services.appointment_cancel` (the slot freed, an SMS). Raises
+    `hall_appointment_not_active` (409) when it is no longer booked."""
+    with centre_schema(centre), transaction.atomic():
+        appointment = Appointment.objects.filter(pk=appointment_id, id_hmac=id_hmac).first()
+        if appointment is None:
+            return None
+        return _facts(centre, services.appointment_cancel(centre=centre, appointment=appointment, now=now))

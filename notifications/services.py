@@ -69,6 +69,12 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
         "[Supervision] Follow-up: the answer to the {kind_en} “{subject}” ({number}) is overdue (due {due}). "
         "Please see that it is answered.",
     ),
+    # the online service hall (网上办事大厅): the answer to a question asked from an account
+    "inquiry_answered": (
+        "【{centre_zh}】您的{kind_zh}“{subject}”已答复，请登录网上办事大厅“我的咨询”查看：{question_url}",
+        "[{centre_en}] Your {kind_en} “{subject}” has been answered. Sign in to the online service hall to read "
+        "it under “My questions”: {question_url}",
+    ),
     # delegation (代办): the resident hears of each handover of a proxy filing
     "proxy_received": (
         "【{centre_zh}】代办员{agent_zh}已收到您委托代办的材料，办件{number}（{item_zh}）已提交{centre_zh}。",
@@ -173,6 +179,8 @@ TEMPLATE_DESCRIPTIONS: dict[str, StrOrPromise] = {
                                "is late."),
     "inquiry_overdue": _("To the centre's supervisors when the answer to a complaint, a consultation or a "
                          "letter to the director is late."),
+    "inquiry_answered": _("To the applicant who asked from their account in the online service hall when their "
+                          "complaint, consultation or letter to the director is answered."),
     "proxy_received": _("To the resident when their agent has received the materials and filed the case."),
     "proxy_handed_to_centre": _("To the resident when their agent has handed the materials to the centre."),
     "proxy_result_received": _("To the resident when their agent has collected the result."),
@@ -213,6 +221,7 @@ SAMPLE_CONTEXT: dict[str, str] = {
     "title_zh": "新建商品住宅项目联合审批", "title_en": "Joint approval of a new housing project", "legs": "5",
     "code": "382915", "minutes": "10",
     "ticket": "A023", "ahead": "3", "url": "http://beilin.localhost:8000/hall/t/kX2…/",
+    "question_url": "http://localhost:8000/online/questions/12/",
     "slot": "2026-10-12 09:30–10:00", "queue": "A", "reason": "", "count": "4", "longest": "42",
 }
 

@@ -13,3 +13,6 @@ class PortalErrorCode(StrEnum):
     IDENTITY_TAKEN = "portal_identity_taken"
     IDENTITY_BOUND = "portal_identity_bound"
     ERASED = "portal_erased"
+    QUESTION_CASE_ELSEWHERE = "portal_question_case_elsewhere"
+    QUESTION_ITEM_UNKNOWN = "portal_question_item_unknown"
+    BOOKING_NOT_FOUND = "portal_booking_not_found"

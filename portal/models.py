@@ -72,3 +72,24 @@ class SignInCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sent_at:%Y-%m-%d %H:%M}"
+
+
+class Booking(TimeStampedModel):
+    """An appointment (预约) booked from the online service hall: the public index of the account's
+    appointments in the centres' halls (each appointment lives in its centre's schema, reached through
+    `hall.door`), so "my appointments" reads the centres that hold one, never every centre."""
+
+    applicant = models.ForeignKey(Applicant, verbose_name=_("online service hall account"), on_delete=models.CASCADE,
+                                  related_name="bookings")
+    centre = models.ForeignKey("tenants.Centre", verbose_name=_("centre"), on_delete=models.CASCADE,
+                               related_name="+")
+    appointment_id = models.UUIDField(_("appointment"), unique=True)
+    day = models.DateField(_("day"))
+
+    class Meta:
+        verbose_name = _("booking from the online service hall")
+        verbose_name_plural = _("bookings from the online service hall")
+        indexes = [models.Index(fields=["applicant", "-day"], name="portal_booking_applicant")]
+
+    def __str__(self) -> str:
+        return f"{self.appointment_id} {self.day}"

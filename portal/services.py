@@ -29,6 +29,7 @@ from common.identity import identity_hmac, normalise_identifier, normalise_mobil
 from notifications.services import outbox_enqueue
 from portal.error_codes import PortalErrorCode
 from portal.models import Applicant, SignInCode
+from supervision.reviews.services import inquiries_forget_applicant
 from tenants.audit import audit_record
 from tenants.choices import AuditKind, AuditTarget
 
@@ -168,9 +169,9 @@ class Erased:
 
 def applicant_erase(*, applicant: Applicant, now: dt.datetime | None = None) -> Erased:
     """Erase the account (删除账户, PIPL art. 47): every personal field emptied and the HMACs cleared, so
-    the mobile and the ID find nothing; the cases stay with the centres that hold them (kept by law for
-    each item type's retention period) and are still followed with the case number at the progress
-    lookup. The row stays as a tombstone. Audited."""
+    the mobile and the ID find nothing, and the name and contact of the questions it asked emptied; the cases stay
+    with the centres that hold them (kept by law for each item type's retention period) and are still followed
+    with the case number at the progress lookup. The row stays as a tombstone. Audited."""
     now = now or timezone.now()
     with transaction.atomic():
         locked = Applicant.objects.select_for_update().get(pk=applicant.pk)
@@ -181,6 +182,7 @@ def applicant_erase(*, applicant: Applicant, now: dt.datetime | None = None) -> 
         locked.erasure_requested_at = locked.erasure_requested_at or now
         locked.erased_at = now
         locked.save()
+        inquiries_forget_applicant(applicant_id=locked.pk)  # the questions asked from it no longer name them
         audit_record(kind=AuditKind.APPLICANT_ERASED, actor=None, target_type=AuditTarget.APPLICANT,
                      target_id=locked.pk, target_label=f"applicant {locked.pk}", at=now)
     return Erased(applicant_id=locked.pk, at=now)

@@ -15,5 +15,6 @@ class ReviewErrorCode(StrEnum):
     UNKNOWN_DEPARTMENT = "review_inquiry_unknown_department"
     ANSWERED_ALREADY = "review_inquiry_answered"
     ANSWER_MISSING = "review_inquiry_answer_missing"
+    INQUIRY_MISSING = "review_inquiry_missing"
     VISIT_UNKNOWN = "review_visit_unknown"
     VISIT_NOT_DONE = "review_visit_not_done"

@@ -133,7 +133,8 @@ class Rectification(models.Model):
 
 class Inquiry(models.Model):
     """A complaint (投诉), consultation (咨询) or letter to the director's mailbox (主任信箱), taken online
-    (anonymous allowed) or at the window, routed to a department and answered within a limit."""
+    (anonymous allowed, or from an account of the online service hall: `applicant_id`) or at the window,
+    routed to a department and answered within a limit."""
 
     centre = models.ForeignKey("tenants.Centre", verbose_name=_("centre"), on_delete=models.CASCADE,
                                related_name="inquiries")
@@ -144,6 +145,10 @@ class Inquiry(models.Model):
     routed_by = models.ForeignKey("tenants.User", verbose_name=_("routed by"), null=True, blank=True,
                                   on_delete=models.SET_NULL, related_name="+")
     case_number = models.CharField(_("case number"), max_length=32, blank=True)
+    item_code = models.CharField(_("item"), max_length=32, blank=True)
+    applicant_id = models.BigIntegerField(
+        _("online service hall account"), null=True, blank=True,
+        help_text=_("The online service hall's account that asked (a plain id: supervision knows no accounts)."))
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("text"))
     name = models.CharField(_("name"), max_length=100, blank=True)
@@ -164,7 +169,9 @@ class Inquiry(models.Model):
         verbose_name_plural = _("complaints and consultations")
         ordering = ["due_date", "pk"]
         indexes = [models.Index(fields=["centre", "due_date"], condition=Q(answered_at__isnull=True),
-                                name="supervision_inquiry_open")]
+                                name="supervision_inquiry_open"),
+                   models.Index(fields=["applicant_id", "-created_at"], condition=Q(applicant_id__isnull=False),
+                                name="supervision_inquiry_applicant")]
 
     #: Set by `reviews.selectors.inquiries_open_for` (past its answer-by date on the day asked).
     is_overdue: bool = False

@@ -81,6 +81,24 @@ def inquiry_get_for(*, user: AnyUser, centre: Centre, pk: int) -> Inquiry:
     return inquiry
 
 
+def inquiries_of_applicant(*, applicant_id: int) -> QuerySet[Inquiry]:
+    """What an account of the online service hall asked (its `applicant_id`), newest first, with the centre."""
+    return Inquiry.objects.filter(applicant_id=applicant_id).select_related("centre").order_by("-created_at", "-pk")
+
+
+def inquiry_of_applicant(*, applicant_id: int, pk: int) -> Inquiry:
+    """One of the account's questions; another account's (or none) is 404."""
+    inquiry = inquiries_of_applicant(applicant_id=applicant_id).filter(pk=pk).first()
+    if inquiry is None:
+        raise Http404
+    return inquiry
+
+
+def review_of_entry(*, entry: RegistryEntry) -> Review | None:
+    """The case's one rating, if given."""
+    return Review.objects.filter(entry=entry).first()
+
+
 # --- rates ----------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

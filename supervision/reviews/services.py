@@ -36,6 +36,7 @@ from supervision.reviews.choices import (
     ReviewLevel,
 )
 from supervision.reviews.error_codes import ReviewErrorCode
+from supervision.reviews.hooks import inquiry_answered
 from supervision.reviews.models import Inquiry, Rectification, Review, ReviewCallback
 from tenants.choices import Role
 from tenants.models import Centre, Membership, User
@@ -236,17 +237,29 @@ def _department(code: str) -> str:
 
 def inquiry_submit(*, centre: Centre, kind: str, subject: str, body: str, department_code: str = "",
                    case_number: str = "", name: str = "", contact: str = "", acting_user: User | None,
-                   now: dt.datetime) -> Inquiry:
-    """Take a complaint, consultation or letter: online (anonymous allowed, `acting_user` None) or at the
-    window (by staff, kept as `recorded_by`)."""
+                   now: dt.datetime, item_code: str = "", applicant_id: int | None = None) -> Inquiry:
+    """Take a complaint, consultation or letter: online (anonymous allowed, `acting_user` None; from an
+    account of the online service hall: `applicant_id`, whose questions it lists) or at the window (by
+    staff, kept as `recorded_by`). Optionally about a case (`case_number`) or an item (`item_code`). Raises
+    `review_inquiry_unknown_department`, and `review_inquiry_missing` (field `subject` or `body`) when the
+    subject or the text is blank."""
     department_code = _department(department_code)
+    for field, value, message in (("subject", subject, _("Give a subject.")), ("body", body, _("Write your text."))):
+        if not (value or "").strip():
+            raise ApplicationError(message, ReviewErrorCode.INQUIRY_MISSING, {"fields": {field: [message]}})
     today = timezone.localtime(now).date()
     return Inquiry.objects.create(
         centre=centre, kind=kind, channel=InquiryChannel.WINDOW if acting_user is not None else InquiryChannel.ONLINE,
         department_code=department_code, case_number=normalise_case_number(case_number), subject=subject.strip(),
         body=body.strip(), name=name.strip(), contact=contact.strip(), received_on=today,
         due_date=WorkCalendar.for_centre(centre.pk).add_workdays(today, ANSWER_WORKDAYS[kind]).date,
-        recorded_by=acting_user, created_at=now)
+        recorded_by=acting_user, created_at=now, item_code=(item_code or "").strip(), applicant_id=applicant_id)
+
+
+def inquiries_forget_applicant(*, applicant_id: int) -> int:
+    """Empty the name and contact of every inquiry an online service hall account asked (its erasure:
+    the questions and answers stay, no longer naming the person). Returns how many were changed."""
+    return Inquiry.objects.filter(applicant_id=applicant_id).exclude(name="", contact="").update(name="", contact="")
 
 
 @transaction.atomic
@@ -264,7 +277,8 @@ def inquiry_route(*, inquiry: Inquiry, department_code: str, acting_user: User, 
 
 @transaction.atomic
 def inquiry_answer(*, inquiry: Inquiry, answer: str, acting_user: User, now: dt.datetime) -> Inquiry:
-    """Answer once (by `acting_user`, kept as `answered_by`); a second answer is a conflict."""
+    """Answer once (by `acting_user`, kept as `answered_by`); a second answer is a conflict. Sends
+    `supervision.reviews.hooks.inquiry_answered` in the transaction."""
     inquiry = Inquiry.objects.select_for_update().get(pk=inquiry.pk)
     if inquiry.answered_at is not None:
         raise ConflictError(_("This has been answered already."), ReviewErrorCode.ANSWERED_ALREADY)
@@ -272,6 +286,7 @@ def inquiry_answer(*, inquiry: Inquiry, answer: str, acting_user: User, now: dt.
         raise ApplicationError(_("Write the answer."), ReviewErrorCode.ANSWER_MISSING)
     inquiry.answer, inquiry.answered_at, inquiry.answered_by = answer.strip(), now, acting_user
     inquiry.save(update_fields=["answer", "answered_at", "answered_by"])
+    inquiry_answered.send(inquiry)  # the online service hall tells the account that asked
     return inquiry
 
 

@@ -49,13 +49,24 @@ class CaseKeyForm(forms.Form):
     factor = LookupFactorField(label=gettext_lazy("Last four characters of the ID number or mobile phone"))
 
 
-class OnlineReviewForm(CaseKeyForm):
+class OnlineLevelsForm(forms.Form):
+    """The online rating's levels (overall required) and a comment: the online service hall's rating of
+    a signed-in applicant's own case uses it as it is (no case number, no lookup factor)."""
+
     comment = forms.CharField(label=gettext_lazy("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in DIMENSIONS[ReviewChannel.ONLINE]:
             self.fields[name] = _level_field(name, name == "overall")
+        self.fields["comment"] = self.fields.pop("comment")  # after the levels
+
+    def levels(self) -> dict[str, str]:
+        return {n: self.cleaned_data.get(n, "") for n in DIMENSIONS[ReviewChannel.ONLINE]}
+
+
+class OnlineReviewForm(CaseKeyForm, OnlineLevelsForm):
+    """A rating by the case's number and lookup factor (no sign-in)."""
 
 
 class CounterReviewForm(forms.Form):
