@@ -210,4 +210,4 @@ def adoption_terms(*, centre_id: int, item_id: int, on: dt.date) -> AdoptionTerm
 def version_forms(*, version_id: int | None) -> list:
     """The forms and samples (表单, 样表) of an item version, to download from its guide. (Filled in by the
     forms work: an empty list until then.)"""
-    return []
+    return [] if version_id is None else []

@@ -38,8 +38,8 @@ def sign_out_session(request: HttpRequest) -> None:
 
 def applicant_of(request: HttpRequest) -> Applicant | None:
     """The signed-in applicant's account, or None (nobody, or an account erased since)."""
-    cached = getattr(request, "_portal_applicant", False)
-    if cached is not False:
+    if hasattr(request, "_portal_applicant"):
+        cached: Applicant | None = request._portal_applicant
         return cached
     applicant_id = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
     applicant = None

@@ -121,7 +121,7 @@ MEDIA_ROOT = VAR_DIR / "media"
 # .[s3]`) when GOVSERVICE_S3_BUCKET is set. Never served from a public path: every file goes through a
 # view that checks who asks (MEDIA_URL is not routed).
 if os.environ.get("GOVSERVICE_S3_BUCKET"):
-    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+    STORAGES["default"] = {  # type: ignore[dict-item]  (the backend's options are not all text)"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
         "bucket_name": os.environ["GOVSERVICE_S3_BUCKET"],
         "endpoint_url": os.environ.get("GOVSERVICE_S3_ENDPOINT") or None,
         "region_name": os.environ.get("GOVSERVICE_S3_REGION") or None,

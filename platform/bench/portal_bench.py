@@ -55,7 +55,6 @@ APPLICANT_ID = "610103195601010011"
 APPLICANT_MOBILE = "+8613900000016"
 MY_CASES = 100
 MY_CENTRES = 20
-MY_JOINT = 5
 
 OTHERS_SQL = """
 INSERT INTO registry_registryentry (centre_id, case_id, number, item_code, item_name_zh, item_name_en,
@@ -88,7 +87,8 @@ SELECT c.id, gen_random_uuid(), 'M' || lpad(g.n::text, 12, '0'), '610100SC-XK-00
        (now() - g.n * interval '3 days' + interval '14 days')::date,
        (now() - g.n * interval '3 days' + interval '28 days')::date, false, false, false, g.n %% 3 = 0,
        now() - g.n * interval '3 days', %(hmac)s, '{}',
-       '[{"status": "submitted", "at": "2026-01-05T10:00:00+08:00"}, {"status": "accepted", "at": "2026-01-05T10:20:00+08:00"}]',
+       '[{"status": "submitted", "at": "2026-01-05T10:00:00+08:00"},
+         {"status": "accepted", "at": "2026-01-05T10:20:00+08:00"}]',
        ''
   FROM generate_series(1, %(mine)s) g(n)
   JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k FROM tenants_centre) c ON c.k = g.n %% %(centres)s
