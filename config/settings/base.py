@@ -121,13 +121,13 @@ MEDIA_ROOT = VAR_DIR / "media"
 # .[s3]`) when GOVSERVICE_S3_BUCKET is set. Never served from a public path: every file goes through a
 # view that checks who asks (MEDIA_URL is not routed).
 if os.environ.get("GOVSERVICE_S3_BUCKET"):
-    STORAGES["default"] = {  # type: ignore[dict-item]  (the backend's options are not all text)"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
         "bucket_name": os.environ["GOVSERVICE_S3_BUCKET"],
         "endpoint_url": os.environ.get("GOVSERVICE_S3_ENDPOINT") or None,
         "region_name": os.environ.get("GOVSERVICE_S3_REGION") or None,
         "access_key": os.environ.get("GOVSERVICE_S3_ACCESS_KEY") or None,
         "secret_key": os.environ.get("GOVSERVICE_S3_SECRET_KEY") or None,
-        "default_acl": "private", "querystring_auth": True, "file_overwrite": False}}
+        "default_acl": "private", "querystring_auth": True, "file_overwrite": False}}  # type: ignore[dict-item]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # The scan or photo of a resident's signed authorisation form (delegation.consent): a phone's photo is 2-6 MB.
 CONSENT_SCAN_MAX_BYTES = 10 * 1024 * 1024
