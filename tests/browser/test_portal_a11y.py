@@ -14,6 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 ID_NUMBER = "610103195203150019"
 #: The portal's pages an applicant with a bound account reaches (each must pass).
 PAGES = ["/online/", "/online/sign-in/", "/online/cases/", "/online/account/", "/online/account/erase/",
+         "/online/ask/", "/online/questions/", "/online/appointments/",
          "/progress/"]
 
 
