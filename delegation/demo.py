@@ -122,8 +122,9 @@ def _stations(townships: list[Centre]) -> dict:
     return {"stations": Station.objects.count(), "villages": sum(villages), "communities": sum(communities)}
 
 
-def _resident_id(n: int) -> str:
-
+def resident_id(n: int) -> str:
+    """The demo's n-th resident's ID number (Beilin, born 1985 + n; a valid check character): the agent's
+    n-th filing is for them, and the online service hall's demo applicant is resident 0."""
     body = f"610103{1985 + n:04d}{1 + n % 12:02d}{10 + n:02d}{101 + n:03d}"  # area, birth date, sequence
     return body + ric.calc_check_digit(body + "0")  # (the function wants a placeholder check digit)
 
@@ -153,7 +154,7 @@ def _filings(today: dt.date) -> int:
     made = 0
     for n, code in enumerate(picks):
         name = residents[n % len(residents)]
-        id_number = _resident_id(n)
+        id_number = resident_id(n)
         filed = now - dt.timedelta(days=6 - n, hours=2)
         with transaction.atomic():
             form_number = f"WT-{today:%Y}-{n + 1:04d}"
