@@ -13,3 +13,7 @@ class PortalErrorCode(StrEnum):
     IDENTITY_TAKEN = "portal_identity_taken"
     IDENTITY_BOUND = "portal_identity_bound"
     ERASED = "portal_erased"
+    ITEM_NOT_OFFERED = "portal_item_not_offered"
+    TOWNSHIP_REQUIRED = "portal_township_required"
+    ALREADY_OPEN = "portal_application_open"
+    FILES_REFUSED = "portal_files_refused"
