@@ -95,7 +95,7 @@ def materials_of(item) -> list[int]:
     return list(item.current_version.materials.order_by("position", "pk").values_list("pk", flat=True))
 
 
-def apply(client: Client, item, files: dict[int, SimpleUploadedFile], *, token: str = "t-1",
+def apply(client: Client, item, files: dict[int, SimpleUploadedFile], *, token: str = "t-1",  # noqa: S107 (a form token)
           township: str = "610103001", lang: str = "en"):
     data = {"township": township, "token": token, **{f"material_{pk}": f for pk, f in files.items()}}
     return client.post(f"/online/items/{item.code}/apply/", data, HTTP_ACCEPT_LANGUAGE=lang)
