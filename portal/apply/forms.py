@@ -57,3 +57,7 @@ class SupplementForm(forms.Form):
     def material_files(self) -> dict[int, object]:
         return {line["id"]: self.cleaned_data[material_field(line["id"])] for line in self.missing
                 if self.cleaned_data.get(material_field(line["id"]))}
+
+    def file_fields(self) -> list[tuple[forms.BoundField, dict]]:
+        """(the file field, its line of the notice: id, name_zh, name_en) in the notice's order."""
+        return [(self[material_field(line["id"])], line) for line in self.missing]

@@ -246,6 +246,8 @@ def test_a_notice_after_acceptance_pauses_the_clock_and_the_applicant_s_suppleme
     # one of two: received, still waiting
     client.post(f"/online/cases/{case_id}/", {f"material_{form_pk}": pdf("新申请表.pdf")})
     assert beilin_case(case_id).status == CaseStatus.AWAITING_SUPPLEMENT
+    page = client.get(f"/online/cases/{case_id}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert page.count("received: send again to replace it") == 1  # one of the two is in
     client.post(f"/online/cases/{case_id}/", {f"material_{id_pk}": png()})
     case = beilin_case(case_id)
     assert (case.status, case.paused_since) == (CaseStatus.SUPPLEMENTED, None)
