@@ -68,6 +68,10 @@ class CaseEventKind(models.TextChoices):
 
 assert set(Action.values) <= set(CaseEventKind.values), "every action is a kind of event"  # noqa: S101
 
+#: The lowest online depth (网上办理深度, `ItemVersion.online_depth`) at which an item is applied for online:
+#: 3 online application (网上申报), 4 fully online (全程网办).
+ONLINE_DEPTH_MIN = 3
+
 #: Who is the applicant acting online (not a staff role).
 APPLICANT = "applicant"
 
@@ -82,14 +86,25 @@ class Transition:
     target: str
     roles: frozenset[str]
     note_required: bool = False
+    #: Where the step leads on a case never accepted, when not to `target` (the supplement of a notice
+    #: issued at the pre-check goes back to the pre-check, not on to the review).
+    target_unaccepted: str | None = None
+
+    def target_for(self, *, accepted: bool) -> str:
+        """The status this step leads to on an accepted case, or on one not accepted yet."""
+        return self.target if accepted or self.target_unaccepted is None else self.target_unaccepted
 
 
 TRANSITIONS: dict[str, Transition] = {t.action: t for t in [
     Transition(Action.ACCEPT, frozenset({CaseStatus.SUBMITTED}), CaseStatus.ACCEPTED, _CLERKS),
     Transition(Action.REFUSE, frozenset({CaseStatus.SUBMITTED}), CaseStatus.REFUSED, _CLERKS, note_required=True),
-    Transition(Action.ISSUE_NOTICE, frozenset({CaseStatus.ACCEPTED, CaseStatus.UNDER_REVIEW}),
+    # The one-time notice (一次性告知) at the pre-check, before acceptance (no clock to pause), or later (paused).
+    Transition(Action.ISSUE_NOTICE, frozenset({CaseStatus.SUBMITTED, CaseStatus.ACCEPTED, CaseStatus.UNDER_REVIEW}),
                CaseStatus.AWAITING_SUPPLEMENT, _CLERKS),
-    Transition(Action.SUPPLEMENT, frozenset({CaseStatus.AWAITING_SUPPLEMENT}), CaseStatus.SUPPLEMENTED, _CLERKS),
+    # Recorded by a clerk, or by the applicant uploading every missing material online. A case never
+    # accepted goes back to the pre-check (submitted); an accepted one resumes its clock (supplemented).
+    Transition(Action.SUPPLEMENT, frozenset({CaseStatus.AWAITING_SUPPLEMENT}), CaseStatus.SUPPLEMENTED,
+               _CLERKS | {APPLICANT}, target_unaccepted=CaseStatus.SUBMITTED),
     Transition(Action.START_REVIEW, frozenset({CaseStatus.ACCEPTED, CaseStatus.SUPPLEMENTED}),
                CaseStatus.UNDER_REVIEW, _CLERKS),
     Transition(Action.APPROVE, frozenset({CaseStatus.UNDER_REVIEW}), CaseStatus.APPROVED, _DECIDERS),

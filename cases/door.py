@@ -16,7 +16,11 @@ What it offers:
 - the form of a case taken at the window and its materials checklist, for another app's page that opens one
   (the hall's caller): `CaseNewForm`, `material_choices`;
 - who may accept applications at a centre: `may_accept`; which cases a user may read there (departments
-  bind): `cases_visible`.
+  bind): `cases_visible`;
+- the online service hall (网上办事大厅): file an online application with its files, `case_file_online`
+  (`item_online_check` first, for a clear refusal before any upload is read); the applicant's page of a case,
+  `case_for_applicant`, its documents, `case_document_get`; the applicant's supplement answering a one-time
+  notice, `case_supplement_online`.
 """
 from __future__ import annotations
 
@@ -25,19 +29,27 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from cases import selectors, services
+from cases.documents import document_response
+from cases.error_codes import CaseErrorCode
 from cases.forms import CaseNewForm, material_choices
-from cases.models import Case
+from cases.models import Case, CaseDocument, CaseEvent, CaseMaterial, OneTimeNotice
 from cases.services import AcceptedSubmission, Applicant, SubmitResult
 from catalog.models import Material
+from catalog.selectors import centre_catalogue
 from common.errors import ApplicationError
 from common.idempotency import ClientKey
+from common.uploads import CheckedUpload
 from tenants.models import AnyUser, Centre, User
 from tenants.schemas import centre_schema
 
-__all__ = ["AcceptedSubmission", "Applicant", "Case", "CaseNewForm", "Contact", "SubmitResult", "applicant_check",
-           "applicant_contact", "applicant_name", "case_collect_by_proxy", "case_file", "case_step", "cases_visible",
-           "due_dates_recompute", "legs_file_accepted", "material_choices", "may_accept", "reconcile_rows"]
+__all__ = ["AcceptedSubmission", "Applicant", "ApplicantCase", "Case", "CaseDocument", "CaseNewForm", "Contact",
+           "SubmitResult", "applicant_check", "applicant_contact", "applicant_name", "case_collect_by_proxy",
+           "case_document_get", "case_file", "case_file_online", "case_for_applicant", "case_step",
+           "case_supplement_online", "cases_visible", "document_response", "due_dates_recompute", "item_online_check",
+           "legs_file_accepted", "material_choices", "may_accept", "reconcile_rows"]
 
 
 def applicant_check(*, kind: str, name: str, id_number: str, phone: str) -> Applicant:
@@ -184,3 +196,71 @@ def personal_data_reencrypt(*, centre: Centre) -> int:
     (key rotation, `manage.py reencrypt_personal_data`); the number of cases."""
     with centre_schema(centre):
         return services.personal_data_reencrypt(centre=centre)
+
+
+# --- the online service hall (网上办事大厅): an application with its files, the applicant's own page ------
+
+def case_file_online(*, centre: Centre, item_code: str, applicant: Applicant,
+                     uploads: list[tuple[int, CheckedUpload]], now: dt.datetime | None = None) -> SubmitResult:
+    """File an online application (网上申报) at `centre` with its material files
+    (`cases.services.case_submit_online`, inside its schema): the case, its documents and their files in
+    one transaction, nothing left behind on an error. `applicant` from `applicant_check`."""
+    with centre_schema(centre):
+        return services.case_submit_online(centre=centre, item_code=item_code, applicant=applicant, uploads=uploads,
+                                           now=now)
+
+
+def item_online_check(*, centre: Centre, item_code: str, on: dt.date | None = None) -> None:
+    """Whether `centre` takes applications for `item_code` online today: raises `ApplicationError`
+    `case_item_not_accepted` (not adopted there, or removed) or `case_item_not_online` (online depth below
+    3); returns None when it does. Reads the public catalogue only."""
+    adoption = centre_catalogue(centre=centre, on=on).filter(item__code=item_code).first()
+    if adoption is None:
+        raise ApplicationError(
+            _("This centre does not accept item %(code)s: it has not adopted it, or the item was removed.")
+            % {"code": item_code}, CaseErrorCode.ITEM_NOT_ACCEPTED, {"fields": {"item_code": [item_code]}})
+    services.item_online_check(adoption=adoption)
+
+
+@dataclass(frozen=True)
+class ApplicantCase:
+    """What the applicant's own page shows of a case (their own: the caller checked it through the
+    registry): the case, its checklist, public history, notices (newest first), the open one, and the
+    documents — the current materials and those the centre issued (replaced uploads left out)."""
+
+    case: Case
+    materials: list[CaseMaterial]
+    events: list[CaseEvent]
+    notices: list[OneTimeNotice]
+    open_notice: OneTimeNotice | None
+    documents: list[CaseDocument]
+
+
+def case_for_applicant(*, centre: Centre, case_id: uuid.UUID) -> ApplicantCase | None:
+    """Case `case_id` of `centre` for its applicant's page (None if there is no such case). Read in the
+    centre's schema; every list evaluated there."""
+    with centre_schema(centre):
+        case = Case.objects.filter(pk=case_id).first()
+        if case is None:
+            return None
+        notices = list(case.notices.order_by("-issued_on", "-pk"))
+        return ApplicantCase(
+            case=case, materials=list(case.materials.all()), events=list(case.events.order_by("at", "pk")),
+            notices=notices, open_notice=next((n for n in notices if n.resolved_on is None), None),
+            documents=list(case.documents.filter(replaced_at__isnull=True).order_by("uploaded_at", "pk")))
+
+
+def case_document_get(*, centre: Centre, case_id: uuid.UUID, document_id: uuid.UUID) -> CaseDocument | None:
+    """Document `document_id` of case `case_id` of `centre` (None if it is not that case's). The caller has
+    checked who asks (the applicant through the registry); open its file with `document.file.open()`."""
+    with centre_schema(centre):
+        return CaseDocument.objects.filter(pk=document_id, case_id=case_id).first()
+
+
+def case_supplement_online(*, centre: Centre, case_id: uuid.UUID, uploads: list[tuple[int, CheckedUpload]],
+                           now: dt.datetime | None = None) -> tuple[Case, bool]:
+    """The applicant's files answering the open one-time notice of case `case_id` of `centre`
+    (`cases.services.case_supplement_online`, inside its schema): stored; with the last one, the
+    SUPPLEMENT step as the applicant. Returns (case, supplemented)."""
+    with centre_schema(centre):
+        return services.case_supplement_online(centre=centre, case_id=case_id, uploads=uploads, now=now)

@@ -11,3 +11,6 @@ class CaseErrorCode(StrEnum):
     NOTE_REQUIRED = "case_note_required"
     CONFLICT = "case_conflict"
     IDEMPOTENCY_MISMATCH = "case_idempotency_key_reused"
+    ITEM_NOT_ONLINE = "case_item_not_online"
+    MATERIAL_FILE_REQUIRED = "case_material_file_required"
+    NOTHING_TO_SUPPLEMENT = "case_nothing_to_supplement"

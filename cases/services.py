@@ -17,11 +17,12 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases import hooks
+from cases import documents, hooks
 from cases.choices import (
     APPLICANT,
     CLOCK_PAUSED,
     CLOCK_RUNNING,
+    ONLINE_DEPTH_MIN,
     TRANSITIONS,
     Action,
     ApplicantKind,
@@ -30,12 +31,14 @@ from cases.choices import (
     Channel,
 )
 from cases.error_codes import CaseErrorCode
-from cases.models import Case, CaseEvent, CaseMaterial, OneTimeNotice
+from cases.models import Case, CaseDocument, CaseEvent, CaseMaterial, OneTimeNotice
 from catalog.models import Material
 from catalog.selectors import adoption_terms, centre_catalogue
 from common.errors import ApplicationError, ConflictError
 from common.idempotency import ClientKey, idempotency_remember, idempotency_replay, request_fingerprint
 from common.identity import credit_code_problem, normalise_identifier, normalise_mobile, resident_id_problem
+from common.stored_files import files_atomic
+from common.uploads import CheckedUpload
 from notifications.services import outbox_enqueue
 from tenants.addresses import centre_address
 from tenants.models import AnyUser, Centre, User
@@ -406,9 +409,10 @@ def case_transition(
     seen = case.revision if expected_revision is None else expected_revision
     skipped: Case | None = None
     try:
-        with transaction.atomic():
+        with files_atomic():
             locked = Case.objects.select_for_update().get(pk=case.pk)
-            if locked.status == transition.target:  # someone took this very step first: not a step skipped
+            target = transition.target_for(accepted=locked.accepted_on is not None)
+            if locked.status == target:  # someone took this very step first: not a step skipped
                 raise _already_done(locked)
             if locked.revision != seen:
                 raise ConflictError(
@@ -423,10 +427,11 @@ def case_transition(
                                     CaseErrorCode.TRANSITION_NOT_ALLOWED, {"status": locked.status})
             before = locked.status
             snapshot = {f.attname: getattr(locked, f.attname) for f in _CASE_FIELDS}
-            locked.status = transition.target
+            locked.status = target
             _APPLY[action](locked, centre=centre, today=_local_day(now), now=now, acting_user=acting_user,
                            missing_material_ids=missing_material_ids or [], note=note,
                            on_authority_of=on_authority_of)
+            _issue_documents(locked, centre=centre, action=action, acting_user=acting_user, note=note, now=now)
             locked.revision += 1
             changed = [name for name, value in snapshot.items() if getattr(locked, name) != value]
             locked.save(update_fields=[*changed, "updated_at"])
@@ -559,23 +564,28 @@ def _issue_notice(case: Case, *, centre: Centre, today: dt.date, acting_user: Us
         case=case, note=note, issued_on=today, issued_by_id=acting_user.pk if acting_user is not None else None,
         missing=[{"id": pk, "name_zh": checklist[pk].name_zh, "name_en": checklist[pk].name_en}
                  for pk in missing_material_ids])
-    case.paused_since = today
+    if case.accepted_on is not None:  # at the pre-check, before acceptance, there is no clock to pause
+        case.paused_since = today
     _tell_applicant(case, centre=centre, milestone=f"notice:{notice.pk}", template_key="case_notice",
                     missing_zh="、".join(m["name_zh"] for m in notice.missing),
                     missing_en="; ".join(m["name_en"] or m["name_zh"] for m in notice.missing))
 
 
 def _supplement(case: Case, *, centre: Centre, today: dt.date, **_kw) -> None:
-    """The clock resumes; both due dates move by the working days it was paused."""
+    """The notice is resolved and its materials provided. An accepted case's clock resumes (both due dates
+    move by the working days it was paused); a case never accepted is back at the pre-check (the
+    transition map's `target_unaccepted`), with no clock yet."""
     notice = OneTimeNotice.objects.get(case=case, resolved_on__isnull=True)
-    calendar = WorkCalendar.for_centre(centre.pk)
-    paused, _guessed = calendar.workdays_between(case.paused_since, today) if case.paused_since else (0, False)
-    case.paused_workdays += paused
-    case.paused_since = None
     notice.resolved_on = today
     notice.save(update_fields=["resolved_on"])
     CaseMaterial.objects.filter(case=case, material_id__in=[m["id"] for m in notice.missing]).update(
         state=CaseMaterial.State.PROVIDED)
+    if case.accepted_on is None:
+        return
+    calendar = WorkCalendar.for_centre(centre.pk)
+    paused, _guessed = calendar.workdays_between(case.paused_since, today) if case.paused_since else (0, False)
+    case.paused_workdays += paused
+    case.paused_since = None
     _set_due_dates(case, calendar)
 
 
@@ -622,6 +632,23 @@ def _tell_applicant(case: Case, *, centre: Centre, milestone: str, template_key:
                        "item_zh": case.item_name_zh, "item_en": case.item_name_en or case.item_name_zh,
                        "lookup_url": centre_address(slug=centre.slug, path=f"/progress/?number={case.number}"),
                        **extra})
+
+
+def _issue_documents(case: Case, *, centre: Centre, action: str, acting_user: User | None, note: str,
+                     now: dt.datetime) -> None:
+    """The PDF the step issues, stored as the case's document in the step's transaction (online cases:
+    `cases.documents.DOCUMENT_CHANNELS`): the acceptance receipt, the one-time notice, the decision."""
+    if case.channel not in documents.DOCUMENT_CHANNELS:
+        return
+    user_id = acting_user.pk if acting_user is not None and acting_user.is_authenticated else None
+    if action == Action.ACCEPT:
+        documents.receipt_issue(centre=centre, case=case, now=now, acting_user_id=user_id)
+    elif action == Action.ISSUE_NOTICE:
+        notice = OneTimeNotice.objects.filter(case=case, resolved_on__isnull=True).latest("pk")
+        documents.notice_issue(centre=centre, case=case, notice=notice, now=now, acting_user_id=user_id)
+    elif action in (Action.APPROVE, Action.DENY):
+        documents.decision_issue(centre=centre, case=case, approved=action == Action.APPROVE, reason=note, now=now,
+                                 acting_user_id=user_id)
 
 
 def _close(case: Case, *, now: dt.datetime, **_kw) -> None:
@@ -672,3 +699,89 @@ def personal_data_reencrypt(*, centre: Centre) -> int:
             Case.objects.bulk_update(chunk, ["applicant_id_number", "phone"])
         done += len(chunk)
         last = chunk[-1].pk
+
+
+# --- online: an application with its files, and the applicant's supplement ------------------------------
+
+def item_online_check(*, adoption) -> None:
+    """Refuse an item whose version is not applied for online (`online_depth` below `ONLINE_DEPTH_MIN`):
+    `case_item_not_online`."""
+    version = adoption.item.current_version
+    if version is None or version.online_depth < ONLINE_DEPTH_MIN:
+        raise ApplicationError(
+            _("Item %(code)s cannot be applied for online: apply at the centre's window, or book a visit.")
+            % {"code": adoption.item.code}, CaseErrorCode.ITEM_NOT_ONLINE,
+            {"fields": {"item_code": [adoption.item.code]}, "item_code": adoption.item.code})
+
+
+def case_submit_online(
+    *,
+    centre: Centre,
+    item_code: str,
+    applicant: Applicant,
+    uploads: list[tuple[int, CheckedUpload]],
+    now: dt.datetime | None = None,
+) -> SubmitResult:
+    """An online application (网上申报) at `centre` (inside its schema): the case (channel online, no
+    acting user: the applicant) and one `CaseDocument` per uploaded material file, in one transaction —
+    an error anywhere leaves no case, no row and no file (`files_atomic`). `uploads`: (catalogue material
+    id, checked file); every required material of the applicant's type delivered by upload needs one.
+
+    Raises `ApplicationError`: `case_item_not_accepted`, `case_item_not_online`, `case_invalid_applicant`,
+    `case_unknown_material`, `case_material_file_required` (naming each material's field `material_<id>`)."""
+    require_schema(centre)
+    now = now or timezone.now()
+    adoption = _adoptions(centre, [item_code], now)[item_code]
+    item_online_check(adoption=adoption)
+    materials = list(Material.objects.filter(version_id=adoption.item.current_version_id))
+    given = {material_id for material_id, _upload in uploads}
+    _check_materials(materials, sorted(given), None, item_code=item_code)
+    lacking = [m for m in materials if m.required and m.delivery == "upload" and m.pk not in given
+               and (not m.applicant_types or applicant.kind in m.applicant_types)]
+    if lacking:
+        raise ApplicationError(
+            _("Upload every required material: %(names)s.") % {"names": "、".join(m.name for m in lacking)},
+            CaseErrorCode.MATERIAL_FILE_REQUIRED,
+            {"fields": {f"material_{m.pk}": [_("Upload this material.")] for m in lacking}})
+    with files_atomic():
+        result = case_submit(centre=centre, item_code=item_code, applicant_kind=applicant.kind,
+                             applicant_name=applicant.name, applicant_id_number=applicant.id_number,
+                             phone=applicant.phone, channel=Channel.ONLINE, acting_user=None,
+                             provided_material_ids=sorted(given), now=now)
+        for material_id, upload in uploads:
+            documents.material_store(centre=centre, case=result.case, upload=upload, material_id=material_id, now=now)
+    return result
+
+
+def case_supplement_online(*, centre: Centre, case_id: uuid.UUID, uploads: list[tuple[int, CheckedUpload]],
+                           now: dt.datetime | None = None) -> tuple[Case, bool]:
+    """The applicant answers the open one-time notice online (补正): each file is stored as the material it
+    answers (`notice` set); once every material the notice lists has its file, the case takes the
+    SUPPLEMENT step as the applicant (back to the pre-check if never accepted; the clock resumes if it
+    was). One transaction, the case row locked; files deleted if it fails. Returns (case, supplemented).
+
+    Raises `ApplicationError`: `case_nothing_to_supplement` (409: no open notice), `case_unknown_material`
+    (a material the notice does not list)."""
+    require_schema(centre)
+    now = now or timezone.now()
+    with files_atomic():
+        case = Case.objects.select_for_update().get(pk=case_id)
+        notice = OneTimeNotice.objects.filter(case=case, resolved_on__isnull=True).first()
+        if case.status != CaseStatus.AWAITING_SUPPLEMENT or notice is None:
+            raise ApplicationError(_("Case %(number)s waits for no materials now (it is %(status)s).")
+                                   % {"number": case.number, "status": case.get_status_display()},
+                                   CaseErrorCode.NOTHING_TO_SUPPLEMENT, {"status": case.status}, http_status=409)
+        wanted = [m["id"] for m in notice.missing]
+        unknown = sorted({material_id for material_id, _upload in uploads} - set(wanted))
+        if unknown:
+            raise ApplicationError(_("Unknown materials for this case: %(ids)s.")
+                                   % {"ids": ", ".join(map(str, unknown))},
+                                   CaseErrorCode.UNKNOWN_MATERIAL, {"fields": {"materials": unknown}})
+        for material_id, upload in uploads:
+            documents.material_store(centre=centre, case=case, upload=upload, material_id=material_id, now=now,
+                                     notice=notice)
+        answered = set(CaseDocument.objects.filter(case=case, notice=notice, kind=CaseDocument.Kind.MATERIAL)
+                       .values_list("material_id", flat=True))
+        if not set(wanted) <= answered:
+            return case, False
+        return case_transition(centre=centre, case=case, action=Action.SUPPLEMENT, acting_user=None, now=now), True

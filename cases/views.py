@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,8 +31,9 @@ from cases.choices import (
     Channel,
     actions_from,
 )
+from cases.documents import document_response
 from cases.forms import CaseActionForm, CaseNewForm, material_choices
-from cases.models import Case, CaseMaterial
+from cases.models import Case, CaseDocument, CaseMaterial
 from cases.services import case_submit, case_transition
 from catalog.models import Department
 from catalog.selectors import centre_catalogue
@@ -163,7 +164,26 @@ def _detail_page(request: HttpRequest, case: Case, roles: set[str], bound: CaseA
         "action_forms": _action_forms(case, roles, bound),
         "clock_running": case.status in CLOCK_RUNNING, "clock_paused": case.status in CLOCK_PAUSED,
         "closed": case.status in TERMINAL, "sections": page.sections,
+        "documents": _documents_listed(case),
     }, status=status)
+
+
+def _documents_listed(case: Case) -> list[tuple[CaseDocument, str]]:
+    """The case's files for the pre-check (预审): each with what it answers (a material's name, a notice)."""
+    names = {m.material_id: _material_name(m) for m in case.materials.all()}
+    return [(d, names.get(d.material_id, "") if d.material_id is not None else "")
+            for d in case.documents.order_by("uploaded_at", "pk")]
+
+
+@login_required
+def case_document(request: HttpRequest, case_id: uuid.UUID, document_id: uuid.UUID) -> FileResponse:
+    """One file of a case, for who may see the case here (`cases.selectors.case_get_for`: 404 otherwise)."""
+    centre = centre_of(request)
+    case = selectors.case_get_for(user=request.user, centre=centre, case_id=case_id, detail=False)
+    document = CaseDocument.objects.filter(case=case, pk=document_id).first()
+    if document is None:
+        raise Http404
+    return document_response(document)
 
 
 @never_cache

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeAlias, TypedDict
 
 from django.db import connection
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Case as SqlCase
+from django.db.models import F, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -207,7 +208,30 @@ def adoption_terms(*, centre_id: int, item_id: int, on: dt.date) -> AdoptionTerm
     return AdoptionTerms(*row) if row else None
 
 
-def version_forms(*, version_id: int | None) -> list:
+def version_forms(*, version_id: int | None) -> list:  # noqa: ARG001  (filled in by the forms work)
     """The forms and samples (表单, 样表) of an item version, to download from its guide. (Filled in by the
     forms work: an empty list until then.)"""
-    return [] if version_id is None else []
+    return []
+
+
+def handling_chain(*, township: Centre) -> list[Centre]:
+    """The centres that may handle an application made at `township` (乡镇/街道), nearest first: the township,
+    its district (or zone), the city. A centre that is not a township has no parent chain of its own here:
+    itself, its parent, the city."""
+    chain = [township]
+    district = township.parent
+    if district is not None:
+        chain += [district, district.parent or Centre.objects.get(level=Level.CITY)]
+    return chain
+
+
+def handling_adoption(*, township: Centre, item_code: str, on: dt.date) -> CatalogueEntry | None:
+    """Where an application for `item_code` made at `township` is handled — the one rule of proxy filings
+    (代办) and online applications (网上申报): the township if it exercises the item, else its district (or
+    zone), else the city; one query over the three catalogues. The adoption (its `centre` loaded), or None
+    when none of them accepts the item on `on`."""
+    chain = handling_chain(township=township)
+    rank = SqlCase(*[When(centre_id=centre.pk, then=Value(i)) for i, centre in enumerate(chain)],
+                   output_field=IntegerField())
+    return (centre_catalogue(centre=chain, on=on).filter(item__code=item_code)
+            .select_related("centre").order_by(rank).first())

@@ -14,15 +14,13 @@ import uuid
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Case as SqlCase
-from django.db.models import IntegerField, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases import door
 from cases.choices import ApplicantKind, Channel
 from catalog.models import Adoption, Material
-from catalog.selectors import centre_catalogue
+from catalog.selectors import handling_adoption
 from common.errors import ApplicationError, ConflictError
 from common.idempotency import ClientKey, idempotency_remember, idempotency_replay, request_fingerprint
 from common.identity import identity_hmac, mask_name, normalise_identifier, resident_id_problem
@@ -325,17 +323,10 @@ def _consent_create(*, agent: User, station: Station, resident_name: str, reside
 
 
 def proxy_filing_target(*, township: Centre, item_code: str, on: dt.date) -> tuple[Centre, Adoption]:
-    """Where a proxy filing goes: the township if it exercises the item, else its district (or zone),
-    else the city — read in one query over the three catalogues. Returns (centre, adoption); an item
-    none of them accepts raises `ApplicationError` `delegation_item_not_offered`."""
-    chain = [township]
-    district = township.parent
-    if district is not None:
-        chain += [district, district.parent or Centre.objects.get(level=Level.CITY)]
-    rank = SqlCase(*[When(centre_id=centre.pk, then=Value(i)) for i, centre in enumerate(chain)],
-                   output_field=IntegerField())
-    adoption = (centre_catalogue(centre=chain, on=on).filter(item__code=item_code)
-                .select_related("centre").order_by(rank).first())
+    """Where a proxy filing goes (`catalog.selectors.handling_adoption`, the rule online applications
+    share): the township if it exercises the item, else its district (or zone), else the city. Returns
+    (centre, adoption); an item none of them accepts raises `ApplicationError` `delegation_item_not_offered`."""
+    adoption = handling_adoption(township=township, item_code=item_code, on=on)
     if adoption is None:
         raise ApplicationError(
             _("Item %(code)s is not handled at this township, its district or the city.") % {"code": item_code},

@@ -31,7 +31,7 @@ from django.views.decorators.cache import never_cache
 
 from cases.choices import DECIDED, ApplicantKind, CaseStatus
 from catalog.models import Material
-from catalog.selectors import adoption_get, centre_catalogue
+from catalog.selectors import adoption_get, centre_catalogue, handling_chain
 from common.errors import ApplicationError, ConflictError, ErrorCode
 from common.exports import csv_writer
 from common.forms import add_service_errors
@@ -134,10 +134,7 @@ def _item_groups(township: Centre, query: str) -> list[tuple[str, str, list[dict
     district's (or zone's), the city's — each item once, under the lowest level that exercises it (where
     `proxy_filing_target` files it). With a search, the matching items in the same groups. One query per
     level. Returns [(level, heading, [{code, name}])], empty groups left out."""
-    chain = [township]
-    if township.parent is not None:
-        chain.append(township.parent)
-        chain.append(township.parent.parent or Centre.objects.get(level="city"))
+    chain = handling_chain(township=township)
     seen: set[str] = set()
     groups = []
     for centre in chain:

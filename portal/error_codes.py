@@ -16,3 +16,7 @@ class PortalErrorCode(StrEnum):
     QUESTION_CASE_ELSEWHERE = "portal_question_case_elsewhere"
     QUESTION_ITEM_UNKNOWN = "portal_question_item_unknown"
     BOOKING_NOT_FOUND = "portal_booking_not_found"
+    ITEM_NOT_OFFERED = "portal_item_not_offered"
+    TOWNSHIP_REQUIRED = "portal_township_required"
+    ALREADY_OPEN = "portal_application_open"
+    FILES_REFUSED = "portal_files_refused"

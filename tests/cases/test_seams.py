@@ -149,15 +149,16 @@ def test_a_tampered_post_is_judged_by_the_service_not_stopped_by_the_form(in_bei
                                                                          centre_client):
     """A post for a step the page does not offer (a crafted form, a stale tab) is not turned back with
     a form error the page cannot show: the service refuses it, the clerk is told why, and supervision
-    hears of it — a denial without its reason by a clerk, an acceptance notice on an unaccepted case."""
+    hears of it — a denial without its reason by a clerk, a review started on an unaccepted case. (A notice on
+    an unaccepted case is the pre-check's one-time notice: offered, see test_lifecycle.)"""
     supervisor = make_user((in_beilin, Role.SUPERVISOR), username="supervisor-seams")
     client = centre_client(in_beilin, clerk)
     case = case_submit(centre=in_beilin, item_code=ITEM, applicant_kind="person", applicant_name="张三",
                        applicant_id_number="11010519491231002X", phone="13812345678", channel="window",
                        acting_user=clerk).case
-    notice = client.post(f"/cases/{case.pk}/", {"action": "issue_notice", "revision": case.revision},
+    review = client.post(f"/cases/{case.pk}/", {"action": "start_review", "revision": case.revision},
                          HTTP_ACCEPT_LANGUAGE="zh-hans")
-    assert notice.status_code == 409
+    assert review.status_code == 409
     for action in (Action.ACCEPT, Action.START_REVIEW):
         case = case_transition(centre=in_beilin, case=case, action=action, acting_user=clerk)
     denial = client.post(f"/cases/{case.pk}/", {"action": "deny", "revision": case.revision},
@@ -166,11 +167,11 @@ def test_a_tampered_post_is_judged_by_the_service_not_stopped_by_the_form(in_bei
     case.refresh_from_db()
     assert case.status == "under_review"
     found = list(Finding.objects.filter(case_id=case.pk).order_by("at").values_list("kind", "action", "status"))
-    assert found == [("step_skipped", "issue_notice", "submitted"), ("wrong_role", "deny", "under_review")]
+    assert found == [("step_skipped", "start_review", "submitted"), ("wrong_role", "deny", "under_review")]
 
     with translation.override("zh-hans"):
-        labels = [str(Action.ISSUE_NOTICE.label), str(Action.DENY.label), str(CaseStatus.SUBMITTED.label)]
+        labels = [str(Action.START_REVIEW.label), str(Action.DENY.label), str(CaseStatus.SUBMITTED.label)]
     page = centre_client(in_beilin, supervisor).get("/supervision/findings/", HTTP_ACCEPT_LANGUAGE="zh-hans")
     cells = page.content.decode()
     assert all(f"<td>{label}</td>" in cells for label in labels)  # the step and the status in words
-    assert "<td>issue_notice</td>" not in cells
+    assert "<td>start_review</td>" not in cells

@@ -141,7 +141,7 @@ def actions(response) -> list[str]:
 def test_the_actions_shown_are_those_the_users_roles_allow(in_beilin, item, beilin, clerk, chief, centre_client):
     case = submit(clerk)
     page = centre_client(beilin, clerk).get(f"/cases/{case.pk}/")
-    assert actions(page) == ["accept", "refuse", "withdraw"]
+    assert actions(page) == ["accept", "refuse", "issue_notice", "withdraw"]  # the pre-check's notice too
     html = page.content.decode()
     assert "**************002X" in html and VALID_ID not in html
     assert "13812345678" not in html and "138****5678" in html
