@@ -236,3 +236,91 @@ def demo_catalogue_provision(*, today: dt.date | None = None) -> dict:
             "events_recorded": recorded, "events_propagated": propagated, "local_settings": local,
             "agencies_created": agencies,
             "seconds": round(time.perf_counter() - started, 2)}
+
+
+# --- forms and samples (表单, 样表), and a few procedure changes -------------------------------------------
+
+#: Items of the demo's halls that get a blank form (PDF) and a filled-in sample (Excel), with the change their
+#: new version makes (what the "procedure changed" posts of the adopting centres then say).
+DEMO_FORM_ITEMS = {
+    "610100SC-XK-0006": {"promised_limit_days": 20, "online_depth": 4},
+    "610100RS-GG-0005": {"visits_required": 0, "online_depth": 4},
+    "610100SC-GG-0002": {"promised_limit_days": 5},
+}
+
+
+def _form_pdf(title_zh: str, title_en: str, code: str) -> bytes:
+    """A one-page blank application form: the item's names and a few lines to fill in (Noto Sans CJK SC)."""
+    from fpdf import FPDF  # noqa: PLC0415 - fpdf is slow to import: only the demo's forms pay for it
+
+    from common import glyphs  # noqa: PLC0415
+
+    face = glyphs.primary_face()
+    pdf = FPDF()
+    pdf.add_font("noto", fname=face.path, collection_font_number=face.index)
+    pdf.add_page()
+    pdf.set_font("noto", size=16)
+    pdf.cell(0, 10, f"{title_zh}申请表", new_x="LMARGIN", new_y="NEXT", align="C")
+    pdf.set_font("noto", size=10)
+    pdf.cell(0, 6, f"{title_en}: application form · {code}", new_x="LMARGIN", new_y="NEXT", align="C")
+    pdf.ln(6)
+    for label in ("申请人 Applicant", "证件号码 ID number", "联系电话 Phone", "地址 Address", "申请事项 Request",
+                  "签名 Signature", "日期 Date"):
+        pdf.cell(50, 12, label, border=1)
+        pdf.cell(0, 12, "", border=1, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def _sample_xlsx(title_zh: str, code: str) -> bytes:
+    """A filled-in sample as a spreadsheet: each field with an example answer."""
+    import io  # noqa: PLC0415
+
+    from openpyxl import Workbook  # noqa: PLC0415
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "样表 Sample"
+    sheet.append([f"{title_zh}（样表）", code])
+    for row in (("申请人 Applicant", "张三 / 西安某某商贸有限公司"), ("证件号码 ID number", "61010319800101XXXX"),
+                ("联系电话 Phone", "029-8XXXXXXX"), ("地址 Address", "西安市碑林区南大街 1 号"),
+                ("申请事项 Request", title_zh), ("签名 Signature", "（手写签名 handwritten）"),
+                ("日期 Date", "2015-06-01")):
+        sheet.append(list(row))
+    sheet.column_dimensions["A"].width = 22
+    sheet.column_dimensions["B"].width = 40
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def demo_forms_provision(*, today: dt.date | None = None) -> dict:
+    """A blank form and a filled-in sample for each of `DEMO_FORM_ITEMS`, on a new version of the item that
+    also changes its terms, published with today as its effective date: every adopting centre gets its
+    "procedure changed" post (news). Idempotent: an item whose current version has forms is left alone."""
+    import io  # noqa: PLC0415
+
+    from catalog.choices import FormKind  # noqa: PLC0415
+    from catalog.services import form_add  # noqa: PLC0415
+
+    started = time.perf_counter()
+    today = today or timezone.localdate()
+    versions = forms = 0
+    for item in Item.objects.filter(code__in=DEMO_FORM_ITEMS, current_version__isnull=False).select_related(
+            "current_version"):
+        if item.version.forms.exists():
+            continue
+        with transaction.atomic():
+            draft = version_create_draft(item=item, content=DEMO_FORM_ITEMS[item.code], effective_from=today,
+                                         acting_user=None)
+            form_add(version=draft, kind=FormKind.BLANK, name_zh=f"{draft.name_zh}申请表",
+                     name_en=f"Application form: {draft.name_en}", upload=io.BytesIO(
+                         _form_pdf(draft.name_zh, draft.name_en, item.code)),
+                     file_name=f"{draft.name_zh}申请表.pdf", acting_user=None)
+            form_add(version=draft, kind=FormKind.SAMPLE, name_zh=f"{draft.name_zh}申请表（样表）",
+                     name_en=f"Filled-in sample: {draft.name_en}", upload=io.BytesIO(
+                         _sample_xlsx(draft.name_zh, item.code)),
+                     file_name=f"{draft.name_zh}样表.xlsx", acting_user=None)
+            version_publish(version=draft, acting_user=None, today=today)
+        versions += 1
+        forms += 2
+    return {"versions": versions, "forms": forms, "seconds": round(time.perf_counter() - started, 2)}
