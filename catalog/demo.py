@@ -19,6 +19,7 @@ from django.utils import timezone
 from catalog.choices import ItemKind
 from catalog.models import Adoption, Agency, Department, Item, LifecycleEvent
 from catalog.services import (
+    MATERIAL_FIELDS,
     adoption_adopt_all,
     adoption_update,
     event_propagate,
@@ -241,32 +242,31 @@ def demo_catalogue_provision(*, today: dt.date | None = None) -> dict:
 # --- forms and samples (表单, 样表), and a few procedure changes -------------------------------------------
 
 #: Items of the demo's halls that get a blank form (PDF) and a filled-in sample (Excel), with the change their
-#: new version makes (what the "procedure changed" posts of the adopting centres then say).
-DEMO_FORM_ITEMS = {
-    "610100SC-XK-0006": {"promised_limit_days": 20, "online_depth": 4},
-    "610100RS-GG-0005": {"visits_required": 0, "online_depth": 4},
-    "610100SC-GG-0002": {"promised_limit_days": 5},
+#: new version makes (what the "procedure changed" posts of the adopting centres then say): content, and a
+#: material added. The limits stay (the demo's catalogue report keeps the seed's figures).
+DEMO_FORM_ITEMS: dict[str, tuple[dict, tuple[str, str] | None]] = {
+    "610100SC-XK-0006": ({"online_depth": 4}, None),
+    "610100RS-GG-0005": ({"visits_required": 0, "online_depth": 4}, None),
+    "610100SC-GG-0002": ({}, ("委托书（委托他人办理的）", "Power of attorney (when someone applies for you)")),
 }
 
 
-def _form_pdf(title_zh: str, title_en: str, code: str) -> bytes:
-    """A one-page blank application form: the item's names and a few lines to fill in (Noto Sans CJK SC)."""
+def _form_pdf(title_en: str, code: str) -> bytes:
+    """A one-page blank application form: the item's English name, its code and the lines to fill in. Set in
+    the PDF core font (Helvetica): embedding a CJK face (Noto Sans CJK, as the guide book does) takes about
+    3 s a file, which the demo does not spend; the filled-in sample (Excel) carries the Chinese."""
     from fpdf import FPDF  # noqa: PLC0415 - fpdf is slow to import: only the demo's forms pay for it
 
-    from common import glyphs  # noqa: PLC0415
-
-    face = glyphs.primary_face()
     pdf = FPDF()
-    pdf.add_font("noto", fname=face.path, collection_font_number=face.index)
+    pdf.set_title(f"Application form {code}")
     pdf.add_page()
-    pdf.set_font("noto", size=16)
-    pdf.cell(0, 10, f"{title_zh}申请表", new_x="LMARGIN", new_y="NEXT", align="C")
-    pdf.set_font("noto", size=10)
-    pdf.cell(0, 6, f"{title_en}: application form · {code}", new_x="LMARGIN", new_y="NEXT", align="C")
+    pdf.set_font("helvetica", "B", size=15)
+    pdf.multi_cell(0, 8, f"{title_en}: application form", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("helvetica", size=10)
+    pdf.cell(0, 6, f"Item {code}", new_x="LMARGIN", new_y="NEXT", align="C")
     pdf.ln(6)
-    for label in ("申请人 Applicant", "证件号码 ID number", "联系电话 Phone", "地址 Address", "申请事项 Request",
-                  "签名 Signature", "日期 Date"):
-        pdf.cell(50, 12, label, border=1)
+    for label in ("Applicant", "ID number / credit code", "Phone", "Address", "Request", "Signature", "Date"):
+        pdf.cell(55, 12, label, border=1)
         pdf.cell(0, 12, "", border=1, new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
 
@@ -309,12 +309,18 @@ def demo_forms_provision(*, today: dt.date | None = None) -> dict:
             "current_version"):
         if item.version.forms.exists():
             continue
+        content, material = DEMO_FORM_ITEMS[item.code]
+        materials = None
+        if material is not None:
+            materials = [{name: getattr(m, name) for name in MATERIAL_FIELDS} for m in item.version.materials.all()]
+            materials.append({"name_zh": material[0], "name_en": material[1], "originals": 1, "copies": 0,
+                              "required": False})
         with transaction.atomic():
-            draft = version_create_draft(item=item, content=DEMO_FORM_ITEMS[item.code], effective_from=today,
+            draft = version_create_draft(item=item, content=content, materials=materials, effective_from=today,
                                          acting_user=None)
             form_add(version=draft, kind=FormKind.BLANK, name_zh=f"{draft.name_zh}申请表",
                      name_en=f"Application form: {draft.name_en}", upload=io.BytesIO(
-                         _form_pdf(draft.name_zh, draft.name_en, item.code)),
+                         _form_pdf(draft.name_en, item.code)),
                      file_name=f"{draft.name_zh}申请表.pdf", acting_user=None)
             form_add(version=draft, kind=FormKind.SAMPLE, name_zh=f"{draft.name_zh}申请表（样表）",
                      name_en=f"Filled-in sample: {draft.name_en}", upload=io.BytesIO(
