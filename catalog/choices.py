@@ -67,6 +67,13 @@ REMOVING_EVENTS = frozenset({EventKind.DEVOLVED, EventKind.MERGED, EventKind.CAN
 ADDING_EVENTS = frozenset({EventKind.ADDED, EventKind.TAKEN_OVER})
 
 
+class FormKind(models.TextChoices):
+    """What a file attached to an item version is: a blank form to fill in (表单) or a filled-in sample (样表)."""
+
+    BLANK = "blank", _("Blank form")
+    SAMPLE = "sample", _("Filled-in sample")
+
+
 class ImportStage(models.TextChoices):
     """Where a catalogue import run by the worker is: its rows checked, then its items created."""
 

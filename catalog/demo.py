@@ -19,6 +19,7 @@ from django.utils import timezone
 from catalog.choices import ItemKind
 from catalog.models import Adoption, Agency, Department, Item, LifecycleEvent
 from catalog.services import (
+    MATERIAL_FIELDS,
     adoption_adopt_all,
     adoption_update,
     event_propagate,
@@ -236,3 +237,96 @@ def demo_catalogue_provision(*, today: dt.date | None = None) -> dict:
             "events_recorded": recorded, "events_propagated": propagated, "local_settings": local,
             "agencies_created": agencies,
             "seconds": round(time.perf_counter() - started, 2)}
+
+
+# --- forms and samples (表单, 样表), and a few procedure changes -------------------------------------------
+
+#: Items of the demo's halls that get a blank form (PDF) and a filled-in sample (Excel), with the change their
+#: new version makes (what the "procedure changed" posts of the adopting centres then say): content, and a
+#: material added. The limits stay (the demo's catalogue report keeps the seed's figures).
+DEMO_FORM_ITEMS: dict[str, tuple[dict, tuple[str, str] | None]] = {
+    "610100SC-XK-0006": ({"online_depth": 4}, None),
+    "610100RS-GG-0005": ({"visits_required": 0, "online_depth": 4}, None),
+    "610100SC-GG-0002": ({}, ("委托书（委托他人办理的）", "Power of attorney (when someone applies for you)")),
+}
+
+
+def _form_pdf(title_en: str, code: str) -> bytes:
+    """A one-page blank application form: the item's English name, its code and the lines to fill in. Set in
+    the PDF core font (Helvetica): embedding a CJK face (Noto Sans CJK, as the guide book does) takes about
+    3 s a file, which the demo does not spend; the filled-in sample (Excel) carries the Chinese."""
+    from fpdf import FPDF  # noqa: PLC0415 - fpdf is slow to import: only the demo's forms pay for it
+
+    pdf = FPDF()
+    pdf.set_title(f"Application form {code}")
+    pdf.add_page()
+    pdf.set_font("helvetica", "B", size=15)
+    pdf.multi_cell(0, 8, f"{title_en}: application form", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("helvetica", size=10)
+    pdf.cell(0, 6, f"Item {code}", new_x="LMARGIN", new_y="NEXT", align="C")
+    pdf.ln(6)
+    for label in ("Applicant", "ID number / credit code", "Phone", "Address", "Request", "Signature", "Date"):
+        pdf.cell(55, 12, label, border=1)
+        pdf.cell(0, 12, "", border=1, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def _sample_xlsx(title_zh: str, code: str) -> bytes:
+    """A filled-in sample as a spreadsheet: each field with an example answer."""
+    import io  # noqa: PLC0415
+
+    from openpyxl import Workbook  # noqa: PLC0415
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "样表 Sample"
+    sheet.append([f"{title_zh}（样表）", code])
+    for row in (("申请人 Applicant", "张三 / 西安某某商贸有限公司"), ("证件号码 ID number", "61010319800101XXXX"),
+                ("联系电话 Phone", "029-8XXXXXXX"), ("地址 Address", "西安市碑林区南大街 1 号"),
+                ("申请事项 Request", title_zh), ("签名 Signature", "（手写签名 handwritten）"),
+                ("日期 Date", "2015-06-01")):
+        sheet.append(list(row))
+    sheet.column_dimensions["A"].width = 22
+    sheet.column_dimensions["B"].width = 40
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def demo_forms_provision(*, today: dt.date | None = None) -> dict:
+    """A blank form and a filled-in sample for each of `DEMO_FORM_ITEMS`, on a new version of the item that
+    also changes its terms, published with today as its effective date: every adopting centre gets its
+    "procedure changed" post (news). Idempotent: an item whose current version has forms is left alone."""
+    import io  # noqa: PLC0415
+
+    from catalog.choices import FormKind  # noqa: PLC0415
+    from catalog.services import form_add  # noqa: PLC0415
+
+    started = time.perf_counter()
+    today = today or timezone.localdate()
+    versions = forms = 0
+    for item in Item.objects.filter(code__in=DEMO_FORM_ITEMS, current_version__isnull=False).select_related(
+            "current_version"):
+        if item.version.forms.exists():
+            continue
+        content, material = DEMO_FORM_ITEMS[item.code]
+        materials = None
+        if material is not None:
+            materials = [{name: getattr(m, name) for name in MATERIAL_FIELDS} for m in item.version.materials.all()]
+            materials.append({"name_zh": material[0], "name_en": material[1], "originals": 1, "copies": 0,
+                              "required": False})
+        with transaction.atomic():
+            draft = version_create_draft(item=item, content=content, materials=materials, effective_from=today,
+                                         acting_user=None)
+            form_add(version=draft, kind=FormKind.BLANK, name_zh=f"{draft.name_zh}申请表",
+                     name_en=f"Application form: {draft.name_en}", upload=io.BytesIO(
+                         _form_pdf(draft.name_en, item.code)),
+                     file_name=f"{draft.name_zh}申请表.pdf", acting_user=None)
+            form_add(version=draft, kind=FormKind.SAMPLE, name_zh=f"{draft.name_zh}申请表（样表）",
+                     name_en=f"Filled-in sample: {draft.name_en}", upload=io.BytesIO(
+                         _sample_xlsx(draft.name_zh, item.code)),
+                     file_name=f"{draft.name_zh}样表.xlsx", acting_user=None)
+            version_publish(version=draft, acting_user=None, today=today)
+        versions += 1
+        forms += 2
+    return {"versions": versions, "forms": forms, "seconds": round(time.perf_counter() - started, 2)}

@@ -13,3 +13,4 @@ class CatalogErrorCode(StrEnum):
     INVALID_EVENT = "catalog_invalid_event"
     INVALID_FILE = "catalog_invalid_file"
     UNPRINTABLE_TEXT = "catalog_unprintable_text"
+    INVALID_FORM = "catalog_invalid_form"

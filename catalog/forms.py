@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from catalog.choices import FormKind
 from common.errors import ApplicationError
 
 
@@ -36,3 +37,13 @@ class CatalogueFileForm(forms.Form):
 
     file = forms.FileField(label=_("CSV or Excel file of items"),
                            help_text=_("The columns of the catalogue export; download one to start from."))
+
+
+class FormFileForm(forms.Form):
+    """A blank form or filled-in sample (表单, 样表) to attach to a draft version: what it is, its names, its file
+    (the file's rules are `common.uploads`'; the service puts its errors back on `file`)."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=FormKind.choices)
+    name_zh = forms.CharField(label=_("Name (Chinese)"), max_length=200)
+    name_en = forms.CharField(label=_("Name (English)"), max_length=300, required=False)
+    file = forms.FileField(label=_("File"), help_text=_("PDF, Word (.docx), Excel (.xlsx), JPEG or PNG."))

@@ -15,6 +15,7 @@ from catalog.choices import (
     Category,
     Delivery,
     EventKind,
+    FormKind,
     ImportStage,
     ItemKind,
     ItemType,
@@ -22,6 +23,7 @@ from catalog.choices import (
 )
 from common.i18n import pick
 from common.models import TimeStampedModel
+from common.uploads import FORM_KINDS
 
 
 def _localised(obj, field: str) -> str:
@@ -190,6 +192,47 @@ class Material(models.Model):
     def applicant_labels(self) -> list[str]:
         """Who must bring it, by applicant type in the active language (empty: every applicant)."""
         return [str(ApplicantType(t).label) if t in ApplicantType.values else t for t in self.applicant_types]
+
+
+class FormFile(models.Model):
+    """A form or a sample (表单, 样表) of an item version, downloaded from its service guide: a blank form to
+    fill in, or a filled-in sample to copy from. Public documents. The file lives in Django's default storage
+    under a random name (`common.uploads.CheckedUpload.stored_name`), never served from MEDIA_URL (the
+    download view sends it, `catalog.views.form_download`); `file_name` is the cleaned name the administrator
+    gave, sent back as the download's name. Like the materials, a published version's forms are never
+    changed (a database trigger refuses it); a new draft shares its base version's files (same stored name:
+    a stored file is never written twice), and a file is deleted from storage when no row names it."""
+
+    version = models.ForeignKey(ItemVersion, verbose_name=_("item version"), on_delete=models.CASCADE,
+                                related_name="forms")
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    kind = models.CharField(_("kind"), max_length=10, choices=FormKind.choices, default=FormKind.BLANK)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=300, blank=True)
+    stored_name = models.CharField(_("stored as"), max_length=255, editable=False)
+    file_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_at = models.DateTimeField(_("uploaded at"))
+
+    class Meta:
+        verbose_name = _("form or sample")
+        verbose_name_plural = _("forms and samples")
+        ordering = ["version", "kind", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+    @property
+    def name(self) -> str:
+        return _localised(self, "name")
+
+    @property
+    def type_label(self) -> str:
+        """The kind of file for people: PDF, Word (.docx), Excel (.xlsx), JPEG, PNG."""
+        return next((kind.label for kind in FORM_KINDS if kind.content_type == self.content_type),
+                    self.content_type)
 
 
 class Adoption(TimeStampedModel):

@@ -13,12 +13,14 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
+from catalog.choices import VersionStatus
 from catalog.models import (
     Adoption,
     Agency,
     CatalogueImport,
     CatalogueNotice,
     Department,
+    FormFile,
     Item,
     ItemVersion,
     Material,
@@ -208,10 +210,21 @@ def adoption_terms(*, centre_id: int, item_id: int, on: dt.date) -> AdoptionTerm
     return AdoptionTerms(*row) if row else None
 
 
-def version_forms(*, version_id: int | None) -> list:  # noqa: ARG001  (filled in by the forms work)
-    """The forms and samples (表单, 样表) of an item version, to download from its guide. (Filled in by the
-    forms work: an empty list until then.)"""
-    return []
+def version_forms(*, version_id: int | None) -> list[FormFile]:
+    """The forms and samples (表单, 样表) of an item version, to download from its guide: blank forms first,
+    then samples, each in the order added. Public documents (no permission asked); [] for no version."""
+    if version_id is None:
+        return []
+    return list(FormFile.objects.filter(version_id=version_id).order_by("kind", "position", "pk"))
+
+
+def form_get_for_download(*, user, form_id: int) -> FormFile:
+    """A form to download: anyone's for a published or archived version (public documents); a draft's only
+    for catalogue administrators. Anything else is 404 (as missing)."""
+    form = FormFile.objects.select_related("version").filter(pk=form_id).first()
+    if form is None or (form.version.status == VersionStatus.DRAFT and not user_is_catalogue_admin(user=user)):
+        raise Http404
+    return form
 
 
 def handling_chain(*, township: Centre) -> list[Centre]:

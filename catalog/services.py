@@ -12,6 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import cast
 
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, models, transaction
 from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone, translation
@@ -22,16 +25,28 @@ from catalog.choices import (
     PARENT_KIND,
     Category,
     EventKind,
+    FormKind,
     ItemKind,
     ItemType,
     VersionStatus,
 )
 from catalog.error_codes import CatalogErrorCode
-from catalog.models import Adoption, CatalogueNotice, Department, Item, ItemVersion, LifecycleEvent, Material
+from catalog.hooks import VersionPublished, version_published
+from catalog.models import (
+    Adoption,
+    CatalogueNotice,
+    Department,
+    FormFile,
+    Item,
+    ItemVersion,
+    LifecycleEvent,
+    Material,
+)
 from catalog.selectors import adoptable_items
 from catalog.tasks import event_propagate_task
 from common.errors import ApplicationError, ConflictError
 from common.glyphs import printable_field_errors
+from common.uploads import FORM_KINDS, upload_check
 from tenants.audit import audit_changes, audit_record
 from tenants.choices import AuditKind, AuditTarget, CentreStatus, Level
 from tenants.models import Centre, User
@@ -47,6 +62,9 @@ VERSION_CONTENT_FIELDS = (
     "online_depth", "fee_yuan", "fee_basis", "legal_basis", "conditions", "steps", "contact_phone",
     "complaint_channel",
 )
+#: What a new draft copies of its base version's forms (the stored file itself is shared, never copied).
+FORM_FILE_FIELDS = ("position", "kind", "name_zh", "name_en", "stored_name", "file_name", "content_type", "size",
+                    "sha256", "uploaded_at")
 MATERIAL_FIELDS = ("name_zh", "name_en", "originals", "copies", "delivery", "applicant_types", "required", "note")
 
 #: What the printed guide book shows of a version, of its materials and of a centre's terms: text
@@ -217,6 +235,10 @@ def _version_insert(*, item: Item, content: dict, materials: list[dict] | None,
     Material.objects.bulk_create(
         Material(version=version, position=i, **{k: v for k, v in m.items() if k in MATERIAL_FIELDS})
         for i, m in enumerate(materials or []))
+    if base is not None:  # the forms follow the content: the new draft shares its base's stored files
+        FormFile.objects.bulk_create(
+            FormFile(version=version, **{name: getattr(f, name) for name in FORM_FILE_FIELDS})
+            for f in base.forms.all())
     return version
 
 
@@ -243,8 +265,18 @@ def _version_publish(*, version: ItemVersion, today: dt.date) -> ItemVersion:
                             CatalogErrorCode.VERSION_FROZEN)
     locked.status = VersionStatus.PUBLISHED
     locked.save(update_fields=["status", "updated_at"])
-    item_refresh_current(item=locked.item, today=today)
+    item = item_refresh_current(item=locked.item, today=today)
+    _announce(locked, became_current=item.current_version_id == locked.pk)
     return locked
+
+
+def _announce(version: ItemVersion, *, became_current: bool) -> None:
+    """Tell the apps above (catalog.hooks.version_published) that `version` is published or now current."""
+    previous = (ItemVersion.objects.filter(item_id=version.item_id, number__lt=version.number,
+                                           status__in=(VersionStatus.PUBLISHED, VersionStatus.ARCHIVED))
+                .order_by("-number").first())
+    version_published.send(VersionPublished(version=version, previous=previous, effective_on=version.effective_from,
+                                            became_current=became_current))
 
 
 def item_refresh_current(*, item: Item, today: dt.date | None = None) -> Item:
@@ -298,8 +330,11 @@ def catalogue_refresh_current(*, today: dt.date | None = None) -> int:
         | Q(Exists(in_effect.filter(number__gt=OuterRef("current_version__number")))))
     for item in due:
         before = item.current_version_id
-        if item_refresh_current(item=item, today=today).current_version_id != before:
-            moved += 1
+        with transaction.atomic():
+            refreshed = item_refresh_current(item=item, today=today)
+            if refreshed.current_version_id != before and refreshed.current_version is not None:
+                _announce(refreshed.current_version, became_current=True)
+                moved += 1
     return moved
 
 
@@ -314,6 +349,89 @@ def item_search_text(*, item: Item, version: ItemVersion) -> str:
              pinyin_initials(version.name_zh), "".join(lazy_pinyin(version.name_zh, errors="ignore")),
              pinyin_initials(department.name_zh)]
     return " ".join(p for p in parts if p).lower()
+
+
+# --- forms and samples (表单下载, 样表) ------------------------------------------------------------------
+
+#: The storage folder of the forms' files (random names under it).
+FORMS_FOLDER = "catalog/forms"
+
+
+def _lock_draft(version: ItemVersion) -> ItemVersion:
+    locked = ItemVersion.objects.select_for_update(of=("self",)).select_related("item").get(pk=version.pk)
+    if locked.status != VersionStatus.DRAFT:
+        raise ConflictError(_("Version %(number)d is %(status)s: its forms and samples are never changed; make a "
+                              "new version.") % {"number": locked.number, "status": locked.get_status_display()},
+                            CatalogErrorCode.VERSION_FROZEN)
+    return locked
+
+
+def form_add(*, version: ItemVersion, kind: str, name_zh: str, name_en: str = "", upload,
+             acting_user: User | None, file_name: str | None = None) -> FormFile:
+    """Attach a blank form or a filled-in sample (表单, 样表) to a draft version. `upload` is a file object
+    (bytes); it is told by its content (`common.uploads.FORM_KINDS`: PDF, JPEG, PNG, Word, Excel) and at most
+    `settings.ITEM_FORM_MAX_BYTES`; it is stored under a random name in the default storage.
+
+    Raises `ApplicationError` `catalog_invalid_form` (a name missing, an unknown kind; field errors),
+    `upload_refused` (field `file`: see `common.uploads.upload_check`), `ConflictError`
+    `catalog_version_frozen` (the version is published or archived). Nothing is stored on error."""
+    errors: dict[str, list[str]] = {}
+    name_zh, name_en = (name_zh or "").strip(), (name_en or "").strip()
+    if not name_zh:
+        errors["name_zh"] = [_("This field is required.")]
+    if kind not in FormKind.values:
+        errors["kind"] = [_("Unknown kind “%(value)s”.") % {"value": kind}]
+    errors.update(printable_field_errors({"name_zh": name_zh, "name_en": name_en},
+                                         {"name_zh": _label(FormFile, "name_zh"),
+                                          "name_en": _label(FormFile, "name_en")}))
+    if errors:
+        raise ApplicationError(_("The form cannot be added: %(problems)s")
+                               % {"problems": "; ".join(" ".join(v) for v in errors.values())},
+                               CatalogErrorCode.INVALID_FORM, {"fields": errors})
+    checked = upload_check(upload, kinds=FORM_KINDS, max_bytes=settings.ITEM_FORM_MAX_BYTES, field="file",
+                           name=file_name)
+    with transaction.atomic():
+        locked = _lock_draft(version)
+        stored = default_storage.save(checked.stored_name(FORMS_FOLDER), ContentFile(checked.content))
+        try:
+            with transaction.atomic():
+                position = (locked.forms.aggregate(n=Max("position"))["n"] or 0) + 1
+                form = FormFile.objects.create(
+                    version=locked, position=position, kind=kind, name_zh=name_zh, name_en=name_en,
+                    stored_name=stored, file_name=checked.name, content_type=checked.content_type, size=checked.size,
+                    sha256=checked.sha256, uploaded_at=timezone.now())
+                audit_record(kind=AuditKind.ITEM_FORM_ADDED, actor=acting_user, centre=locked.item.owner_centre,
+                             target_type=AuditTarget.ITEM_VERSION, target_id=locked.pk,
+                             target_label=_version_label(locked.item, locked),
+                             after={"kind": kind, "name_zh": name_zh, "file_name": checked.name,
+                                    "size": checked.size, "sha256": checked.sha256})
+        except Exception:
+            default_storage.delete(stored)
+            raise
+    return form
+
+
+def _delete_unused_file(stored_name: str) -> None:
+    if not FormFile.objects.filter(stored_name=stored_name).exists():
+        default_storage.delete(stored_name)
+
+
+def form_remove(*, form: FormFile, acting_user: User | None) -> None:
+    """Take a form or sample off a draft version. Its stored file is deleted after commit unless another
+    version still names it. Raises `ConflictError` `catalog_version_frozen` for a published or archived
+    version; a form removed already is not an error."""
+    with transaction.atomic():
+        locked = _lock_draft(form.version)
+        row = FormFile.objects.filter(pk=form.pk, version=locked).first()
+        if row is None:
+            return
+        row.delete()
+        audit_record(kind=AuditKind.ITEM_FORM_REMOVED, actor=acting_user, centre=locked.item.owner_centre,
+                     target_type=AuditTarget.ITEM_VERSION, target_id=locked.pk,
+                     target_label=_version_label(locked.item, locked),
+                     before={"kind": row.kind, "name_zh": row.name_zh, "file_name": row.file_name})
+        stored = row.stored_name
+        transaction.on_commit(lambda: _delete_unused_file(stored))
 
 
 # --- adoption (逐级认领) ----------------------------------------------------------------------------

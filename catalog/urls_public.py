@@ -6,6 +6,7 @@ from catalog import views
 urlpatterns = [
     path("", views.browse, name="catalog-home"),
     path("items/<str:code>/", views.item_detail, name="catalog-item"),
+    path("items/<str:code>/v<int:number>/forms/", views.version_forms, name="catalog-version-forms"),
     path("agencies/", views.agencies, name="catalog-agencies"),
     path("report/", views.compression_report, name="catalog-report"),
     path("changes/", views.change_report, name="catalog-changes"),

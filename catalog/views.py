@@ -7,7 +7,8 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,11 +20,12 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from catalog import importers, reports, selectors, services
-from catalog.choices import Category, EventKind
-from catalog.forms import AdoptForm, CatalogueFileForm, LocalTermsForm
+from catalog.choices import Category, EventKind, VersionStatus
+from catalog.forms import AdoptForm, CatalogueFileForm, FormFileForm, LocalTermsForm
 from catalog.guidebook import guidebook_pdf, materials_of, steps_of
-from catalog.models import Item
+from catalog.models import FormFile, Item, ItemVersion
 from common.errors import ApplicationError
+from common.forms import add_service_errors
 from common.i18n import pick
 from tenants.choices import Level
 from tenants.models import Centre
@@ -110,9 +112,11 @@ def item_detail(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "catalog/item_detail.html", {
         "item": item, "version": version,
         "materials": materials_of(version),
+        "forms": selectors.version_forms(version_id=version.pk),
         "steps": steps_of(version),
         "children": list(item.children.all()),
         "versions": list(item.versions.all()),
+        "may_edit_forms": selectors.user_is_catalogue_admin(user=request.user),
         "events": list(item.events.all()),
         "agencies": list(item.agencies.all()),
         "levels": [Level(lv).label for lv in item.levels if lv in Level.values],
@@ -156,6 +160,58 @@ def change_report(request: HttpRequest) -> HttpResponse:
     })
 
 
+@login_required
+def version_forms(request: HttpRequest, code: str, number: int) -> HttpResponse:
+    """Catalogue administrators: a version's forms and samples (表单, 样表); on a draft, add one or take one
+    off; a published or archived version's are shown, never changed."""
+    _require_catalogue_admin(request)
+    version = (ItemVersion.objects.select_related("item").filter(item__code=code, number=number).first())
+    if version is None:
+        raise Http404
+    form = FormFileForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        remove = request.POST.get("remove")
+        try:
+            if remove:
+                target = FormFile.objects.filter(pk=int(remove) if remove.isdigit() else 0, version=version).first()
+                if target is not None:
+                    services.form_remove(form=target, acting_user=user_of(request))
+                    messages.success(request, _("Removed %(name)s.") % {"name": target.name})
+                return redirect("catalog-version-forms", code=code, number=number)
+            if form.is_valid():
+                data = form.cleaned_data
+                added = services.form_add(version=version, kind=data["kind"], name_zh=data["name_zh"],
+                                          name_en=data["name_en"], upload=data["file"],
+                                          acting_user=user_of(request))
+                messages.success(request, _("Added %(name)s.") % {"name": added.name})
+                return redirect("catalog-version-forms", code=code, number=number)
+        except ApplicationError as exc:
+            if remove:
+                messages.error(request, str(exc))
+                return redirect("catalog-version-forms", code=code, number=number)
+            add_service_errors(form, exc)
+            version.refresh_from_db()
+    return render(request, "catalog/version_forms.html", {
+        "item": version.item, "version": version, "forms": selectors.version_forms(version_id=version.pk),
+        "form": form, "editable": version.status == VersionStatus.DRAFT,
+    }, status=400 if request.method == "POST" else 200)
+
+
+def form_download(request: HttpRequest, form_id: int) -> FileResponse:
+    """A form or sample, on every host (public documents): sent as an attachment under its cleaned name
+    (RFC 5987 for a Chinese name), its content type as stored, never sniffed; never from MEDIA_URL."""
+    form = selectors.form_get_for_download(user=request.user, form_id=form_id)
+    try:
+        stream = default_storage.open(form.stored_name, "rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(stream, as_attachment=True, filename=form.file_name, content_type=form.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Length"] = str(form.size)
+    response["Cache-Control"] = "public, max-age=86400" if form.version.status != VersionStatus.DRAFT else "private"
+    return response
+
+
 # --- a centre's site ---------------------------------------------------------------------------------
 
 def centre_catalogue(request: HttpRequest) -> HttpResponse:
@@ -180,6 +236,7 @@ def service_guide(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "catalog/service_guide.html", {
         "adoption": adoption, "item": item, "version": version,
         "materials": materials_of(version),
+        "forms": selectors.version_forms(version_id=version.pk),
         "steps": steps_of(version),
         "agencies": list(item.agencies.all()),
         "may_adopt": selectors.user_may_adopt(user=request.user, centre=centre),

@@ -13,6 +13,7 @@ from django.urls import include, path
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from catalog.views import form_download
 from config.views import favicon, health
 from tenants import views
 from tenants.selectors import user_is_platform_admin
@@ -61,6 +62,7 @@ common_patterns = [
     path("healthz", health, name="health"),
     path("favicon.ico", favicon, name="favicon"),
     path("progress/", include("registry.urls")),
+    path("forms/<int:form_id>/", form_download, name="catalog-form"),  # an item's forms: public, on every host
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
     path("accounts/handoff/begin/", views.handoff_begin, name="handoff-begin"),

@@ -21,6 +21,7 @@ urlpatterns = [
     path("delegation/", include("delegation.urls_public")),
     path("outbox/", include("notifications.urls_public")),
     path("online/", include("portal.urls")),
+    path("news/", include("news.urls_public")),
     path("", include("tenants.urls_public")),
 ]
 

@@ -24,6 +24,7 @@ urlpatterns = [
     path("messages/", include("notifications.urls_tenant")),
     path("api/v1/hall/", include("hall.api_urls")),
     path("hall/", include("hall.urls")),
+    path("news/", include("news.urls_tenant")),
     path("", centre_home, name="home"),
     path("", include("tenants.urls_tenant")),
 ]

@@ -12,6 +12,7 @@ class DemoStepName(models.TextChoices):
     JOINT = "joint", _("Joint approvals")
     DELEGATION = "delegation", _("Delegation")
     HALL = "hall", _("The halls: queues, devices, a morning of tickets")
+    NEWS = "news", _("News, and the forms and samples of a few items")
 
 
 class DemoStep(TimeStampedModel):

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 
-from catalog.demo import demo_catalogue_provision
+from catalog.demo import demo_catalogue_provision, demo_forms_provision
 from delegation.demo import demo_provision as demo_delegation_provision
 from demo.hall import demo_hall_provision
 from demo.models import DemoStep, DemoStepName
 from joint_approval.demo import demo_provision as demo_joint_provision
+from news.demo import demo_news_provision
 from tenants.choices import Role
 from tenants.demo import NETWORK_CSV, demo_network_provision
 from tenants.importers import read_centre_file
@@ -63,6 +64,12 @@ def _windows(_progress: Progress | None) -> dict:
     return {"centres": sorted(DEMO_WINDOWS)}
 
 
+def _news(_progress: Progress | None) -> dict:
+    """A few items' forms and samples on a new version (each writes its "procedure changed" posts), and the
+    posts of the city centre and Beilin."""
+    return {"forms": demo_forms_provision(), "news": demo_news_provision()}
+
+
 #: The steps in order (each idempotent): a later step reads what the earlier ones made.
 STEPS: list[tuple[str, Callable[[Progress | None], dict]]] = [
     (DemoStepName.NETWORK, _network),
@@ -71,6 +78,7 @@ STEPS: list[tuple[str, Callable[[Progress | None], dict]]] = [
     (DemoStepName.JOINT, lambda _progress: demo_joint_provision()),
     (DemoStepName.DELEGATION, lambda _progress: demo_delegation_provision()),
     (DemoStepName.HALL, lambda _progress: demo_hall_provision()),
+    (DemoStepName.NEWS, _news),
 ]
 
 

@@ -114,6 +114,10 @@ class AuditKind(models.TextChoices):
     APPLICANT_BOUND = "applicant_bound", _("Applicant bound a real name")
     APPLICANT_EXPORTED = "applicant_exported", _("Applicant exported their data")
     APPLICANT_ERASED = "applicant_erased", _("Applicant account erased")
+    ITEM_FORM_ADDED = "item_form_added", _("Form or sample added to an item version")
+    ITEM_FORM_REMOVED = "item_form_removed", _("Form or sample removed from an item version")
+    NEWS_PUBLISHED = "news_published", _("News post published")
+    NEWS_UNPUBLISHED = "news_unpublished", _("News post withdrawn")
 
 
 class AuditTarget(models.TextChoices):
@@ -130,3 +134,4 @@ class AuditTarget(models.TextChoices):
     WINDOW = "window", _("Service window")
     CASE = "case", _("Case")
     APPLICANT = "applicant", _("Applicant account")
+    NEWS_POST = "news_post", _("News post")

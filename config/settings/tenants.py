@@ -33,6 +33,7 @@ SHARED_APPS = [
     "projects",
     "joint_approval",
     "delegation",
+    "news",
     "portal",
     "demo",
 ]

@@ -38,7 +38,7 @@ def test_a_run_stopped_after_the_network_is_resumed_at_the_next_step(network_don
 
     out = run("--resume")
 
-    assert "resuming the demo at: windows, catalogue, joint, delegation, hall" in out
+    assert "resuming the demo at: windows, catalogue, joint, delegation, hall, news" in out
     assert Item.objects.exists() and Bundle.objects.exists() and Station.objects.exists()
     assert set(DemoStep.objects.values_list("name", flat=True)) == set(DemoStepName.values)
     assert "not provisioned again" in run("--resume")
@@ -60,7 +60,7 @@ def test_a_step_that_fails_keeps_the_steps_before_it_and_the_next_run_starts_at_
     monkeypatch.undo()
     out = run("--resume")
 
-    assert "resuming the demo at: joint, delegation, hall" in out
+    assert "resuming the demo at: joint, delegation, hall, news" in out
     assert Bundle.objects.exists()
 
 

@@ -43,6 +43,8 @@ PUBLIC: dict[str, set[str]] = {
     # mobile, taking a ticket on a phone with an SMS code, the hall's screen and its stream.
     "appointments": {"GET", "POST"}, "book": {"GET", "POST"}, "manage": {"GET", "POST"}, "phone": {"GET", "POST"},
     "screen": {"GET", "POST"}, "stream": {"GET", "POST"},
+    # The centre's news (its published posts, a post, the Atom feed) and an item's forms and samples.
+    "news-list": {"GET", "POST"}, "news-feed": {"GET", "POST"}, "news-detail": {"GET"}, "catalog-form": {"GET"},
 }
 
 _VALUES = {"uuid": str(uuid.uuid4()), "int": "1", "slug": "nothing", "str": "nothing", "path": "nothing"}
