@@ -13,6 +13,7 @@ class DemoStepName(models.TextChoices):
     DELEGATION = "delegation", _("Delegation")
     HALL = "hall", _("The halls: queues, devices, a morning of tickets")
     NEWS = "news", _("News, and the forms and samples of a few items")
+    PORTAL = "portal", _("The online service hall: applicants and their online applications")
 
 
 class DemoStep(TimeStampedModel):

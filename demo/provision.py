@@ -16,6 +16,7 @@ from catalog.demo import demo_catalogue_provision, demo_forms_provision
 from delegation.demo import demo_provision as demo_delegation_provision
 from demo.hall import demo_hall_provision
 from demo.models import DemoStep, DemoStepName
+from demo.portal import demo_portal_provision
 from joint_approval.demo import demo_provision as demo_joint_provision
 from news.demo import demo_news_provision
 from tenants.choices import Role
@@ -79,6 +80,7 @@ STEPS: list[tuple[str, Callable[[Progress | None], dict]]] = [
     (DemoStepName.DELEGATION, lambda _progress: demo_delegation_provision()),
     (DemoStepName.HALL, lambda _progress: demo_hall_provision()),
     (DemoStepName.NEWS, _news),
+    (DemoStepName.PORTAL, lambda _progress: demo_portal_provision()),
 ]
 
 

@@ -531,6 +531,7 @@ def cmd_run(args: list[str]) -> int:
     API docs        {base}/api/docs/
     health          {base}/healthz
     SMS outbox      {base}/outbox/          (every text message sent; platform administrators)
+    online hall     {base}/online/          (网上办事大厅: applicants sign in with a mobile and an SMS code)
   Demo logins (password: demo12345):
     platform            platform administrator
     coordinator         city coordinator (city admin; supervisor in Beilin, Yanta, Hi-tech zone)
@@ -540,6 +541,9 @@ def cmd_run(args: list[str]) -> int:
     agent-nanyuanmen    village agent: http://beilin-nanyuanmen.{domain}:{port}/delegation/
     clerk-xian-sc, clerk-xian-rs, clerk-beilin-rs, ...  hall window clerks (queues A-D at the city centre
                         and Beilin); the demo halls' kiosk, screen and pad addresses are printed above
+  Demo applicants at {base}/online/ (mobile; the SMS code is in the SMS outbox, signed in as platform):
+    138 0000 0000       李秀英: cases at Nanyuanmen (proxy), Beilin (online, a material to supplement), the city
+    138 0002 9000       a key project's company: its joint cases at the city and the districts
   {where_logs}
   Ctrl-C stops everything; data stays in {shown_path(VAR)}.
 """, flush=True)
