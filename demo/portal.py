@@ -33,6 +33,8 @@ from tenants.models import Centre, User
 RESIDENT_MOBILE = "+8613800000000"
 RESIDENT_NAME = "李秀英"
 COMPANY_MOBILE = "+8613800029000"
+#: The application forms' one-time tokens (the idempotency keys of the two demo applications; not secrets).
+FORM_TOKENS = ("demo-online-beilin", "demo-online-city")
 
 
 def _account(*, mobile: str, kind: str, name: str, id_number: str, legal_representative: str = "") -> Applicant:
@@ -94,7 +96,7 @@ def demo_portal_provision() -> dict:
                                                                       "clerk-xian", "chief-xian"])}
     now = timezone.now()
     # At Beilin: filed two days ago; the pre-check found one material unreadable: a one-time notice.
-    first = _apply(resident, township=township, centre=beilin, skip=set(), token="demo-online-beilin",
+    first = _apply(resident, township=township, centre=beilin, skip=set(), token=FORM_TOKENS[0],
                    now=now - dt.timedelta(days=2))
     if first is not None:
         code, materials, filed = first
@@ -104,7 +106,7 @@ def demo_portal_provision() -> dict:
         made["online"] += 1
     # At the city: filed a week ago, accepted, reviewed, approved, the result ready.
     second = _apply(resident, township=township, centre=city, skip={first[0]} if first else set(),
-                    token="demo-online-city", now=now - dt.timedelta(days=7))
+                    token=FORM_TOKENS[1], now=now - dt.timedelta(days=7))
     if second is not None:
         _code, _materials, filed = second
         clerk, chief = clerks.get("clerk-xian"), clerks.get("chief-xian")
