@@ -92,8 +92,8 @@ def demo_portal_provision() -> dict:
         made["applicants"] += 1
     if RegistryEntry.objects.filter(applicant_hmac=resident.id_hmac, channel="online").exists():
         return made
-    clerks = {u.username: u for u in User.objects.filter(username__in=["clerk-beilin", "chief-beilin",
-                                                                      "clerk-xian", "chief-xian"])}
+    clerks = {u.username: u for u in User.objects.filter(username__in=["clerk-beilin", "clerk-xian",
+                                                                      "admin-xian"])}
     now = timezone.now()
     # At Beilin: filed two days ago; the pre-check found one material unreadable: a one-time notice.
     first = _apply(resident, township=township, centre=beilin, skip=set(), token=FORM_TOKENS[0],
@@ -107,9 +107,9 @@ def demo_portal_provision() -> dict:
     # At the city: filed a week ago, accepted, reviewed, approved, the result ready.
     second = _apply(resident, township=township, centre=city, skip={first[0]} if first else set(),
                     token=FORM_TOKENS[1], now=now - dt.timedelta(days=7))
-    if second is not None:
+    clerk, chief = clerks.get("clerk-xian"), clerks.get("admin-xian")  # the centre's administrator decides
+    if second is not None and clerk is not None and chief is not None:
         _code, _materials, filed = second
-        clerk, chief = clerks.get("clerk-xian"), clerks.get("chief-xian")
         for days_ago, action, who in ((6, Action.ACCEPT, clerk), (5, Action.START_REVIEW, clerk),
                                       (3, Action.APPROVE, chief), (3, Action.RESULT_READY, clerk)):
             case_step(centre=city, case_id=filed.case_id, action=action, acting_user=who,
