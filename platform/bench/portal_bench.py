@@ -171,68 +171,86 @@ def _pdf_of(size: int, seed: int) -> bytes:
     return head + stream + f"%{seed}\ntrailer<</Root 1 0 R>>\n%%EOF\n".encode()
 
 
+def _bench_item(code: str, district):
+    """A published master item with 5 materials delivered by upload, online depth 3, adopted by `district`."""
+    import datetime as dt
+
+    from catalog.models import Department, Item
+    from catalog.services import adoption_create, item_create, version_create_draft, version_publish
+
+    item = Item.objects.filter(code=code).first()
+    if item is not None:
+        return item
+    department, _created = Department.objects.get_or_create(code="PB", defaults={"name_zh": "网办基准局",
+                                                                                  "name_en": "Portal Bench Bureau"})
+    item = item_create(code=code, department=department, category="licence", item_type="XK",
+                       levels=["city", "district"], acting_user=None)
+    version = version_create_draft(
+        item=item, acting_user=None, effective_from=dt.date(2020, 1, 1),
+        content={"name_zh": "网上申报基准事项", "name_en": "Online application benchmark item",
+                 "legal_limit_days": 20, "promised_limit_days": 10, "online_depth": 3},
+        materials=[{"name_zh": f"材料{n}", "name_en": f"Material {n}"} for n in range(1, 6)])
+    version_publish(version=version, acting_user=None, today=dt.date(2020, 1, 1))
+    item.refresh_from_db()
+    adoption_create(centre=district, item=item, promised_limit_days=5, window="3", acting_user=None,
+                    today=dt.date(2020, 1, 1))
+    return item
+
+
 def child_apply(runs: int) -> dict:
     """An online application with 5 materials of 2 MB each, through the page: POST /online/items/<code>/apply/
-    (multipart, 10 MB) on the platform's host for a signed-in bound applicant at a township whose district
-    handles the item: checks by content, SHA-256, storage, the case and its 5 documents at the district, the
-    registry row. Each run applies for another item (one open application per item and centre)."""
+    (multipart, 10 MB) on the platform's host for a signed-in bound applicant at a township of Beilin, whose
+    district handles the item: checks by content, SHA-256, storage, the case and its 5 documents at Beilin, the
+    registry row. Each run is another applicant (one open application per item, centre and applicant)."""
     from django.conf import settings
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.db import connection
-    from django.db.models import Count, Q
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
+    from stdnum.cn import ric
 
     from catalog.models import Material
-    from catalog.selectors import centre_catalogue
     from common.identity import identity_hmac, recipient_hmac
     from portal.access import SESSION_KEY
     from portal.models import Applicant
     from registry.models import RegistryEntry
     from tenants.models import Centre
 
-    township = Centre.objects.filter(level="township", parent__division_code="610103").order_by("division_code")[0]
-    district = township.parent
-    own = set(centre_catalogue(centre=township).values_list("item__code", flat=True))
-    rows = [(code, version) for code, version in
-            centre_catalogue(centre=district).filter(item__current_version__online_depth__gte=3)
-            .annotate(n=Count("item__current_version__materials",
-                              filter=Q(item__current_version__materials__delivery="upload")))
-            .filter(n__gte=5).order_by("item__code")
-            .values_list("item__code", "item__current_version_id") if code not in own][:runs + 1]
-    if len(rows) < runs + 1:
-        raise SystemExit(f"only {len(rows)} items at {district.slug} to apply for online")
-    applicant, _created = Applicant.objects.get_or_create(
-        mobile_hmac=recipient_hmac(APPLICANT_MOBILE),
-        defaults={"mobile": APPLICANT_MOBILE, "kind": "person", "name": "李秀英", "id_number": APPLICANT_ID,
-                  "id_hmac": identity_hmac(APPLICANT_ID), "bound_at": timezone.now()})
-    client = Client(HTTP_HOST=settings.PLATFORM_DOMAIN)
-    session = client.session
-    session[SESSION_KEY] = applicant.pk
-    session.save()
-    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    district = Centre.objects.get(division_code="610103")
+    township = Centre.objects.filter(level="township", parent=district).order_by("division_code")[0]
+    item = _bench_item("610100PB-XK-0001", district)
+    materials = list(Material.objects.filter(version_id=item.current_version_id).order_by("pk"))
     files = [_pdf_of(2 * 1024 * 1024, n) for n in range(5)]
     times, statements = [], 0
-    for n, (code, version_id) in enumerate(rows):
-        materials = list(Material.objects.filter(version_id=version_id, delivery="upload").order_by("pk"))
-        # five files: one per material, the last material taking what is left (the form takes one per field)
-        data: dict = {"township": township.division_code, "token": f"bench-{n}"}
-        for k, material in enumerate(materials[:5]):
+    for n in range(runs + 1):
+        body = f"610103196{n % 10}0{1 + n % 9}1{n % 10}{200 + n:03d}"
+        id_number = body + ric.calc_check_digit(body + "0")
+        mobile = f"+86137{n:08d}"
+        applicant, _created = Applicant.objects.get_or_create(
+            mobile_hmac=recipient_hmac(mobile),
+            defaults={"mobile": mobile, "kind": "person", "name": "李秀英", "id_number": id_number,
+                      "id_hmac": identity_hmac(id_number), "bound_at": timezone.now()})
+        client = Client(HTTP_HOST=settings.PLATFORM_DOMAIN)
+        session = client.session
+        session[SESSION_KEY] = applicant.pk
+        session.save()
+        client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+        data: dict = {"township": township.division_code, "token": f"bench-{n}-{time.time_ns()}"}
+        for k, material in enumerate(materials):
             data[f"material_{material.pk}"] = SimpleUploadedFile(f"扫描件{k}.pdf", files[k], "application/pdf")
         with CaptureQueriesContext(connection) as queries:
             started = time.perf_counter()
-            response = client.post(f"/online/items/{code}/apply/", data)
+            response = client.post(f"/online/items/{item.code}/apply/", data)
             elapsed = (time.perf_counter() - started) * 1000
         if response.status_code != 302:
-            raise SystemExit(f"{code}: the application answered {response.status_code}: "
-                             f"{response.content.decode()[:2000]}")
+            raise SystemExit(f"the application answered {response.status_code}: {response.content.decode()[:3000]}")
         if n == 0:
             continue  # warm-up (imports, the first storage folder)
         times.append(elapsed)
         statements = len(queries)
-    filed = RegistryEntry.objects.filter(applicant_hmac=applicant.id_hmac, channel="online").count()
-    result = {"runs": len(times), "files": 5, "megabytes": 10,
+    filed = RegistryEntry.objects.filter(item_code=item.code, channel="online").count()
+    result = {"runs": len(times), "files": len(materials), "megabytes": round(len(materials) * 2, 1),
               "median_ms": round(statistics.median(times), 1), "max_ms": round(max(times), 1),
               "statements": statements, "filed": filed}
     log(f"apply: {result}")
@@ -293,7 +311,8 @@ def main() -> None:
         else:
             db_url = prepare_migrated_db(url, name)
             results["setup"] = run_child(db_url, "setup", args)
-            results["generate"] = generate(db_url, others=args.others)
+            if args.only != "apply":
+                results["generate"] = generate(db_url, others=args.others)
         for step in ("my_cases", "apply"):
             if args.only in (None, step):
                 results[step] = run_child(db_url, step, args)
