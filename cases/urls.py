@@ -10,4 +10,5 @@ urlpatterns = [
     path("<uuid:case_id>/reveal/", views.case_reveal, name="cases-reveal"),
     path("<uuid:case_id>/receipt/", views.case_receipt, name="cases-receipt"),
     path("<uuid:case_id>/notice/", views.case_notice, name="cases-notice"),
+    path("<uuid:case_id>/archive/", views.case_archive, name="cases-archive"),
 ]
