@@ -189,7 +189,7 @@ def _kind_label(kind: str) -> str:
 
 def _source_bytes(document: CaseDocument) -> IO[bytes] | None:
     try:
-        return default_storage.open(document.file.name, "rb")
+        return default_storage.open(document.file.name or "", "rb")
     except (FileNotFoundError, OSError):
         return None
 

@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -283,7 +283,7 @@ def case_notice(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
 
 @never_cache
 @login_required
-def case_archive(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+def case_archive(request: HttpRequest, case_id: uuid.UUID) -> HttpResponseBase:
     """The case's electronic archive (电子档案) as one ZIP (`cases.archive`), for those who may read the case."""
     centre = centre_of(request)
     case = selectors.case_get_for(user=request.user, centre=centre, case_id=case_id)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from catalog.choices import ItemType
@@ -35,7 +36,7 @@ class Retention:
     code: str
     years: int | None
     name_zh: str
-    label: str
+    label: str | Promise
 
     def as_dict(self) -> dict:
         """For a manifest: `{"code", "years", "name_zh", "name_en"}`."""

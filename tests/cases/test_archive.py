@@ -166,7 +166,8 @@ def test_the_staff_download_holds_every_file_as_archival_pdf_with_checksums(cent
     assert files["changed.pdf"]["sha256"] != docs["changed"].sha256
     # kind, original name, time and retention on every file; the licence's files are kept permanently
     assert files["准予许可决定书.pdf"]["kind"] == "decision"
-    assert files["准予许可决定书.pdf"]["at"].startswith(timezone.localtime(docs["decision"].uploaded_at).isoformat()[:19])
+    decided_at = timezone.localtime(docs["decision"].uploaded_at).isoformat()[:19]
+    assert files["准予许可决定书.pdf"]["at"].startswith(decided_at)
     assert {entry["retention"]["code"] for entry in manifest["files"]} == {"permanent"}
     assert manifest["case"]["number"] == case.number and manifest["case"]["item_type"] == "XK"
     assert VALID_ID not in archive.read("manifest.json").decode()  # no personal data in the manifest

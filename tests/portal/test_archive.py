@@ -27,7 +27,7 @@ from portal.models import Applicant
 from portal.services import identity_bind
 from tenants.choices import Role
 from tests.cases.conftest import VALID_ID
-from tests.joint_approval.conftest import VALID_USCC, company_items, gaoxin  # noqa: F401  (fixtures)
+from tests.joint_approval.conftest import VALID_USCC, make_item
 
 pytestmark = pytest.mark.django_db
 CODE = "610100SC-XK-0001"
@@ -60,6 +60,23 @@ def applicant_client(id_number: str, mobile: str) -> Client:
     session[SESSION_KEY] = applicant.pk
     session.save()
     return client
+
+
+@pytest.fixture
+def gaoxin(db):
+    from tenants.models import Centre
+
+    return Centre.objects.get(division_code="610171")
+
+
+@pytest.fixture
+def company_items(city, beilin, gaoxin):
+    """A company registration (handled at the district or zone) and a tax registration (at the city)."""
+    registration = make_item("610100SC-XK-0101", "SC", "企业设立登记", "Company registration",
+                             [("申请表", "Application form")], adopt_at=(beilin, gaoxin, city))
+    tax = make_item("610100SW-XK-0101", "SW", "税务登记", "Tax registration", [("申请表", "Application form")],
+                    adopt_at=(city,))
+    return registration, tax
 
 
 def open_zip(response) -> zipfile.ZipFile:
@@ -100,10 +117,10 @@ def test_another_applicant_and_nobody_get_no_archive(my_case):
 # --- a key project's archive (重点项目电子档案) -------------------------------------------------------------
 
 @pytest.fixture
-def project_cases(company_items, city, beilin, gaoxin, make_user):  # noqa: F811
+def project_cases(company_items, city, beilin, gaoxin, make_user):
     """A linked project in Gaoxin accepted there (legs at Gaoxin and at the city), and an approval its agent
     recorded that names a case at Beilin: three cases at three centres, each with a file."""
-    registration, _seal, tax = company_items
+    registration, tax = company_items
     project = linked_project_register(name_zh="高新区档案测试园", centre=gaoxin, company_name="西安测试科技有限公司",
                                       credit_code=VALID_USCC, year=2026,
                                       items=[(registration, "local"), (tax, "city")])
