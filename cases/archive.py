@@ -57,6 +57,7 @@ from common.i18n import is_english, pick
 from common.identity import mask_id_number
 from common.pdf import ACCENT, FILL, FONT, MUTED
 from common.pdf import document as pdf_document
+from common.pdf import output as pdf_output
 from common.uploads import clean_name
 from tenants.models import Centre
 
@@ -180,7 +181,7 @@ def _image_to_pdfa(content: bytes, *, title: str, now: dt.datetime) -> bytes:
     scale = min(room_w / width, room_h / height)
     w, h = width * scale, height * scale
     pdf.image(io.BytesIO(content), x=(pdf.w - w) / 2, y=(pdf.h - h) / 2, w=w, h=h)
-    return bytes(pdf.output())
+    return pdf_output(pdf)
 
 
 def _kind_label(kind: str) -> str:
@@ -378,7 +379,7 @@ def _summary_pdf(*, case: Case, centre: Centre, item_type: str, retention: Reten
                                format_label(entry)) if p)])
     else:
         para(_("The case has no files."))
-    return bytes(pdf.output())
+    return pdf_output(pdf)
 
 
 def _sums(files: Iterable[ArchivedFile], folder: str) -> bytes:
