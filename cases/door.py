@@ -29,9 +29,11 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases import selectors, services
+from cases import archive, selectors, services
+from cases.archive import Archive
 from cases.documents import document_response
 from cases.error_codes import CaseErrorCode
 from cases.forms import CaseNewForm, material_choices
@@ -264,3 +266,51 @@ def case_supplement_online(*, centre: Centre, case_id: uuid.UUID, uploads: list[
     SUPPLEMENT step as the applicant. Returns (case, supplemented)."""
     with centre_schema(centre):
         return services.case_supplement_online(centre=centre, case_id=case_id, uploads=uploads, now=now)
+
+
+# --- the electronic archive (电子档案) of a case, or of several cases at several centres (a key project's), as
+# one ZIP: `cases.archive` ------------------------------------------------------------------------------
+
+__all__ += ["Archive", "case_archive", "cases_archive"]
+
+
+def case_archive(*, centre: Centre, case_id: uuid.UUID, now: dt.datetime | None = None) -> Archive | None:
+    """Case `case_id` of `centre` as one ZIP (`cases.archive`: every document as archival PDF, the summary,
+    `manifest.json`, `SHA256SUMS`), in an anonymous temporary file the caller sends and closes; None if
+    the centre has no such case. Access is the caller's to check (the applicant's own case, staff)."""
+    with centre_schema(centre):
+        case = Case.objects.filter(pk=case_id).first()
+        if case is None:
+            return None
+        return archive.case_archive(centre=centre, case=case, now=now)
+
+
+def cases_archive(*, cases: Iterable[tuple[Centre, uuid.UUID]], filename: str, about: dict,
+                  now: dt.datetime | None = None) -> Archive:
+    """Several cases, each held at its centre (a key project's, at the city and its districts), as one ZIP:
+    a folder per case (as `case_archive`), read centre by centre (one schema switch each), then the top
+    `manifest.json` (`about` merged in, and every case with its folder, or `found` false for a case its
+    centre no longer has) and a `SHA256SUMS` over every file. `filename`: the download's name."""
+    now = now or timezone.now()
+    wanted = list(dict.fromkeys(cases))
+    by_centre: dict[int, list[uuid.UUID]] = {}
+    centres = {}
+    for centre, case_id in wanted:
+        by_centre.setdefault(centre.pk, []).append(case_id)
+        centres[centre.pk] = centre
+    spool, zipped = archive.new_zip()
+    try:
+        done: dict[uuid.UUID, archive.CaseArchive] = {}
+        for centre_id, ids in by_centre.items():
+            centre = centres[centre_id]
+            with centre_schema(centre):
+                for case in Case.objects.filter(pk__in=ids).order_by("submitted_at", "number"):
+                    done[case.pk] = archive.case_archive_write(
+                        centre=centre, case=case, archive=zipped, now=now,
+                        folder=archive.case_folder(centre, case.number, case.pk))
+        archive.index_write(archive=zipped, about=about, now=now,
+                            written=[(centre, case_id, done.get(case_id)) for centre, case_id in wanted])
+        return archive.finish(spool, zipped, filename)
+    except BaseException:
+        spool.close()
+        raise

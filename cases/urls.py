@@ -11,4 +11,5 @@ urlpatterns = [
     path("<uuid:case_id>/receipt/", views.case_receipt, name="cases-receipt"),
     path("<uuid:case_id>/notice/", views.case_notice, name="cases-notice"),
     path("<uuid:case_id>/documents/<uuid:document_id>/", views.case_document, name="cases-document"),
+    path("<uuid:case_id>/archive/", views.case_archive, name="cases-archive"),
 ]

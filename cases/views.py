@@ -13,14 +13,14 @@ from dataclasses import replace
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from cases import hooks, personal_data, selectors
+from cases import archive, hooks, personal_data, selectors
 from cases.choices import (
     CLOCK_PAUSED,
     CLOCK_RUNNING,
@@ -297,3 +297,14 @@ def case_notice(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     missing = [pick(m.get("name_zh", ""), m.get("name_en")) for m in notice.missing]
     return render(request, "cases/notice.html", {**_print_context(request, case), "notice": notice,
                                                  "missing": missing})
+
+
+# --- the electronic archive ---------------------------------------------------------------------
+
+@never_cache
+@login_required
+def case_archive(request: HttpRequest, case_id: uuid.UUID) -> HttpResponseBase:
+    """The case's electronic archive (电子档案) as one ZIP (`cases.archive`), for those who may read the case."""
+    centre = centre_of(request)
+    case = selectors.case_get_for(user=request.user, centre=centre, case_id=case_id)
+    return archive.case_archive(centre=centre, case=case).response()

@@ -490,6 +490,9 @@ class CatalogueEntryOutput(serializers.Serializer):
     name_en = serializers.CharField(source="item.current_version.name_en")
     category = serializers.ChoiceField(source="item.category", choices=Category.choices)
     item_type = serializers.ChoiceField(source="item.item_type", choices=ItemType.choices)
+    retention = serializers.SerializerMethodField(
+        help_text="How long the files of its cases are kept (保管期限), by the item type: "
+                  "{code: permanent|30y|10y, years (null: permanent), name_zh, name_en}.")
     kind = serializers.ChoiceField(source="item.kind", choices=ItemKind.choices)
     department_code = serializers.CharField(source="item.department.code")
     department_name_zh = serializers.CharField(source="item.department.name_zh")
@@ -506,6 +509,9 @@ class CatalogueEntryOutput(serializers.Serializer):
 
     def get_local_item(self, obj) -> bool:
         return obj.item.owner_centre_id is not None
+
+    def get_retention(self, obj) -> dict:
+        return obj.item.retention.as_dict()
 
 
 class GuideOutput(CatalogueEntryOutput):

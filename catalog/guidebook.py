@@ -13,7 +13,6 @@ are embedded (fpdf2 subsets the fonts), so a 160-item book stays small and is ma
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -22,17 +21,10 @@ from django.utils.translation import gettext as _
 
 from catalog.models import ItemVersion, Material
 from catalog.selectors import CatalogueEntry
-from common import glyphs
 from common.i18n import is_english, join_names
+from common.pdf import ACCENT, FILL, FONT, MUTED
+from common.pdf import document as pdf_document
 from tenants.models import Centre
-
-FONT = "noto-sc"
-ACCENT = (179, 38, 30)
-MUTED = (91, 107, 124)
-FILL = (238, 241, 244)
-
-# fontTools tells every subsetting step at INFO level; one line per glyph table is noise here.
-logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 
 def _english() -> bool:
@@ -90,7 +82,6 @@ def _visits(version: ItemVersion) -> str:
 def guidebook_pdf(*, centre: Centre, adoptions: Iterable[CatalogueEntry], today: dt.date) -> bytes:
     """The book: a cover, a contents table, then one service guide per item."""
     # fpdf takes 330 ms to import: only a process that prints a guide book pays for it
-    from fpdf import FPDF  # noqa: PLC0415
     from fpdf.enums import WrapMode, XPos, YPos  # noqa: PLC0415
     from fpdf.fonts import FontFace  # noqa: PLC0415
 
@@ -100,56 +91,7 @@ def guidebook_pdf(*, centre: Centre, adoptions: Iterable[CatalogueEntry], today:
     title = _("Service guide book")
     centre_name = centre.name
 
-    primary = glyphs.primary_face()
-    noto_lacks = glyphs.checker((primary,)).lacking
-
-    class Book(FPDF):
-        fallbacks: list[str] = []  # the fallback faces added to this book, by font id
-        fallback_on = False
-
-        def normalize_text(self, text: str) -> str:
-            """Every text passes here right before it is set, in its printed form
-            (`glyphs.printable_text`: no invisible characters, accents composed); what no face
-            has, private use and emoji are written as their code points; a text with characters
-            Noto lacks is set with the fallback faces that have them (each added at its first use),
-            any other with none, so that a book without such a character pays nothing (fpdf2 looks
-            at each character once fallbacks are on)."""
-            text = glyphs.printable_text(text)
-            lacking = noto_lacks(text)
-            if lacking:
-                for char in lacking:
-                    face = glyphs.fallback_face_for(char)
-                    if face is not None and face.name.lower() not in self.fallbacks:
-                        self.add_font(face.name.lower(), fname=face.path, collection_font_number=face.index)
-                        self.fallbacks = [*self.fallbacks, face.name.lower()]
-                self.set_fallback_fonts(self.fallbacks)
-                self.fallback_on = True
-            elif self.fallback_on:
-                self.set_fallback_fonts([])
-                self.fallback_on = False
-            return super().normalize_text(text)
-
-        def header(self):
-            if self.page_no() == 1:
-                return
-            self.set_font(FONT, size=8)
-            self.set_text_color(*MUTED)
-            self.cell(0, 5, f"{centre_name} · {title}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-            self.set_draw_color(*ACCENT)
-            self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
-            self.ln(3)
-            self.set_text_color(0, 0, 0)
-
-        def footer(self):
-            self.set_y(-12)
-            self.set_font(FONT, size=8)
-            self.set_text_color(*MUTED)
-            self.cell(0, 5, _("Page %(page)d") % {"page": self.page_no()}, align="C")
-
-    pdf = Book(format="A4", unit="mm")
-    pdf.set_margins(18, 16, 18)
-    pdf.set_auto_page_break(auto=True, margin=16)
-    pdf.add_font(FONT, fname=primary.path, collection_font_number=primary.index)
+    pdf = pdf_document(running_head=f"{centre_name} · {title}")
     pdf.set_title(f"{centre_name} {title}")
     pdf.set_author(centre_name)
     pdf.set_lang("en" if english else "zh-CN")

@@ -21,6 +21,7 @@ from catalog.choices import (
     ItemType,
     VersionStatus,
 )
+from catalog.retention import Retention, retention_for
 from common.i18n import pick
 from common.models import TimeStampedModel
 from common.uploads import FORM_KINDS
@@ -99,6 +100,11 @@ class Item(TimeStampedModel):
     def __str__(self) -> str:
         version = self.current_version
         return f"{self.code} {version.name if version else ''}".strip()
+
+    @property
+    def retention(self) -> Retention:
+        """How long its cases' files are kept (保管期限): `catalog.retention.retention_for` its item type."""
+        return retention_for(self.item_type)
 
     @property
     def version(self) -> ItemVersion:

@@ -5,8 +5,9 @@ plain request throughput.
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/govservice \
         python platform/bench/run.py [--quick] [--only NAME] [--write] [--keep] [--profile]
 
-NAME is one of: network, migrate, http, onboard, delegation, joint, hall, hall_screen (default: all, in
-that order; delegation runs platform/bench/delegation_bench.py: the agent's workbench with 10 and 1,000
+NAME is one of: network, migrate, http, onboard, delegation, joint, hall, hall_screen, archive (default: all,
+in that order; archive runs platform/bench/archive_bench.py: a 20-case key project's electronic archive;
+delegation runs platform/bench/delegation_bench.py: the agent's workbench with 10 and 1,000
 filings; joint runs platform/bench/joint_bench.py: a 6-leg bundle across two centres vs one case; hall
 runs platform/bench/hall_bench.py: taking tickets and calling the next at 20 windows, its own block of
 docs/benchmarks.md; hall_screen runs platform/bench/hall_screen_bench.py: 50 hall screens on gunicorn, a
@@ -61,7 +62,7 @@ PYTHON = sys.executable
 MARK_START = "<!-- bench:results:start -->"
 MARK_END = "<!-- bench:results:end -->"
 RESULT_PREFIX = "BENCH_RESULT "
-STEPS = ["network", "migrate", "http", "onboard", "delegation", "joint", "hall", "hall_screen"]
+STEPS = ["network", "migrate", "http", "onboard", "delegation", "joint", "hall", "hall_screen", "archive"]
 
 TARGETS = {
     "onboard_empty": ("<= 0.5 s", lambda r: r["median"] <= 0.5),
@@ -75,6 +76,8 @@ TARGETS = {
     "joint": ("<= 3x (median)", lambda r: r["ratio_median"] <= 3.0),
     # hall_screen_bench.py: a call's commit to each of 50 screens' receipt (server-sent events)
     "hall_screen": ("p99 <= 1 s, none missed", lambda r: r["p99_ms"] <= 1000 and r["missed"] == 0),
+    # archive_bench.py: a 20-case key project's electronic archive, time and peak memory
+    "archive": ("peak <= 64 MiB", lambda r: r["peak_mib"] <= 64),
 }
 
 # Centres onboarded by the `onboard` measurement: townships under Beilin (610103), codes the
@@ -566,6 +569,12 @@ def render(results: dict, machine: dict, args_line: str) -> str:
                      f"{r['calls']} calls ({r['config']}) | p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, max "
                      f"{r['max_ms']:.1f} ms; {r['missed']} missed; {r['connections_open']} database connections "
                      f"with the streams open | {TARGETS['hall_screen'][0]} | {verdict('hall_screen', r)} |")
+    if "archive" in results:
+        r = results["archive"]
+        lines.append(f"| electronic archive of a key project: {r['cases']} cases at 2 centres, {r['files']} files "
+                     f"({r['uploads_mib']:.0f} MiB uploaded), {r['rounds']} rounds | median {r['seconds']:.2f} s; "
+                     f"peak Python memory {r['peak_mib']:.1f} MiB; RSS growth {r['rss_mib']:.0f} MiB; ZIP "
+                     f"{r['zip_mib']:.0f} MiB | {TARGETS['archive'][0]} | {verdict('archive', r)} |")
     runs = {name: row["run"] for name, row in results.items() if row.get("run")}
     if len(set(runs.values())) > 1:
         lines += ["", "Rows come from different runs (`--only`): "
@@ -682,6 +691,10 @@ def main() -> None:
             from hall_screen_bench import run_bench as run_hall_bench  # platform/bench/hall_screen_bench.py
 
             results["hall_screen"] = run_hall_bench(url, screens=50, calls=30 if args.quick else 100)
+        if "archive" in steps:
+            from archive_bench import run_bench as run_archive_bench  # platform/bench/archive_bench.py
+
+            results["archive"] = run_archive_bench(url, 1 if args.quick else 3)
     finally:
         if not args.keep:
             for suffix in ("network", "onboard"):
