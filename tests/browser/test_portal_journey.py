@@ -104,7 +104,7 @@ def test_an_applicant_applies_online_answers_a_notice_and_downloads_the_decision
     assert any(name.endswith("manifest.json") for name in names)
     assert len([n for n in names if n.endswith(".pdf")]) >= 4  # three materials, the receipt, notice, decision
     applicant.click(f"a[href$='/online/cases/{case_id}/rate/']")
-    applicant.locator("input[name=overall]").first.check()
+    applicant.select_option("select[name=overall]", index=0)
     applicant.click("form.review-form button[type=submit]")
     applicant.wait_for_load_state()
     assert applicant.locator("section.rating-given").count() == 1
