@@ -18,6 +18,19 @@ PAGES = ["/online/", "/online/sign-in/", "/online/cases/", "/online/account/", "
          "/progress/"]
 
 
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _online_item() -> str:
+    """A committed item Beilin takes online (two materials), its code random."""
+    import secrets
+
+    from tests.portal.test_apply import make_item
+
+    code = f"610100PT-XK-{secrets.randbelow(9000) + 1000}"
+    return orm(lambda: make_item(code=code).code)
+
+
 def _code(mobile: str) -> str:
     def read() -> str:
         from common.identity import recipient_hmac
@@ -92,13 +105,23 @@ def test_every_portal_page_passes_wcag_2_1_aa_and_fits_a_phone_in_both_text_size
     _forget(mobile)
     page = _phone(browser, scripts=True, locale=locale)
     portal_sign_in(page, live_url, mobile)
+    code = _online_item()
+    page.goto(f"{live_url}/online/items/{code}/apply/?township=610103001")
+    for field in page.locator("form.application input[type=file]").all():
+        field.set_input_files(files=[{"name": "申请表.pdf", "mimeType": "application/pdf", "buffer": PDF}])
+    page.click("form.application button[type=submit]")
+    assert "/online/cases/" in page.url, page.content()[:2000]
+    case_path = page.url.split("://", 1)[1].split("/", 1)[1]
+    pages = [*PAGES, "/online/items/", f"/online/items/{code}/", f"/online/items/{code}/apply/",
+             f"/online/items/{code}/apply/?township=610103001", f"/{case_path}", f"/{case_path}rate/",
+             f"/online/items/{code}/book/", f"/online/ask/?item={code}", "/news/"]
     problems: list[str] = []
     for large in (False, True):
         if large:
             page.goto(f"{live_url}/online/")
             page.click("button[name=on][value='1']")
             assert "large-text" in (page.get_attribute("body", "class") or "")
-        for path in PAGES:
+        for path in pages:
             page.goto(f"{live_url}{path}")
             problems += accessibility_violations(page)
             width = page.evaluate("document.documentElement.scrollWidth")
