@@ -91,20 +91,23 @@ def sign_in_code_send(*, mobile: str, address: str, now: dt.datetime | None = No
 
 
 def sign_in(*, mobile: str, code: str, now: dt.datetime | None = None) -> Applicant:
-    """Spend the latest valid code sent to `mobile` if `code` is it and return the mobile's account (made on
-    the first sign-in). Raises `portal_code_wrong` (field `code`: wrong, expired, already used, or spent by
-    wrong tries) and `portal_erased` for an account erased (a new sign-in then makes a new account: the
-    tombstone keeps no mobile). A wrong try is counted (committed): call it outside a transaction."""
+    """Spend the latest code sent to `mobile` if `code` is it (only the latest: a newer code voids the older
+    ones) and return the mobile's account (made on the first sign-in; after an erasure a new one, since the
+    tombstone keeps no mobile). Raises `portal_code_wrong` (field `code`: wrong, expired, already used, or
+    spent by wrong tries). A wrong try is counted (committed): call it outside a transaction."""
     now = now or timezone.now()
     clean = _clean_mobile(mobile)
     mobile_hmac = recipient_hmac(clean)
     typed = normalise_identifier(code)
     valid_since = now - dt.timedelta(minutes=settings.PORTAL_CODE_VALID_MINUTES)
     with transaction.atomic():
-        sent = (SignInCode.objects.select_for_update()
-                .filter(mobile_hmac=mobile_hmac, used_at__isnull=True, sent_at__gte=valid_since,
-                        tries__lt=settings.PORTAL_CODE_TRIES)
+        # Only the latest code sent counts: a newer code voids the ones before it, so an older code is never
+        # used after a newer one (nor guessed once the newer one's tries are spent).
+        sent = (SignInCode.objects.select_for_update().filter(mobile_hmac=mobile_hmac)
                 .order_by("-sent_at", "-pk").first())
+        if sent is None or sent.used_at is not None or sent.sent_at < valid_since \
+                or sent.tries >= settings.PORTAL_CODE_TRIES:
+            sent = None  # nothing to spend: wrong whatever was typed
         if sent is not None and secrets.compare_digest(sent.code_hmac, _code_hmac(clean, typed)):
             sent.used_at = now
             sent.save(update_fields=["used_at"])

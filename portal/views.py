@@ -29,6 +29,7 @@ from portal.access import (
     sign_out_session,
 )
 from portal.forms import IdentityForm, SignInForm
+from portal.selectors_ask import my_appointments, my_questions
 from tenants.audit import audit_record
 from tenants.choices import AuditKind, AuditTarget
 
@@ -110,8 +111,9 @@ def account(request: HttpRequest) -> HttpResponse:
 
 @applicant_required
 def account_export(request: HttpRequest) -> HttpResponse:
-    """The applicant's data (个人信息副本, PIPL art. 45) as JSON: the account and every case of theirs in the
-    registry (centre, number, item, channel, status, dates, public history). Audited."""
+    """The applicant's data (个人信息副本, PIPL art. 45) as JSON: the account, every case of theirs in the
+    registry (centre, number, item, channel, status, dates, public history), their joint cases, their
+    questions with the answers and their appointments. Audited."""
     applicant = request.applicant  # type: ignore[attr-defined]
     mine = selectors.my_cases(applicant=applicant, limit=100_000)
     data = {
@@ -126,6 +128,15 @@ def account_export(request: HttpRequest) -> HttpResponse:
                    "history": e.history} for e in mine.cases],
         "joint_cases": [{"number": j.number, "title": j.title_zh, "status": j.status,
                          "accepted_on": j.accepted_on.isoformat()} for j in mine.joint],
+        "questions": [{"centre": q.centre.name_zh, "kind": q.kind, "subject": q.subject, "text": q.body,
+                       "item_code": q.item_code, "case_number": q.case_number,
+                       "received_on": q.received_on.isoformat(), "answer": q.answer,
+                       "answered_at": q.answered_at.isoformat() if q.answered_at else None}
+                      for q in my_questions(applicant=applicant).select_related("centre")],
+        "appointments": [{"centre": a.centre.name_zh, "code": a.facts.code, "item_code": a.facts.item_code,
+                          "item": a.facts.item_name_zh, "day": a.facts.day.isoformat(),
+                          "starts_at": a.facts.starts_at.isoformat(), "ends_at": a.facts.ends_at.isoformat()}
+                         for a in my_appointments(applicant=applicant, limit=10_000)],
         "exported_at": timezone.now().isoformat(),
     }
     audit_record(kind=AuditKind.APPLICANT_EXPORTED, actor=None, target_type=AuditTarget.APPLICANT,

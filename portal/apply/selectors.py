@@ -109,7 +109,7 @@ def next_step(status: str) -> str:
         CaseStatus.SUBMITTED: _("The centre checks your application and materials (pre-check). You will get an SMS "
                                 "when it is accepted, or a one-time notice listing anything missing."),
         CaseStatus.AWAITING_SUPPLEMENT: _("Upload every material the one-time notice lists, below."),
-        CaseStatus.ACCEPTED: _("Accepted: the department reviews it. The promised due date is shown above."),
+        CaseStatus.ACCEPTED: _("Accepted: the department reviews it. The promised due date is shown below."),
         CaseStatus.SUPPLEMENTED: _("Your materials are complete: the review goes on."),
         CaseStatus.UNDER_REVIEW: _("Under review by the department."),
         CaseStatus.APPROVED: _("Approved: download the decision below; you will get an SMS when the paper result is "
@@ -118,7 +118,7 @@ def next_step(status: str) -> str:
         CaseStatus.RESULT_READY: _("The result is ready: collect the paper original at the centre's window with your "
                                    "ID."),
         CaseStatus.COLLECTED: _("Finished: the result was collected."),
-        CaseStatus.REFUSED: _("Not accepted: the reason is in the history below."),
+        CaseStatus.REFUSED: _("Not accepted: the centre's reason is given below."),
         CaseStatus.WITHDRAWN: _("Withdrawn."),
     }
     return steps.get(status, "")

@@ -16,7 +16,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from cases import door
-from cases.choices import ONLINE_DEPTH_MIN, ApplicantKind
+from cases.choices import ONLINE_DEPTH_MIN, Action, ApplicantKind
 from catalog.guidebook import steps_of
 from catalog.selectors import version_forms
 from common.errors import ApplicationError, ErrorCode
@@ -119,6 +119,10 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
         "max_mb": _max_mb()}, status=status)
 
 
+#: The steps whose written reason the applicant is shown on their case's page.
+REASONED = frozenset({Action.REFUSE, Action.DENY, Action.WITHDRAW})
+
+
 def _max_mb() -> str:
     return f"{settings.CASE_DOCUMENT_MAX_BYTES / (1024 * 1024):.0f}"
 
@@ -167,7 +171,10 @@ def case(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
         "notices": [{"notice": n, "missing": [pick(m.get("name_zh", ""), m.get("name_en")) for m in n.missing]}
                     for n in view.notices],
         "documents": [(d, names.get(d.material_id, "")) for d in view.documents],
-        "answered": answered, "next_step": selectors.next_step(view.case.status)}, status=status)
+        "answered": answered, "next_step": selectors.next_step(view.case.status),
+        # why the centre refused, denied or withdrew it: the reason the clerk wrote, in the clerk's words
+        "reasons": [(e.get_action_display(), e.note) for e in view.events
+                    if e.action in REASONED and e.note.strip()]}, status=status)
 
 
 @identity_required

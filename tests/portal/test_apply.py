@@ -257,6 +257,18 @@ def test_a_notice_after_acceptance_pauses_the_clock_and_the_applicant_s_suppleme
     assert len(forms) == 2 and sum(d.replaced_at is None for d in forms) == 1
 
 
+def test_a_refusal_s_reason_is_shown_to_the_applicant(online_item, zhang, beilin, centre_client, make_user):
+    client, _applicant = zhang
+    form_pk, id_pk = materials_of(online_item)
+    case_id = apply(client, online_item, {form_pk: pdf(), id_pk: png()})["Location"].rstrip("/").split("/")[-1]
+    staff = centre_client(beilin, make_user((beilin, Role.WINDOW_CLERK), username="clerk-online-3"))
+    staff.post(f"/cases/{case_id}/", {"action": "refuse", "revision": beilin_case(case_id).revision,
+                                      "note": "该事项须由本人到窗口现场核验原件"})
+    assert beilin_case(case_id).status == CaseStatus.REFUSED
+    page = client.get(f"/online/cases/{case_id}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "该事项须由本人到窗口现场核验原件" in page and "The centre's reason" in page
+
+
 # --- double submits, a second application, refusals ----------------------------------------------------
 
 def test_a_double_submit_makes_one_case_and_a_second_application_is_refused_naming_the_open_case(online_item, zhang):
