@@ -28,6 +28,7 @@ from catalog.services import (
     version_create_draft,
     version_publish,
 )
+from common.exports import xlsx_cell
 from tenants.choices import CentreStatus, Level
 from tenants.models import Centre
 
@@ -277,17 +278,16 @@ def _sample_xlsx(title_zh: str, code: str) -> bytes:
 
     from openpyxl import Workbook  # noqa: PLC0415
 
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "样表 Sample"
-    sheet.append([f"{title_zh}（样表）", code])
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("样表 Sample")
+    sheet.column_dimensions["A"].width = 22
+    sheet.column_dimensions["B"].width = 40
+    sheet.append([xlsx_cell(sheet, f"{title_zh}（样表）"), xlsx_cell(sheet, code)])
     for row in (("申请人 Applicant", "张三 / 西安某某商贸有限公司"), ("证件号码 ID number", "61010319800101XXXX"),
                 ("联系电话 Phone", "029-8XXXXXXX"), ("地址 Address", "西安市碑林区南大街 1 号"),
                 ("申请事项 Request", title_zh), ("签名 Signature", "（手写签名 handwritten）"),
                 ("日期 Date", "2015-06-01")):
-        sheet.append(list(row))
-    sheet.column_dimensions["A"].width = 22
-    sheet.column_dimensions["B"].width = 40
+        sheet.append([xlsx_cell(sheet, value) for value in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
