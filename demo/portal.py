@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db.models import Count
 from django.utils import timezone
 
@@ -25,7 +25,7 @@ from catalog.selectors import centre_catalogue
 from common.identity import identity_hmac, recipient_hmac
 from delegation.demo import demo_scan_pdf, resident_id
 from joint_approval.models import JointCase
-from portal.apply.services import application_file
+from portal.apply.services import Filed, application_file
 from portal.models import Applicant
 from registry.models import RegistryEntry
 from tenants.models import Centre, User
@@ -62,13 +62,14 @@ def _online_item(centre: Centre, *, township: Centre, skip: set[str]) -> tuple[s
 
 
 def _apply(applicant: Applicant, *, township: Centre, centre: Centre, skip: set[str], token: str,
-           now: dt.datetime) -> tuple[str, list[Material], object] | None:
+           now: dt.datetime) -> tuple[str, list[Material], Filed] | None:
     picked = _online_item(centre, township=township, skip=skip)
     if picked is None:
         return None
     code, materials = picked
-    files = {m.pk: SimpleUploadedFile(f"{m.name_zh[:20]}.pdf", demo_scan_pdf(f"{token}-{m.pk}"),
-                                      content_type="application/pdf") for m in materials}
+    files: dict[int, UploadedFile] = {
+        m.pk: SimpleUploadedFile(f"{m.name_zh[:20]}.pdf", demo_scan_pdf(f"{token}-{m.pk}"),
+                                 content_type="application/pdf") for m in materials}
     filed = application_file(applicant=applicant, township=township, item_code=code, files=files, token=token,
                              now=now)
     return code, materials, filed
@@ -85,8 +86,8 @@ def demo_portal_provision() -> dict:
     made: dict = {"applicants": 1, "online": 0}
     project_case = (JointCase.objects.filter(project__isnull=False).select_related("project")
                     .order_by("accepted_at").first())
-    if project_case is not None:
-        project = project_case.project
+    project = project_case.project if project_case is not None else None
+    if project is not None:
         _account(mobile=COMPANY_MOBILE, kind=ApplicantKind.ORGANISATION, name=project.company_name,
                  id_number=project.credit_code, legal_representative="赵建华")
         made["applicants"] += 1
