@@ -27,7 +27,7 @@ from portal.selectors import my_case_entry
 from supervision.reviews import services as review_services
 from supervision.reviews.choices import InquiryKind, ReviewChannel
 from supervision.reviews.models import Inquiry, Review
-from tenants.addresses import origin
+from tenants.addresses import platform_address
 from tenants.models import Centre
 
 #: The SMS to the account when its question is answered (placeholders: centre_zh, centre_en, kind_zh,
@@ -67,11 +67,6 @@ def question_ask(*, applicant: Applicant, centre: Centre, kind: str, subject: st
         name=applicant.name, contact=applicant.mobile, acting_user=None, now=now, applicant_id=applicant.pk)
 
 
-def _portal_address(path: str) -> str:
-    return origin(scheme=settings.PLATFORM_SCHEME, host=settings.PLATFORM_DOMAIN,
-                  port=str(settings.PLATFORM_PORT or "")) + path
-
-
 def on_inquiry_answered(inquiry: Inquiry) -> None:
     """The listener of `supervision.reviews.hooks.inquiry_answered`: an SMS to the account that asked (its
     current mobile; none for an anonymous question or an erased account), once per question, pointing to
@@ -91,7 +86,8 @@ def on_inquiry_answered(inquiry: Inquiry) -> None:
     outbox_enqueue(dedupe_key=f"inquiry:{inquiry.pk}:answered", to=applicant.mobile, template_key=ANSWERED_TEMPLATE,
                    centre_id=centre.pk, context={
                        "centre_zh": centre.name_zh, "centre_en": centre.name_en, "kind_zh": kind_zh,
-                       "kind_en": kind_en, "subject": inquiry.subject[:40], "question_url": _portal_address(path)})
+                       "kind_en": kind_en, "subject": inquiry.subject[:40],
+                       "question_url": platform_address(path=path)})
 
 
 # --- appointments ----------------------------------------------------------------------------------

@@ -20,5 +20,14 @@ def origin(*, scheme: str, host: str, port: str = "") -> str:
 def centre_address(*, slug: str, path: str = "/") -> str:
     """The absolute address of `path` on the centre `slug`, on the configured domain, scheme and port:
     `centre_address(slug="beilin", path="/progress/")` → `https://beilin.gov.example/progress/`."""
-    return origin(scheme=settings.PLATFORM_SCHEME, host=f"{slug}.{settings.PLATFORM_DOMAIN}",
-                  port=str(settings.PLATFORM_PORT or "")) + path
+    return _address(f"{slug}.{settings.PLATFORM_DOMAIN}", path)
+
+
+def platform_address(*, path: str = "/") -> str:
+    """The absolute address of `path` on the platform's own site (the online service hall, say), on the
+    configured domain, scheme and port: `platform_address(path="/online/")` → `https://gov.example/online/`."""
+    return _address(settings.PLATFORM_DOMAIN, path)
+
+
+def _address(host: str, path: str) -> str:
+    return origin(scheme=settings.PLATFORM_SCHEME, host=host, port=str(settings.PLATFORM_PORT or "")) + path

@@ -116,15 +116,27 @@ def generate(db_url: str, *, others: int) -> dict:
     return {"rows": rows, "mine": MY_CASES, "my_centres": centres, "insert_s": round(insert, 1), "size": size}
 
 
-def child_my_cases(requests: int) -> dict:
+def _signed_in(applicant):
+    """A test client on the platform's host whose session holds `applicant` (as after the SMS sign-in)."""
     from django.conf import settings
-    from django.db import connection
     from django.test import Client
+
+    from portal.access import SESSION_KEY
+
+    client = Client(HTTP_HOST=settings.PLATFORM_DOMAIN)
+    session = client.session
+    session[SESSION_KEY] = applicant.pk
+    session.save()
+    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    return client
+
+
+def child_my_cases(requests: int) -> dict:
+    from django.db import connection
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
     from common.identity import identity_hmac, recipient_hmac
-    from portal.access import SESSION_KEY
     from portal.models import Applicant
     from registry.models import RegistryEntry
 
@@ -132,11 +144,7 @@ def child_my_cases(requests: int) -> dict:
         mobile_hmac=recipient_hmac(APPLICANT_MOBILE),
         defaults={"mobile": APPLICANT_MOBILE, "kind": "person", "name": "李秀英", "id_number": APPLICANT_ID,
                   "id_hmac": identity_hmac(APPLICANT_ID), "bound_at": timezone.now()})
-    client = Client(HTTP_HOST=settings.PLATFORM_DOMAIN)
-    session = client.session
-    session[SESSION_KEY] = applicant.pk
-    session.save()
-    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    client = _signed_in(applicant)
     for _ in range(10):
         response = client.get("/online/cases/")
         assert response.status_code == 200, response.status_code
@@ -202,17 +210,14 @@ def child_apply(runs: int) -> dict:
     (multipart, 10 MB) on the platform's host for a signed-in bound applicant at a township of Beilin, whose
     district handles the item: checks by content, SHA-256, storage, the case and its 5 documents at Beilin, the
     registry row. Each run is another applicant (one open application per item, centre and applicant)."""
-    from django.conf import settings
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
     from stdnum.cn import ric
 
     from catalog.models import Material
     from common.identity import identity_hmac, recipient_hmac
-    from portal.access import SESSION_KEY
     from portal.models import Applicant
     from registry.models import RegistryEntry
     from tenants.models import Centre
@@ -231,11 +236,7 @@ def child_apply(runs: int) -> dict:
             mobile_hmac=recipient_hmac(mobile),
             defaults={"mobile": mobile, "kind": "person", "name": "李秀英", "id_number": id_number,
                       "id_hmac": identity_hmac(id_number), "bound_at": timezone.now()})
-        client = Client(HTTP_HOST=settings.PLATFORM_DOMAIN)
-        session = client.session
-        session[SESSION_KEY] = applicant.pk
-        session.save()
-        client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+        client = _signed_in(applicant)
         data: dict = {"township": township.division_code, "token": f"bench-{n}-{time.time_ns()}"}
         for k, material in enumerate(materials):
             data[f"material_{material.pk}"] = SimpleUploadedFile(f"扫描件{k}.pdf", files[k], "application/pdf")
