@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""A province-sized network (全省政务服务网络) for the benchmarks: Xi'an's 200 centres plus generated cities
+of the same shape, 2,000 centres with the default 10 cities (Shaanxi has 10 prefecture-level cities).
+
+The platform keeps one city centre (`tenants.validation`: "There is already a city centre"), so a generated
+city's own centre and its 21 district and zone centres are onboarded as district centres under Xi'an's
+city centre, each followed by its 178 township centres under the same parents as in Xi'an (codes and slugs
+renamed: `610102001` → `610202001`, `xincheng-xiyilu` → `c02-xincheng-xiyilu`). The shape (1 + 21 + 178
+centres a city, the same tables in every schema) is what the measurements need; the names are made up.
+
+    province_rows(cities=10) -> list[CentreInput]   # Xi'an's rows first, then each generated city's
+
+Run as a script on a migrated database (the public schema at least) to onboard the missing ones:
+
+    DATABASE_URL=... python platform/bench/province.py [--cities 10]
+
+Each centre is provisioned by `tenants.services.centre_bulk_onboard` (by migrations, no administrators);
+prints the time per 100 centres. Idempotent: centres that exist are left as they are.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+NETWORK_CSV = ROOT / "tenants" / "data" / "xian_network.csv"
+XIAN_PREFIX = "6101"
+
+#: Pinyin of Shaanxi's other prefecture-level cities, by the 4-digit prefix of their division codes.
+CITIES = {"6102": "tongchuan", "6103": "baoji", "6104": "xianyang", "6105": "weinan", "6106": "yanan",
+          "6107": "hanzhong", "6108": "yulin", "6109": "ankang", "6110": "shangluo"}
+
+
+def _xian_rows() -> list[dict[str, str]]:
+    import csv
+
+    with NETWORK_CSV.open(encoding="utf-8") as stream:
+        return list(csv.DictReader(stream))
+
+
+def province_rows(*, cities: int = 10) -> list:
+    """The rows of `cities` cities (at most 10): Xi'an's 200 as in the demo, then 200 a generated city.
+
+    Raises ValueError for fewer than 1 or more than 10 cities."""
+    from tenants.choices import Level
+    from tenants.validation import CentreInput
+
+    if not 1 <= cities <= 1 + len(CITIES):
+        raise ValueError(f"cities must be 1 to {1 + len(CITIES)}")
+    base = _xian_rows()
+    rows = [CentreInput.from_mapping(row) for row in base]
+    city_code = next(row["code"] for row in base if row["level"] == Level.CITY)
+    for prefix, pinyin in list(CITIES.items())[:cities - 1]:
+        tag = f"c{prefix[2:]}"
+        for row in base:
+            code = prefix + row["code"][len(XIAN_PREFIX):]
+            if row["level"] == Level.CITY:
+                level, parent = Level.DISTRICT, city_code  # the generated city's own centre
+                code = prefix + "00"
+            elif row["level"] == Level.TOWNSHIP:
+                level, parent = Level.TOWNSHIP, prefix + row["parent_code"][len(XIAN_PREFIX):]
+            else:
+                level, parent = Level.DISTRICT, city_code
+            rows.append(CentreInput(
+                level=level, code=code, slug=f"{tag}-{row['slug']}"[:40].rstrip("-"),
+                name_zh=f"{pinyin}·{row['name_zh']}", name_en=f"{pinyin.title()} {row['name_en']}"[:150],
+                parent_code=parent))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cities", type=int, default=10)
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+    import django
+
+    django.setup()
+    from tenants.models import Centre
+    from tenants.services import centre_bulk_onboard
+
+    rows = province_rows(cities=args.cities)
+    known = set(Centre.objects.values_list("division_code", flat=True))
+    started = time.perf_counter()
+    last = [started]
+
+    def progress(done: int, total: int, _result) -> None:
+        if done % 100 == 0 or done == total:
+            now = time.perf_counter()
+            print(f"{done}/{total} centres, last 100 in {now - last[0]:.1f} s", flush=True)
+            last[0] = now
+
+    missing = [row for row in rows if row.code not in known]
+    # parents of missing rows that already exist are found by centre_bulk_onboard's validation
+    centre_bulk_onboard(rows=missing, acting_user=None, progress=progress)
+    print(f"{len(missing)} centres onboarded in {time.perf_counter() - started:.1f} s; "
+          f"{Centre.objects.count()} in all")
+
+
+if __name__ == "__main__":
+    main()
