@@ -21,6 +21,10 @@ What it offers:
   (`item_online_check` first, for a clear refusal before any upload is read); the applicant's page of a case,
   `case_for_applicant`, its documents, `case_document_get`; the applicant's supplement answering a one-time
   notice, `case_supplement_online`.
+- the centre's outbox (中心发件箱, `cases.outbox`): the public writes a case change owes (the registry's row,
+  the applicant's SMS), made in the change's transaction or projected after it commits
+  (`CASE_PUBLIC_WRITES`): `outbox_publish` with the topic's `outbox_handler`; `outbox_project` (one centre),
+  `outbox_catch_up` (every centre: the beat), `outbox_backlog`.
 """
 from __future__ import annotations
 
@@ -38,6 +42,7 @@ from cases.documents import document_response
 from cases.error_codes import CaseErrorCode
 from cases.forms import CaseNewForm, material_choices
 from cases.models import Case, CaseDocument, CaseEvent, CaseMaterial, OneTimeNotice
+from cases.outbox import outbox_backlog, outbox_catch_up, outbox_handler, outbox_project, outbox_publish
 from cases.services import AcceptedSubmission, Applicant, SubmitResult
 from catalog.models import Material
 from catalog.selectors import centre_catalogue
@@ -314,3 +319,8 @@ def cases_archive(*, cases: Iterable[tuple[Centre, uuid.UUID]], filename: str, a
     except BaseException:
         spool.close()
         raise
+
+
+# --- the centre's outbox: a case write's public rows (cases.outbox) ----------------------------------------
+
+__all__ += ["outbox_backlog", "outbox_catch_up", "outbox_handler", "outbox_project", "outbox_publish"]

@@ -15,7 +15,7 @@ from django.utils.translation import pgettext_lazy
 from cases.choices import ApplicantKind, CaseEventKind, CaseStatus, Channel
 from common.fields import EncryptedTextField
 from common.i18n import pick
-from common.models import TimeStampedModel
+from common.models import IdempotencyKeyBase, TimeStampedModel
 
 
 class Case(TimeStampedModel):
@@ -211,3 +211,35 @@ class CaseDocument(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class OutboxRow(models.Model):
+    """A row of the centre's outbox (中心发件箱): a write a case change owes the public schema (its registry
+    row, the applicant's SMS), kept in the centre's own schema in the case's transaction and projected
+    into the public schema after commit (`cases.outbox`, with `CASE_PUBLIC_WRITES = "after_commit"`), so
+    that a case write touches one schema — one node on a Citus cluster. `id` orders the rows: a case's
+    rows are projected in the order its changes committed."""
+
+    id = models.BigAutoField(primary_key=True)
+    topic = models.CharField(_("topic"), max_length=40)
+    payload = models.JSONField(_("payload"))
+    case_id = models.UUIDField(_("case"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("outbox row")
+        verbose_name_plural = _("outbox rows")
+
+    def __str__(self) -> str:
+        return f"{self.pk} {self.topic}"
+
+
+class CaseIdempotencyKey(IdempotencyKeyBase):
+    """A client's idempotency key of a case filed at this centre (`common.idempotency`), kept in the centre's
+    schema so that filing a case writes one schema only."""
+
+    class Meta(IdempotencyKeyBase.Meta):
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="cases_caseidempotencykey_once",
+                                               violation_error_message=_("This key was used already."))]

@@ -31,9 +31,11 @@ from cases.choices import (
     Channel,
 )
 from cases.error_codes import CaseErrorCode
-from cases.models import Case, CaseDocument, CaseEvent, CaseMaterial, OneTimeNotice
+from cases.models import Case, CaseDocument, CaseEvent, CaseIdempotencyKey, CaseMaterial, OneTimeNotice
+from cases.outbox import outbox_handler, outbox_publish
 from catalog.models import Material
 from catalog.selectors import adoption_terms, centre_catalogue
+from common import crypto
 from common.errors import ApplicationError, ConflictError
 from common.idempotency import ClientKey, idempotency_remember, idempotency_replay, request_fingerprint
 from common.identity import credit_code_problem, normalise_identifier, normalise_mobile, resident_id_problem
@@ -168,7 +170,8 @@ def case_submit(
         "cap": promised_cap_days, "waived": sorted(waived_material_ids or [])})
     key = idempotency_key.bound(applicant_id_number=id_number) if idempotency_key else None
     scope = _idempotency_scope(centre)
-    if (known := idempotency_replay(scope=scope, key=key, fingerprint=fingerprint)) is not None:
+    known = idempotency_replay(scope=scope, key=key, fingerprint=fingerprint, store=CaseIdempotencyKey)
+    if known is not None:
         return SubmitResult(case=Case.objects.get(pk=known), created=False)
 
     _check_channel(channel)
@@ -186,11 +189,13 @@ def case_submit(
             CaseMaterial.objects.bulk_create(_checklist(case, materials, provided, waived))
             _event(case, kind=CaseEventKind.SUBMIT, from_status="", acting_user=acting_user, now=now,
                    on_behalf_of=on_behalf_of)
-            idempotency_remember(scope=scope, key=key, fingerprint=fingerprint, result_id=case.pk)
+            idempotency_remember(scope=scope, key=key, fingerprint=fingerprint, result_id=case.pk,
+                                 store=CaseIdempotencyKey)
             hooks.cases_filed.send(hooks.CasesFiled(centre=centre, cases=[case], now=now))
     except IntegrityError:
         # The same key twice at once: the other request made the case; answer with it.
-        known = idempotency_replay(scope=scope, key=key, fingerprint=fingerprint) if key else None
+        known = (idempotency_replay(scope=scope, key=key, fingerprint=fingerprint, store=CaseIdempotencyKey)
+                 if key else None)
         if known is None:
             raise
         return SubmitResult(case=Case.objects.get(pk=known), created=False)
@@ -626,12 +631,23 @@ def _tell_applicant(case: Case, *, centre: Centre, milestone: str, template_key:
     `milestone`): the centre, the case number and item in both languages, and the absolute address of the
     centre's progress lookup with the case number filled in (`tenants.addresses.centre_address`), with
     `extra` placeholders."""
-    outbox_enqueue(dedupe_key=f"case:{case.id}:{milestone}", to=case.phone, template_key=template_key,
-                   centre_id=centre.pk, context={
-                       "centre_zh": centre.name_zh, "centre_en": centre.name_en, "number": case.number,
-                       "item_zh": case.item_name_zh, "item_en": case.item_name_en or case.item_name_zh,
-                       "lookup_url": centre_address(slug=centre.slug, path=f"/progress/?number={case.number}"),
-                       **extra})
+    outbox_publish(centre=centre, topic=SMS_TOPIC, case_id=case.id, payload={
+        "dedupe_key": f"case:{case.id}:{milestone}", "to": crypto.encrypt(case.phone), "template_key": template_key,
+        "context": {
+            "centre_zh": centre.name_zh, "centre_en": centre.name_en, "number": case.number,
+            "item_zh": case.item_name_zh, "item_en": case.item_name_en or case.item_name_zh,
+            "lookup_url": centre_address(slug=centre.slug, path=f"/progress/?number={case.number}"), **extra}})
+
+
+SMS_TOPIC = "cases.sms"
+
+
+@outbox_handler(SMS_TOPIC)
+def _sms_queue(centre: Centre, payload: dict, _outbox_id: int | None) -> None:
+    """An applicant's SMS into the platform's SMS outbox (once per dedupe key: a row projected twice is
+    queued once). The number travels sealed (`common.crypto`) through the centre's outbox."""
+    outbox_enqueue(dedupe_key=payload["dedupe_key"], to=crypto.decrypt(payload["to"]),
+                   template_key=payload["template_key"], centre_id=centre.pk, context=payload["context"])
 
 
 def _issue_documents(case: Case, *, centre: Centre, action: str, acting_user: User | None, note: str,

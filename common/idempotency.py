@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from common.errors import ApplicationError, ErrorCode
 from common.identity import identity_hmac
-from common.models import IdempotencyKey
+from common.models import IdempotencyKey, IdempotencyKeyBase
 
 #: Longer keys are kept as their SHA-256 (64 hex), so a bound key always fits the 100-character column.
 LONGEST_KEPT = 64
@@ -71,12 +71,14 @@ def request_fingerprint(data: dict) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def idempotency_replay(*, scope: str, key: str | None, fingerprint: str) -> str | None:
+def idempotency_replay(*, scope: str, key: str | None, fingerprint: str,
+                       store: type[IdempotencyKeyBase] = IdempotencyKey) -> str | None:
     """The id of what the first request with `key` made, or None (no key, or a new one). The same key
-    with a different request raises `ApplicationError` 422 `idempotency_key_reused`."""
+    with a different request raises `ApplicationError` 422 `idempotency_key_reused`. `store`: where the
+    keys are kept (the public schema's, or a centre's for its cases: `cases.models.CaseIdempotencyKey`)."""
     if not key:
         return None
-    known = IdempotencyKey.objects.filter(scope=scope, key=key).values_list("request_hash", "result_id").first()
+    known = store.objects.filter(scope=scope, key=key).values_list("request_hash", "result_id").first()
     if known is None:
         return None
     if known[0] != fingerprint:
@@ -86,8 +88,9 @@ def idempotency_replay(*, scope: str, key: str | None, fingerprint: str) -> str 
     return known[1]
 
 
-def idempotency_remember(*, scope: str, key: str | None, fingerprint: str, result_id: object) -> None:
+def idempotency_remember(*, scope: str, key: str | None, fingerprint: str, result_id: object,
+                         store: type[IdempotencyKeyBase] = IdempotencyKey) -> None:
     """Keep `key` with what it made, in the transaction that made it (a twin request's commit makes
     this raise `IntegrityError`: the caller rolls back and answers with `idempotency_replay`)."""
     if key:
-        IdempotencyKey.objects.create(scope=scope, key=key, request_hash=fingerprint, result_id=str(result_id))
+        store.objects.create(scope=scope, key=key, request_hash=fingerprint, result_id=str(result_id))

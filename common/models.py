@@ -13,9 +13,9 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
-class IdempotencyKey(models.Model):
-    """A key a client sent, bound to the client, and what its first request made (public schema):
-    the store of every door that files something (cases, joint cases, proxy filings)."""
+class IdempotencyKeyBase(models.Model):
+    """A key a client sent, bound to the client, and what its first request made: the shape of every
+    idempotency store (common.idempotency)."""
 
     scope = models.CharField(_("scope"), max_length=40, help_text=_("What the key files and where, e.g. case:12."))
     key = models.CharField(_("key"), max_length=100)
@@ -24,10 +24,18 @@ class IdempotencyKey(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}"
+
+
+class IdempotencyKey(IdempotencyKeyBase):
+    """The public schema's store: joint cases and proxy filings (a case's key is kept in its centre's
+    schema: `cases.models.CaseIdempotencyKey`)."""
+
+    class Meta:
         verbose_name = _("idempotency key")
         verbose_name_plural = _("idempotency keys")
         constraints = [models.UniqueConstraint(fields=["scope", "key"], name="common_idempotencykey_once",
                                                violation_error_message=_("This key was used already."))]
-
-    def __str__(self) -> str:
-        return f"{self.scope} {self.key}"

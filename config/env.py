@@ -52,6 +52,7 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [])
 CONN_MAX_AGE = env_int("DB_CONN_MAX_AGE", 600)
 ROUTING_CHECK_SECONDS = env_float("ROUTING_CHECK_SECONDS", 1.0)
+CASE_PUBLIC_WRITES = env_str("GOVSERVICE_CASE_PUBLIC_WRITES", "in_transaction")
 SMS_BACKEND = env_str("SMS_BACKEND", "console")
 REGISTRY_HMAC_KEY = env_str("REGISTRY_HMAC_KEY")
 # Fernet keys of applicants' personal data at rest, comma-separated, newest first (common.crypto).

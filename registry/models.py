@@ -1,4 +1,5 @@
-"""One row per case, written in the same transaction as the case change. No personal data: the
+"""One row per case, written in the same transaction as the case change (or, on a Citus cluster, projected
+from the centre's outbox just after it commits: cases.outbox). No personal data: the
 applicant's ID number only as an HMAC, the lookup factors only as HMACs bound to the case number."""
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
@@ -47,6 +48,10 @@ class RegistryEntry(models.Model):
     joint_case_id = models.UUIDField(_("joint case"), null=True, blank=True)
     handler_id = models.BigIntegerField(_("responsible clerk (user id)"), null=True, blank=True)
     green_channel = models.CharField(_("green channel"), max_length=32, blank=True, db_default="")
+    outbox_id = models.BigIntegerField(
+        _("last outbox row applied"), null=True, blank=True,
+        help_text=_("With writes projected after commit (cases.outbox): the id of the centre's outbox row this "
+                    "row last applied; an older or repeated one is ignored."))
 
     class Meta:
         verbose_name = _("registry entry")

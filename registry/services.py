@@ -1,14 +1,16 @@
-"""Writes of the registry: the rows of cases as `cases` announces them (registry.listeners), in the
-same transaction as the case change. One row per case; no personal data."""
+"""Writes of the registry: the rows of cases as `cases` announces them (registry.listeners), through the
+centre's outbox (`cases.outbox`): in the case change's transaction, or projected just after it commits
+(`CASE_PUBLIC_WRITES`). One row per case; no personal data."""
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import F, JSONField, Value
+from django.db.models import F, JSONField, Q, Value
 from django.db.models.expressions import CombinedExpression
 
 from cases.choices import CLOCK_PAUSED, TERMINAL, CaseStatus
+from cases import door
 from cases.door import Case
 from common.identity import identity_hmac
 from registry.hashing import lookup_hmac
@@ -49,25 +51,50 @@ def _step(status: str, at: dt.datetime, names: tuple[str, str]) -> dict:
     return {"status": status, "at": at.isoformat(), "holder_zh": names[0], "holder_en": names[1]}
 
 
+ROWS_TOPIC = "registry.rows"
+
+
 def registry_add(*, centre: Centre, cases: Iterable[Case], now: dt.datetime, accepted: bool = False) -> None:
-    """The rows of new cases, in one statement, each with its public history: submitted at the centre,
-    and (for the legs of a joint case, filed already accepted) accepted by the department."""
+    """The rows of new cases, each with its public history: submitted at the centre, and (for the legs of a
+    joint case, filed already accepted) accepted by the department. Published through the centre's outbox
+    (`cases.door.outbox_publish`): written now in one statement, or projected after commit."""
     centre_names = (centre.name_zh, centre.name_en)
-    RegistryEntry.objects.bulk_create([
-        RegistryEntry(case_id=case.id, **_values(case, centre, now),
-                      history=[_step(CaseStatus.SUBMITTED, now, centre_names)]
-                      + ([_step(CaseStatus.ACCEPTED, now, holder(case, centre))] if accepted else []))
-        for case in cases])
+    rows = [{"case_id": case.id, "values": _values(case, centre, now),
+             "history": [_step(CaseStatus.SUBMITTED, now, centre_names)]
+             + ([_step(CaseStatus.ACCEPTED, now, holder(case, centre))] if accepted else [])}
+            for case in cases]
+    if rows:
+        door.outbox_publish(centre=centre, topic=ROWS_TOPIC, case_id=rows[0]["case_id"] if len(rows) == 1 else None,
+                            payload={"new": True, "rows": rows})
 
 
 def registry_sync(*, centre: Centre, case: Case, now: dt.datetime, step: bool,
                   named: tuple[str, str] | None = None) -> None:
     """Mirror `case` into its row; with `step`, append the public history step (its new status, at
     `now`, the time the service was given; naming `named` (zh, en) if given, else the department or
-    centre). One statement (a missing row is written whole)."""
+    centre). Published through the centre's outbox like `registry_add`."""
     history = [_step(case.status, now, named or holder(case, centre))] if step else []
-    values = _values(case, centre, now)
-    updated = RegistryEntry.objects.filter(case_id=case.id).update(
-        **values, history=CombinedExpression(F("history"), "||", Value(history, output_field=JSONField())))
-    if not updated:
-        RegistryEntry.objects.create(case_id=case.id, history=history, **values)
+    door.outbox_publish(centre=centre, topic=ROWS_TOPIC, case_id=case.id, payload={
+        "new": False, "rows": [{"case_id": case.id, "values": _values(case, centre, now), "history": history}]})
+
+
+@door.outbox_handler(ROWS_TOPIC)
+def registry_rows_apply(centre: Centre, payload: dict, outbox_id: int | None) -> None:
+    """Write the rows of `payload` (`{"new": bool, "rows": [{"case_id", "values", "history"}]}`, JSON):
+    new rows in one statement; a change updates its row's values and appends its history steps in one
+    statement (a missing row is written whole). From the centre's outbox (`outbox_id` given), a row that
+    already applied this id or a later one is left alone, so a row projected twice changes nothing."""
+    if payload["new"]:
+        RegistryEntry.objects.bulk_create(
+            [RegistryEntry(case_id=row["case_id"], history=row["history"], outbox_id=outbox_id, **row["values"])
+             for row in payload["rows"]], ignore_conflicts=outbox_id is not None)
+        return
+    for row in payload["rows"]:
+        entries = RegistryEntry.objects.filter(case_id=row["case_id"])
+        if outbox_id is not None:
+            entries = entries.filter(Q(outbox_id__isnull=True) | Q(outbox_id__lt=outbox_id))
+        updated = entries.update(**row["values"], outbox_id=outbox_id, history=CombinedExpression(
+            F("history"), "||", Value(row["history"], output_field=JSONField())))
+        if not updated and not RegistryEntry.objects.filter(case_id=row["case_id"]).exists():
+            RegistryEntry.objects.create(case_id=row["case_id"], history=row["history"], outbox_id=outbox_id,
+                                         **row["values"])

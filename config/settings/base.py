@@ -153,6 +153,10 @@ CACHES = {"default": (
 
 # Routing cache (tenants.routing): how often each process checks whether centres changed.
 ROUTING_CHECK_SECONDS = env.ROUTING_CHECK_SECONDS
+# When a case write's public rows (its registry row, the applicant's SMS) are written (cases.outbox):
+# "in_transaction" (one PostgreSQL: in the case's own transaction) or "after_commit" (Citus: the case write
+# touches only its centre's schema; the rows go through the centre's outbox and are projected after commit).
+CASE_PUBLIC_WRITES = env.CASE_PUBLIC_WRITES
 
 # Key of the registry's HMACs of ID numbers and lookup factors (defaults to one derived from SECRET_KEY).
 REGISTRY_HMAC_KEY = env.REGISTRY_HMAC_KEY

@@ -69,6 +69,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 30.0,
         "tenant_schemas": ["public"],
     },
+    # Once, in the public schema: with CASE_PUBLIC_WRITES = "after_commit" (Citus), the centres' outbox rows a
+    # process left between a case's commit and their projection (cases.outbox); nothing to do otherwise.
+    "cases-outbox-catch-up": {
+        "task": "cases.outbox_catch_up",
+        "schedule": 30.0,
+        "tenant_schemas": ["public"],
+    },
     # Once, in the public schema: the progress lookup's per-number guard forgets the rows whose count
     # and guard have both run out (registry.guard).
     "registry-number-guard-purge": {

@@ -219,8 +219,7 @@ def test_a_second_request_racing_on_the_same_idempotency_key_gets_the_first_case
     unique key, its case is rolled back, and it answers with the first one."""
     from django.db.models import QuerySet
 
-    from cases.models import Case
-    from common.models import IdempotencyKey
+    from cases.models import Case, CaseIdempotencyKey
 
     data = dict(item_code="610100SC-XK-0001", applicant_kind="person", applicant_name="张三",
                 applicant_id_number=VALID_ID, phone="13812345678", channel="online", acting_user=None,
@@ -230,7 +229,7 @@ def test_a_second_request_racing_on_the_same_idempotency_key_gets_the_first_case
     missed = {"n": 0}
 
     def first_missing_once(self):
-        if self.model is IdempotencyKey and not missed["n"]:
+        if self.model is CaseIdempotencyKey and not missed["n"]:
             missed["n"] += 1
             return None
         return real_first(self)

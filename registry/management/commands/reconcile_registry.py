@@ -1,5 +1,6 @@
 """Compare every centre's cases with the registry and report any drift (the cases read through their
-door, `cases.door.reconcile_rows`)."""
+door, `cases.door.reconcile_rows`). Rows waiting in the centres' outboxes (public writes projected after
+commit, `cases.outbox`) are projected first: a row not yet projected is lag, not drift."""
 from django.core.management.base import BaseCommand
 
 from cases import door
@@ -18,6 +19,9 @@ class Command(BaseCommand):
         centres = Centre.objects.exclude(status=CentreStatus.PROVISIONING)
         if options["centre"]:
             centres = centres.filter(division_code=options["centre"])
+        projected = door.outbox_catch_up()
+        if projected:
+            self.stdout.write(f"{projected} outbox rows projected first / 先同步发件箱 {projected} 条")
         drift = 0
         for centre in centres:
             rows = RegistryEntry.objects.filter(centre=centre).values("case_id", *door.RECONCILED)
