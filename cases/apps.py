@@ -14,7 +14,7 @@ class CasesConfig(AppConfig):
         checks.register(public_writes_check)
 
 
-def public_writes_check(app_configs, **kwargs) -> list[checks.CheckMessage]:
+def public_writes_check(app_configs, **kwargs) -> list[checks.CheckMessage]:  # noqa: ARG001 - a check's signature
     """`CASE_PUBLIC_WRITES` (env `GOVSERVICE_CASE_PUBLIC_WRITES`) names one of `cases.outbox.MODES`."""
     from cases.outbox import MODES
 

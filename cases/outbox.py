@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections.abc import Callable
 from functools import partial
 
@@ -67,7 +68,7 @@ def after_commit() -> bool:
     return settings.CASE_PUBLIC_WRITES == AFTER_COMMIT
 
 
-def outbox_publish(*, centre: Centre, topic: str, payload: dict, case_id: object = None) -> None:
+def outbox_publish(*, centre: Centre, topic: str, payload: dict, case_id: uuid.UUID | str | None = None) -> None:
     """The public write `payload` of `topic` owed by a change at `centre` (inside its schema and the
     change's transaction): applied now, or kept in the centre's outbox and projected after commit
     (`CASE_PUBLIC_WRITES`). Raises KeyError for a topic nobody handles (a programming error)."""
@@ -83,8 +84,8 @@ def outbox_publish(*, centre: Centre, topic: str, payload: dict, case_id: object
 
 def _project_on_commit(centre: Centre) -> None:
     """Project `centre`'s outbox once the current transaction commits (once per transaction and centre)."""
-    for _savepoints, func, _robust in connection.run_on_commit:
-        if getattr(func, "outbox_centre", None) == centre.pk:
+    for entry in connection.run_on_commit:  # (savepoint ids, func, robust)
+        if getattr(entry[1], "outbox_centre", None) == centre.pk:
             return
     project = partial(_project_quietly, centre.pk)
     project.outbox_centre = centre.pk  # type: ignore[attr-defined]

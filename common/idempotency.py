@@ -78,7 +78,7 @@ def idempotency_replay(*, scope: str, key: str | None, fingerprint: str,
     keys are kept (the public schema's, or a centre's for its cases: `cases.models.CaseIdempotencyKey`)."""
     if not key:
         return None
-    known = store.objects.filter(scope=scope, key=key).values_list("request_hash", "result_id").first()
+    known = store._default_manager.filter(scope=scope, key=key).values_list("request_hash", "result_id").first()
     if known is None:
         return None
     if known[0] != fingerprint:
@@ -93,4 +93,4 @@ def idempotency_remember(*, scope: str, key: str | None, fingerprint: str, resul
     """Keep `key` with what it made, in the transaction that made it (a twin request's commit makes
     this raise `IntegrityError`: the caller rolls back and answers with `idempotency_replay`)."""
     if key:
-        store.objects.create(scope=scope, key=key, request_hash=fingerprint, result_id=str(result_id))
+        store._default_manager.create(scope=scope, key=key, request_hash=fingerprint, result_id=str(result_id))

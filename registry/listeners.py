@@ -1,8 +1,9 @@
 """The registry follows the cases (connected in RegistryConfig.ready): every case filed gets its row,
 every change updates it, in the case's own transaction (a case without its row, or a row without its
 case, cannot commit) or, with `CASE_PUBLIC_WRITES = "after_commit"`, from the centre's outbox right after
-the case's commit (`cases.outbox`; the beat catches up what a dying process left). It also tells `tenants` how many open cases a centre has (`centre_impact`), from
-its own rows: one indexed count in the public schema, no centre's schema entered."""
+the case's commit (`cases.outbox`; the beat catches up what a dying process left). It also tells
+`tenants` how many open cases a centre has (`centre_impact`), from its own rows: one indexed count in the
+public schema, no centre's schema entered."""
 from __future__ import annotations
 
 from cases.hooks import CaseChanged, CasesFiled, case_changed, cases_filed

@@ -9,8 +9,8 @@ from collections.abc import Iterable
 from django.db.models import F, JSONField, Q, Value
 from django.db.models.expressions import CombinedExpression
 
-from cases.choices import CLOCK_PAUSED, TERMINAL, CaseStatus
 from cases import door
+from cases.choices import CLOCK_PAUSED, TERMINAL, CaseStatus
 from cases.door import Case
 from common.identity import identity_hmac
 from registry.hashing import lookup_hmac
@@ -59,12 +59,13 @@ def registry_add(*, centre: Centre, cases: Iterable[Case], now: dt.datetime, acc
     joint case, filed already accepted) accepted by the department. Published through the centre's outbox
     (`cases.door.outbox_publish`): written now in one statement, or projected after commit."""
     centre_names = (centre.name_zh, centre.name_en)
+    cases = list(cases)
     rows = [{"case_id": case.id, "values": _values(case, centre, now),
              "history": [_step(CaseStatus.SUBMITTED, now, centre_names)]
              + ([_step(CaseStatus.ACCEPTED, now, holder(case, centre))] if accepted else [])}
             for case in cases]
     if rows:
-        door.outbox_publish(centre=centre, topic=ROWS_TOPIC, case_id=rows[0]["case_id"] if len(rows) == 1 else None,
+        door.outbox_publish(centre=centre, topic=ROWS_TOPIC, case_id=cases[0].id if len(cases) == 1 else None,
                             payload={"new": True, "rows": rows})
 
 
@@ -79,7 +80,7 @@ def registry_sync(*, centre: Centre, case: Case, now: dt.datetime, step: bool,
 
 
 @door.outbox_handler(ROWS_TOPIC)
-def registry_rows_apply(centre: Centre, payload: dict, outbox_id: int | None) -> None:
+def registry_rows_apply(_centre: Centre, payload: dict, outbox_id: int | None) -> None:
     """Write the rows of `payload` (`{"new": bool, "rows": [{"case_id", "values", "history"}]}`, JSON):
     new rows in one statement; a change updates its row's values and appends its history steps in one
     statement (a missing row is written whole). From the centre's outbox (`outbox_id` given), a row that
