@@ -190,3 +190,66 @@ def test_citus_check_on_plain_postgresql_says_so_and_exits_2():
     with pytest.raises(SystemExit) as exit_:
         call_command("citus_check", stdout=out)
     assert exit_.value.code == 2 and "not a Citus database" in out.getvalue()
+
+
+STAND_IN_CATALOG = """
+    CREATE SCHEMA citus_stand_in;
+    CREATE TABLE citus_stand_in.pg_dist_schema (schemaid oid PRIMARY KEY, colocationid integer NOT NULL);
+    CREATE TABLE citus_stand_in.pg_dist_partition (logicalrelid regclass NOT NULL, partmethod "char" NOT NULL,
+        partkey text, colocationid integer NOT NULL, repmodel "char" NOT NULL);
+    CREATE TABLE citus_stand_in.pg_dist_shard (logicalrelid regclass NOT NULL, shardid bigint NOT NULL);
+    CREATE TABLE citus_stand_in.pg_dist_placement (placementid bigserial, shardid bigint NOT NULL,
+        shardstate integer NOT NULL DEFAULT 1, groupid integer NOT NULL);
+"""
+
+
+@pytest.mark.django_db
+def test_the_cluster_checks_name_each_problem_on_a_stand_in_of_citus_catalog(beilin, yanta, city):
+    """Citus cannot run here: its catalog tables (the columns citus_check reads, as Citus 12/13 define
+    them) are stood in for, in a schema of their own, to show what citus_check reports. Beilin is
+    distributed to worker group 1 (right); Yanta is not distributed; Xi'an's shards are on the
+    coordinator (group 0); tenants_user is not a reference table; tenants_centre's sequence restarted."""
+    plan = citus.Plan(centre_targets=(), reference=("auth_group", "auth_permission", "django_content_type",
+                                                    "tenants_user"),
+                      linked=("tenants_membership",), sequences=(("tenants_centre", "id"),),
+                      centre_schemas=(beilin.schema_name, yanta.schema_name, city.schema_name))
+    database = connection.settings_dict["NAME"]
+    with connection.cursor() as cursor:
+        cursor.execute(STAND_IN_CATALOG)
+        cursor.execute("SET LOCAL search_path = citus_stand_in, public")
+        for group, centre in ((1, beilin), (0, city)):
+            cursor.execute("INSERT INTO pg_dist_schema VALUES (%s::regnamespace, %s)", [centre.schema_name, group + 10])
+            cursor.execute("""INSERT INTO pg_dist_partition SELECT c.oid, 'n', NULL, %s, 's' FROM pg_class c
+                              WHERE c.relnamespace = %s::regnamespace AND c.relkind = 'r'""",
+                           [group + 10, centre.schema_name])
+        cursor.execute("""INSERT INTO pg_dist_partition SELECT to_regclass('public.' || t), 'n', NULL, 1, 't'
+                          FROM unnest(ARRAY['auth_group', 'auth_permission', 'django_content_type']) t""")
+        cursor.execute("INSERT INTO pg_dist_partition VALUES ('public.tenants_membership', 'n', NULL, 0, 's')")
+        cursor.execute("INSERT INTO pg_dist_shard SELECT logicalrelid, row_number() OVER () FROM pg_dist_partition")
+        cursor.execute("""INSERT INTO pg_dist_placement (shardid, groupid)
+                          SELECT s.shardid, CASE WHEN c.relnamespace = %s::regnamespace THEN 0 ELSE 1 END
+                          FROM pg_dist_shard s JOIN pg_class c ON c.oid = s.logicalrelid""", [city.schema_name])
+        cursor.execute("SELECT setval(pg_get_serial_sequence('public.tenants_centre', 'id'), 1)")
+
+        problems = citus.cluster_problems(cursor, plan=plan, database=database)
+        assert len(problems) == 5, problems
+        assert "schema-based sharding is not on" in problems[0]
+        assert f"centre schema '{yanta.schema_name}' is not distributed" in problems[1]
+        assert f"centre schema '{city.schema_name}' has" in problems[2] and "on the coordinator" in problems[2]
+        assert "public.tenants_user is not a reference table" in problems[3]
+        assert "id sequence of public.tenants_centre is behind" in problems[4]
+        assert not any(f"'{beilin.schema_name}'" in problem for problem in problems)
+
+        cursor.execute(f'ALTER DATABASE "{database}" SET citus.enable_schema_based_sharding = on')
+        cursor.execute("INSERT INTO pg_dist_schema VALUES (%s::regnamespace, 12)", [yanta.schema_name])
+        cursor.execute("""INSERT INTO pg_dist_partition SELECT c.oid, 'n', NULL, 12, 's' FROM pg_class c
+                          WHERE c.relnamespace = %s::regnamespace AND c.relkind = 'r'""", [yanta.schema_name])
+        cursor.execute("UPDATE pg_dist_placement SET groupid = 2 WHERE groupid = 0")
+        cursor.execute("INSERT INTO pg_dist_partition VALUES ('public.tenants_user', 'n', NULL, 1, 't')")
+        for statement in citus.prepare_statements(plan, database=database):
+            if statement.startswith("SELECT setval("):
+                cursor.execute(statement)
+        try:
+            assert citus.cluster_problems(cursor, plan=plan, database=database) == []
+        finally:
+            cursor.execute(f'ALTER DATABASE "{database}" RESET citus.enable_schema_based_sharding')
