@@ -15,7 +15,16 @@ class Migration(migrations.Migration):
             name='green_channel',
             field=models.CharField(blank=True, db_default='', help_text='The programme whose simplified materials and shorter limit apply.', max_length=32, verbose_name='green channel'),
         ),
+        # Added as a plain integer, then made positive: Django writes the CHECK of a PositiveIntegerField added
+        # in one step inline and unnamed (`ADD COLUMN ... CHECK (...)`), which Citus refuses in a distributed
+        # schema; AlterField adds it as a named constraint instead. The model state is the same either way, and
+        # databases that applied the one-step version keep their (equivalent) constraint.
         migrations.AddField(
+            model_name='case',
+            name='promised_cap_days',
+            field=models.IntegerField(blank=True, help_text="At acceptance the promised limit is at most this (a green channel's compressed limit).", null=True, verbose_name='promised limit cap (working days)'),
+        ),
+        migrations.AlterField(
             model_name='case',
             name='promised_cap_days',
             field=models.PositiveIntegerField(blank=True, help_text="At acceptance the promised limit is at most this (a green channel's compressed limit).", null=True, verbose_name='promised limit cap (working days)'),
