@@ -36,7 +36,7 @@ from django.db import connection, transaction
 from cases.models import OutboxRow
 from tenants.choices import CentreStatus
 from tenants.models import Centre
-from tenants.schemas import centre_schema, require_schema
+from tenants.schemas import require_schema
 
 logger = logging.getLogger(__name__)
 
@@ -87,17 +87,14 @@ def _project_on_commit(centre: Centre) -> None:
     for entry in connection.run_on_commit:  # (savepoint ids, func, robust)
         if getattr(entry[1], "outbox_centre", None) == centre.pk:
             return
-    project = partial(_project_quietly, centre.pk)
+    project = partial(_project_quietly, centre)
     project.outbox_centre = centre.pk  # type: ignore[attr-defined]
     transaction.on_commit(project, robust=True)
 
 
-def _project_quietly(centre_id: int) -> None:
+def _project_quietly(centre: Centre) -> None:
     """After a commit: a failure here must not fail the request whose change is committed; the rows wait
     for the beat's catch-up."""
-    centre = Centre.objects.filter(pk=centre_id).first()
-    if centre is None:
-        return
     try:
         outbox_project(centre=centre)
     except Exception:  # the change is committed; the catch-up projects it
@@ -109,19 +106,19 @@ def outbox_project(*, centre: Centre) -> int:
     were applied. Each batch: one public transaction holding the centre's advisory lock (projectors of one
     centre take turns), then the rows' deletion in the centre's schema (a separate statement: a row
     applied but not yet deleted is applied again, which its handler ignores)."""
+    table = f"{connection.ops.quote_name(centre.schema_name)}.{OutboxRow._meta.db_table}"
     applied = 0
     while True:
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_CLASS, centre.pk])
-            with centre_schema(centre):
-                rows = list(OutboxRow.objects.order_by("id")[:BATCH])
-            for row in rows:
-                _handlers[row.topic](centre, row.payload, row.id)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_CLASS, centre.pk])
+            cursor.execute(f"SELECT id, topic, payload FROM {table} ORDER BY id LIMIT %s", [BATCH])  # noqa: S608
+            rows = cursor.fetchall()
+            for outbox_id, topic, payload in rows:
+                _handlers[topic](centre, json.loads(payload) if isinstance(payload, str) else payload, outbox_id)
         if not rows:
             return applied
-        with centre_schema(centre):
-            OutboxRow.objects.filter(id__lte=rows[-1].id).delete()
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {table} WHERE id <= %s", [rows[-1][0]])  # noqa: S608 - a quoted name
         applied += len(rows)
         if len(rows) < BATCH:
             return applied

@@ -54,7 +54,7 @@ from run import (  # noqa: E402
 )
 
 MODES = ("in_transaction", "after_commit")
-_WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
+_WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+((?:"?\w+"?\.)?"?\w+"?)', re.IGNORECASE)
 
 
 def run_child(db_url: str, step: str, args, mode: str = "in_transaction") -> dict:
@@ -113,18 +113,22 @@ def child_write(cases: int) -> dict:
 
     def timed_project(*, centre):
         started = time.perf_counter()
+        phase[0] = "projection"
         try:
             return real_project(centre=centre)
         finally:
+            phase[0] = "case"
             projections.append(time.perf_counter() - started)
 
     outbox.outbox_project = timed_project
-    written = {"centre": 0, "public": 0}
+    phase = ["case"]
+    written = {"case": {"centre": 0, "public": 0}, "projection": {"centre": 0, "public": 0}}
 
     def recorder(execute, sql, params, many, context):
         found = _WRITE.match(sql)
         if found:
-            written["centre" if found.group(1) in centre_tables else "public"] += 1
+            table = found.group(1).split(".")[-1].strip('"')
+            written[phase[0]]["centre" if table in centre_tables else "public"] += 1
         return execute(sql, params, many, context)
 
     times: list[float] = []
