@@ -315,7 +315,17 @@ class ProgressApi(APIView):
             result = _result(entry)
             result["receipt_url"] = request.build_absolute_uri(result["receipt_url"])
             return cls.JointOutputSerializer(result).data
-        return cls.OutputSerializer(progress_data(entry)).data
+        return cls.output().to_representation(progress_data(entry))
+
+    @classmethod
+    def output(cls) -> serializers.Serializer:
+        """One `OutputSerializer` per process: its fields are bound once (DRF deep-copies them for every
+        new serializer, a third of a lookup's Python work); `to_representation` keeps no state."""
+        output = cls.__dict__.get("_output")
+        if output is None:
+            output = cls.OutputSerializer()
+            setattr(cls, "_output", output)  # noqa: B010 - a per-class cache, not a declared attribute
+        return output
 
     def throttled(self, request, wait):  # noqa: ARG002 - DRF's signature
         exc = Throttled(detail=_throttled_message(wait))  # our message says the wait once (DRF would add it again)
