@@ -124,12 +124,21 @@ def number_guard_purge(*, now: dt.datetime | None = None) -> int:
     return deleted
 
 
-def _serialise(number: str) -> None:
-    """Hold a transaction-level advisory lock on the number (released at commit): lookups of one
-    number wait for each other from the check to the count; other numbers are not held."""
-    key = int.from_bytes(bytes.fromhex(_digest(number)[:16]), "big", signed=True)
+def _serialise_and_check(number: str) -> bool:
+    """Hold a transaction-level advisory lock on `number` (a `guard_key`; released at commit), then say
+    whether it is guarded (`_is_guarded`): lookups of one number wait for each other from the check to
+    the count; other numbers are not held. One round trip: the two statements go in one message, and the
+    check, a statement of its own, reads with a snapshot taken once the lock is held, so it sees every
+    count committed before."""
+    digest = _digest(number)
+    key = int.from_bytes(bytes.fromhex(digest[:16]), "big", signed=True)
+    table = connection.ops.quote_name(NumberGuard._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+        cursor.execute(f"SELECT pg_advisory_xact_lock(%s); SELECT EXISTS (SELECT 1 FROM {table} "  # noqa: S608
+                       "WHERE number_hash = %s AND locked_until > %s)", [key, digest, _now()])
+        cursor.nextset()
+        (guarded,) = cursor.fetchone()
+    return bool(guarded)
 
 
 def guarded_lookup(*, number: str, factor: str,
@@ -144,8 +153,7 @@ def guarded_lookup(*, number: str, factor: str,
     """
     with transaction.atomic():
         key = guard_key(number)  # a joint case and its legs share one count
-        _serialise(key)
-        if _is_guarded(key):
+        if _serialise_and_check(key):
             raise NumberGuarded
         entry = find(number=number, factor=factor)
         if entry is None:

@@ -6,6 +6,8 @@ import hmac
 import uuid
 from dataclasses import dataclass
 
+from django.db import connection
+
 from common.identity import is_joint_case_number, normalise_case_number
 from registry.hashing import lookup_hmac
 from registry.hooks import JointFacts, JointNumberAsked, joint_number_asked
@@ -63,6 +65,59 @@ def joint_progress_of(*, number: str) -> JointProgress | None:
     return joint_progress(facts=asked.facts)
 
 
+class _EntryRead:
+    """One registry row by its number with its centre, as `select_related("centre")` reads it (every
+    concrete column of both, each value through its field's database converters), the statement built
+    once per process: the progress lookup is the platform's busiest read, and building the statement
+    through the ORM cost more than PostgreSQL's part of it (issue 17)."""
+
+    def __init__(self) -> None:
+        def quote(name: str | None) -> str:
+            return connection.ops.quote_name(str(name))
+
+        entry, centre = RegistryEntry._meta, Centre._meta
+        self.entry_fields, self.centre_fields = list(entry.concrete_fields), list(centre.concrete_fields)
+        columns = [f"e.{quote(f.column)}" for f in self.entry_fields]
+        columns += [f"c.{quote(f.column)}" for f in self.centre_fields]
+        centre_id, number = entry.get_field("centre").column, entry.get_field("number").column
+        self.sql = (f"SELECT {', '.join(columns)} FROM {quote(entry.db_table)} e "  # noqa: S608 - names from _meta
+                    f"JOIN {quote(centre.db_table)} c ON c.{quote(centre.pk.column)} = e.{quote(centre_id)} "
+                    f"WHERE e.{quote(number)} = %s")
+        self.converters = []
+        for i, field in enumerate([*self.entry_fields, *self.centre_fields]):
+            col = field.get_col(entry.db_table if i < len(self.entry_fields) else centre.db_table)
+            funcs = [*connection.ops.get_db_converters(col), *col.get_db_converters(connection)]
+            if funcs:
+                self.converters.append((i, col, funcs))
+
+    def __call__(self, number: str) -> RegistryEntry | None:
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, [number])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        values = list(row)
+        for i, col, funcs in self.converters:
+            for func in funcs:
+                values[i] = func(values[i], col, connection)
+        split, db = len(self.entry_fields), connection.alias
+        entry = RegistryEntry.from_db(db, [f.attname for f in self.entry_fields], values[:split])
+        centre = Centre.from_db(db, [f.attname for f in self.centre_fields], values[split:])
+        RegistryEntry.centre.field.set_cached_value(entry, centre)
+        return entry
+
+
+_entry_read: list[_EntryRead] = []
+
+
+def entry_by_number(number: str) -> RegistryEntry | None:
+    """The registry row numbered `number` (normalised already) with its `centre` loaded, or None: one
+    indexed query (the unique `number` index)."""
+    if not _entry_read:
+        _entry_read.append(_EntryRead())
+    return _entry_read[0](number)
+
+
 def guard_key(number: str) -> str:
     """What the per-number guard (`registry.guard`) counts a lookup of `number` on: a joint case's own
     number and its legs' numbers share one count (`joint:<joint case id>`; their applicant and factor are
@@ -74,7 +129,11 @@ def guard_key(number: str) -> str:
         joint_number_asked.send(asked)
         joint_id = asked.facts.joint_case_id if asked.facts is not None else None
     else:
-        joint_id = RegistryEntry.objects.filter(number=number).values_list("joint_case_id", flat=True).first()
+        table, quote = RegistryEntry._meta.db_table, connection.ops.quote_name
+        with connection.cursor() as cursor:  # the ORM's statement, written out (the lookup's hot path)
+            cursor.execute(f"SELECT joint_case_id FROM {quote(table)} WHERE number = %s", [number])  # noqa: S608
+            row = cursor.fetchone()
+        joint_id = row[0] if row is not None else None
     return f"joint:{joint_id}" if joint_id else number
 
 
@@ -103,7 +162,7 @@ def progress_lookup(*, number: str, factor: str) -> Found | None:
         matched = _matches(candidate, list(first[1]) if first is not None else [])
         return joint_progress(facts=facts) if matched and first is not None else None
     candidate = lookup_hmac(number, factor or "")
-    entry = RegistryEntry.objects.select_related("centre").filter(number=number).first()
+    entry = entry_by_number(number)
     matched = _matches(candidate, list(entry.lookup_hmacs) if entry is not None else [])
     return entry if matched and entry is not None else None
 
