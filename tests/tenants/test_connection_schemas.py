@@ -110,3 +110,55 @@ def test_work_that_enters_many_centres_in_one_transaction_keeps_its_connection_u
     assert backend_pid() is None
     assert serve(second) == 200
     assert backend_pid() not in (None, pid)
+
+
+# --- the SET search_path sent with the next statement (config/db_backend.SearchPathCursor) ---------------
+
+def current_schemas(cursor) -> list[str]:
+    cursor.execute("SELECT current_schemas(false)")  # a data statement: carries a pending SET
+    return cursor.fetchone()[0]
+
+
+def test_each_centre_selected_in_turn_is_the_one_the_next_statement_runs_in(serve):
+    served = centres(3)
+    assert serve(served[0]) == 200
+    for n, centre in enumerate(served * 2):
+        connection.set_tenant(centre)
+        with connection.cursor() as cursor:
+            if n % 2:  # a statement that cannot carry the SET first: the SET goes alone before it
+                cursor.execute("SHOW search_path")
+                assert cursor.fetchone()[0] == f"{centre.schema_name}, public"
+            assert current_schemas(cursor) == [centre.schema_name, "public"]
+        connection.set_tenant(centre)  # the same centre again: nothing to send
+        with connection.cursor() as cursor:
+            assert current_schemas(cursor) == [centre.schema_name, "public"]
+
+
+def test_a_statement_that_fails_with_the_set_does_not_leave_the_previous_centres_schema(serve):
+    from django.db import DataError
+
+    first, second = centres(2)
+    assert serve(first) == 200
+    connection.set_tenant(second)
+    with connection.cursor() as cursor:
+        with pytest.raises(DataError):
+            cursor.execute("SELECT 1 / 0")  # fails, and the SET in its message is undone with it
+        assert current_schemas(cursor) == [second.schema_name, "public"]
+    connection.set_tenant(first)
+    with transaction.atomic():
+        with pytest.raises(DataError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT 1 / 0")
+        with connection.cursor() as cursor:
+            assert current_schemas(cursor) == [first.schema_name, "public"]
+
+
+def test_a_server_side_cursor_runs_in_the_selected_centre(serve):
+    first, second = centres(2)
+    assert serve(first) == 200
+    for centre in (second, first):
+        connection.set_tenant(centre)
+        with connection.cursor():
+            pass  # a cursor that sends nothing: the SET stays pending
+        with transaction.atomic(), connection.chunked_cursor() as cursor:
+            cursor.execute("SELECT current_schemas(false)")
+            assert cursor.fetchone()[0] == [centre.schema_name, "public"]
