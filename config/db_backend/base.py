@@ -34,6 +34,7 @@ database, and a server not started says how to start it.
 """
 import re
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -49,7 +50,10 @@ from config.embedded import running_socket_dir
 _CARRIERS = re.compile(r"\s*\(*\s*(SELECT|INSERT|UPDATE|DELETE|WITH|VALUES)\b", re.IGNORECASE)
 
 
-class SearchPathCursor(DjangoClientCursor):
+_ClientCursor: Any = DjangoClientCursor  # a psycopg ClientCursor (django-stubs types it as a bare class)
+
+
+class SearchPathCursor(_ClientCursor):
     """Django's client-side-binding psycopg cursor that sends the connection's pending `SET search_path`
     (`connection.pending_search_path`, set by `DatabaseWrapper._handle_search_path`) in front of the
     next data statement, in one message, and answers with that statement's own result."""

@@ -93,7 +93,7 @@ def main() -> None:
     def serve(host: str) -> int:
         environ = factory.get(args.path, HTTP_HOST=host).environ
         statuses: list[str] = []
-        response = handler(environ, lambda status, headers, exc_info=None: statuses.append(status))
+        response = handler(environ, lambda status, *_: statuses.append(status))
         b"".join(response)
         response.close()
         return int(statuses[0].split()[0])
@@ -149,9 +149,9 @@ def main() -> None:
     serve(hosts[0])
     fresh = iter(hosts[1:])
     emit({"timing": "request to a centre this connection has not served yet (ms, median)",
-          "ms": timed(lambda i: serve(next(fresh)), min(args.timing, len(hosts) - 1))})
+          "ms": timed(lambda _i: serve(next(fresh)), min(args.timing, len(hosts) - 1))})
 
-    def reconnect(i: int) -> None:
+    def reconnect(_i: int) -> None:
         connection.close()
         serve(warm[0])
     emit({"timing": "request on a new connection, to one centre (ms, median)", "ms": timed(reconnect, args.timing)})
