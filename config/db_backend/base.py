@@ -82,9 +82,11 @@ class SearchPathCursor(_ClientCursor):
                 self._send_pending_alone()
             return super().execute(query, params, **kwargs)
         self.connection.pending_search_path = None
-        prefix = pending.replace("%", "%%") if params is not None else pending
+        # the statement merged with its parameters first, under its own text: psycopg's cache of parsed
+        # statements is keyed by that text, which a per-centre prefix would make new for every centre
+        merged = query if params is None else self.mogrify(query, params)
         try:
-            super().execute(f"{prefix}; {query}", params, **kwargs)
+            super().execute(f"{pending}; {merged}", None, **kwargs)
         except BaseException:
             # the SET and the statement were one implicit transaction (or the explicit one is now
             # aborted): the SET did not take, send it again with the next statement
