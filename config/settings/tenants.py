@@ -4,6 +4,7 @@ An app is public or tenant, never both (an app in both gets empty copies of its 
 everywhere). auth and contenttypes are public only; django-guardian's object permissions are
 per centre, so object ids never collide across centres.
 """
+from config.env import env_int
 
 SHARED_APPS = [
     "django_tenants",
@@ -53,6 +54,10 @@ PUBLIC_SCHEMA_NAME = "public"
 PUBLIC_SCHEMA_URLCONF = "config.urls_public"
 ROOT_URLCONF = "config.urls_tenant"
 TENANT_LIMIT_SET_CALLS = True
+# A database connection that has served more than this many centres is closed at the end of a request
+# (config/db_backend): PostgreSQL keeps each schema's catalog entries for the connection's life, so this
+# bounds a connection's memory. 0 turns the bound off. Chosen in docs/benchmarks.md, issue 17's section.
+CONN_MAX_SCHEMAS = env_int("DB_CONN_MAX_SCHEMAS", 2500)
 TENANT_CREATION_FAKES_MIGRATIONS = False
 # `migrate_schemas` leaves out (and names) a centre whose onboarding stopped before its schema was made
 GET_EXECUTOR_FUNCTION = "tenants.management.migration_executor.get_executor"
