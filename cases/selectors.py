@@ -230,9 +230,9 @@ def case_row(*, case_id: uuid.UUID | str, department: str | None = None, for_upd
         case_id = case_id if isinstance(case_id, uuid.UUID) else uuid.UUID(str(case_id))
     except ValueError:
         return None
-    sql, params = _CASE_BY_ID, [case_id]
+    sql, params = _CASE_BY_ID, [str(case_id)]
     if department is not None:
-        sql, params = sql + " AND c.department_code = %s", [case_id, department]
+        sql, params = sql + " AND c.department_code = %s", [str(case_id), department]
     with connection.cursor() as cursor:
         cursor.execute(sql + " FOR UPDATE" if for_update else sql, params)
         row = cursor.fetchone()

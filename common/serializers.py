@@ -40,5 +40,6 @@ class FieldsOnce(serializers.Serializer):
             except SkipField:
                 continue
             check_for_none = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
-            answer[field.field_name] = None if check_for_none is None else field.to_representation(attribute)
+            name: str = field.field_name  # type: ignore[assignment]  # a bound field's name
+            answer[name] = None if check_for_none is None else field.to_representation(attribute)
         return answer

@@ -4,6 +4,12 @@ progress lookup's latency over 1,000,000 registry rows.
 
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/govservice \
         python platform/bench/cases_bench.py [--seconds 10] [--connections 16] [--keep]
+        python platform/bench/cases_bench.py --only accept [--profile 200] [--rounds 0]
+
+`--only accept` leaves out the progress lookup (and its 1,000,000 rows); `--profile N` first accepts N
+cases in process through Django's test client (median wall time and the process's CPU time a request,
+which a busy shared machine inflates less than wall time) and N more under cProfile counting CPU time
+(the top functions to stderr); `--rounds 0` skips the wrk/pgbench rounds.
 
 Like run.py, the script never touches the database named in DATABASE_URL: it creates
 `bench_<name>_cases` on the same server (dropped first if it exists, and again at the end unless
