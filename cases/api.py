@@ -37,13 +37,14 @@ from cases.choices import Action, ApplicantKind, CaseStatus, Channel
 from common.idempotency import client_key
 from common.identity import mask_id_number, mask_phone
 from common.pagination import Pagination
+from common.serializers import FieldsOnce
 from tenants.request import centre_of, user_of
 from tenants.selectors import user_is_staff_of
 
 # --- output --------------------------------------------------------------------------------------
 
 
-class CaseOutput(serializers.Serializer):
+class CaseOutput(FieldsOnce):
     """A case as staff see it (no checklist or events: what a list row and a transition answer). The
     applicant's `applicant_id_number` and `phone` are masked; the full values are for the staff handling
     the case, through `POST /api/v1/cases/<id>/reveal/`."""
@@ -88,7 +89,7 @@ class CaseOutput(serializers.Serializer):
         return mask_phone(obj.phone)
 
 
-class CaseMaterialOutput(serializers.Serializer):
+class CaseMaterialOutput(FieldsOnce):
     material_id = serializers.IntegerField()
     name_zh = serializers.CharField()
     name_en = serializers.CharField()
@@ -96,7 +97,7 @@ class CaseMaterialOutput(serializers.Serializer):
     state = serializers.CharField()
 
 
-class CaseEventOutput(serializers.Serializer):
+class CaseEventOutput(FieldsOnce):
     action = serializers.CharField()
     from_status = serializers.CharField()
     to_status = serializers.CharField()
@@ -111,7 +112,7 @@ class CaseDetailOutput(CaseOutput):
     events = CaseEventOutput(many=True, source="events.all")
 
 
-class ReceiptOutput(serializers.Serializer):
+class ReceiptOutput(FieldsOnce):
     """What an applicant submitting online gets back: the number to quote and to look progress up
     with (the last four digits of the ID number or the phone are the lookup factor)."""
 

@@ -28,6 +28,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Case as SqlCase
 from django.db.models import IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
@@ -38,6 +39,7 @@ from cases.choices import CLOCK_PAUSED, CLOCK_RUNNING, TERMINAL, TRANSITIONS, Ac
 from cases.error_codes import CaseErrorCode
 from cases.models import Case, CaseEvent, OneTimeNotice
 from common.errors import ApplicationError
+from common.rows import ModelRow
 from tenants.choices import Role
 from tenants.models import AnyUser, Centre
 from tenants.selectors import user_department_in, user_is_platform_admin, user_is_staff_of, user_roles_in
@@ -201,15 +203,40 @@ def case_get_for(*, user: AnyUser, centre: Centre, case_id: uuid.UUID | str, det
     """One case of the centre — with its checklist, events and notices unless `detail` is False (a
     write only needs to know it exists and may be touched); 404 if missing, or not the centre's staff,
     or another department's case for a department's clerk (see the module's docstring)."""
-    qs = _scoped(Case.objects.all(), user=user, centre=centre)
-    if detail:
-        qs = qs.prefetch_related(
-            "materials", Prefetch("events", queryset=CaseEvent.objects.order_by("at", "pk")),
-            Prefetch("notices", queryset=OneTimeNotice.objects.order_by("-issued_on", "-pk")))
+    if not detail:
+        case = case_row(case_id=case_id, department=case_department_scope(user=user, centre=centre))
+        if case is None:
+            raise Http404
+        return case
+    qs = _scoped(Case.objects.all(), user=user, centre=centre).prefetch_related(
+        "materials", Prefetch("events", queryset=CaseEvent.objects.order_by("at", "pk")),
+        Prefetch("notices", queryset=OneTimeNotice.objects.order_by("-issued_on", "-pk")))
     case = qs.filter(pk=case_id).first()
     if case is None:
         raise Http404
     return case
+
+
+_CASE = ModelRow(Case, "c")
+_CASE_BY_ID = f"SELECT {_CASE.select} FROM {Case._meta.db_table} c WHERE c.id = %s"  # noqa: S608 - names from the model
+
+
+def case_row(*, case_id: uuid.UUID | str, department: str | None = None, for_update: bool = False) -> Case | None:
+    """The case `case_id` of the current schema (whole row, no checklist or events), or None if there
+    is none — or it is not of `department` when one is given (a department clerk's scope). One statement
+    written once per process (common.rows), `FOR UPDATE` inside a transaction that changes the case: the
+    write path's read, where a queryset compiled again on every request cost three times the CPU."""
+    try:
+        case_id = case_id if isinstance(case_id, uuid.UUID) else uuid.UUID(str(case_id))
+    except ValueError:
+        return None
+    sql, params = _CASE_BY_ID, [str(case_id)]
+    if department is not None:
+        sql, params = sql + " AND c.department_code = %s", [str(case_id), department]
+    with connection.cursor() as cursor:
+        cursor.execute(sql + " FOR UPDATE" if for_update else sql, params)
+        row = cursor.fetchone()
+    return None if row is None else _CASE.instance(row)
 
 
 def open_notice(case: Case) -> OneTimeNotice | None:

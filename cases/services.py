@@ -33,6 +33,7 @@ from cases.choices import (
 from cases.error_codes import CaseErrorCode
 from cases.models import Case, CaseDocument, CaseEvent, CaseIdempotencyKey, CaseMaterial, OneTimeNotice
 from cases.outbox import outbox_handler, outbox_publish
+from cases.selectors import case_row
 from catalog.models import Material
 from catalog.selectors import adoption_terms, centre_catalogue
 from common import crypto
@@ -415,7 +416,9 @@ def case_transition(
     skipped: Case | None = None
     try:
         with files_atomic():
-            locked = Case.objects.select_for_update().get(pk=case.pk)
+            locked = case_row(case_id=case.pk, for_update=True)
+            if locked is None:
+                raise Case.DoesNotExist
             target = transition.target_for(accepted=locked.accepted_on is not None)
             if locked.status == target:  # someone took this very step first: not a step skipped
                 raise _already_done(locked)

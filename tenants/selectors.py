@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
@@ -18,15 +19,23 @@ def _memberships(user: User) -> dict[int | None, set[str]]:
     request's user): the permission checks of one request cost one query in all."""
     cached = getattr(user, "_memberships_cache", None)
     if cached is None:
-        cached = {}
-        departments: dict[int | None, str] = {}
-        for centre_id, role, department in Membership.objects.filter(user=user).values_list(
-                "centre_id", "role", "department_code"):
-            cached.setdefault(centre_id, set()).add(role)
-            if department:
-                departments[centre_id] = department
-        user._memberships_cache = cached  # type: ignore[attr-defined]
-        user._departments_cache = departments  # type: ignore[attr-defined]
+        cached = memberships_remember(user=user, rows=Membership.objects.filter(user=user).values_list(
+            "centre_id", "role", "department_code"))
+    return cached
+
+
+def memberships_remember(*, user: User, rows: Iterable[Sequence]) -> dict[int | None, set[str]]:
+    """Remember the user's memberships, `rows` of (centre id or None, role, department code), as the
+    checks of this request read them: for a caller that read them already (the API's token
+    authentication reads them in the same statement as the user)."""
+    cached: dict[int | None, set[str]] = {}
+    departments: dict[int | None, str] = {}
+    for centre_id, role, department in rows:
+        cached.setdefault(centre_id, set()).add(role)
+        if department:
+            departments[centre_id] = department
+    user._memberships_cache = cached  # type: ignore[attr-defined]
+    user._departments_cache = departments  # type: ignore[attr-defined]
     return cached
 
 

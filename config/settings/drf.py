@@ -4,7 +4,7 @@ from config import env
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: a bad or missing token answers 401 with WWW-Authenticate, as clients expect.
-        "rest_framework.authentication.TokenAuthentication",
+        "tenants.authentication.TokenAuthentication",  # DRF's, in one statement with the memberships
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

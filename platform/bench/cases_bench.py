@@ -4,6 +4,12 @@ progress lookup's latency over 1,000,000 registry rows.
 
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/govservice \
         python platform/bench/cases_bench.py [--seconds 10] [--connections 16] [--keep]
+        python platform/bench/cases_bench.py --only accept [--profile 200] [--rounds 0]
+
+`--only accept` leaves out the progress lookup (and its 1,000,000 rows); `--profile N` first accepts N
+cases in process through Django's test client (median wall time and the process's CPU time a request,
+which a busy shared machine inflates less than wall time) and N more under cProfile counting CPU time
+(the top functions to stderr); `--rounds 0` skips the wrk/pgbench rounds.
 
 Like run.py, the script never touches the database named in DATABASE_URL: it creates
 `bench_<name>_cases` on the same server (dropped first if it exists, and again at the end unless
@@ -174,9 +180,11 @@ def wait_ready(port: int, proc: subprocess.Popen, timeout: float = 30) -> None:
     raise SystemExit(f"gunicorn did not answer within {timeout} s")
 
 
-def run_child(db_url: str, step: str, work: Path, args) -> dict:
-    cmd = [PYTHON, str(Path(__file__).resolve()), "--child", step, "--work", str(work), "--pool", str(args.pool)]
-    proc = subprocess.run(cmd, cwd=REPO, env=child_env(db_url, ROUTING_CHECK_SECONDS="3600"),
+def run_child(db_url: str, step: str, work: Path, args, count: int | None = None) -> dict:
+    cmd = [PYTHON, str(Path(__file__).resolve()), "--child", step, "--work", str(work),
+           "--pool", str(count or args.pool)]
+    extra = {"DJANGO_SETTINGS_MODULE": SETTINGS} if step == "profile" else {}
+    proc = subprocess.run(cmd, cwd=REPO, env=child_env(db_url, ROUTING_CHECK_SECONDS="3600", **extra),
                           stdout=subprocess.PIPE, text=True)
     if proc.returncode != 0:
         raise SystemExit(f"child {step} failed ({proc.returncode})")
@@ -256,6 +264,7 @@ def child_setup(work: Path, pool: int) -> dict:
             ids = [row[0] for row in cursor.fetchall()]
         capture_ids, api_ids, pg_ids = ids[:10], ids[10:10 + pool], ids[10 + pool:]
         (work / "accept_ids.txt").write_text("\n".join(api_ids) + "\n")
+        (work / "token.txt").write_text(token)
         with connection.cursor() as cursor:
             cursor.execute("CREATE TABLE bench_pg_ids (n integer PRIMARY KEY, case_id uuid NOT NULL, "
                            "number text NOT NULL, registry_id bigint NOT NULL)")
@@ -389,15 +398,75 @@ def child_registry(work: Path) -> dict:
     return {"rows": rows, "sample": len(sample), "insert_seconds": round(insert_seconds, 1)}
 
 
+def child_profile(work: Path, count: int) -> dict:
+    """Accept `count` cases through Django's test client in process (the wrk pool's last ones), timed,
+    then `count` more under cProfile counting CPU time (so the wait for PostgreSQL, and for the other
+    processes on a shared machine, is left out): the top of the profile goes to stderr. Returns the
+    per-request wall time (median, p90, ms), the process's CPU time per request (ms) and the statements
+    of one request."""
+    import cProfile
+    import io
+    import pstats
+
+    from django.db import connection
+    from django.test import Client
+
+    token = (work / "token.txt").read_text().strip()
+    ids = (work / "accept_ids.txt").read_text().split()[-(2 * count + 20):]
+    client = Client(HTTP_HOST=HOST, HTTP_AUTHORIZATION=f"Token {token}")
+
+    def accept(case_id: str) -> None:
+        response = client.post(f"/api/v1/cases/{case_id}/transitions/", {"action": "accept"},
+                               content_type="application/json")
+        if response.status_code != 200:
+            raise SystemExit(f"accept answered {response.status_code}: {response.content[:500]!r}")
+
+    for case_id in ids[:20]:  # warm-up
+        accept(case_id)
+    sent: list[str] = []
+    with connection.execute_wrapper(lambda execute, sql, *rest: sent.append(sql) or execute(sql, *rest)):
+        accept(ids[20])
+    times = []
+    cpu_started = time.process_time()
+    for case_id in ids[21:21 + count - 1]:
+        started = time.perf_counter()
+        accept(case_id)
+        times.append((time.perf_counter() - started) * 1000)
+    cpu_ms = (time.process_time() - cpu_started) * 1000 / len(times)
+    profiler = cProfile.Profile(time.process_time)
+    profiler.enable()
+    for case_id in ids[20 + count:]:
+        accept(case_id)
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out).strip_dirs()
+    stats.sort_stats("cumulative").print_stats(60)
+    stats.sort_stats("tottime").print_stats(40)
+    print(out.getvalue(), file=sys.stderr)
+    profile_path = work / "accept.prof"
+    stats.dump_stats(str(profile_path))
+    result = {"requests": len(times), "median_ms": round(statistics.median(times), 3),
+              "p90_ms": round(sorted(times)[int(0.9 * len(times))], 3), "cpu_ms": round(cpu_ms, 3),
+              "statements": len(sent),
+              "profile": str(profile_path)}
+    log(f"in process: {result}")
+    return result
+
+
 def child_main(step: str, work: Path, pool: int) -> None:
     import logging
 
     import django
 
     django.setup()
-    for name in ("tenants", "catalog", "cases", "django.request"):
+    for name in ("tenants", "catalog", "cases", "notifications", "django.request"):
         logging.getLogger(name).setLevel(logging.ERROR)
-    result = child_setup(work, pool) if step == "setup" else child_registry(work)
+    if step == "setup":
+        result = child_setup(work, pool)
+    elif step == "profile":
+        result = child_profile(work, pool)
+    else:
+        result = child_registry(work)
     print(RESULT_PREFIX + json.dumps(result, default=str), flush=True)
 
 
@@ -414,6 +483,10 @@ def main() -> None:
     parser.add_argument("--pool", type=int, default=15000, help="pre-submitted cases for wrk (pgbench gets 9x)")
     parser.add_argument("--rounds", type=int, default=3, help="accept rounds (wrk then pgbench each)")
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
+    parser.add_argument("--only", choices=["accept"], help="the accept measurement alone (no progress lookup)")
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="also accept N cases in process (test client), timed, and N more under cProfile "
+                             "(to stderr), before the load rounds (the pool must hold 2N + 20 more)")
     args = parser.parse_args()
     if args.child:
         child_main(args.child, Path(args.work), args.pool)
@@ -426,6 +499,7 @@ def main() -> None:
     name = bench_dbname(url, "cases")
     started = time.perf_counter()
     server = None
+    port = 0
     results: dict = {"machine": machine}
     with tempfile.TemporaryDirectory(prefix="cases-bench-") as folder:
         work = Path(folder)
@@ -434,62 +508,21 @@ def main() -> None:
         try:
             db_url = prepare_migrated_db(url, name)
             setup = run_child(db_url, "setup", work, args)
-            statements = setup["statements"]
             results["accept_statements"] = [{"sql": s["template"], "atomic": s["atomic"], "ms": s["ms"]}
-                                            for s in statements]
-            port = free_port()
-            server = start_gunicorn(db_url, port, args)
-            wait_ready(port, server)
-            ids = (work / "accept_ids.txt").read_text().split()
-            env = {"BENCH_TOKEN": setup["token"]}
-            offset, api, pg, ratios = 0, [], [], []
-
-            def accept_run(seconds: int) -> dict:
-                nonlocal offset
-                (work / "slice.txt").write_text("\n".join(ids[offset:]) + "\n")
-                run = wrk(work / "accept.lua", port, seconds, args, {**env, "BENCH_IDS": str(work / "slice.txt"),
-                                                                     "BENCH_USED": str(work / "used.txt")})
-                offset += int((work / "used.txt").read_text())
-                if offset >= len(ids):
-                    raise SystemExit("ran out of submitted cases: raise --pool")
-                return run
-
-            accept_run(2)  # warm every worker, its connection and caches
-            for i in range(args.rounds):
-                run = accept_run(args.seconds)
-                tps = pgbench(db_url, work / "accept.sql", args.connections, args.wrk_threads, args.seconds)
-                api.append(run["rps"])
-                pg.append(tps)
-                ratios.append(run["rps"] / tps)
-                log(f"accept round {i + 1}/{args.rounds}: API {run['rps']:.0f} req/s, pgbench {tps:.0f} tps, "
-                    f"ratio {ratios[-1]:.3f}")
-            pg_same = pgbench(db_url, work / "accept.sql", args.workers, 1, args.seconds)
-            log(f"accept: pgbench with {args.workers} clients (gunicorn's connections): {pg_same:.0f} tps")
-            results["accept"] = {
-                "api_rps": statistics.median(api), "pgbench_tps": statistics.median(pg),
-                "ratio": statistics.median(ratios), "api_samples": api, "pgbench_samples": pg,
-                "ratios": [round(r, 3) for r in ratios], "pgbench_same_connections_tps": pg_same,
-                "statements": len(statements), "in_transaction": sum(s["atomic"] for s in statements),
-                "config": f"gunicorn {args.workers} sync workers; wrk -t{args.wrk_threads} -c{args.connections} "
-                          f"-d{args.seconds}s; pgbench -M simple -c{args.connections} -j{args.wrk_threads} "
-                          f"-T{args.seconds}; {args.rounds} rounds"}
+                                            for s in setup["statements"]]
+            if args.profile:
+                results["in_process"] = run_child(db_url, "profile", work, args, count=args.profile)
+                ids_file = work / "accept_ids.txt"
+                ids_file.write_text("\n".join(ids_file.read_text().split()[:-(2 * args.profile + 20)]) + "\n")
             results["pgbench_script"] = setup["script"]
-
-            results["progress_setup"] = run_child(db_url, "registry", work, args)
-            env = {"BENCH_IDS": str(work / "progress_numbers.txt")}
-            check = urllib.request.Request(
-                f"http://127.0.0.1:{port}/progress/api/?number=P-{1000:09d}&factor=002X", headers={"Host": HOST})
-            with urllib.request.urlopen(check, timeout=5) as response:
-                results["progress_answer"] = json.loads(response.read())
-            wrk(work / "progress.lua", port, 2, args, env)  # warm-up
-            load = os.getloadavg()[0]
-            results["progress"] = {**wrk(work / "progress.lua", port, args.seconds, args, env, latency=True),
-                                   "loadavg": round(load, 2)}
-            log(f"progress: {results['progress']}")
-            results["progress_unsaturated"] = {
-                **wrk(work / "progress.lua", port, args.seconds, args, env, latency=True, connections=args.workers),
-                "connections": args.workers}
-            log(f"progress with {args.workers} connections (one per worker): {results['progress_unsaturated']}")
+            if args.rounds or args.only != "accept":
+                port = free_port()
+                server = start_gunicorn(db_url, port, args)
+                wait_ready(port, server)
+            if args.rounds:
+                _accept_rounds(db_url, port, work, args, setup, results)
+            if args.only != "accept":
+                _progress(db_url, port, work, args, results)
         finally:
             if server is not None:
                 stop(server)
@@ -497,16 +530,82 @@ def main() -> None:
                 drop_db(url, name)
     log(f"done in {time.perf_counter() - started:.0f} s")
     print(json.dumps(results, indent=2, ensure_ascii=False, default=str))
-    a, p = results["accept"], results["progress"]
+    if "in_process" in results:
+        i = results["in_process"]
+        print(f"\naccept in process (test client): median {i['median_ms']:.2f} ms, p90 {i['p90_ms']:.2f} ms, "
+              f"CPU {i['cpu_ms']:.2f} ms a request, {i['statements']} statements")
+    if "accept" not in results:
+        return
+    a = results["accept"]
     verdict = "met" if a["ratio"] >= 0.25 else "MISSED"
     print(f"\naccept through the API: {a['api_rps']:.0f} req/s; the same {a['statements']} statements in pgbench: "
           f"{a['pgbench_tps']:.0f} tps; ratio {a['ratio']:.3f} [aim >= 0.25: {verdict}]")
+    if "progress" not in results:
+        return
+    p = results["progress"]
     print(f"progress lookup over {results['progress_setup']['rows']} rows: p50 {p.get('p50_ms', 0):.2f} ms, "
           f"p99 {p.get('p99_ms', 0):.2f} ms, {p['rps']:.0f} req/s "
           f"[p99 <= 20 ms: {'met' if p.get('p99_ms', 1e9) <= 20 else 'MISSED'}]")
     u = results["progress_unsaturated"]
     print(f"  with {u['connections']} connections: p50 {u.get('p50_ms', 0):.2f} ms, p99 {u.get('p99_ms', 0):.2f} ms, "
           f"{u['rps']:.0f} req/s")
+
+
+def _accept_rounds(db_url: str, port: int, work: Path, args, setup: dict, results: dict) -> None:
+    """wrk against gunicorn then pgbench on the same statements, `args.rounds` times, into `results`."""
+    statements = setup["statements"]
+    ids = (work / "accept_ids.txt").read_text().split()
+    env = {"BENCH_TOKEN": setup["token"]}
+    offset, api, pg, ratios = 0, [], [], []
+
+    def accept_run(seconds: int) -> dict:
+        nonlocal offset
+        (work / "slice.txt").write_text("\n".join(ids[offset:]) + "\n")
+        run = wrk(work / "accept.lua", port, seconds, args, {**env, "BENCH_IDS": str(work / "slice.txt"),
+                                                             "BENCH_USED": str(work / "used.txt")})
+        offset += int((work / "used.txt").read_text())
+        if offset >= len(ids):
+            raise SystemExit("ran out of submitted cases: raise --pool")
+        return run
+
+    accept_run(2)  # warm every worker, its connection and caches
+    for i in range(args.rounds):
+        run = accept_run(args.seconds)
+        tps = pgbench(db_url, work / "accept.sql", args.connections, args.wrk_threads, args.seconds)
+        api.append(run["rps"])
+        pg.append(tps)
+        ratios.append(run["rps"] / tps)
+        log(f"accept round {i + 1}/{args.rounds}: API {run['rps']:.0f} req/s, pgbench {tps:.0f} tps, "
+            f"ratio {ratios[-1]:.3f}")
+    pg_same = pgbench(db_url, work / "accept.sql", args.workers, 1, args.seconds)
+    log(f"accept: pgbench with {args.workers} clients (gunicorn's connections): {pg_same:.0f} tps")
+    results["accept"] = {
+        "api_rps": statistics.median(api), "pgbench_tps": statistics.median(pg),
+        "ratio": statistics.median(ratios), "api_samples": api, "pgbench_samples": pg,
+        "ratios": [round(r, 3) for r in ratios], "pgbench_same_connections_tps": pg_same,
+        "statements": len(statements), "in_transaction": sum(s["atomic"] for s in statements),
+        "config": f"gunicorn {args.workers} sync workers; wrk -t{args.wrk_threads} -c{args.connections} "
+                  f"-d{args.seconds}s; pgbench -M simple -c{args.connections} -j{args.wrk_threads} "
+                  f"-T{args.seconds}; {args.rounds} rounds"}
+
+
+def _progress(db_url: str, port: int, work: Path, args, results: dict) -> None:
+    """The progress lookup's latency over 1,000,000 registry rows, into `results`."""
+    results["progress_setup"] = run_child(db_url, "registry", work, args)
+    env = {"BENCH_IDS": str(work / "progress_numbers.txt")}
+    check = urllib.request.Request(
+        f"http://127.0.0.1:{port}/progress/api/?number=P-{1000:09d}&factor=002X", headers={"Host": HOST})
+    with urllib.request.urlopen(check, timeout=5) as response:
+        results["progress_answer"] = json.loads(response.read())
+    wrk(work / "progress.lua", port, 2, args, env)  # warm-up
+    load = os.getloadavg()[0]
+    results["progress"] = {**wrk(work / "progress.lua", port, args.seconds, args, env, latency=True),
+                           "loadavg": round(load, 2)}
+    log(f"progress: {results['progress']}")
+    results["progress_unsaturated"] = {
+        **wrk(work / "progress.lua", port, args.seconds, args, env, latency=True, connections=args.workers),
+        "connections": args.workers}
+    log(f"progress with {args.workers} connections (one per worker): {results['progress_unsaturated']}")
 
 
 if __name__ == "__main__":

@@ -52,8 +52,8 @@ TARGET_RATIO = 3.0
 USCC = "91610103MA0000001N"
 
 
-def measure(db_url: str, rounds: int) -> dict:
-    proc = subprocess.run([PYTHON, str(Path(__file__).resolve()), "--worker", str(rounds)],
+def measure(db_url: str, rounds: int, profile: int = 0) -> dict:
+    proc = subprocess.run([PYTHON, str(Path(__file__).resolve()), "--worker", str(rounds), "--profile", str(profile)],
                           cwd=REPO, env=child_env(db_url), stdout=subprocess.PIPE, text=True)
     if proc.returncode != 0:
         raise SystemExit(f"joint worker failed ({proc.returncode})")
@@ -63,11 +63,11 @@ def measure(db_url: str, rounds: int) -> dict:
     raise SystemExit("joint worker printed no result")
 
 
-def run_bench(url: str, rounds: int = 200, keep: bool = False) -> dict:
+def run_bench(url: str, rounds: int = 200, keep: bool = False, profile: int = 0) -> dict:
     name = bench_dbname(url, "joint")
     db_url = prepare_migrated_db(url, name)
     try:
-        return measure(db_url, rounds)
+        return measure(db_url, rounds, profile)
     finally:
         if not keep:
             drop_db(url, name)
@@ -115,7 +115,7 @@ ITEMS = [  # code, department, name, level (city: the city centre handles it), m
 ]
 
 
-def worker(rounds: int) -> dict:
+def worker(rounds: int, profile: int = 0) -> dict:
     import datetime as dt
 
     import django
@@ -180,6 +180,7 @@ def worker(rounds: int) -> dict:
         assert len(response.json()["legs"]) == 6  # noqa: S101
 
     times: dict[str, list[float]] = {"single": [], "joint": []}
+    cpu: dict[str, list[float]] = {"single": [], "joint": []}
     queries: dict[str, int] = {}
     for _ in range(10):
         single()
@@ -188,36 +189,59 @@ def worker(rounds: int) -> dict:
         for name, fn in (("single", single), ("joint", joint)):
             reset_queries()  # the capture reads a bounded log: start each round empty
             with CaptureQueriesContext(connection) as captured:
-                started = time.perf_counter()
+                started, cpu_started = time.perf_counter(), time.process_time()
                 fn()
                 times[name].append((time.perf_counter() - started) * 1000)
+                cpu[name].append((time.process_time() - cpu_started) * 1000)
             queries[name] = len(captured)
+    if profile:
+        import cProfile
+        import io
+        import pstats
+
+        for name, fn in (("single", single), ("joint", joint)):
+            profiler = cProfile.Profile(time.process_time)
+            profiler.enable()
+            for _ in range(profile):
+                fn()
+            profiler.disable()
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).strip_dirs().sort_stats("cumulative").print_stats(70)
+            print(f"--- profile (CPU time) of {profile} x {name}\n{out.getvalue()}", file=sys.stderr)
 
     def summary(name: str) -> dict:
         values = sorted(times[name])
         return {"rounds": len(values), "median_ms": statistics.median(values),
-                "p99_ms": values[max(int(0.99 * len(values)) - 1, 0)], "queries": queries[name]}
+                "p99_ms": values[max(int(0.99 * len(values)) - 1, 0)], "queries": queries[name],
+                "cpu_median_ms": statistics.median(cpu[name])}
 
     s, j = summary("single"), summary("joint")
     return {"single": s, "joint": j, "ratio_median": j["median_ms"] / s["median_ms"],
+            "ratio_cpu": j["cpu_median_ms"] / s["cpu_median_ms"],
             "ratio_p99": j["p99_ms"] / s["p99_ms"], "date": time.strftime("%Y-%m-%d")}
 
 
 def main() -> None:
     if "--worker" in sys.argv:
-        result = worker(int(sys.argv[sys.argv.index("--worker") + 1]))
+        result = worker(int(sys.argv[sys.argv.index("--worker") + 1]),
+                        int(sys.argv[sys.argv.index("--profile") + 1]) if "--profile" in sys.argv else 0)
         print(RESULT_PREFIX + json.dumps(result))
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=200, help="measured rounds of each (after 10 warm-up)")
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
     parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="after the rounds, N more of each under cProfile (CPU time), to stderr")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL")
     if not url:
         raise SystemExit("Set DATABASE_URL: the bench database is created on that server.")
-    result = run_bench(url, args.rounds, keep=args.keep)
+    result = run_bench(url, args.rounds, keep=args.keep, profile=args.profile)
     print(render(result))
+    s, j = result["single"], result["joint"]
+    print(f"CPU of the Django process, median: single {s['cpu_median_ms']:.1f} ms, joint {j['cpu_median_ms']:.1f} ms, "
+          f"ratio {result['ratio_cpu']:.2f}")
     if args.write:
         write_doc(result, "python platform/bench/joint_bench.py" + "".join(
             f" {a}" for a in sys.argv[1:] if a not in ("--write", "--keep")))
