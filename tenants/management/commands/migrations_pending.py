@@ -1,14 +1,18 @@
 """`manage.py migrations_pending`: exit 0 when the public schema and every centre's schema have every
 migration applied, 1 (listing the schemas behind) when some have not. One query over all schemas, so
-`dev.py run` can skip `migrate_schemas` (a migrate per schema: ~20 s for 200 centres) when nothing is due."""
+`dev.py run` can skip `migrate_schemas` (a migrate per schema: ~20 s for 200 centres) when nothing is due.
+
+The migration graph's leaves come from `tenants.provisioning.migration_leaves` (kept in the cache under the
+migration files' hash: no migration module is imported when none changed); which schemas have a migration
+table is read from pg_class (information_schema.tables reads ~1 s of catalogue at 2,000 centres)."""
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError, connection
-from django.db.migrations.loader import MigrationLoader
 
 from tenants.management.migration_executor import schemas_missing
 from tenants.models import Centre
+from tenants.provisioning import migration_leaves
 from tenants.schemas import tenant_connection
 
 
@@ -18,9 +22,10 @@ def schemas_behind() -> list[str]:
     (the centres are not looked at until it is up to date). A centre without a schema (its onboarding
     stopped half-way) is not counted: migrating skips it, `resume_onboarding` completes it."""
     tenant_connection().set_schema_to_public()
-    leaves = MigrationLoader(None, ignore_no_migrations=True).graph.leaf_nodes()
+    leaves = migration_leaves()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT table_schema FROM information_schema.tables WHERE table_name = 'django_migrations'")
+        cursor.execute("SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                       "WHERE c.relname = 'django_migrations' AND c.relkind IN ('r', 'p')")
         with_table = {row[0] for row in cursor.fetchall()}
         if "public" not in with_table or _behind(cursor, ["public"], leaves):
             return ["public"]
