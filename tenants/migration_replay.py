@@ -32,11 +32,13 @@ import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import cast
 
 from django.conf import settings
 from django.db import DatabaseError, connection, connections, router
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.operations import RunPython
+from django_tenants.postgresql_backend.base import DatabaseWrapper
 
 from tenants.provisioning import _quote, replay_sql, sql_of
 from tenants.schemas import tenant_connection
@@ -44,8 +46,11 @@ from tenants.schemas import tenant_connection
 logger = logging.getLogger(__name__)
 
 #: Schemas a query of the fingerprint step reads at once (a UNION ALL of this many sub-selects).
-FINGERPRINT_BATCH = 500
+FINGERPRINT_BATCH = 100  # planning a UNION ALL grows faster than linearly (migrations_pending.BATCH)
 NO_TABLE = "-"
+#: A schema's applied migrations in one value: md5 of its distinct `app.name` rows in code-point order.
+FINGERPRINT_SQL = ("md5(coalesce(string_agg(DISTINCT (app || '.' || name) COLLATE \"C\", ',' "
+                   "ORDER BY (app || '.' || name) COLLATE \"C\"), ''))")
 
 
 @dataclass
@@ -74,8 +79,7 @@ class ReplayReport:
 
 def _fingerprint_expression(schema: str) -> str:
     quoted = connection.ops.quote_name(schema)
-    return (f"SELECT {_quote(schema)}, md5(coalesce(string_agg(app || '.' || name, ',' ORDER BY app, name), '')) "
-            f"FROM {quoted}.django_migrations")
+    return f"SELECT {_quote(schema)}, {FINGERPRINT_SQL} FROM {quoted}.django_migrations"
 
 
 def schema_fingerprints(schemas: list[str]) -> dict[str, str]:
@@ -99,7 +103,8 @@ def schema_fingerprints(schemas: list[str]) -> dict[str, str]:
 
 
 def _fingerprint_of(pairs) -> str:
-    return hashlib.md5(",".join(sorted(f"{app}.{name}" for app, name in pairs)).encode(),  # noqa: S324 - as PostgreSQL's md5
+    """FINGERPRINT_SQL's value for these (app, name) rows (code-point order is collation "C")."""
+    return hashlib.md5(",".join(sorted({f"{app}.{name}" for app, name in pairs})).encode(),
                        usedforsecurity=False).hexdigest()
 
 
@@ -134,7 +139,7 @@ def pending_script(*, representative: str, fingerprint: str) -> PendingScript:
                         break
             if result.reason:
                 return result
-        state = executor._create_project_state(with_applied_migrations=True)  # noqa: SLF001 - what migrate uses
+        state = executor._create_project_state(with_applied_migrations=True)  # type: ignore[attr-defined]  # noqa: SLF001
         for migration, _backwards in plan:
             with connection.schema_editor(collect_sql=True, atomic=True) as editor:
                 state = migration.apply(state, editor, collect_sql=True)
@@ -156,8 +161,8 @@ def _guarded_sql(schema: str, script: PendingScript) -> str:
     """The one query for `schema`: lock, check its fingerprint is the script's, DDL, rows."""
     quoted = connection.ops.quote_name(schema)
     guard = (f"SELECT pg_advisory_xact_lock(hashtext({_quote('migrate:' + schema)}));\n"
-             f"DO $guard$ BEGIN IF (SELECT md5(coalesce(string_agg(app || '.' || name, ',' ORDER BY app, name), '')) "
-             f"FROM {quoted}.django_migrations) IS DISTINCT FROM {_quote(script.fingerprint)} THEN "
+             f"DO $guard$ BEGIN IF (SELECT {FINGERPRINT_SQL} FROM {quoted}.django_migrations) "
+             f"IS DISTINCT FROM {_quote(script.fingerprint)} THEN "
              f"RAISE EXCEPTION 'migrations of schema % changed since they were read', {_quote(schema)}; "
              f"END IF; END $guard$;\n")
     return guard + replay_sql(schema_name=schema, statements=script.statements, applied=script.applied)
@@ -201,7 +206,7 @@ def replay_pending(schemas: list[str], *, alias: str = "default") -> ReplayRepor
 
         def replay_one(item: tuple[str, PendingScript]) -> None:
             schema, script = item
-            conn = connections[alias]
+            conn = cast(DatabaseWrapper, connections[alias])
             try:
                 conn.set_schema_to_public()
                 with conn.cursor() as cursor:

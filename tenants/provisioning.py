@@ -206,11 +206,16 @@ def sql_of(collected: list[str]) -> list[str]:
     return [s for s in collected if not (s.lstrip().startswith("--") and "\n" not in s.strip())]
 
 
+def script_key() -> str:
+    """`migration_graph_key()` and the PostgreSQL server's major version (the SQL may depend on it)."""
+    return f"{migration_graph_key()}-pg{tenant_connection().pg_version // 10000}"
+
+
 def tenant_script(*, shared: bool = True) -> TenantScript:
     """The SQL for an empty centre schema: from this process's memory, else the shared cache, else
     collected from the migrations (and stored in both). `shared=False` skips the shared cache.
     Raises NotReplayable when a tenant migration has a non-elidable operation that is not SQL."""
-    key = f"{migration_graph_key()}-pg{connection.pg_version // 10000}"
+    key = script_key()
     cached = _cache.get("script")
     if cached is not None and cached.key == key:
         return cached
@@ -244,7 +249,7 @@ def forget_tenant_script(key: str | None = None) -> None:
     """Drop the script from this process's memory and (its `key`, else the current one) from the shared cache."""
     _cache.pop("script", None)
     try:
-        cache.delete(CACHE_PREFIX + (key or f"{migration_graph_key()}-pg{connection.pg_version // 10000}"))
+        cache.delete(CACHE_PREFIX + (key or script_key()))
     except Exception:  # noqa: BLE001
         logger.warning("schema SQL cache not writable", exc_info=True)
 
