@@ -110,10 +110,12 @@ def main() -> None:
         return
     # city by city (each parents first), so the first 200 centres are Xi'an's whole network; parents of
     # missing rows that already exist are found by centre_bulk_onboard's validation
+    done = 0
     for city in chosen:
         codes = {row.code for row in rows[city * CITY_SIZE:(city + 1) * CITY_SIZE]}
-        centre_bulk_onboard(rows=[row for row in missing if row.code in codes], acting_user=None, progress=progress)
-    print(f"{len(missing)} centres onboarded in {time.perf_counter() - started:.1f} s; "
+        done += len(centre_bulk_onboard(rows=[row for row in missing if row.code in codes], acting_user=None,
+                                        progress=progress))
+    print(f"{done} centres onboarded in {time.perf_counter() - started:.1f} s; "
           f"{Centre.objects.count()} in all")
 
 
