@@ -115,10 +115,18 @@ def migration_graph_key() -> str:
     root = str(settings.BASE_DIR)
     imported: set[str] = set()
     for label, folder in sorted(_migration_dirs()):
-        for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:  # a package being reinstalled under the running process: its files are not there
+            digest.update(f"{label}: no folder\n".encode())
+            continue
+        for entry in entries:
             if not entry.name.endswith(".py") or not entry.is_file():
                 continue
-            file_digest = _file_hash(entry.path)
+            try:
+                file_digest = _file_hash(entry.path)
+            except OSError:
+                continue
             digest.update(f"{label}/{entry.name}:{file_digest}\n".encode())
             if entry.path.startswith(root):
                 imported.update(_project_imports(entry.path, file_digest))
