@@ -50,6 +50,8 @@ Text saved before these checks prints each such character as its code point (`pr
 from __future__ import annotations
 
 import bisect
+import contextlib
+import hashlib
 import os
 import re
 import unicodedata
@@ -181,7 +183,7 @@ class Checker:
 
     def __init__(self, faces: tuple[Face, ...]) -> None:
         self.faces = faces
-        self.coverage = Coverage.of([point for face in faces for point in _code_points(face)])
+        self.coverage = _coverage(faces)
         self._printable: set[str] = set()
 
     def lacking(self, text: str) -> list[str]:
@@ -192,6 +194,28 @@ class Checker:
         lacking = {char for char in new if char not in _LAYOUT and ord(char) not in self.coverage}
         self._printable.update(new - lacking)
         return list(dict.fromkeys(char for char in text if char in lacking)) if lacking else []
+
+
+def _coverage(faces: tuple[Face, ...]) -> Coverage:
+    """The faces' coverage, kept in Django's cache (var/cache or Redis) under the font files' paths, sizes
+    and times: reading the character maps costs ~1 s (6 s on a loaded machine), once per process else,
+    and the first centre onboarded or item saved in every process paid it."""
+    from django.core.cache import cache  # noqa: PLC0415
+
+    try:
+        key = "glyphs:coverage:" + repr([(f.path, f.index, os.stat(f.path).st_mtime_ns, os.stat(f.path).st_size)
+                                         for f in faces])
+        key = "glyphs:coverage:" + hashlib.sha256(key.encode()).hexdigest()
+        stored = cache.get(key)
+    except Exception:  # noqa: BLE001 - no cache (or no settings): read the fonts
+        key, stored = "", None
+    if isinstance(stored, Coverage):
+        return stored
+    coverage = Coverage.of([point for face in faces for point in _code_points(face)])
+    if key:
+        with contextlib.suppress(Exception):  # a cache that cannot be written: the next process reads the fonts
+            cache.set(key, coverage, 30 * 24 * 3600)
+    return coverage
 
 
 @lru_cache(maxsize=4)

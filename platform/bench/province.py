@@ -12,7 +12,12 @@ centres a city, the same tables in every schema) is what the measurements need; 
 
 Run as a script on a migrated database (the public schema at least) to onboard the missing ones:
 
-    DATABASE_URL=... python platform/bench/province.py [--cities 10]
+    DATABASE_URL=... python platform/bench/province.py [--cities 10] [--first-city 1] [--part K/N]
+
+`--first-city 2` leaves out Xi'an's rows (onboard them first: the generated cities' centres sit under
+Xi'an's city centre); `--part K/N` takes every Nth generated city from the Kth, so N processes can
+onboard the cities at once (each city's centres stay in one process, parents first). A centre left
+half-made by an interrupted run (status provisioning) is completed by `manage.py resume_onboarding`.
 
 Each centre is provisioned by `tenants.services.centre_bulk_onboard` (by migrations, no administrators);
 prints the time per 100 centres. Idempotent: centres that exist are left as they are.
@@ -28,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 NETWORK_CSV = ROOT / "tenants" / "data" / "xian_network.csv"
 XIAN_PREFIX = "6101"
+CITY_SIZE = 200  # rows a city: Xi'an's network (1 + 21 + 178)
 
 #: Pinyin of Shaanxi's other prefecture-level cities, by the 4-digit prefix of their division codes.
 CITIES = {"6102": "tongchuan", "6103": "baoji", "6104": "xianyang", "6105": "weinan", "6106": "yanan",
@@ -74,7 +80,10 @@ def province_rows(*, cities: int = 10) -> list:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cities", type=int, default=10)
+    parser.add_argument("--first-city", type=int, default=1, help="1 = Xi'an; 2 = the first generated city")
+    parser.add_argument("--part", default="1/1", help="K/N: every Nth city from the Kth (of those selected)")
     args = parser.parse_args()
+    part, parts = (int(n) for n in args.part.split("/"))
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
     import django
@@ -84,6 +93,7 @@ def main() -> None:
     from tenants.services import centre_bulk_onboard
 
     rows = province_rows(cities=args.cities)
+    chosen = list(range(args.first_city - 1, args.cities))[part - 1::parts]  # city indices, 0 = Xi'an
     known = set(Centre.objects.values_list("division_code", flat=True))
     started = time.perf_counter()
     last = [started]
@@ -95,9 +105,17 @@ def main() -> None:
             last[0] = now
 
     missing = [row for row in rows if row.code not in known]
-    # parents of missing rows that already exist are found by centre_bulk_onboard's validation
-    centre_bulk_onboard(rows=missing, acting_user=None, progress=progress)
-    print(f"{len(missing)} centres onboarded in {time.perf_counter() - started:.1f} s; "
+    if not missing:
+        print(f"nothing to onboard; {Centre.objects.count()} centres")
+        return
+    # city by city (each parents first), so the first 200 centres are Xi'an's whole network; parents of
+    # missing rows that already exist are found by centre_bulk_onboard's validation
+    done = 0
+    for city in chosen:
+        codes = {row.code for row in rows[city * CITY_SIZE:(city + 1) * CITY_SIZE]}
+        done += len(centre_bulk_onboard(rows=[row for row in missing if row.code in codes], acting_user=None,
+                                        progress=progress))
+    print(f"{done} centres onboarded in {time.perf_counter() - started:.1f} s; "
           f"{Centre.objects.count()} in all")
 
 
