@@ -9,6 +9,11 @@ village and personal names often live (`𡉃`, U+21243, Extension B):
 - BabelStone Han (Debian's `fonts-babelstone-han`, Arphic Public Licence / CC BY-SA): much of
   Extensions G and H and the compatibility supplement, and Extension B's few left.
 
+A document is not set in the whole Noto collection but in `printing_face()`: Noto Sans CJK SC cut to
+the characters nearly every document uses (GB2312, Latin to bopomofo, full-width forms, a few place- and
+name-hanzi), built once into a cache file; a character outside the cut is set in the full face
+(`face_for`), so the page is the same, at a tenth of the cost (`common.pdf`).
+
 No package on PyPI carries such a face under a free licence, so these come from Debian
 (`apt-get install fonts-hanazono fonts-babelstone-han`; the README and `.ci/run` say so). A face
 not installed is left out, and then the characters only it has count as unprintable.
@@ -171,7 +176,7 @@ def printing_face_at(source: Face, folder: Path) -> Face:
     same), so a document printed with it is the same as with the source, glyph for glyph; a character
     outside it is set in the source itself (`common.pdf`).
 
-    The file is named by a hash of the source's path, face index, size and modification time, the code
+    The file is named by a hash of the source's real path, face index, size and modification time, the code
     points and `SUBSET_VERSION`, so a new version of the source (or of the cut) gets a new file. It is
     written to a temporary file in `folder` and renamed into place: a reader never sees half a file,
     whatever the number of processes building at once or a build killed half way; a lock file makes the
@@ -182,7 +187,7 @@ def printing_face_at(source: Face, folder: Path) -> Face:
 
     stat = os.stat(source.path)
     points = sorted(common_code_points())
-    key = hashlib.sha256(repr((SUBSET_VERSION, os.path.abspath(source.path), source.index, stat.st_size,
+    key = hashlib.sha256(repr((SUBSET_VERSION, os.path.realpath(source.path), source.index, stat.st_size,
                                stat.st_mtime_ns, points)).encode()).hexdigest()[:20]
     target = folder / f"noto-sans-cjk-sc-common-{key}.otf"
     if target.is_file():
@@ -223,6 +228,7 @@ def _write_subset(source: Face, points: Sequence[int], target: Path) -> None:
         try:
             with os.fdopen(handle, "wb") as out:
                 font.save(out)
+            os.chmod(temporary, 0o644)  # readable by every user that prints (mkstemp makes it 0600)
             os.replace(temporary, target)
         except BaseException:
             os.unlink(temporary)

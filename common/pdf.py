@@ -5,8 +5,8 @@ the second page on and the page number at the foot.
 Cost: fpdf2 parses the face a document is set in and subsets it again when saving, both in proportion
 to the face's glyphs. So the text is set in `glyphs.printing_face`, Noto Sans CJK SC cut once (to a
 cache file) to the ~8,300 characters nearly every document uses, and only a document with a character
-outside it loads the full face (65,535 glyphs) as well: ~0.3 s a document instead of ~1.5-2 s
-(docs/benchmarks.md, "Printing PDFs").
+outside it loads the full face (65,535 glyphs) as well: ~0.4 s a receipt instead of ~4-5 s at the same
+load (docs/benchmarks.md, "Printing PDFs").
 
 `document(running_head=..., archival=True)` makes the file PDF/A-2b (ISO 19005-2, level B, 档案级PDF):
 fpdf2 embeds every font (subsets), writes the XMP metadata with `pdfaid:part` 2 and
@@ -45,7 +45,7 @@ def document(*, running_head: str = "", archival: bool = False, with_font: bool 
     form (`glyphs.printable_text`): what no face has, private use and emoji as their code points.
 
     The text is set in the printing face (`glyphs.printing_face`: Noto Sans CJK SC cut to the
-    characters nearly every document uses, ~0.3 s a document less than a tenth of the full face's cost);
+    characters nearly every document uses: a tenth of the full face's cost, docs/benchmarks.md);
     a text with characters outside it is set with the faces that have them, in the order of
     `glyphs.faces()` (the full Noto Sans CJK SC, then the fallbacks), each added at its first use, so a
     document prints the same glyphs as if set in the full face.
