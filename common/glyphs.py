@@ -9,6 +9,11 @@ village and personal names often live (`𡉃`, U+21243, Extension B):
 - BabelStone Han (Debian's `fonts-babelstone-han`, Arphic Public Licence / CC BY-SA): much of
   Extensions G and H and the compatibility supplement, and Extension B's few left.
 
+A document is not set in the whole Noto collection but in `printing_face()`: Noto Sans CJK SC cut to
+the characters nearly every document uses (GB2312, Latin to bopomofo, full-width forms, a few place- and
+name-hanzi), built once into a cache file; a character outside the cut is set in the full face
+(`face_for`), so the page is the same, at a tenth of the cost (`common.pdf`).
+
 No package on PyPI carries such a face under a free licence, so these come from Debian
 (`apt-get install fonts-hanazono fonts-babelstone-han`; the README and `.ci/run` say so). A face
 not installed is left out, and then the characters only it has count as unprintable.
@@ -58,6 +63,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from django.utils.translation import gettext as _
 
@@ -122,6 +128,124 @@ def primary_face() -> Face:
     finally:
         collection.close()
     raise LookupError(f"{PRIMARY_FACE} is not in {path}")
+
+
+#: Bump when the way the printing face is cut changes (its options, not its characters: those are hashed).
+SUBSET_VERSION = 1
+
+#: Hanzi outside GB2312 that the printing face holds anyway. Place names, measured: 浐 and 鄠 (Xi'an's
+#: 浐灞 and 鄠邑) in the project's data, the rest in the county names of `stdnum.cn.loc`. Personal names: a
+#: short list by hand of common name characters outside GB2312 (no frequency list installs offline: the
+#: 通用规范汉字表's 8,105 would be the better source).
+EXTRA_HANZI = ("浐鄠埇埗沚浉瀍猇硚"
+               "堃喆犇垚玥珺瑄璟祎晞旻瑀彧翀昇镕玹焜弢汭沄洺淏湉珅玙珮瑢璠祐禛芃")
+
+#: Non-hanzi ranges the printing face holds whatever of them the primary face has: Latin, IPA, Greek,
+#: Cyrillic, punctuation, symbols, arrows, box drawing, dingbats, CJK punctuation, kana, bopomofo
+#: (U+0020-U+31FF), vertical and compatibility forms, small and full-width forms (U+FE10-U+FFEF).
+COMMON_RANGES: tuple[tuple[int, int], ...] = ((0x0020, 0x31FF), (0xFE10, 0xFFEF))
+
+
+def gb2312_characters() -> frozenset[str]:
+    """The 7,445 characters of GB 2312-80 (its 6,763 hanzi, kana, Greek, Cyrillic, symbols), by decoding
+    every two-byte EUC-CN code (rows 0xA1-0xF7, cells 0xA1-0xFE)."""
+    found = set()
+    for row in range(0xA1, 0xF8):
+        for cell in range(0xA1, 0xFF):
+            try:
+                found.add(bytes((row, cell)).decode("gb2312"))
+            except UnicodeDecodeError:
+                continue
+    return frozenset(found)
+
+
+def common_code_points() -> frozenset[int]:
+    """The code points the printing face is cut to (those of them the primary face has): `COMMON_RANGES`,
+    GB2312 and `EXTRA_HANZI`. Nearly every document prints only these; the rest comes from the full face."""
+    points = {point for start, end in COMMON_RANGES for point in range(start, end + 1)}
+    points.update(ord(char) for char in gb2312_characters())
+    points.update(ord(char) for char in EXTRA_HANZI)
+    return frozenset(points)
+
+
+def printing_face_at(source: Face, folder: Path) -> Face:
+    """`source` cut to `common_code_points` (字体子集), as an OpenType file in `folder`, built when absent.
+
+    A PDF's cost is nearly all fpdf2 parsing the face and subsetting it again when saving, both in
+    proportion to the face's glyphs: Noto Sans CJK SC has 65,535, the cut ~8,300 (measured in
+    docs/benchmarks.md, "Printing PDFs"). The outlines, advance widths, names and vertical metrics are
+    the source's, unchanged (bounding boxes are not recomputed: the font descriptor a PDF gets is the
+    same), so a document printed with it is the same as with the source, glyph for glyph; a character
+    outside it is set in the source itself (`common.pdf`).
+
+    The file is named by a hash of the source's real path, face index, size and modification time, the code
+    points and `SUBSET_VERSION`, so a new version of the source (or of the cut) gets a new file. It is
+    written to a temporary file in `folder` and renamed into place: a reader never sees half a file,
+    whatever the number of processes building at once or a build killed half way; a lock file makes the
+    others wait for the first builder (a build takes ~10-40 s on 2 cores) instead of each building too.
+    Files of other hashes are left (a process still running an older version may print with them)."""
+    import fcntl  # noqa: PLC0415 - POSIX only, and needed only when the cache is looked up
+    import hashlib  # noqa: PLC0415
+
+    stat = os.stat(source.path)
+    points = sorted(common_code_points())
+    key = hashlib.sha256(repr((SUBSET_VERSION, os.path.realpath(source.path), source.index, stat.st_size,
+                               stat.st_mtime_ns, points)).encode()).hexdigest()[:20]
+    target = folder / f"noto-sans-cjk-sc-common-{key}.otf"
+    if target.is_file():
+        return Face(source.name, str(target))
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".build.lock", "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not target.is_file():
+            _write_subset(source, points, target)
+    return Face(source.name, str(target))
+
+
+def _write_subset(source: Face, points: Sequence[int], target: Path) -> None:
+    import tempfile  # noqa: PLC0415
+    import time  # noqa: PLC0415
+
+    from fontTools import subset  # noqa: PLC0415
+    from fontTools.ttLib import TTFont  # noqa: PLC0415
+
+    for stale in target.parent.glob(".*.otf.tmp"):  # left by a build killed an hour ago or more
+        if stale.stat().st_mtime < time.time() - 3600:
+            stale.unlink(missing_ok=True)
+    font = TTFont(source.path, fontNumber=source.index, lazy=True, recalcBBoxes=False, recalcTimestamp=False)
+    try:
+        cmap = font.getBestCmap()
+        options = subset.Options()
+        # fpdf2 sets text without OpenType layout and embeds only the outlines and widths
+        options.drop_tables += ["GSUB", "GPOS", "GDEF", "BASE", "VORG", "vhea", "vmtx"]
+        options.layout_features = []
+        options.name_IDs = ["*"]
+        options.name_languages = ["*"]
+        options.notdef_outline = True
+        options.recommended_glyphs = True
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=[point for point in points if point in cmap])
+        subsetter.subset(font)
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".otf.tmp", dir=target.parent)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                font.save(out)
+            os.chmod(temporary, 0o644)  # readable by every user that prints (mkstemp makes it 0600)
+            os.replace(temporary, target)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+    finally:
+        font.close()
+
+
+@lru_cache(maxsize=1)
+def printing_face() -> Face:
+    """The face a document is set in: Noto Sans CJK SC cut to the common characters
+    (`printing_face_at`), cached under `settings.VAR_DIR / "cache" / "fonts"`."""
+    from django.conf import settings  # noqa: PLC0415
+
+    return printing_face_at(primary_face(), Path(settings.VAR_DIR) / "cache" / "fonts")
 
 
 @lru_cache(maxsize=1)
@@ -232,6 +356,12 @@ def faces() -> tuple[Face, ...]:
 def fallback_face_for(char: str) -> Face | None:
     """The first fallback face with a glyph for `char`, or None."""
     return next((face for face in fallback_faces() if not checker((face,)).lacking(char)), None)
+
+
+def face_for(char: str) -> Face | None:
+    """The first face of `faces()` (the full primary face, then the fallbacks) with a glyph for `char`, or
+    None: where a document sets a character its printing face lacks."""
+    return next((face for face in faces() if not checker((face,)).lacking(char)), None)
 
 
 def describe(char: str) -> str:
