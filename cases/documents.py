@@ -28,6 +28,8 @@ from django.utils.translation import gettext_lazy
 from cases.choices import Channel
 from cases.models import Case, CaseDocument, OneTimeNotice
 from common import glyphs
+from common.pdf import FONT as PDF_FONT
+from common.pdf import document as pdf_document
 from common.stored_files import file_write
 from common.uploads import CheckedUpload
 from tenants.models import Centre
@@ -38,7 +40,7 @@ if TYPE_CHECKING:
 #: The channels whose cases get their receipt, notices and decision as stored PDFs.
 DOCUMENT_CHANNELS = frozenset({Channel.ONLINE})
 
-FONT = "noto-sc"
+FONT = PDF_FONT
 ACCENT = (179, 38, 30)
 MUTED = (91, 107, 124)
 
@@ -115,13 +117,10 @@ def _pdf(*, centre: Centre, title: str, case: Case, facts: list[Line], text: str
          items_title: str = "", note: str = "") -> bytes:
     """One A4 page: the centre, the title, the facts, a text, a numbered list."""
     # fpdf takes ~0.3 s to import: only a process that issues a document pays for it
-    from fpdf import FPDF  # noqa: PLC0415
     from fpdf.enums import WrapMode, XPos, YPos  # noqa: PLC0415
 
-    face = glyphs.primary_face()
-    pdf = FPDF(format="A4", unit="mm")
-    pdf.set_margins(20, 18, 20)
-    pdf.add_font(FONT, fname=face.path, collection_font_number=face.index)
+    # the one fpdf2 document (common.pdf): the printing face, and fallback faces for what it lacks
+    pdf = pdf_document(margins=(20, 18, 20), bottom_margin=20, page_numbers=False)
     pdf.set_title(f"{title} {case.number}")
     pdf.set_author(centre.name_zh)
     pdf.set_lang("zh-CN")
