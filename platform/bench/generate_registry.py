@@ -162,7 +162,8 @@ def generate(url: str, *, rows: int, jobs: int = 2, today: dt.date | None = None
     """Add `rows` rows to the registry of the database at `url`; return timings."""
     from psycopg import sql
 
-    today = today or dt.date.today()  # noqa: DTZ011 - a calendar date for the synthetic data
+    # the platform's date (Asia/Shanghai, +08:00): the dashboards' "today"
+    today = today or (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).date()
     timings: dict[str, float] = {}
     with _connect(url) as conn:
         start = conn.execute(f"SELECT coalesce(max(id), 0) FROM {TABLE}").fetchone()[0]
