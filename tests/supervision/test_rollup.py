@@ -114,7 +114,7 @@ def test_a_case_decided_two_days_after_its_submission_changes_its_day_at_the_nex
 
     RegistryEntry.objects.filter(number="610103-R-A").update(status="approved", is_open=True,
                                                              last_event_at=at(D3, 15))
-    # until the next run, day 1 keeps the figures it had (the pages say so)
+    # until the next run, day 1 keeps the figures it had then
     assert dashboards.on_time(scope).summary == before
     assert figures(scope) != direct(scope)
 
@@ -174,3 +174,15 @@ def test_the_task_reports_its_run(days_of_cases):
     report = dashboard_rollup_task()
     assert report["rows"] > 0 and report["days"] >= 3
     assert DashboardRollupRun.objects.count() == 1
+
+
+def test_the_command_rebuilds_the_roll_up(days_of_cases):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("dashboard_rollup", "--rebuild", stdout=out)
+    assert out.getvalue().startswith("rebuilt: 3 days")
+    scope = dashboards.scope_for(centre=None, period_days=90, today=D4)
+    assert figures(scope) == direct(scope)
