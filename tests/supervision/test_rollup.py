@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import uuid
 
 import pytest
 from django.conf import settings
@@ -186,3 +187,37 @@ def test_the_command_rebuilds_the_roll_up(days_of_cases):
     assert out.getvalue().startswith("rebuilt: 3 days")
     scope = dashboards.scope_for(centre=None, period_days=90, today=D4)
     assert figures(scope) == direct(scope)
+
+
+def test_the_same_figures_over_random_rows_of_ten_days(beilin, yanta, nanyuanmen, item):
+    """600 rows drawn at random (seeded) over ten days: statuses, channels, items in and out of the
+    catalogue, missing dates and limits, decisions up to ten days later, submissions around midnight."""
+    import random
+
+    rng = random.Random(17)
+    first = dt.date(2021, 5, 3)
+    statuses = ["submitted", "accepted", "awaiting_supplement", "supplemented", "under_review", "approved",
+                "denied", "result_ready", "collected", "refused", "withdrawn"]
+    rows = []
+    for n in range(600):
+        submitted = dt.datetime.combine(first + dt.timedelta(days=rng.randrange(10)), dt.time(rng.randrange(24),
+                                        rng.randrange(60)), tzinfo=TZ)
+        accepted = submitted.date() + dt.timedelta(days=rng.choice([0, 0, 1])) if rng.random() < 0.9 else None
+        promised = accepted + dt.timedelta(days=rng.randrange(1, 8)) if accepted and rng.random() < 0.9 else None
+        legal = accepted + dt.timedelta(days=rng.randrange(5, 15)) if accepted and rng.random() < 0.9 else None
+        rows.append(RegistryEntry(
+            centre=rng.choice([beilin, yanta, nanyuanmen]), case_id=uuid.uuid4(), number=f"RND-{n:04}",
+            item_code=rng.choice(["610100SC-XK-0001", OTHER_ITEM, "610100JT-XK-0002"]), item_name_zh="事项",
+            item_name_en="Item", channel=rng.choice(["window", "online", "proxy", "joint"]),
+            status=rng.choice(statuses), submitted_at=submitted, accepted_on=accepted,
+            promised_limit_days=rng.choice([None, 5, 10]), legal_limit_days=rng.choice([None, 20]),
+            promised_due=promised, legal_due=legal,
+            last_event_at=submitted + dt.timedelta(hours=rng.randrange(0, 240)), applicant_hmac="0" * 64))
+    RegistryEntry.objects.bulk_create(rows)
+    last_day = first + dt.timedelta(days=9)
+    for day in (first + dt.timedelta(days=3), last_day, last_day + dt.timedelta(days=1)):
+        run(day)
+        for scope in scopes((beilin, yanta, nanyuanmen), day):
+            assert figures(scope) == direct(scope), (day, scope.centre, scope.period_days)
+    assert dashboards.volume_by_channel(dashboards.scope_for(centre=None, period_days=30,
+                                                             today=last_day)).summary["total"] == 600
