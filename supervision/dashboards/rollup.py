@@ -68,7 +68,10 @@ ROLLUP_SQL = f"""
           FROM registry_registryentry r WHERE {{where}}) r
     {{days}}
     GROUP BY GROUPING SETS ((r.day, r.centre_id, r.item_code), (r.day, r.item_code),
-                            (r.day, r.centre_id, r.channel), (r.day, r.channel), (r.day, r.centre_id), (r.day))"""
+                            (r.day, r.centre_id, r.channel), (r.day, r.channel), (r.day, r.centre_id), (r.day))
+    -- written in the order the pages read them: a chart's rows (one breakdown, one centre or all, a range
+    -- of days) sit on a few pages, not one page in each of thousands
+    ORDER BY 2, 3 NULLS FIRST, 1, 4, 5"""
 
 CHANGED_DAYS_SQL = f"""
     SELECT DISTINCT {SUBMISSION_DAY} FROM registry_registryentry r
