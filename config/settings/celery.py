@@ -1,4 +1,6 @@
 """Celery: broker from the environment; with none, kombu's filesystem transport under var/."""
+from celery.schedules import crontab
+
 from config import env
 
 _BROKER_DIR = env.VAR_DIR / "broker"
@@ -61,6 +63,13 @@ CELERY_BEAT_SCHEDULE = {
     "supervision-hall-long-wait-sweep": {
         "task": "supervision.hall_long_wait_sweep",
         "schedule": 120.0,
+        "tenant_schemas": ["public"],
+    },
+    # Once a day, in the public schema, after midnight (Asia/Shanghai): the dashboards' daily roll-up up to
+    # yesterday, with the earlier days whose registry rows changed since the last run (supervision.dashboards.rollup).
+    "supervision-dashboard-rollup": {
+        "task": "supervision.dashboard_rollup",
+        "schedule": crontab(hour=0, minute=20),
         "tenant_schemas": ["public"],
     },
     # Once, in the public schema: outbox messages whose (re)try time has come.

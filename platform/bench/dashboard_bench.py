@@ -14,13 +14,24 @@ Steps:
             centre_bulk_onboard, no administrators) and the demo catalogue
             (catalog.demo.demo_catalogue_provision: 160 items with categories)
   generate  platform/bench/generate_registry.py: --rows registry rows in SQL (indexes dropped during the
-            load, rebuilt after); then the proposed dashboard index (INDEX_SQL, the same as the Meta
-            index in docs/benchmarks.md) and VACUUM ANALYZE
+            load, rebuilt after); then the registry's indexes as registry/models.py has them (INDEXES;
+            the old covering index `registry_dash_submitted` dropped if a run of an older tree left it)
+            and VACUUM ANALYZE
+  rollup    the dashboards' daily roll-up (supervision.dashboards.rollup): a full rebuild as the run of the
+            day before the data's last day (the data's "today"), then that day's run (the day before it,
+            and the days of the rows written since the previous run less the margin); seconds, days, rows
   time      each query of supervision.dashboards.selectors.REGISTRY_QUERIES, exactly as the pages run it
-            (supervision.dashboards.selectors.statement), for the city (all centres), a district centre (Beilin)
-            and a township centre, over each period (30, 90, 365 days): --runs runs after one warm-up,
-            median [<= 500 ms]; EXPLAIN (ANALYZE, BUFFERS) of each: plan nodes, indexes used, time.
-            Then the whole city and Beilin dashboard pages through Django's test client (median of 3).
+            (supervision.dashboards.selectors.statement, from the roll-up and today live), for the city (all
+            centres), a district centre (Beilin) and a township centre, over each period (7, 30, 90, 365
+            days), "today" being the data's last day: --runs runs after one warm-up, median [<= 500 ms];
+            EXPLAIN (ANALYZE, BUFFERS) of each: plan nodes, indexes used, time. The city's 90 days once
+            without the roll-up (every row read from the registry, as before it; --direct). Then the whole
+            city and Beilin dashboard pages through Django's test client (median of 3).
+  writes    (--writes N) registry write speed by pgbench, one session, synchronous_commit off: N single-row
+            INSERTs like registry_add, then N single-row UPDATEs of random rows like registry_sync, with
+            the registry's indexes (a) as migrated, without `registry_last_event`, (b) as migrated, and
+            (c) with the old covering index instead of `registry_last_event` (the tree before issue 17);
+            VACUUM between. Transactions a second and WAL bytes a write.
 """
 from __future__ import annotations
 
@@ -53,17 +64,21 @@ from run import (  # noqa: E402
 TARGET_MS = 500
 #: The periods the pages offer, and a year for comparison (not offered: see docs/benchmarks.md).
 BENCH_PERIODS = (7, 30, 90, 365)
-#: The indexes the dashboards need (proposed for registry/models.py, see docs/benchmarks.md; the bench
-#: creates them when missing): a covering index over submission time for the period charts (index-only
-#: scans), and a partial one over the cases whose clock runs, for "overdue now".
+#: The registry's indexes for the dashboards, as registry/models.py has them (the bench creates them when
+#: missing): the rows written since a time (the roll-up's changed days, today's rows read live), and the
+#: cases whose clock runs, for "overdue now".
 INDEXES = {
-    "registry_dash_submitted": "CREATE INDEX IF NOT EXISTS registry_dash_submitted ON registry_registryentry "
-                               "(submitted_at) INCLUDE (centre_id, item_code, channel, status, accepted_on, "
-                               "promised_due, legal_due, last_event_at, promised_limit_days, legal_limit_days)",
+    "registry_last_event": "CREATE INDEX IF NOT EXISTS registry_last_event ON registry_registryentry "
+                           "(last_event_at)",
     "registry_dash_running_due": "CREATE INDEX IF NOT EXISTS registry_dash_running_due ON registry_registryentry "
                                  "(promised_due) INCLUDE (centre_id, department_code) "
                                  "WHERE status IN ('accepted', 'supplemented', 'under_review')",
 }
+#: The covering index the pages read before the roll-up (registry 0003, dropped by 0009): only for the
+#: write comparison.
+COVERING_INDEX = ("CREATE INDEX IF NOT EXISTS registry_dash_submitted ON registry_registryentry "
+                  "(submitted_at) INCLUDE (centre_id, item_code, channel, status, accepted_on, "
+                  "promised_due, legal_due, last_event_at, promised_limit_days, legal_limit_days)")
 
 
 def child_setup() -> dict:
@@ -86,6 +101,49 @@ def child_setup() -> dict:
             "catalogue": {k: v for k, v in catalogue.items() if isinstance(v, int | float | str)}}
 
 
+def data_today():
+    """The local date of the last submission in the registry: the generated data's "today"."""
+    from django.db import connection
+    from django.utils import timezone
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT max(submitted_at) FROM registry_registryentry")
+        last = cursor.fetchone()[0]
+    return timezone.localdate(last) if last else timezone.localdate()
+
+
+def child_rollup() -> dict:
+    """A full rebuild as the run of the night before the data's last day, then that night's run."""
+    import datetime as dt
+
+    from django.db import connection
+
+    from supervision.dashboards.rollup import dashboard_rollup
+    from supervision.dashboards.selectors import local_midnight
+
+    today = data_today()
+    night = dt.timedelta(minutes=20)
+    out: dict = {"today": str(today)}
+    for label, day, rebuild in (("rebuild", today - dt.timedelta(days=1), True), ("one_day", today, False)):
+        result = dashboard_rollup(now=local_midnight(day) + night, rebuild=rebuild)
+        out[label] = {"seconds": round(result.seconds, 1), "days": result.days, "rows": result.rows,
+                      "through": str(result.through)}
+        log(f"rollup {label}: {out[label]}")
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE supervision_dashboardday")
+        cursor.execute("SELECT count(*), pg_size_pretty(pg_total_relation_size('supervision_dashboardday')) "
+                       "FROM supervision_dashboardday")
+        out["table_rows"], out["table_size"] = cursor.fetchone()
+        cursor.execute("SELECT grain, centre_id IS NULL, count(*) FROM supervision_dashboardday GROUP BY 1, 2 "
+                       "ORDER BY 1, 2")
+        out["rows_by_grain"] = {f"{g}{' (all centres)' if city else ''}": n for g, city, n in cursor.fetchall()}
+        cursor.execute("SELECT count(*) FROM registry_registryentry WHERE last_event_at >= %s",
+                       [local_midnight(today)])
+        out["registry_rows_written_today"] = cursor.fetchone()[0]
+    log(f"rollup table: {out['table_rows']:,} rows, {out['table_size']}; {out['rows_by_grain']}")
+    return out
+
+
 def _plan_summary(plan: dict) -> dict:
     nodes: list[str] = []
     indexes: set[str] = set()
@@ -106,17 +164,35 @@ def _plan_summary(plan: dict) -> dict:
             "rows": plan["Plan"].get("Actual Rows")}
 
 
-def child_time(runs: int) -> dict:
+def _time_query(sql: str, params: dict, runs: int) -> tuple[list[float], list, dict]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)  # warm-up
+        times = []
+        out: list = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            cursor.execute(sql, params)
+            out = cursor.fetchall()
+            times.append((time.perf_counter() - started) * 1000)
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql, params)
+        plan = cursor.fetchone()[0][0]
+    return times, out, plan
+
+
+def child_time(runs: int, direct: bool) -> dict:
+    import dataclasses
+
     from django.db import connection
     from django.test import Client
-    from django.utils import timezone
 
     from supervision.dashboards import selectors as dashboards
     from tenants.choices import Level, Role
     from tenants.models import Centre
     from tenants.services import membership_grant, user_get_or_create
 
-    today = timezone.localdate()
+    today = data_today()
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM registry_registryentry")
         total = cursor.fetchone()[0]
@@ -128,7 +204,7 @@ def child_time(runs: int) -> dict:
     township = Centre.objects.filter(level=Level.TOWNSHIP).order_by("division_code").first()
     scopes = {"city": None, "district": Centre.objects.get(division_code="610103"), "township": township}
     results: dict = {"rows": total, "table_size": table_size, "index_size": index_size, "today": str(today),
-                     "queries": []}
+                     "rolled_through": str(dashboards.rolled_through()), "queries": [], "direct": []}
     for scope_name, centre in scopes.items():
         for period in BENCH_PERIODS:
             scope = dashboards.scope_for(centre=centre, period_days=period, today=today)
@@ -140,22 +216,23 @@ def child_time(runs: int) -> dict:
                 if name.startswith("overdue") and period != dashboards.DEFAULT_PERIOD:
                     continue  # a snapshot: the period does not change it
                 sql, params = dashboards.statement(name, scope)
-                with connection.cursor() as cursor:
-                    cursor.execute(sql, params)  # warm-up
-                    times = []
-                    for _ in range(runs):
-                        started = time.perf_counter()
-                        cursor.execute(sql, params)
-                        out = cursor.fetchall()
-                        times.append((time.perf_counter() - started) * 1000)
-                    cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql, params)
-                    plan = cursor.fetchone()[0][0]
+                times, out, plan = _time_query(sql, params, runs)
                 row = {"scope": scope_name, "period": period, "query": name,
                        "median_ms": round(statistics.median(times), 1), "max_ms": round(max(times), 1),
                        "groups": len(out), **_plan_summary(plan)}
                 results["queries"].append(row)
                 log(f"{scope_name:8} {period:3}d {name:22} median {row['median_ms']:7.1f} ms  "
                     f"indexes {','.join(row['indexes']) or '-'}")
+    if direct:  # the city's 90 days with every row read from the registry (no roll-up, no covering index)
+        scope = dataclasses.replace(dashboards.scope_for(centre=None, period_days=90, today=today),
+                                    rolled_through=None)
+        for name in ("category", "channel", "week", "on_time", "days", "centres"):
+            sql, params = dashboards.statement(name, scope)
+            times, out, plan = _time_query(sql, params, 1)
+            row = {"scope": "city", "period": 90, "query": name, "median_ms": round(statistics.median(times), 1),
+                   "max_ms": round(max(times), 1), "groups": len(out), **_plan_summary(plan)}
+            results["direct"].append(row)
+            log(f"direct   90d {name:22} {row['median_ms']:7.1f} ms  indexes {','.join(row['indexes']) or '-'}")
     # The whole pages, through Django (middleware, routing, templates, SVG).
     import secrets
 
@@ -184,6 +261,8 @@ def child_time(runs: int) -> dict:
 
 def run_child(db_url: str, step: str, args) -> dict:
     cmd = [PYTHON, str(Path(__file__).resolve()), "--child", step, "--runs", str(args.runs)]
+    if args.direct:
+        cmd.append("--direct")
     proc = subprocess.run(cmd, cwd=REPO, env=child_env(db_url, ROUTING_CHECK_SECONDS="3600"),
                           stdout=subprocess.PIPE, text=True)
     if proc.returncode != 0:
@@ -194,7 +273,7 @@ def run_child(db_url: str, step: str, args) -> dict:
     raise SystemExit(f"child {step} printed no result")
 
 
-def child_main(step: str, runs: int) -> None:
+def child_main(step: str, runs: int, direct: bool) -> None:
     import logging
 
     import django
@@ -202,7 +281,12 @@ def child_main(step: str, runs: int) -> None:
     django.setup()
     for name in ("tenants", "catalog", "django.request"):
         logging.getLogger(name).setLevel(logging.ERROR)
-    result = child_setup() if step == "setup" else child_time(runs)
+    if step == "setup":
+        result = child_setup()
+    elif step == "rollup":
+        result = child_rollup()
+    else:
+        result = child_time(runs, direct)
     print(RESULT_PREFIX + json.dumps(result, default=str), flush=True)
 
 
@@ -212,6 +296,7 @@ def prepare_index(db_url: str) -> dict:
     timings = {}
     with psycopg.connect(db_url, autocommit=True) as conn:
         conn.execute("SET maintenance_work_mem = '512MB'")
+        conn.execute("DROP INDEX IF EXISTS registry_dash_submitted")  # left by a run of an older tree
         for name, sql in INDEXES.items():
             started = time.perf_counter()
             conn.execute(sql)
@@ -223,6 +308,85 @@ def prepare_index(db_url: str) -> dict:
     return timings
 
 
+INSERT_SCRIPT = """\\set c random({lo}, {hi})
+INSERT INTO registry_registryentry (centre_id, case_id, number, item_code, item_name_zh, item_name_en,
+    department_code, department_name_zh, department_name_en, channel, status, submitted_at, paused_workdays,
+    promised_due_provisional, legal_due_provisional, paused, is_open, last_event_at, applicant_hmac, lookup_hmacs,
+    history, green_channel)
+VALUES (:c, gen_random_uuid(), 'W' || substr(md5(random()::text), 1, 24), '610100SC-XK-0001', '食品经营许可',
+    'Food business licence', 'SC', '市市场监督管理局', 'Market Regulation', 'window', 'submitted', now(), 0, false,
+    false, false, true, now(), md5(random()::text) || md5(random()::text),
+    ARRAY[md5(random()::text) || md5(random()::text), md5(random()::text) || md5(random()::text)],
+    '[{{"status": "submitted"}}]', '');
+"""
+UPDATE_SCRIPT = """\\set id random(1, {max_id})
+UPDATE registry_registryentry SET status = 'under_review', last_event_at = now(),
+    accepted_on = coalesce(accepted_on, current_date), history = history || '[{{"status": "under_review"}}]'::jsonb
+WHERE id = :id;
+"""
+
+
+def _pgbench(db_url: str, script: str, count: int) -> float:
+    """Transactions a second of `count` runs of `script` in one pgbench session."""
+    import re
+    import tempfile
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(db_url)
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:
+        f.write(script)
+    env = dict(os.environ, PGOPTIONS="-c synchronous_commit=off")
+    proc = subprocess.run(["pgbench", "-n", "-c", "1", "-j", "1", "-t", str(count), "-f", f.name,
+                           "-h", parts.hostname or "127.0.0.1", "-p", str(parts.port or 5432),
+                           "-U", parts.username or "postgres", parts.path.lstrip("/")],
+                          env=env, capture_output=True, text=True)
+    os.unlink(f.name)
+    if proc.returncode != 0:
+        raise SystemExit(f"pgbench failed: {proc.stderr[-2000:]}")
+    match = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", proc.stdout)
+    if not match:
+        raise SystemExit(f"pgbench printed no tps: {proc.stdout[-2000:]}")
+    return float(match.group(1))
+
+
+def bench_writes(db_url: str, count: int) -> dict:
+    """Registry write speed with (a) neither dashboard index, (b) `registry_last_event` (as migrated),
+    (c) the old covering index; the registry's other indexes as migrated. Restores (b) at the end."""
+    import psycopg
+
+    results: dict = {}
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("SET maintenance_work_mem = '512MB'")
+        lo, hi = conn.execute("SELECT min(id), max(id) FROM tenants_centre").fetchone()
+        setups = {
+            "neither": ["DROP INDEX IF EXISTS registry_dash_submitted", "DROP INDEX IF EXISTS registry_last_event"],
+            "last_event": ["DROP INDEX IF EXISTS registry_dash_submitted", INDEXES["registry_last_event"]],
+            "covering": ["DROP INDEX IF EXISTS registry_last_event", COVERING_INDEX],
+        }
+        try:
+            for label, statements in setups.items():
+                for sql in statements:
+                    conn.execute(sql)
+                conn.execute("VACUUM ANALYZE registry_registryentry")
+                conn.execute("CHECKPOINT")
+                max_id = conn.execute("SELECT max(id) FROM registry_registryentry").fetchone()[0]
+                figures: dict = {"indexes": conn.execute(
+                    "SELECT count(*) FROM pg_index WHERE indrelid = 'registry_registryentry'::regclass").fetchone()[0]}
+                for kind, script in (("insert", INSERT_SCRIPT.format(lo=lo, hi=hi)),
+                                     ("update", UPDATE_SCRIPT.format(max_id=max_id))):
+                    wal0 = conn.execute("SELECT pg_current_wal_lsn()").fetchone()[0]
+                    figures[f"{kind}_tps"] = round(_pgbench(db_url, script, count))
+                    wal = conn.execute("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), %s)", [wal0]).fetchone()[0]
+                    figures[f"{kind}_wal_bytes"] = round(float(wal) / count)
+                results[label] = figures
+                log(f"writes with {label}: {figures}")
+        finally:
+            conn.execute("DROP INDEX IF EXISTS registry_dash_submitted")
+            conn.execute(INDEXES["registry_last_event"])
+            conn.execute("VACUUM ANALYZE registry_registryentry")
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -231,9 +395,12 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
     parser.add_argument("--reuse", action="store_true", help="reuse an existing bench database as it is")
+    parser.add_argument("--direct", action="store_true", help="also time the city's 90 days without the roll-up")
+    parser.add_argument("--writes", type=int, default=0, help="registry writes a kind for the write comparison")
+    parser.add_argument("--no-rollup", action="store_true", help="reuse the roll-up as it is")
     args = parser.parse_args()
     if args.child:
-        child_main(args.child, args.runs)
+        child_main(args.child, args.runs, args.direct)
         return
     url = os.environ.get("DATABASE_URL")
     if not url:
@@ -254,7 +421,11 @@ def main() -> None:
             results["generate"] = generate(db_url, rows=args.rows, jobs=args.jobs)
             results["generate"]["total_s"] = round(time.perf_counter() - t0, 1)
         results["index"] = prepare_index(db_url)
+        if not args.no_rollup:
+            results["rollup"] = run_child(db_url, "rollup", args)
         results["timings"] = run_child(db_url, "time", args)
+        if args.writes:
+            results["writes"] = bench_writes(db_url, args.writes)
     finally:
         if not args.keep and not args.reuse:
             drop_db(url, name)
@@ -270,8 +441,15 @@ def main() -> None:
     worst = max(rows, key=lambda r: r["median_ms"])
     print(f"\nslowest: {worst['scope']} {worst['period']}d {worst['query']} {worst['median_ms']:.1f} ms "
           f"[<= {TARGET_MS} ms each: {'met' if worst['median_ms'] <= TARGET_MS else 'MISSED'}]")
+    for r in results["timings"]["direct"]:
+        print(f"without the roll-up: city 90d {r['query']:14}{r['median_ms']:>10.1f} ms  "
+              f"{','.join(r['indexes']) or 'seq scan'}")
     for page, figures in results["timings"]["pages"].items():
         print(f"page {page}: {figures['median_ms']} ms, {figures['bytes']:,} bytes")
+    if "rollup" in results:
+        print(f"roll-up: {json.dumps(results['rollup'], ensure_ascii=False)}")
+    for label, figures in results.get("writes", {}).items():
+        print(f"writes with {label}: {figures}")
 
 
 if __name__ == "__main__":

@@ -7,8 +7,8 @@
 The database must be migrated (public schema) and hold centres (tenants_centre); items come from the
 catalogue (catalog_item with a current version) when there is one, else 160 synthetic item codes.
 Never point it at a database you care about: it adds rows to the registry and, while loading, drops
-the registry's indexes and constraints and rebuilds them afterwards (one CREATE INDEX each beats
-maintaining nine indexes row by row).
+the registry's indexes and constraints (and the foreign keys of other tables that reference it) and
+rebuilds them afterwards (one CREATE INDEX each beats maintaining nine indexes row by row).
 
 Distributions (over ~2 years before --today):
 - centre: the city centre ~12% of cases, district and zone centres ~4x a township's share;
@@ -144,6 +144,14 @@ def _connect(url: str):
     return conn
 
 
+def _inbound_keys(conn) -> list[tuple[str, str, str]]:
+    """The foreign keys of other tables that reference the registry (table, name, definition): dropped
+    with its primary key, added back after."""
+    return conn.execute(
+        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE confrelid = %s::regclass AND conrelid <> confrelid AND contype = 'f' ORDER BY 1, 2", [TABLE]).fetchall()
+
+
 def _saved_definitions(conn) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """The table's constraints (name, definition; primary key first, foreign keys last) and its other
     indexes (name, CREATE INDEX statement)."""
@@ -162,7 +170,8 @@ def generate(url: str, *, rows: int, jobs: int = 2, today: dt.date | None = None
     """Add `rows` rows to the registry of the database at `url`; return timings."""
     from psycopg import sql
 
-    today = today or dt.date.today()  # noqa: DTZ011 - a calendar date for the synthetic data
+    # the platform's date (Asia/Shanghai, +08:00): the dashboards' "today"
+    today = today or (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).date()
     timings: dict[str, float] = {}
     with _connect(url) as conn:
         start = conn.execute(f"SELECT coalesce(max(id), 0) FROM {TABLE}").fetchone()[0]
@@ -173,7 +182,11 @@ def generate(url: str, *, rows: int, jobs: int = 2, today: dt.date | None = None
             raise SystemExit("no centres: onboard the network first")
         conn.execute(SETUP.format(items=CATALOGUE_ITEMS if has_catalogue else SYNTHETIC_ITEMS))
         constraints, indexes = _saved_definitions(conn)
+        inbound = _inbound_keys(conn)
         started = time.perf_counter()
+        for table, name, _definition in inbound:
+            conn.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(sql.Identifier(table),
+                                                                             sql.Identifier(name)))
         for name, _definition in indexes:
             conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
         for name, _definition in reversed(constraints):
@@ -210,6 +223,9 @@ def generate(url: str, *, rows: int, jobs: int = 2, today: dt.date | None = None
                         sql.Identifier(TABLE), sql.Identifier(name)))
             for _name, definition in indexes:
                 conn.execute(definition)
+            for table, name, definition in inbound:
+                conn.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} " + definition).format(
+                    sql.Identifier(table), sql.Identifier(name)))
             conn.execute("DROP TABLE IF EXISTS gen_centres, gen_items")
         timings["rebuild_s"] = time.perf_counter() - started
         log(f"{len(constraints)} constraints and {len(indexes)} indexes rebuilt in {timings['rebuild_s']:.1f} s")

@@ -7,9 +7,13 @@ is for its staff. Everyone else gets 404, like a page that does not exist.
 
 Every figure is read from the public case registry (`registry_registryentry`, one row per case in
 every centre), joined where needed to the master catalogue (category by `catalog_item.code`) and the
-centres; never from a centre's schema (architecture rule 3). Each chart is one GROUP BY query; the
-SQL is kept in `SQL` so that the benchmark (platform/bench/dashboard_bench.py) times and EXPLAINs the
-very statements the pages run.
+centres; never from a centre's schema (architecture rule 3). The period charts add up the registry's
+daily roll-up (`DashboardDay`, supervision.dashboards.rollup) for the days it is complete through
+(`Scope.rolled_through`) and the registry's own rows for the later days (today, and yesterday until the
+night's run), found by `registry_last_event` (a case submitted on a day was written on or after it).
+With no roll-up every day is read live, the same figures the charts had before it. Each chart is one
+query; the SQL is kept in `SQL` so that the benchmark (platform/bench/dashboard_bench.py) times and
+EXPLAINs the very statements the pages run.
 
 Definitions (the page says them too):
 - *Period*: cases **submitted** in the last N days (local dates, Asia/Shanghai), today included.
@@ -24,6 +28,8 @@ Definitions (the page says them too):
 - *Days used*: calendar days from acceptance to the decision (as above); compared with the calendar
   days the promise and the law allowed (`promised_due` / `legal_due` − `accepted_on`), and with the
   limits themselves in working days.
+- *Freshness*: a day already rolled up shows the figures of the last run (a decision taken today on a
+  case submitted last week counts from the next night's run on); today's are live.
 """
 from __future__ import annotations
 
@@ -41,6 +47,7 @@ from cases.choices import CLOCK_RUNNING, DECIDED, Channel
 from catalog.choices import Category
 from catalog.reports import compression_report
 from common.i18n import pick
+from supervision.dashboards.models import DashboardDay, DashboardRollupRun, Grain
 from supervision.warnings.choices import WarningLevel
 from supervision.warnings.models import DeadlineWarning
 from tenants.choices import Level
@@ -67,14 +74,27 @@ class Scope:
     end: dt.date
     today: dt.date
     period_days: int
+    #: The daily roll-up is complete through this day (None: no roll-up, every day read live).
+    rolled_through: dt.date | None = None
 
     @property
     def start_at(self) -> dt.datetime:
-        return _local_midnight(self.start)
+        return local_midnight(self.start)
 
     @property
     def end_at(self) -> dt.datetime:
-        return _local_midnight(self.end)
+        return local_midnight(self.end)
+
+    @property
+    def live_from(self) -> dt.date:
+        """The first day of the period read live from the registry (the days before it: the roll-up)."""
+        if self.rolled_through is None:
+            return self.start
+        return min(max(self.rolled_through + dt.timedelta(days=1), self.start), self.end)
+
+    @property
+    def live_from_at(self) -> dt.datetime:
+        return local_midnight(self.live_from)
 
     @property
     def first_week(self) -> dt.date:
@@ -83,23 +103,36 @@ class Scope:
 
     @property
     def first_week_at(self) -> dt.datetime:
-        return _local_midnight(self.first_week)
+        return local_midnight(self.first_week)
 
     def weeks(self) -> list[dt.date]:
         return [self.first_week + dt.timedelta(days=7 * i) for i in range((self.end - self.first_week).days // 7 + 1)
                 if self.first_week + dt.timedelta(days=7 * i) < self.end]
 
 
-def _local_midnight(day: dt.date) -> dt.datetime:
+def local_midnight(day: dt.date) -> dt.datetime:
+    """The start of `day` in the platform's zone (Asia/Shanghai), aware."""
     return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_default_timezone())
 
 
+def utc_offset_seconds() -> int:
+    """The platform zone's offset from UTC in seconds (+28,800 for Asia/Shanghai, fixed since 1991)."""
+    offset = local_midnight(timezone.localdate()).utcoffset() or dt.timedelta(0)
+    return int(offset.total_seconds())
+
+
+def rolled_through() -> dt.date | None:
+    """The last day the daily roll-up is complete through (None: it never ran)."""
+    return DashboardRollupRun.objects.order_by("-started_at", "-id").values_list("through", flat=True).first()
+
+
 def scope_for(*, centre: Centre | None, period_days: int = DEFAULT_PERIOD, today: dt.date | None = None) -> Scope:
-    """The last `period_days` days up to `today` (the pages offer PERIODS; the benchmark tries others)."""
+    """The last `period_days` days up to `today` (the pages offer PERIODS; the benchmark tries others),
+    read from the roll-up as far as it is complete."""
     today = today or timezone.localdate()
     period_days = max(1, period_days)
     return Scope(centre=centre, start=today - dt.timedelta(days=period_days - 1), end=today + dt.timedelta(days=1),
-                 today=today, period_days=period_days)
+                 today=today, period_days=period_days, rolled_through=rolled_through())
 
 
 def scope_centre_for(*, user: AnyUser, centre: Centre | None) -> Centre | None:
@@ -148,7 +181,8 @@ class Chart:
 
 
 # --- the SQL: one statement per chart ------------------------------------------------------------------
-# {where} is the period (and centre) filter on the registry alias r, from `_where`.
+# The period charts add two parts: {rolled_<grain>}, the roll-up's rows (alias d) of the grain for the days
+# [start, live_from), and {live}, the registry's rows (alias r) submitted in [live_from, end); from `statement`.
 
 DECIDED_SQL = "r.status = ANY(%(decided)s)"
 # Local dates by arithmetic on epoch seconds (date_part gives float8; extract() would be numeric) with the
@@ -156,50 +190,64 @@ DECIDED_SQL = "r.status = ANY(%(decided)s)"
 # AT TIME ZONE with a named zone.
 DECISION_DAY = "floor((date_part('epoch', r.last_event_at) + %(offset)s) / 86400)::int"
 EPOCH_DAY = "date '1970-01-01'"
+#: The local date a case was submitted (the roll-up's day).
+SUBMISSION_DAY = f"({EPOCH_DAY} + floor((date_part('epoch', r.submitted_at) + %(offset)s) / 86400)::int)"
 ON_TIME_SQL = (f"{DECIDED_SQL} AND r.promised_due IS NOT NULL AND "
                f"date_part('epoch', r.last_event_at) + %(offset)s < (r.promised_due - {EPOCH_DAY} + 1) * 86400")
+#: The decided cases whose days are compared with the limits.
+DAYS_SQL = f"{DECIDED_SQL} AND r.accepted_on IS NOT NULL AND r.promised_due IS NOT NULL AND r.legal_due IS NOT NULL"
 #: Overdue now: the clock is running (accepted, supplemented, under review: open, not paused, not decided)
 #: and the promised date has passed.
 OVERDUE_SQL = "r.status = ANY(%(running)s) AND r.promised_due < %(today)s"
+ROLLUP_TABLE = DashboardDay._meta.db_table
 
 SQL: dict[str, str] = {
     # Volume, decisions on time and days used, by item category: aggregate by item code first
     # (~160 groups), then join the catalogue for the category.
-    "category": """
+    "category": f"""
         SELECT coalesce(i.category, '') AS category, sum(g.cases)::bigint AS cases
-        FROM (SELECT r.item_code, count(*) AS cases FROM registry_registryentry r
-              WHERE {where} GROUP BY r.item_code) g
+        FROM (SELECT d.item_code, sum(d.cases) AS cases FROM {ROLLUP_TABLE} d WHERE {{rolled_item}}
+              GROUP BY d.item_code
+              UNION ALL
+              SELECT r.item_code, count(*) FROM registry_registryentry r WHERE {{live}} GROUP BY r.item_code) g
         LEFT JOIN catalog_item i ON i.code = g.item_code
         GROUP BY 1""",
-    "channel": """
-        SELECT r.channel, count(*) AS cases FROM registry_registryentry r WHERE {where} GROUP BY r.channel""",
-    # One index range count a week (correlated): no per-row expression, and no grouping estimate that
-    # keeps the planner from its fastest plan.
-    "week": """
-        SELECT w.i AS week,
-               (SELECT count(*) FROM registry_registryentry r WHERE {where}
-                  AND r.submitted_at >= %(week0)s::timestamptz + w.i * interval '7 days'
-                  AND r.submitted_at < %(week0)s::timestamptz + (w.i + 1) * interval '7 days') AS cases
-        FROM generate_series(0, %(weeks)s - 1) AS w(i)""",
+    "channel": f"""
+        SELECT g.channel, sum(g.cases)::bigint AS cases
+        FROM (SELECT d.channel, d.cases FROM {ROLLUP_TABLE} d WHERE {{rolled_channel}}
+              UNION ALL
+              SELECT r.channel, count(*) FROM registry_registryentry r WHERE {{live}} GROUP BY r.channel) g
+        GROUP BY g.channel""",
+    # Cases a day, added up by week (weeks start on the Monday of the period's first week).
+    "week": f"""
+        SELECT (g.day - %(first_week)s::date) / 7 AS week, sum(g.cases)::bigint AS cases
+        FROM (SELECT d.day, d.cases FROM {ROLLUP_TABLE} d WHERE {{rolled_total}}
+              UNION ALL
+              SELECT {SUBMISSION_DAY}, count(*) FROM registry_registryentry r WHERE {{live}} GROUP BY 1) g
+        GROUP BY 1""",
     "on_time": f"""
         SELECT coalesce(i.category, '') AS category, sum(g.decided)::bigint AS decided,
                sum(g.on_time)::bigint AS on_time
-        FROM (SELECT r.item_code, count(*) FILTER (WHERE {DECIDED_SQL}) AS decided,
-                     count(*) FILTER (WHERE {ON_TIME_SQL}) AS on_time
-              FROM registry_registryentry r WHERE {{where}} GROUP BY r.item_code) g
+        FROM (SELECT d.item_code, sum(d.decided) AS decided, sum(d.on_time) AS on_time FROM {ROLLUP_TABLE} d
+              WHERE {{rolled_item}} GROUP BY d.item_code
+              UNION ALL
+              SELECT r.item_code, count(*) FILTER (WHERE {DECIDED_SQL}), count(*) FILTER (WHERE {ON_TIME_SQL})
+              FROM registry_registryentry r WHERE {{live}} GROUP BY r.item_code) g
         LEFT JOIN catalog_item i ON i.code = g.item_code
         GROUP BY 1""",
     "days": f"""
         SELECT coalesce(i.category, '') AS category, sum(g.n)::bigint AS decided, sum(g.used)::bigint AS used,
                sum(g.promised_allowed)::bigint AS promised_allowed, sum(g.legal_allowed)::bigint AS legal_allowed,
                sum(g.promised_limit)::bigint AS promised_limit, sum(g.legal_limit)::bigint AS legal_limit
-        FROM (SELECT r.item_code, count(*) AS n, sum({DECISION_DAY} - (r.accepted_on - {EPOCH_DAY})) AS used,
-                     sum(r.promised_due - r.accepted_on) AS promised_allowed,
-                     sum(r.legal_due - r.accepted_on) AS legal_allowed,
-                     sum(r.promised_limit_days) AS promised_limit, sum(r.legal_limit_days) AS legal_limit
-              FROM registry_registryentry r
-              WHERE {{where}} AND {DECIDED_SQL} AND r.accepted_on IS NOT NULL AND r.promised_due IS NOT NULL
-                AND r.legal_due IS NOT NULL
+        FROM (SELECT d.item_code, sum(d.days_decided) AS n, sum(d.days_used) AS used,
+                     sum(d.promised_allowed) AS promised_allowed, sum(d.legal_allowed) AS legal_allowed,
+                     sum(d.promised_limit) AS promised_limit, sum(d.legal_limit) AS legal_limit
+              FROM {ROLLUP_TABLE} d WHERE {{rolled_item}} AND d.days_decided > 0 GROUP BY d.item_code
+              UNION ALL
+              SELECT r.item_code, count(*), sum({DECISION_DAY} - (r.accepted_on - {EPOCH_DAY})),
+                     sum(r.promised_due - r.accepted_on), sum(r.legal_due - r.accepted_on),
+                     sum(r.promised_limit_days), sum(r.legal_limit_days)
+              FROM registry_registryentry r WHERE {{live}} AND {DAYS_SQL}
               GROUP BY r.item_code) g
         LEFT JOIN catalog_item i ON i.code = g.item_code
         GROUP BY 1""",
@@ -223,9 +271,14 @@ SQL: dict[str, str] = {
     # The city's per-centre breakdown over the period.
     "centres": f"""
         SELECT c.id AS centre_id, c.division_code, c.name_zh, c.name_en, c.level, g.cases, g.decided, g.on_time
-        FROM (SELECT r.centre_id, count(*) AS cases, count(*) FILTER (WHERE {DECIDED_SQL}) AS decided,
-                     count(*) FILTER (WHERE {ON_TIME_SQL}) AS on_time
-              FROM registry_registryentry r WHERE {{where}} GROUP BY r.centre_id) g
+        FROM (SELECT x.centre_id, sum(x.cases)::bigint AS cases, sum(x.decided)::bigint AS decided,
+                     sum(x.on_time)::bigint AS on_time
+              FROM (SELECT d.centre_id, d.cases, d.decided, d.on_time FROM {ROLLUP_TABLE} d WHERE {{rolled_centres}}
+                    UNION ALL
+                    SELECT r.centre_id, count(*), count(*) FILTER (WHERE {DECIDED_SQL}),
+                           count(*) FILTER (WHERE {ON_TIME_SQL})
+                    FROM registry_registryentry r WHERE {{live}} GROUP BY r.centre_id) x
+              GROUP BY x.centre_id) g
         JOIN tenants_centre c ON c.id = g.centre_id""",
     "warnings": """
         SELECT w.level, count(*) AS warnings FROM {warning_table} w
@@ -239,17 +292,29 @@ REGISTRY_QUERIES = ("category", "channel", "week", "on_time", "days", "overdue_b
 
 def statement(name: str, scope: Scope, *, limit: int = OVERDUE_LIST_LIMIT) -> tuple[str, dict[str, Any]]:
     """The SQL and parameters of chart `name` for `scope`."""
-    where = "r.submitted_at >= %(start_at)s AND r.submitted_at < %(end_at)s"
+    # A case's row is written when it is submitted and at each step after: every row submitted since a
+    # time has `last_event_at` since then too, so the live part starts on the index `registry_last_event`.
+    live = ("r.last_event_at >= %(live_from_at)s AND r.submitted_at >= %(live_from_at)s "
+            "AND r.submitted_at < %(end_at)s")
+    rolled = "d.day >= %(start)s AND d.day < %(live_from)s AND d.grain = '{grain}' AND d.centre_id {centre}"
     centre = centre_w = ""
+    rolled_centre = "IS NULL"
     if scope.centre is not None:
-        where += " AND r.centre_id = %(centre_id)s"
+        live += " AND r.centre_id = %(centre_id)s"
         centre = "AND r.centre_id = %(centre_id)s"
         centre_w = "AND w.centre_id = %(centre_id)s"
-    sql = SQL[name].format(where=where, centre=centre, centre_w=centre_w,
-                           warning_table=connection.ops.quote_name(DeadlineWarning._meta.db_table))
-    offset = scope.start_at.utcoffset() or dt.timedelta(0)
+        rolled_centre = "= %(centre_id)s"
+    sql = SQL[name].format(
+        live=live, centre=centre, centre_w=centre_w,
+        rolled_item=rolled.format(grain=Grain.ITEM, centre=rolled_centre),
+        rolled_channel=rolled.format(grain=Grain.CHANNEL, centre=rolled_centre),
+        rolled_total=rolled.format(grain=Grain.TOTAL, centre=rolled_centre),
+        rolled_centres=rolled.format(grain=Grain.TOTAL,
+                                     centre="IS NOT NULL" if scope.centre is None else rolled_centre),
+        warning_table=connection.ops.quote_name(DeadlineWarning._meta.db_table))
     params = {"start_at": scope.start_at, "end_at": scope.end_at, "today": scope.today,
-              "offset": int(offset.total_seconds()), "week0": scope.first_week_at, "weeks": len(scope.weeks()),
+              "start": scope.start, "live_from": scope.live_from, "live_from_at": scope.live_from_at,
+              "offset": utc_offset_seconds(), "first_week": scope.first_week,
               "decided": DECIDED_STATUSES, "running": RUNNING_STATUSES,
               "centre_id": scope.centre.pk if scope.centre else None, "limit": limit}
     return sql, params
