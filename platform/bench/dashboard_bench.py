@@ -27,7 +27,8 @@ Steps:
             EXPLAIN (ANALYZE, BUFFERS) of each: plan nodes, indexes used, time. The city's 90 days once
             without the roll-up (every row read from the registry, as before it; --direct). Then the whole
             city and Beilin dashboard pages through Django's test client (median of 3).
-  writes    (--writes N) registry write speed by pgbench, one session, synchronous_commit off: N single-row
+  writes    (--writes N; last: it leaves 3N rows updated "today") registry write speed by pgbench, one
+            session, synchronous_commit off: N single-row
             INSERTs like registry_add, then N single-row UPDATEs of random rows like registry_sync, with
             the registry's indexes (a) as migrated, without `registry_last_event`, (b) as migrated, and
             (c) with the old covering index instead of `registry_last_event` (the tree before issue 17);
@@ -118,10 +119,12 @@ def child_rollup() -> dict:
 
     from django.db import connection
 
+    from supervision.dashboards.models import DashboardRollupRun
     from supervision.dashboards.rollup import dashboard_rollup
     from supervision.dashboards.selectors import local_midnight
 
     today = data_today()
+    DashboardRollupRun.objects.all().delete()  # a run of an earlier bench would be "the previous run"
     night = dt.timedelta(minutes=20)
     out: dict = {"today": str(today)}
     for label, day, rebuild in (("rebuild", today - dt.timedelta(days=1), True), ("one_day", today, False)):
@@ -380,6 +383,7 @@ def bench_writes(db_url: str, count: int) -> dict:
                     figures[f"{kind}_wal_bytes"] = round(float(wal) / count)
                 results[label] = figures
                 log(f"writes with {label}: {figures}")
+                conn.execute("DELETE FROM registry_registryentry WHERE number LIKE 'W%'")
         finally:
             conn.execute("DROP INDEX IF EXISTS registry_dash_submitted")
             conn.execute(INDEXES["registry_last_event"])
