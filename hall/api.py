@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import permissions, serializers, status
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -52,6 +52,7 @@ from hall.choices import (
 )
 from hall.error_codes import HallErrorCode
 from hall.models import Queue, Ticket
+from tenants.authentication import TokenAuthentication
 from tenants.request import CentreStaffOr404, centre_of, user_of
 from tenants.selectors import user_is_staff_of
 from windows.models import Window

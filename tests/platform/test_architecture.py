@@ -12,9 +12,10 @@ ROOT = Path(__file__).resolve().parents[2]
 APPS = ["common", "tenants", "windows", "catalog", "cases", "registry", "notifications", "workcalendar",
         "supervision", "joint_approval", "delegation", "projects", "demo"]
 #: Where the connection's schema may be switched: the routing middleware, provisioning and onboarding,
-#: the migration check (both in public), and the one context manager the doors use.
+#: the migration check (both in public), the replay of pending centre migrations, and the one context
+#: manager the doors use.
 PLUMBING = {"tenants/middleware.py", "tenants/provisioning.py", "tenants/services.py", "tenants/schemas.py",
-            "tenants/management/commands/migrations_pending.py"}
+            "tenants/management/commands/migrations_pending.py", "tenants/migration_replay.py"}
 
 
 def test_the_import_contracts_hold():
