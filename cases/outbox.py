@@ -118,7 +118,8 @@ def outbox_project(*, centre: Centre) -> int:
         if not rows:
             return applied
         with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {table} WHERE id <= %s", [rows[-1][0]])  # noqa: S608 - a quoted name
+            # the ids applied, never a range: a change that took a smaller id may commit after a larger one
+            cursor.execute(f"DELETE FROM {table} WHERE id = ANY(%s)", [[row[0] for row in rows]])  # noqa: S608
         applied += len(rows)
         if len(rows) < BATCH:
             return applied

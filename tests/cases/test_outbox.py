@@ -158,3 +158,31 @@ def test_an_unknown_mode_is_a_configuration_error(settings):
 
     settings.CASE_PUBLIC_WRITES = "later"
     assert [error.id for error in public_writes_check(None)] == ["cases.E001"]
+
+
+def test_a_change_that_took_a_smaller_id_and_committed_later_is_still_projected(beilin, settings):
+    """Ids are taken in the transaction, not at its commit: a projector may read row 1000 while row 999 is
+    not yet committed. Deleting by range would drop 999 unapplied; only the ids applied go."""
+    from cases import outbox
+    from cases.models import OutboxRow
+    from tenants.schemas import centre_schema
+
+    settings.CASE_PUBLIC_WRITES = "after_commit"
+    applied: list[int] = []
+
+    def late(_centre, payload, outbox_id):
+        applied.append(outbox_id)
+        if payload.get("then"):  # row 999 commits while the projector applies 1000
+            with centre_schema(beilin):
+                OutboxRow.objects.create(id=payload["then"], topic="test.late", payload={})
+
+    outbox._handlers["test.late"] = late
+    try:
+        with centre_schema(beilin):
+            OutboxRow.objects.create(id=1000, topic="test.late", payload={"then": 999})
+        assert outbox.outbox_project(centre=beilin) == 1
+        assert outbox.outbox_backlog(centres=[beilin]) == {beilin.pk: 1}  # 999 waits, not lost
+        assert outbox.outbox_project(centre=beilin) == 1
+        assert applied == [1000, 999]
+    finally:
+        del outbox._handlers["test.late"]
