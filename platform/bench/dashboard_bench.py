@@ -167,7 +167,22 @@ def _plan_summary(plan: dict) -> dict:
             "rows": plan["Plan"].get("Actual Rows")}
 
 
-def _time_query(sql: str, params: dict, runs: int) -> tuple[list[float], list, dict]:
+def _time_live(sql: str, params: dict, runs: int) -> list[float]:
+    """Milliseconds of each of `runs` fillings of the dashboards' live table (after a warm-up), each in a
+    transaction of its own, as a page does it."""
+    from django.db import connection, transaction
+
+    times = []
+    for run in range(runs + 1):
+        with transaction.atomic(), connection.cursor() as cursor:
+            started = time.perf_counter()
+            cursor.execute(sql, params)
+            if run:
+                times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def _time_query(sql: str, params: dict, runs: int, *, explain: bool = True) -> tuple[list[float], list, dict]:
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -177,10 +192,12 @@ def _time_query(sql: str, params: dict, runs: int) -> tuple[list[float], list, d
         for _ in range(runs):
             started = time.perf_counter()
             cursor.execute(sql, params)
-            out = cursor.fetchall()
+            out = cursor.fetchall() if cursor.description else []
             times.append((time.perf_counter() - started) * 1000)
-        cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql, params)
-        plan = cursor.fetchone()[0][0]
+        plan: dict = {}
+        if explain:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql, params)
+            plan = cursor.fetchone()[0][0]
     return times, out, plan
 
 
@@ -211,6 +228,17 @@ def child_time(runs: int, direct: bool) -> dict:
     for scope_name, centre in scopes.items():
         for period in BENCH_PERIODS:
             scope = dashboards.scope_for(centre=centre, period_days=period, today=today)
+            # The page's one live read (the registry's rows after the roll-up, into the temporary table),
+            # timed on its own; the charts then read the roll-up and that table (within live_part).
+            live_sql, live_params = dashboards.live_statement(scope)
+            times = _time_live(live_sql, live_params, runs)
+            row = {"scope": scope_name, "period": period, "query": "live part", "median_ms":
+                   round(statistics.median(times), 1), "max_ms": round(max(times), 1), "groups": None,
+                   "execution_ms": None, "indexes": [], "nodes": [], "rows": None}
+            results["queries"].append(row)
+            log(f"{scope_name:8} {period:3}d {'live part':22} median {row['median_ms']:7.1f} ms")
+            live = dashboards.live_part(scope)
+            live.__enter__()
             for name in dashboards.REGISTRY_QUERIES:
                 if name == "centres" and centre is not None:
                     continue
@@ -226,12 +254,19 @@ def child_time(runs: int, direct: bool) -> dict:
                 results["queries"].append(row)
                 log(f"{scope_name:8} {period:3}d {name:22} median {row['median_ms']:7.1f} ms  "
                     f"indexes {','.join(row['indexes']) or '-'}")
+            live.__exit__(None, None, None)
     if direct:  # the city's 90 days with every row read from the registry (no roll-up, no covering index)
         scope = dataclasses.replace(dashboards.scope_for(centre=None, period_days=90, today=today),
                                     rolled_through=None)
+        live_sql, live_params = dashboards.live_statement(scope)
+        times = _time_live(live_sql, live_params, 1)
+        results["direct"].append({"scope": "city", "period": 90, "query": "live part",
+                                  "median_ms": round(statistics.median(times), 1), "max_ms": round(max(times), 1)})
+        log(f"direct   90d live part {statistics.median(times):7.1f} ms")
         for name in ("category", "channel", "week", "on_time", "days", "centres"):
             sql, params = dashboards.statement(name, scope)
-            times, out, plan = _time_query(sql, params, 1)
+            with dashboards.live_part(scope):
+                times, out, plan = _time_query(sql, params, 1)
             row = {"scope": "city", "period": 90, "query": name, "median_ms": round(statistics.median(times), 1),
                    "max_ms": round(max(times), 1), "groups": len(out), **_plan_summary(plan)}
             results["direct"].append(row)

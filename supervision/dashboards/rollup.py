@@ -26,12 +26,9 @@ from django.utils import timezone
 
 from supervision.dashboards.models import DashboardDay, DashboardRollupRun, Grain
 from supervision.dashboards.selectors import (
-    DAYS_SQL,
-    DECIDED_SQL,
+    DAY_COLUMNS,
     DECIDED_STATUSES,
-    DECISION_DAY,
-    EPOCH_DAY,
-    ON_TIME_SQL,
+    ROLLUP_SELECT,
     SUBMISSION_DAY,
     local_midnight,
     utc_offset_seconds,
@@ -47,28 +44,11 @@ LOCK_KEY = 0x5D_A5_B0_A2
 
 TABLE = DashboardDay._meta.db_table
 
-# One pass over the rows of the days wanted; {where} bounds `submitted_at` (and picks the days).
+# One pass over the rows of the days wanted (selectors.ROLLUP_SELECT); {where} bounds `submitted_at` (and picks
+# the days).
 ROLLUP_SQL = f"""
-    INSERT INTO {TABLE} (day, grain, centre_id, item_code, channel, cases, decided, on_time, days_decided,
-                         days_used, promised_allowed, legal_allowed, promised_limit, legal_limit)
-    SELECT r.day,
-           CASE WHEN GROUPING(r.item_code) = 0 THEN '{Grain.ITEM}' WHEN GROUPING(r.channel) = 0 THEN '{Grain.CHANNEL}'
-                ELSE '{Grain.TOTAL}' END,
-           r.centre_id, coalesce(r.item_code, ''), coalesce(r.channel, ''),
-           count(*), count(*) FILTER (WHERE r.decided), count(*) FILTER (WHERE r.on_time),
-           count(*) FILTER (WHERE r.days), sum(r.used) FILTER (WHERE r.days),
-           sum(r.promised_allowed) FILTER (WHERE r.days), sum(r.legal_allowed) FILTER (WHERE r.days),
-           sum(r.promised_limit_days) FILTER (WHERE r.days), sum(r.legal_limit_days) FILTER (WHERE r.days)
-    FROM (SELECT {SUBMISSION_DAY} AS day, r.centre_id, r.item_code, r.channel,
-                 {DECIDED_SQL} AS decided, coalesce({ON_TIME_SQL}, false) AS on_time,
-                 coalesce({DAYS_SQL}, false) AS days,
-                 {DECISION_DAY} - (r.accepted_on - {EPOCH_DAY}) AS used,
-                 r.promised_due - r.accepted_on AS promised_allowed, r.legal_due - r.accepted_on AS legal_allowed,
-                 r.promised_limit_days, r.legal_limit_days
-          FROM registry_registryentry r WHERE {{where}}) r
-    {{days}}
-    GROUP BY GROUPING SETS ((r.day, r.centre_id, r.item_code), (r.day, r.item_code),
-                            (r.day, r.centre_id, r.channel), (r.day, r.channel), (r.day, r.centre_id), (r.day))
+    INSERT INTO {TABLE} ({", ".join(DAY_COLUMNS)})
+    {ROLLUP_SELECT}
     -- written in the order the pages read them: a chart's rows (one breakdown, one centre or all, a range
     -- of days) sit on a few pages, not one page in each of thousands
     ORDER BY 2, 3 NULLS FIRST, 1, 4, 5"""

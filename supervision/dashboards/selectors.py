@@ -9,11 +9,12 @@ Every figure is read from the public case registry (`registry_registryentry`, on
 every centre), joined where needed to the master catalogue (category by `catalog_item.code`) and the
 centres; never from a centre's schema (architecture rule 3). The period charts add up the registry's
 daily roll-up (`DashboardDay`, supervision.dashboards.rollup) for the days it is complete through
-(`Scope.rolled_through`) and the registry's own rows for the later days (today, and yesterday until the
-night's run), found by `registry_last_event` (a case submitted on a day was written on or after it).
-With no roll-up every day is read live, the same figures the charts had before it. Each chart is one
-query; the SQL is kept in `SQL` so that the benchmark (platform/bench/dashboard_bench.py) times and
-EXPLAINs the very statements the pages run.
+(`Scope.rolled_through`) and, for the later days (today, and yesterday until the night's run), the same
+roll-up computed live from the registry's rows once a page (`live_part`: one pass found by
+`registry_last_event`, since a case submitted on a day was written on or after it, into a temporary
+table), so that a day's figures follow one rule (`ROLLUP_SELECT`) whether rolled up or live. With no
+roll-up every day of the period is read live. Each chart is one query; the SQL is kept in `SQL` so that
+the benchmark (platform/bench/dashboard_bench.py) times and EXPLAINs the very statements the pages run.
 
 Definitions (the page says them too):
 - *Period*: cases **submitted** in the last N days (local dates, Asia/Shanghai), today included.
@@ -34,11 +35,13 @@ Definitions (the page says them too):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -201,38 +204,64 @@ DAYS_SQL = f"{DECIDED_SQL} AND r.accepted_on IS NOT NULL AND r.promised_due IS N
 OVERDUE_SQL = "r.status = ANY(%(running)s) AND r.promised_due < %(today)s"
 ROLLUP_TABLE = DashboardDay._meta.db_table
 
+#: The roll-up's columns, in the order the roll-up writes them (its table and the page's live part alike).
+DAY_COLUMNS = ("day", "grain", "centre_id", "item_code", "channel", "cases", "decided", "on_time", "days_decided",
+               "days_used", "promised_allowed", "legal_allowed", "promised_limit", "legal_limit")
+# The roll-up's one pass over the registry rows: {where} picks the rows (bounding `submitted_at`), {days} the
+# days kept. The nightly run writes it into DashboardDay (supervision.dashboards.rollup); a page reads it over
+# the days after the roll-up (today, and yesterday until the run) into LIVE_TABLE, once a page: one rule for
+# the figures of a day, whether rolled up or live.
+ROLLUP_SELECT = f"""
+    SELECT r.day,
+           CASE WHEN GROUPING(r.item_code) = 0 THEN '{Grain.ITEM}' WHEN GROUPING(r.channel) = 0 THEN '{Grain.CHANNEL}'
+                ELSE '{Grain.TOTAL}' END AS grain,
+           r.centre_id, coalesce(r.item_code, '') AS item_code, coalesce(r.channel, '') AS channel,
+           count(*) AS cases, count(*) FILTER (WHERE r.decided) AS decided,
+           count(*) FILTER (WHERE r.on_time) AS on_time, count(*) FILTER (WHERE r.days) AS days_decided,
+           sum(r.used) FILTER (WHERE r.days) AS days_used,
+           sum(r.promised_allowed) FILTER (WHERE r.days) AS promised_allowed,
+           sum(r.legal_allowed) FILTER (WHERE r.days) AS legal_allowed,
+           sum(r.promised_limit_days) FILTER (WHERE r.days) AS promised_limit,
+           sum(r.legal_limit_days) FILTER (WHERE r.days) AS legal_limit
+    FROM (SELECT {SUBMISSION_DAY} AS day, r.centre_id, r.item_code, r.channel,
+                 {DECIDED_SQL} AS decided, coalesce({ON_TIME_SQL}, false) AS on_time,
+                 coalesce({DAYS_SQL}, false) AS days,
+                 {DECISION_DAY} - (r.accepted_on - {EPOCH_DAY}) AS used,
+                 r.promised_due - r.accepted_on AS promised_allowed, r.legal_due - r.accepted_on AS legal_allowed,
+                 r.promised_limit_days, r.legal_limit_days
+          FROM registry_registryentry r WHERE {{where}}) r
+    {{days}}
+    GROUP BY GROUPING SETS ((r.day, r.centre_id, r.item_code), (r.day, r.item_code),
+                            (r.day, r.centre_id, r.channel), (r.day, r.channel), (r.day, r.centre_id), (r.day))"""
+#: The page's live part: ROLLUP_SELECT over the registry rows submitted from `Scope.live_from` on (a
+#: temporary table, dropped at the end of the page's transaction).
+LIVE_TABLE = "pg_temp.supervision_dashboard_live"
+_COLUMNS = ", ".join(DAY_COLUMNS)
+#: The days a chart reads (alias d): the roll-up's before `live_from`, the live part's after.
+DAYS_FROM = (f"(SELECT {_COLUMNS} FROM {ROLLUP_TABLE} WHERE day < %(live_from)s "
+             f"UNION ALL SELECT {_COLUMNS} FROM {LIVE_TABLE}) d")
+
 SQL: dict[str, str] = {
     # Volume, decisions on time and days used, by item category: aggregate by item code first
     # (~160 groups), then join the catalogue for the category.
     "category": f"""
         SELECT coalesce(i.category, '') AS category, sum(g.cases)::bigint AS cases
-        FROM (SELECT d.item_code, sum(d.cases) AS cases FROM {ROLLUP_TABLE} d WHERE {{rolled_item}}
-              GROUP BY d.item_code
-              UNION ALL
-              SELECT r.item_code, count(*) FROM registry_registryentry r WHERE {{live}} GROUP BY r.item_code) g
+        FROM (SELECT d.item_code, sum(d.cases) AS cases FROM {DAYS_FROM} WHERE {{rolled_item}}
+              GROUP BY d.item_code) g
         LEFT JOIN catalog_item i ON i.code = g.item_code
         GROUP BY 1""",
     "channel": f"""
-        SELECT g.channel, sum(g.cases)::bigint AS cases
-        FROM (SELECT d.channel, d.cases FROM {ROLLUP_TABLE} d WHERE {{rolled_channel}}
-              UNION ALL
-              SELECT r.channel, count(*) FROM registry_registryentry r WHERE {{live}} GROUP BY r.channel) g
-        GROUP BY g.channel""",
+        SELECT d.channel, sum(d.cases)::bigint AS cases FROM {DAYS_FROM} WHERE {{rolled_channel}}
+        GROUP BY d.channel""",
     # Cases a day, added up by week (weeks start on the Monday of the period's first week).
     "week": f"""
-        SELECT (g.day - %(first_week)s::date) / 7 AS week, sum(g.cases)::bigint AS cases
-        FROM (SELECT d.day, d.cases FROM {ROLLUP_TABLE} d WHERE {{rolled_total}}
-              UNION ALL
-              SELECT {SUBMISSION_DAY}, count(*) FROM registry_registryentry r WHERE {{live}} GROUP BY 1) g
-        GROUP BY 1""",
+        SELECT (d.day - %(first_week)s::date) / 7 AS week, sum(d.cases)::bigint AS cases
+        FROM {DAYS_FROM} WHERE {{rolled_total}} GROUP BY 1""",
     "on_time": f"""
         SELECT coalesce(i.category, '') AS category, sum(g.decided)::bigint AS decided,
                sum(g.on_time)::bigint AS on_time
-        FROM (SELECT d.item_code, sum(d.decided) AS decided, sum(d.on_time) AS on_time FROM {ROLLUP_TABLE} d
-              WHERE {{rolled_item}} GROUP BY d.item_code
-              UNION ALL
-              SELECT r.item_code, count(*) FILTER (WHERE {DECIDED_SQL}), count(*) FILTER (WHERE {ON_TIME_SQL})
-              FROM registry_registryentry r WHERE {{live}} GROUP BY r.item_code) g
+        FROM (SELECT d.item_code, sum(d.decided) AS decided, sum(d.on_time) AS on_time FROM {DAYS_FROM}
+              WHERE {{rolled_item}} GROUP BY d.item_code) g
         LEFT JOIN catalog_item i ON i.code = g.item_code
         GROUP BY 1""",
     "days": f"""
@@ -242,13 +271,7 @@ SQL: dict[str, str] = {
         FROM (SELECT d.item_code, sum(d.days_decided) AS n, sum(d.days_used) AS used,
                      sum(d.promised_allowed) AS promised_allowed, sum(d.legal_allowed) AS legal_allowed,
                      sum(d.promised_limit) AS promised_limit, sum(d.legal_limit) AS legal_limit
-              FROM {ROLLUP_TABLE} d WHERE {{rolled_item}} AND d.days_decided > 0 GROUP BY d.item_code
-              UNION ALL
-              SELECT r.item_code, count(*), sum({DECISION_DAY} - (r.accepted_on - {EPOCH_DAY})),
-                     sum(r.promised_due - r.accepted_on), sum(r.legal_due - r.accepted_on),
-                     sum(r.promised_limit_days), sum(r.legal_limit_days)
-              FROM registry_registryentry r WHERE {{live}} AND {DAYS_SQL}
-              GROUP BY r.item_code) g
+              FROM {DAYS_FROM} WHERE {{rolled_item}} AND d.days_decided > 0 GROUP BY d.item_code) g
         LEFT JOIN catalog_item i ON i.code = g.item_code
         GROUP BY 1""",
     # Overdue now (a snapshot): by centre on the city's dashboard, by department on a centre's.
@@ -271,58 +294,96 @@ SQL: dict[str, str] = {
     # The city's per-centre breakdown over the period.
     "centres": f"""
         SELECT c.id AS centre_id, c.division_code, c.name_zh, c.name_en, c.level, g.cases, g.decided, g.on_time
-        FROM (SELECT x.centre_id, sum(x.cases)::bigint AS cases, sum(x.decided)::bigint AS decided,
-                     sum(x.on_time)::bigint AS on_time
-              FROM (SELECT d.centre_id, d.cases, d.decided, d.on_time FROM {ROLLUP_TABLE} d WHERE {{rolled_centres}}
-                    UNION ALL
-                    SELECT r.centre_id, count(*), count(*) FILTER (WHERE {DECIDED_SQL}),
-                           count(*) FILTER (WHERE {ON_TIME_SQL})
-                    FROM registry_registryentry r WHERE {{live}} GROUP BY r.centre_id) x
-              GROUP BY x.centre_id) g
+        FROM (SELECT d.centre_id, sum(d.cases)::bigint AS cases, sum(d.decided)::bigint AS decided,
+                     sum(d.on_time)::bigint AS on_time
+              FROM {DAYS_FROM} WHERE {{rolled_centres}} GROUP BY d.centre_id) g
         JOIN tenants_centre c ON c.id = g.centre_id""",
     "warnings": """
         SELECT w.level, count(*) AS warnings FROM {warning_table} w
         WHERE w.fired_at >= %(start_at)s AND w.fired_at < %(end_at)s {centre_w} GROUP BY w.level""",
 }
 
+#: The queries over the period, from the roll-up and the live part (`live_part`).
+PERIOD_QUERIES = frozenset({"category", "channel", "week", "on_time", "days", "centres"})
 #: The charts timed by the benchmark (the registry's GROUP BY queries).
 REGISTRY_QUERIES = ("category", "channel", "week", "on_time", "days", "overdue_by_centre",
                     "overdue_by_department", "overdue_list", "centres")
 
 
-def statement(name: str, scope: Scope, *, limit: int = OVERDUE_LIST_LIMIT) -> tuple[str, dict[str, Any]]:
-    """The SQL and parameters of chart `name` for `scope`."""
+def _live_where(scope: Scope) -> str:
     # A case's row is written when it is submitted and at each step after: every row submitted since a
     # time has `last_event_at` since then too, so the live part starts on the index `registry_last_event`.
-    live = ("r.last_event_at >= %(live_from_at)s AND r.submitted_at >= %(live_from_at)s "
-            "AND r.submitted_at < %(end_at)s")
-    rolled = "d.day >= %(start)s AND d.day < %(live_from)s AND d.grain = '{grain}' AND d.centre_id {centre}"
+    where = ("r.last_event_at >= %(live_from_at)s AND r.submitted_at >= %(live_from_at)s "
+             "AND r.submitted_at < %(end_at)s")
+    return where + (" AND r.centre_id = %(centre_id)s" if scope.centre is not None else "")
+
+
+def _params(scope: Scope, *, limit: int = OVERDUE_LIST_LIMIT) -> dict[str, Any]:
+    return {"start_at": scope.start_at, "end_at": scope.end_at, "today": scope.today,
+            "start": scope.start, "end": scope.end, "live_from": scope.live_from, "live_from_at": scope.live_from_at,
+            "offset": utc_offset_seconds(), "first_week": scope.first_week,
+            "decided": DECIDED_STATUSES, "running": RUNNING_STATUSES,
+            "centre_id": scope.centre.pk if scope.centre else None, "limit": limit}
+
+
+def live_statement(scope: Scope) -> tuple[str, dict[str, Any]]:
+    """The SQL and parameters that fill LIVE_TABLE for `scope` (the page's one read of the registry's rows
+    submitted after the roll-up)."""
+    sql = (f"CREATE TEMPORARY TABLE {LIVE_TABLE} ON COMMIT DROP AS "
+           + ROLLUP_SELECT.format(where=_live_where(scope), days=""))
+    return sql, _params(scope)
+
+
+#: The scope whose live part LIVE_TABLE holds, inside `live_part`.
+_live_scope: ContextVar[Scope | None] = ContextVar("dashboard_live_scope", default=None)
+
+
+@contextmanager
+def live_part(scope: Scope) -> Iterator[None]:
+    """Within this block the period charts of `scope` read the registry's rows after the roll-up once, in
+    the roll-up's shape, from LIVE_TABLE (one transaction; the table is dropped when the block ends). A
+    period chart read outside such a block opens one for itself.
+
+    Raises whatever the statements raise (psycopg's errors, as Django's `DatabaseError`)."""
+    if _live_scope.get() == scope:
+        yield
+        return
+    sql, params = live_statement(scope)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        token = _live_scope.set(scope)
+        try:
+            yield
+        finally:
+            _live_scope.reset(token)
+        # Inside a longer transaction (a test's) the table would outlive the block: dropped here. On an
+        # error the transaction (or savepoint) is rolled back, and the table with it.
+        cursor.execute(f"DROP TABLE {LIVE_TABLE}")
+
+
+def statement(name: str, scope: Scope, *, limit: int = OVERDUE_LIST_LIMIT) -> tuple[str, dict[str, Any]]:
+    """The SQL and parameters of chart `name` for `scope` (the period charts inside `live_part(scope)`)."""
+    rolled = "d.day >= %(start)s AND d.day < %(end)s AND d.grain = '{grain}' AND d.centre_id {centre}"
     centre = centre_w = ""
     rolled_centre = "IS NULL"
     if scope.centre is not None:
-        live += " AND r.centre_id = %(centre_id)s"
         centre = "AND r.centre_id = %(centre_id)s"
         centre_w = "AND w.centre_id = %(centre_id)s"
         rolled_centre = "= %(centre_id)s"
     sql = SQL[name].format(
-        live=live, centre=centre, centre_w=centre_w,
+        centre=centre, centre_w=centre_w,
         rolled_item=rolled.format(grain=Grain.ITEM, centre=rolled_centre),
         rolled_channel=rolled.format(grain=Grain.CHANNEL, centre=rolled_centre),
         rolled_total=rolled.format(grain=Grain.TOTAL, centre=rolled_centre),
         rolled_centres=rolled.format(grain=Grain.TOTAL,
                                      centre="IS NOT NULL" if scope.centre is None else rolled_centre),
         warning_table=connection.ops.quote_name(DeadlineWarning._meta.db_table))
-    params = {"start_at": scope.start_at, "end_at": scope.end_at, "today": scope.today,
-              "start": scope.start, "live_from": scope.live_from, "live_from_at": scope.live_from_at,
-              "offset": utc_offset_seconds(), "first_week": scope.first_week,
-              "decided": DECIDED_STATUSES, "running": RUNNING_STATUSES,
-              "centre_id": scope.centre.pk if scope.centre else None, "limit": limit}
-    return sql, params
+    return sql, _params(scope, limit=limit)
 
 
 def _fetch(name: str, scope: Scope, **kwargs) -> list[dict[str, Any]]:
     sql, params = statement(name, scope, **kwargs)
-    with connection.cursor() as cursor:
+    with live_part(scope) if name in PERIOD_QUERIES else nullcontext(), connection.cursor() as cursor:
         cursor.execute(sql, params)
         names = [col[0] for col in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
@@ -491,6 +552,7 @@ CHARTS: dict[str, Callable[[Scope], Chart]] = {
 CITY_ONLY = frozenset({"centres"})
 
 
+
 def chart(name: str, scope: Scope) -> Chart | None:
     """One chart by name (for the CSV export); None if there is no such chart for this scope."""
     if name not in CHARTS or (name in CITY_ONLY and scope.centre is not None):
@@ -503,11 +565,13 @@ def chart(name: str, scope: Scope) -> Chart | None:
 def dashboard(scope: Scope) -> dict[str, Chart]:
     """Every chart of the dashboard for `scope`."""
     overdue = overdue_breakdown(scope)
-    charts: dict[str, Chart] = {
-        "week": volume_by_week(scope), "category": volume_by_category(scope), "channel": volume_by_channel(scope),
-        "on_time": on_time(scope), "days": days_used(scope), "overdue": overdue, "overdue_list": overdue_list(scope),
-        "warnings": warnings_by_level(scope), "compression": compression(scope)}
-    if scope.centre is None:
-        charts["centres"] = centre_breakdown(scope, overdue)
+    with live_part(scope):
+        charts: dict[str, Chart] = {
+            "week": volume_by_week(scope), "category": volume_by_category(scope),
+            "channel": volume_by_channel(scope), "on_time": on_time(scope), "days": days_used(scope),
+            "overdue": overdue, "overdue_list": overdue_list(scope), "warnings": warnings_by_level(scope),
+            "compression": compression(scope)}
+        if scope.centre is None:
+            charts["centres"] = centre_breakdown(scope, overdue)
     return charts
 

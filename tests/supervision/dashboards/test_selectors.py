@@ -91,3 +91,24 @@ def test_warnings_by_level_count_the_periods_warnings(nanyuanmen, beilin):
     scope = dashboards.scope_for(centre=nanyuanmen, period_days=30, today=d(2021, 3, 31))
     chart = dashboards.warnings_by_level(scope)
     assert [(r["level"], r["warnings"]) for r in chart.rows] == [("yellow", 1), ("red", 2), ("black", 0)]
+
+
+def test_the_city_page_reads_the_rows_after_the_roll_up_once(beilin, yanta, item, today):
+    """Every period chart of the page (cases by week, category and channel, on time, days used, centres) is
+    added up from one live read of today's registry rows, not one read each; the figures are the same as
+    each chart read on its own."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    entry(beilin, "610103-LIVE-0001", status="approved", submitted=today, promised_due=today, last_event=today)
+    entry(yanta, "610113-LIVE-0001", submitted=today, promised_due=today + dt.timedelta(days=5), channel="online")
+    scope = dashboards.scope_for(centre=None, period_days=7, today=today)
+    with CaptureQueriesContext(connection) as queries:
+        page = dashboards.dashboard(scope)
+    live_reads = [q["sql"] for q in queries if "r.submitted_at >=" in q["sql"]]
+    assert len(live_reads) == 1
+    assert page["channel"].summary["total"] == 2
+    assert {r["code"]: r["cases"] for r in page["centres"].rows} == {"610103": 1, "610113": 1}
+    assert page["on_time"].summary == dashboards.on_time(scope).summary == {
+        "decided": 1, "on_time": 1, "late": 0, "rate": 100.0}
+    assert page["week"].rows == dashboards.volume_by_week(scope).rows
