@@ -278,22 +278,25 @@ def replay_sql(*, schema_name: str, statements: tuple[str, ...] | list[str],
     return "\n".join(parts)
 
 
-def schema_replay(*, schema_name: str) -> None:
-    """Create `schema_name` with every tenant table, in one transaction and one round trip.
-    Raises NotReplayable (see `tenant_script`), DatabaseError when the schema exists."""
+def schema_replay(*, schema_name: str, mark: bool = False) -> str:
+    """Create `schema_name` with every tenant table, in one transaction and one round trip; returns the
+    script's key. `mark`: the schema's comment set to that key in the same transaction (a spare schema,
+    tenants.spares). Raises NotReplayable (see `tenant_script`), DatabaseError when the schema exists."""
     script = tenant_script()
     try:
-        _replay(schema_name, script)
+        _replay(schema_name, script, mark=mark)
     except OperationalError as error:
         # a deadlock with another schema's DDL (dropping a centre's schema locks the public tables its
         # foreign keys reference), a lost connection: nothing wrong with the script; once more
         logger.warning("replaying the schema SQL failed (%s); once more", error)
-        _replay(schema_name, script)
+        _replay(schema_name, script, mark=mark)
     except DatabaseError:
         # A script the database refuses (a change the cache key cannot see): collect afresh, once.
         logger.warning("replaying the cached schema SQL failed; collecting it again", exc_info=True)
         forget_tenant_script(script.key)
-        _replay(schema_name, tenant_script(shared=False))
+        script = tenant_script(shared=False)
+        _replay(schema_name, script, mark=mark)
+    return script.key
 
 
 _recorder_sql: list[str] = []
@@ -308,11 +311,13 @@ def _recorder_table_sql() -> tuple[str, ...]:
     return tuple(_recorder_sql)
 
 
-def _replay(schema_name: str, script: TenantScript) -> None:
+def _replay(schema_name: str, script: TenantScript, *, mark: bool = False) -> None:
     quoted = connection.ops.quote_name(schema_name)
     sql = f"CREATE SCHEMA {quoted};\n" + replay_sql(
         schema_name=schema_name, statements=script.statements, applied=script.applied,
         prelude=_recorder_table_sql())
+    if mark:
+        sql += f"\nCOMMENT ON SCHEMA {quoted} IS {_quote(script.key)};"
     previous = (tenant_connection().schema_name, tenant_connection().include_public_schema)
     try:
         tenant_connection().set_schema_to_public()

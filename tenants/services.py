@@ -45,6 +45,7 @@ from tenants.models import Centre, Domain, Membership, OnboardingBatch, User
 from tenants.provisioning import NotReplayable, schema_replay
 from tenants.schemas import tenant_connection
 from tenants.selectors import forget_memberships
+from tenants.spares import spare_take
 from tenants.validation import CentreInput, Errors, KnownCentre, validate_centre_input, validate_centre_names
 
 logger = logging.getLogger(__name__)
@@ -107,11 +108,16 @@ def centre_validate(*, data: CentreInput) -> None:
 def centre_provision_schema(*, centre: Centre) -> None:
     """Create the centre's schema and bring it up to the latest tenant migrations (idempotent).
 
-    A new schema gets the tenant migrations' SQL replayed in one transaction
-    (tenants.provisioning, ~5x faster than `migrate_schemas`); a schema that exists already (a
+    A new schema is a spare schema renamed (tenants.spares: made ahead by the same replay), else gets the
+    tenant migrations' SQL replayed in one transaction (tenants.provisioning, ~5x faster than
+    `migrate_schemas`); a schema that exists already (a
     resumed onboarding) or migrations that cannot be replayed go through `migrate_schemas`.
     """
     if not schema_exists(centre.schema_name):
+        if spare_take(schema_name=centre.schema_name):
+            # the pool made good in the background, once this onboarding's transaction (if any) commits
+            transaction.on_commit(tasks.spare_schemas_refill.delay)
+            return
         try:
             schema_replay(schema_name=centre.schema_name)
         except NotReplayable:

@@ -9,3 +9,11 @@ def onboarding_batch_run(batch_id: int) -> int:
 
     batch = services.onboarding_batch_run(batch_id=batch_id)
     return batch.created_count
+
+
+@shared_task(name="tenants.spare_schemas_refill")
+def spare_schemas_refill() -> int:
+    """Bring the spare schemas to `settings.TENANT_SPARE_SCHEMAS` (tenants.spares); the spares made."""
+    from tenants.spares import spares_refill
+
+    return spares_refill().made

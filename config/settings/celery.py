@@ -98,6 +98,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
         "tenant_schemas": ["public"],
     },
+    # Once, in the public schema: the spare centre schemas onboarding takes, kept at TENANT_SPARE_SCHEMAS of the
+    # current migrations (tenants.spares; made again after a deploy with new tenant migrations).
+    "tenants-spare-schemas-refill": {
+        "task": "tenants.spare_schemas_refill",
+        "schedule": 600.0,
+        "tenant_schemas": ["public"],
+    },
     "catalogue-refresh-current-versions": {
         "task": "catalog.refresh_current_versions",
         "schedule": 3600.0,

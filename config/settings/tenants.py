@@ -59,5 +59,7 @@ TENANT_LIMIT_SET_CALLS = True
 # bounds a connection's memory. 0 turns the bound off. Chosen in docs/benchmarks.md, issue 17's section.
 CONN_MAX_SCHEMAS = env_int("DB_CONN_MAX_SCHEMAS", 2500)
 TENANT_CREATION_FAKES_MIGRATIONS = False
+# Centre schemas made ahead of need, taken (renamed) by onboarding: tenants.spares. 0 turns them off.
+TENANT_SPARE_SCHEMAS = env_int("GOVSERVICE_SPARE_SCHEMAS", 2)
 # `migrate_schemas` leaves out (and names) a centre whose onboarding stopped before its schema was made
 GET_EXECUTOR_FUNCTION = "tenants.management.migration_executor.get_executor"

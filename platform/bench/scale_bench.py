@@ -20,6 +20,9 @@ Measured (each in processes of its own, as an operator would run them):
              with --old also with TENANT_MIGRATION_REPLAY = False (django-tenants alone, schema by
              schema). After each, the column and the migration's rows are removed again.  [<= 60 s]
              Then `migrate_schemas` with nothing to apply.
+  spares     (--steps ...,spares) 11 spare schemas made ahead (tenants.spares.spares_refill, one at a time:
+             the background's cost a spare), then the same 11 onboardings as `provision` in a new process,
+             each taking a spare (the first in the process included)                        [<= 0.1 s]
   provision  `tenants.services.centre_onboard` of 11 new townships in a new process: the first (the
              schema SQL found in the cache a previous process left), then the median of the next 10;
              and the first once more in a process started with that cache emptied (the collection).
@@ -214,6 +217,17 @@ def step_provision(url: str, results: dict) -> None:
         f"alone {warm['schema_replay_median']:.3f} s")
 
 
+def step_spares(url: str, results: dict) -> None:
+    worker(url, "provision_cleanup")
+    made = worker(url, "spares_make")
+    took = worker(url, "spares_take")
+    worker(url, "provision_cleanup")
+    results["spares"] = {**made, **took}
+    log(f"spare schemas at {took['centres_before']} centres: made ahead {made['make_median']:.3f} s median each "
+        f"(background); onboarding that takes one: first in a process {took['first']:.3f} s, next 10 median "
+        f"{took['median']:.3f} s, max {max(took['times']):.3f} s")
+
+
 # ---------------------------------------------------------------------------------------- workers
 
 
@@ -253,10 +267,30 @@ def worker_main(task: str, rest: list[str]) -> None:
         Centre.objects.filter(division_code__in=PROVISION_CODES).delete()
     elif task == "provision":
         result = _provision(cold="--cold" in rest)
+    elif task == "spares_make":
+        from tenants.spares import spares_refill
+
+        spares_refill(wanted=0)  # stale ones out
+        times = []
+        for n in range(len(PROVISION_CODES)):
+            started = time.perf_counter()
+            if spares_refill(wanted=n + 1).made != 1:
+                raise SystemExit("no spare made")
+            times.append(time.perf_counter() - started)
+        result = {"make_median": statistics.median(times), "make_times": [round(t, 3) for t in times]}
+    elif task == "spares_take":
+        from django.test import override_settings
+
+        from tenants.spares import spares
+
+        with override_settings(TENANT_SPARE_SCHEMAS=len(PROVISION_CODES)):
+            result = _provision(cold=False, replay=False)
+        if spares():
+            raise SystemExit(f"{len(spares())} spares left: onboarding did not take them")
     print(RESULT + json.dumps(result), flush=True)
 
 
-def _provision(*, cold: bool) -> dict:
+def _provision(*, cold: bool, replay: bool = True) -> dict:
     from django.core.cache import cache
 
     from tenants.models import Centre
@@ -270,6 +304,10 @@ def _provision(*, cold: bool) -> dict:
         raise SystemExit("the schema SQL is not in the cache: run one provisioning first")
     before = Centre.objects.count()
     times = []
+    if replay:  # the replay's path: no spares (tenants.spares), whatever the settings
+        from django.conf import settings
+
+        settings.TENANT_SPARE_SCHEMAS = 0
     for n, code in enumerate(PROVISION_CODES[: 1 if cold else None]):
         data = CentreInput("township", code, f"scale-bench-{n}", f"测试街道{n}", f"Scale Bench {n}", "610103")
         started = time.perf_counter()
@@ -278,7 +316,7 @@ def _provision(*, cold: bool) -> dict:
         if not created:
             raise SystemExit(f"{code} existed")
     replay = []
-    if not cold:  # the schema alone (tenants.provisioning.schema_replay: one query), the database's share
+    if not cold and replay:  # the schema alone (tenants.provisioning.schema_replay: one query), the database's share
         from django.db import connection
 
         from tenants.provisioning import schema_replay
@@ -323,6 +361,8 @@ def main() -> None:
                 step_migrate(target, args, results, Path(folder))
             if "provision" in steps:
                 step_provision(target, results)
+            if "spares" in steps:
+                step_spares(target, results)
         finally:
             results["uptime_after"] = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
             if not args.keep:
