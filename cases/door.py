@@ -118,6 +118,11 @@ def legs_file_accepted(*, legs: list[tuple[Centre, list[AcceptedSubmission]]], a
     id, if the caller has read them (else each centre reads its own). A centre that refuses raises its
     `ApplicationError` with `extra["centre_id"]` added; run it inside the caller's transaction so that
     the legs already filed elsewhere roll back with it."""
+    now = now or timezone.now()
+    # every centre's adoptions of its legs' items in one read (the catalogue is public)
+    adoptions = services.adoptions_of(
+        centres=[centre for centre, _submissions in legs],
+        item_codes=sorted({s.item_code for _centre, submissions in legs for s in submissions}), now=now)
     results: list[list[SubmitResult]] = []
     for centre, submissions in legs:
         with centre_schema(centre):
@@ -125,7 +130,7 @@ def legs_file_accepted(*, legs: list[tuple[Centre, list[AcceptedSubmission]]], a
                 results.append(services.cases_submit_accepted(
                     centre=centre, submissions=submissions, applicant=applicant, channel=channel,
                     acting_user=acting_user, authority=authority, joint_case_id=joint_case_id, materials=materials,
-                    now=now))
+                    read_adoptions=adoptions.get(centre.pk, {}), now=now))
             except ApplicationError as error:
                 error.extra = {**error.extra, "centre_id": centre.pk}
                 raise

@@ -35,7 +35,7 @@ from cases.models import Case, CaseDocument, CaseEvent, CaseIdempotencyKey, Case
 from cases.outbox import outbox_handler, outbox_publish
 from cases.selectors import case_row
 from catalog.models import Material
-from catalog.selectors import adoption_terms, centre_catalogue
+from catalog.selectors import CatalogueEntry, adoption_terms, centre_catalogue
 from common import crypto
 from common.errors import ApplicationError, ConflictError
 from common.idempotency import ClientKey, idempotency_remember, idempotency_replay, request_fingerprint
@@ -223,6 +223,7 @@ def cases_submit_accepted(
     authority: str,
     joint_case_id: uuid.UUID | None = None,
     materials: dict[int, list[Material]] | None = None,
+    read_adoptions: dict[str, CatalogueEntry] | None = None,
     now: dt.datetime | None = None,
 ) -> list[SubmitResult]:
     """Several cases of one (already checked) applicant at `centre`, submitted already accepted on
@@ -233,12 +234,13 @@ def cases_submit_accepted(
     same rule as the accept transition's; the acting clerk is the responsible clerk where they may
     accept at this centre, else the centre names its own. An item this centre does not accept, or an
     unknown material, refuses them all (`ApplicationError` with `extra["item_code"]`). `materials`: the
-    items' current versions' materials by version id, when the caller has read them already."""
+    items' current versions' materials by version id, when the caller has read them already;
+    `read_adoptions`: this centre's adoptions by item code (`adoptions_of`), likewise."""
     require_schema(centre)
     now = now or timezone.now()
     today = _local_day(now)
     _check_channel(channel)
-    adoptions = _adoptions(centre, [s.item_code for s in submissions], now)
+    adoptions = _adoptions(centre, [s.item_code for s in submissions], now, found=read_adoptions)
     versions = {a.item.current_version_id for a in adoptions.values()}
     by_version: dict[int, list[Material]] = {}
     if materials is not None and versions <= materials.keys():
@@ -282,12 +284,24 @@ def _check_channel(channel: str) -> None:
                                {"fields": {"channel": [channel]}})
 
 
-def _adoptions(centre: Centre, item_codes: list[str], now: dt.datetime) -> dict:
-    """The centre's adoptions of these items today (one query), each with its effective limits; an item
-    it does not accept is refused by name."""
-    catalogue = centre_catalogue(centre=centre, on=_local_day(now))
-    found = {a.item.code: a for a in (catalogue.filter(item__code=item_codes[0]) if len(item_codes) == 1
-                                      else catalogue.filter(item__code__in=item_codes))}
+def adoptions_of(*, centres: list[Centre], item_codes: list[str],
+                 now: dt.datetime) -> dict[int, dict[str, CatalogueEntry]]:
+    """Centre id → item code → the centre's adoption of that item on `now`'s local day, with its effective
+    limits (catalog.selectors.centre_catalogue), for these centres and items: one query."""
+    found: dict[int, dict[str, CatalogueEntry]] = {}
+    for adoption in centre_catalogue(centre=centres, on=_local_day(now)).filter(item__code__in=item_codes):
+        found.setdefault(adoption.centre_id, {})[adoption.item.code] = adoption
+    return found
+
+
+def _adoptions(centre: Centre, item_codes: list[str], now: dt.datetime,
+               found: dict[str, CatalogueEntry] | None = None) -> dict:
+    """The centre's adoptions of these items today (one query, unless `found` has them read), each with its
+    effective limits; an item it does not accept is refused by name."""
+    if found is None:
+        catalogue = centre_catalogue(centre=centre, on=_local_day(now))
+        found = {a.item.code: a for a in (catalogue.filter(item__code=item_codes[0]) if len(item_codes) == 1
+                                          else catalogue.filter(item__code__in=item_codes))}
     for code in item_codes:
         if code not in found:
             raise ApplicationError(

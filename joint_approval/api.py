@@ -278,7 +278,8 @@ class JointCaseListApi(APIView):
             chosen_item_ids=data["item_ids"], provided_keys=data["provided"], applicant_kind=data["applicant_kind"],
             applicant_name=data["applicant_name"], applicant_id_number=data["applicant_id_number"],
             phone=data["phone"], idempotency_key=key)
-        joint = selectors.joint_case_get_for(user=request.user, centre=centre, joint_case_id=result.joint_case.pk)
+        joint = selectors.joint_case_just_accepted(joint=result.joint_case, legs=result.legs) if result.created \
+            else selectors.joint_case_get_for(user=request.user, centre=centre, joint_case_id=result.joint_case.pk)
         return Response(JointCaseDetailOutput(joint).data,
                         status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 

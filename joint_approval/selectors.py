@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -90,6 +91,16 @@ def joint_case_get_for(*, user: AnyUser, centre: Centre | None, joint_case_id: u
                                         .order_by("position")), "events").first())
     if joint is None:
         raise Http404
+    return joint
+
+
+def joint_case_just_accepted(*, joint: JointCase, legs: Sequence[JointLeg]) -> JointCase:
+    """`joint` as `joint_case_get_for` gives it (its legs in order, each with its centre), from the rows
+    its acceptance has just written, for the staff who accepted it: nothing read back."""
+    rows = joint.legs.all()  # a query never run: its result given, as prefetch_related gives it
+    rows._result_cache = sorted(legs, key=lambda leg: leg.position)
+    rows._prefetch_done = True  # type: ignore[attr-defined]
+    joint._prefetched_objects_cache = {"legs": rows}  # type: ignore[attr-defined]
     return joint
 
 

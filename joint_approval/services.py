@@ -217,8 +217,12 @@ def merged_checklist(legs: list[LegSpec], materials: dict[int, list[Material]] |
 
 @dataclass(frozen=True)
 class AcceptResult:
+    """The joint case, whether this call made it (False: an idempotent replay), and the legs it wrote (in
+    order, each with its centre; empty for a replay)."""
+
     joint_case: JointCase
     created: bool
+    legs: tuple[JointLeg, ...] = ()
 
 
 def city_centre() -> Centre:
@@ -418,7 +422,7 @@ def joint_case_accept(
         if twin is None:
             raise
         return AcceptResult(joint_case=JointCase.objects.get(pk=twin), created=False)
-    return AcceptResult(joint_case=joint, created=True)
+    return AcceptResult(joint_case=joint, created=True, legs=tuple(rows))
 
 
 def _by_centre(legs: list[LegSpec]) -> list[tuple[Centre, list[LegSpec]]]:

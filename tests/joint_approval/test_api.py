@@ -31,6 +31,8 @@ def test_accepting_through_the_api_is_idempotent(centre_client, bundle, beilin, 
     assert len(first.json()["legs"]) == 3 and {leg["status"] for leg in first.json()["legs"]} == {"accepted"}
     again = client.post("/api/v1/joint/cases/", BODY, content_type="application/json", HTTP_IDEMPOTENCY_KEY="abc")
     assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    # the answer made from the rows just written is the case as read back later, field for field
+    assert first.json() == again.json() == client.get(f"/api/v1/joint/cases/{first.json()['id']}/").json()
     other = client.post("/api/v1/joint/cases/", {**BODY, "applicant_name": "别的公司"}, content_type="application/json",
                         HTTP_IDEMPOTENCY_KEY="abc")
     assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
