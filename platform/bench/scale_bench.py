@@ -281,6 +281,7 @@ def worker_main(task: str, rest: list[str]) -> None:
     elif task == "spares_take":
         from django.test import override_settings
 
+        import config.wsgi  # noqa: F401 - started as a web process starts (the onboarding page's)
         from tenants.spares import spares
 
         with override_settings(TENANT_SPARE_SCHEMAS=len(PROVISION_CODES)):
@@ -315,7 +316,7 @@ def _provision(*, cold: bool, replay: bool = True) -> dict:
         times.append(time.perf_counter() - started)
         if not created:
             raise SystemExit(f"{code} existed")
-    replay = []
+    replayed = []
     if not cold and replay:  # the schema alone (tenants.provisioning.schema_replay: one query), the database's share
         from django.db import connection
 
@@ -324,13 +325,13 @@ def _provision(*, cold: bool, replay: bool = True) -> dict:
         for n in range(5):
             started = time.perf_counter()
             schema_replay(schema_name=f"scale_bench_replay_{n}")
-            replay.append(time.perf_counter() - started)
+            replayed.append(time.perf_counter() - started)
         with connection.cursor() as cursor:
             for n in range(5):
                 cursor.execute(f'DROP SCHEMA "scale_bench_replay_{n}" CASCADE')
     return {"first": times[0], "times": [round(t, 3) for t in times[1:]],
             "median": statistics.median(times[1:]) if len(times) > 1 else None, "centres_before": before,
-            "schema_replay_median": statistics.median(replay) if replay else None}
+            "schema_replay_median": statistics.median(replayed) if replayed else None}
 
 
 # ---------------------------------------------------------------------------------------- main
