@@ -253,7 +253,8 @@ def cases_submit_accepted(
                for s in submissions]
     calendar = WorkCalendar.for_centre(centre.pk)
     handler = acting_user.pk if acting_user is not None and may_accept(user=acting_user, centre=centre) else None
-    with transaction.atomic():
+    # no savepoint inside the caller's transaction (a joint acceptance's): a refusal rolls all of it back
+    with transaction.atomic(savepoint=False):
         numbers = _next_numbers(centre, today, len(submissions))
         cases, lines, events = [], [], []
         for submission, number, (provided, waived) in zip(submissions, numbers, checked, strict=True):

@@ -14,7 +14,8 @@ network or server does.
           two schemas, 6 registry rows, the merged checklist, the joint case and its legs, one
           transaction.
 Rounds alternate single / joint after 10 warm-up rounds of each. Reported: median and p99 of each,
-queries per round, and the ratio of the medians (and of the p99s).
+queries per round, and the ratio of the medians (and of the p99s). JOINT_BENCH_STATEMENTS=1 prints each
+statement of the last round of each to stderr.
 
 Like run.py, it never touches the DATABASE_URL database: it creates `bench_<name>_joint` on the same
 server (dropped first if it exists, and at the end unless --keep). Also a step of run.py
@@ -182,6 +183,7 @@ def worker(rounds: int, profile: int = 0) -> dict:
     times: dict[str, list[float]] = {"single": [], "joint": []}
     cpu: dict[str, list[float]] = {"single": [], "joint": []}
     queries: dict[str, int] = {}
+    statements: dict[str, list[str]] = {}
     for _ in range(10):
         single()
         joint()
@@ -194,6 +196,11 @@ def worker(rounds: int, profile: int = 0) -> dict:
                 times[name].append((time.perf_counter() - started) * 1000)
                 cpu[name].append((time.process_time() - cpu_started) * 1000)
             queries[name] = len(captured)
+            statements[name] = [q["sql"] for q in captured]
+    if os.environ.get("JOINT_BENCH_STATEMENTS"):  # each statement of the last round, to stderr
+        for name, sqls in statements.items():
+            print(f"--- statements of one {name} round", *(f"{n:3} {sql[:160]}" for n, sql in enumerate(sqls, 1)),
+                  sep="\n", file=sys.stderr)
     if profile:
         import cProfile
         import io
