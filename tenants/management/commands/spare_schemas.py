@@ -7,7 +7,6 @@ from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
 from tenants.provisioning import script_key
-from tenants.schemas import tenant_connection
 from tenants.spares import spares, spares_refill
 
 
@@ -19,7 +18,6 @@ class Command(BaseCommand):
         parser.add_argument("--wanted", type=int, default=None, help="spares wanted (default TENANT_SPARE_SCHEMAS)")
 
     def handle(self, *args, refill: bool, wanted: int | None, **options):
-        tenant_connection().set_schema_to_public()
         if refill:
             result = spares_refill(wanted=wanted)
             if result.skipped:
