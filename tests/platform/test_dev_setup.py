@@ -177,7 +177,7 @@ def test_a_second_run_is_refused_naming_the_running_one_which_keeps_running(tmp_
     first = subprocess.Popen([sys.executable, str(DEV), "run", "--no-demo"], cwd=ROOT, env=env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        deadline = time.monotonic() + 25
+        deadline = time.monotonic() + 60  # the launcher's checks and gunicorn's start: ~8 s idle, 25+ s at load 8
         while not healthy(port) and time.monotonic() < deadline:
             assert first.poll() is None, "the first run stopped by itself"
             time.sleep(0.3)
