@@ -35,6 +35,7 @@ import tarfile
 import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 from importlib import metadata
 from pathlib import Path
 
@@ -154,8 +155,10 @@ NATURAL_KEYS: dict[str, tuple[str, ...]] = {
     "portal.Applicant": ("mobile_hmac", "id_hmac"),
 }
 
-#: Catalogue rows a target must have: an import refuses when one is missing.
-CATALOGUE = {"catalog.Department", "catalog.Item", "catalog.ItemVersion", "catalog.Material"}
+#: Rows a target must have (the catalogue, and the permissions the centre's object permissions name): an
+#: import refuses when one is missing.
+REQUIRED = {"catalog.Department", "catalog.Item", "catalog.ItemVersion", "catalog.Material", "auth.Permission",
+            "contenttypes.ContentType", "auth.Group"}
 #: People the target may not know yet: created from the export (users keep their password hash).
 CREATED_WHEN_MISSING = ("tenants.User", "portal.Applicant")
 
@@ -249,16 +252,23 @@ def plan_problems() -> list[str]:
 
 
 def _order(labels: list[str]) -> list[str]:
-    """The moved models in an order that inserts a row after the rows its non-null foreign keys name."""
+    """The moved models in an order that inserts a row after the rows its foreign keys name; where those
+    form a cycle (an item and its current version), after the rows its non-null foreign keys name (the
+    nullable one is set once the other row is in)."""
     by_label = {_label(model): model for model in moved_models()}
-    needs = {label: {f.related_model._meta.label for f in _foreign_keys(by_label[label])
-                     if not f.null and f.related_model._meta.label in labels
-                     and f.related_model._meta.label != label} for label in labels}
+
+    def needs(label: str, *, required_only: bool) -> set[str]:
+        return {f.related_model._meta.label for f in _foreign_keys(by_label[label])
+                if f.related_model._meta.label in labels and f.related_model._meta.label != label
+                and not (required_only and f.null)}
+
     ordered: list[str] = []
     while len(ordered) < len(labels):
-        ready = [label for label in labels if label not in ordered and needs[label] <= set(ordered)]
+        left = [label for label in labels if label not in ordered]
+        ready = [label for label in left if needs(label, required_only=False) <= set(ordered)]
+        ready = ready or [label for label in left if needs(label, required_only=True) <= set(ordered)][:1]
         if not ready:
-            raise CommandError(f"MOVE_PLAN has a cycle of required references: {sorted(set(labels) - set(ordered))}")
+            raise CommandError(f"MOVE_PLAN has a cycle of required references: {sorted(left)}")
         ordered.extend(ready)
     return ordered
 
@@ -295,8 +305,8 @@ def _rows_as_json(model, ids: list) -> list[dict]:
         return []
     table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT to_jsonb(t) FROM {table} t WHERE t.{pk} = ANY(%s) ORDER BY t.{pk}", [ids])
-        return [json.loads(row[0]) if isinstance(row[0], str) else row[0] for row in cursor.fetchall()]
+        cursor.execute(f"SELECT to_jsonb(t)::text FROM {table} t WHERE t.{pk} = ANY(%s) ORDER BY t.{pk}", [ids])
+        return [json.loads(row[0], parse_float=Decimal) for row in cursor.fetchall()]
 
 
 def _centre_id_columns() -> list[tuple[str, str, str, bool]]:
@@ -504,7 +514,7 @@ def centre_import(*, archive: Path, say: Say = _quiet) -> dict:
         keys = public["natural_keys"]
         for label, wanted in keys.items():
             maps.ids[label].update(_target_ids(label, wanted))
-        missing = [(label, key) for label in sorted(CATALOGUE) for source, key in keys.get(label, {}).items()
+        missing = [(label, key) for label in sorted(REQUIRED) for source, key in keys.get(label, {}).items()
                    if source not in maps.ids[label] and not _moved_here(label, source, public)]
         if missing:
             raise CommandError(_(

@@ -91,6 +91,18 @@ def migrate_public() -> None:
     call_command("migrate_schemas", "--shared", stdout=StringIO(), verbosity=0)
 
 
+def sweep_in_2100() -> set:
+    """Run the deadline sweep as on a working day in 2100 (every open case overdue); every warning there is,
+    as (centre, case number, level, handler id)."""
+    import datetime as dt
+
+    from supervision.models import DeadlineWarning
+    from supervision.warnings.services import deadline_sweep
+
+    deadline_sweep(now=dt.datetime(2100, 1, 4, 9, 0, tzinfo=dt.UTC))
+    return set(DeadlineWarning.objects.values_list("centre__division_code", "case_number", "level", "handler_id"))
+
+
 def fingerprint(schemas: list[str] | None = None, *, leave_out: dict[str, set[str]] | None = None) -> dict:
     """{schema: {table: (rows, md5 of its rows' text in order), sequence: last value}} of the connected
     database, read by the test itself (not by the code under test). `leave_out` names columns per table to

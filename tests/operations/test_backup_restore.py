@@ -6,7 +6,6 @@ same, the restored platform answers the progress lookup and a case page as the o
 deadline sweep finds the same warnings. pg_dump missing is a failure here, never a skip."""
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from io import StringIO
 from pathlib import Path
@@ -15,7 +14,14 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
-from tests.operations.conftest import create_database, drop_database, fingerprint, on_database, sibling_database_name
+from tests.operations.conftest import (
+    create_database,
+    drop_database,
+    fingerprint,
+    on_database,
+    sibling_database_name,
+    sweep_in_2100,
+)
 
 
 def _files(root: Path) -> dict[str, str]:
@@ -47,15 +53,6 @@ def _answers(centre_client) -> dict:
     return answers
 
 
-def _sweep() -> set:
-    from supervision.models import DeadlineWarning
-    from supervision.warnings.services import deadline_sweep
-
-    later = dt.datetime(2100, 1, 4, 9, 0, tzinfo=dt.UTC)
-    deadline_sweep(now=later)
-    return set(DeadlineWarning.objects.values_list("centre__division_code", "case_number", "level", "handler_id"))
-
-
 def test_a_backup_restored_into_an_empty_database_is_the_same_platform(demo_platform, django_db_blocker, tmp_path,
                                                                        centre_client):
     source_db, source_media = demo_platform
@@ -68,7 +65,7 @@ def test_a_backup_restored_into_an_empty_database_is_the_same_platform(demo_plat
             out = StringIO()
             call_command("platform_backup", str(archive), "--jobs", "2", stdout=out)
             answers_before = _answers(centre_client)
-            warnings_before = _sweep()
+            warnings_before = sweep_in_2100()
         assert len(before) >= 20 and any(schema.startswith("c610103") for schema in before)
         assert _files(source_media), "the demo's online applications upload files"
         assert warnings_before, "the demo's open cases are overdue in 2100"
@@ -81,7 +78,7 @@ def test_a_backup_restored_into_an_empty_database_is_the_same_platform(demo_plat
                 assert "every count equals the backup's" in out.getvalue()
                 after = fingerprint()
                 answers_after = _answers(centre_client)
-                warnings_after = _sweep()
+                warnings_after = sweep_in_2100()
 
                 with pytest.raises(CommandError, match="is not empty"):
                     call_command("platform_restore", str(archive), stdout=StringIO())
