@@ -487,7 +487,7 @@ def _insert(model, row: dict, maps: _Maps) -> object:
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {quote(table)} ({names}) SELECT {names} FROM "
                        f"jsonb_populate_record(NULL::{quote(table)}, %s::jsonb) RETURNING {quote(pk.column)}",
-                       [json.dumps(row, ensure_ascii=False)])
+                       [json.dumps(row, cls=DjangoJSONEncoder, ensure_ascii=False)])
         new = cursor.fetchone()[0]
     maps.inserted.append((_label(model), new))
     return new
@@ -540,8 +540,8 @@ def centre_import(*, archive: Path, say: Say = _quiet) -> dict:
         env = pgtools.libpq_environment()
         restore = [pg_restore.path, "--no-owner", "--no-privileges", "--exit-on-error", "--no-password",
                    f"--dbname={env['PGDATABASE']}"]
-        pgtools.run([*restore, "--section=pre-data", "--section=data", str(work / "schema.dump")], env=env)
         try:
+            pgtools.run([*restore, "--section=pre-data", "--section=data", str(work / "schema.dump")], env=env)
             with transaction.atomic():
                 created = _people(public, maps)
                 centre_row = {**source_centre, "parent_id": _map_reference(CENTRE, parent_id, maps)}
