@@ -20,11 +20,13 @@ lead to a moved model or one with a natural key (`NATURAL_KEYS`); every plain in
 rows of the moved models, and the centre schema's tables) must be in `PLAIN_IDS` or `NOT_PUBLIC_IDS`.
 `plan_problems()` lists what is not covered: export refuses while any is, and a test keeps it empty.
 
-Ids differ between instances: an import inserts the public rows under the target's ids (keeping UUIDs),
-maps every reference by natural key, creates the people (users, the online hall's applicants) the target
-lacks, and rewrites the public ids held in the centre's schema (users, items, item versions, materials,
-permissions) before its constraints are restored. It refuses, before writing anything, when the target has
-the centre already or lacks its parent, an item or an item version the centre adopted or used.
+Ids differ between instances: an import inserts the public rows under the target's ids (keeping UUIDs;
+a moved row whose natural key the target has already, such as a key project of the city's register, is
+matched instead), maps every reference by natural key, creates the people (users, the online hall's
+applicants) the target lacks, and rewrites the public ids held in the centre's schema (users, items, item
+versions, materials, permissions) before its constraints are restored. It refuses, before writing anything,
+when the target has the centre already or lacks its parent, an item or an item version the centre adopted
+or used.
 """
 from __future__ import annotations
 
@@ -143,6 +145,9 @@ NATURAL_KEYS: dict[str, tuple[str, ...]] = {
     "catalog.Material": ("version__item__code", "version__number", "position", "name_zh"),
     "catalog.LifecycleEvent": ("item__code", "kind", "effective_on"),
     "projects.KeyProject": ("year", "name_zh"),
+    "joint_approval.LinkedProject": ("project__year", "project__name_zh"),
+    "joint_approval.LinkedProjectItem": ("project__year", "project__name_zh", "item__code"),
+    "delegation.AgencyAssignment": ("project__year", "project__name_zh", "agent__username"),
     "joint_approval.Bundle": ("code",),
     "joint_approval.JointCase": ("id",),
     "delegation.GreenChannel": ("code",),
@@ -369,6 +374,8 @@ def centre_export(*, division_code: str, destination: Path, say: Say = _quiet) -
             rows = _rows_as_json(model, ids)
             public["rows"][label] = rows
             counts[label] = len(rows)
+            if label in NATURAL_KEYS:  # a row the target has already (the city's register of projects) is matched
+                referenced[label].update(ids)
             for f in _foreign_keys(model):
                 referenced[f.related_model._meta.label].update(
                     row[f.column] for row in rows if row[f.column] is not None)
@@ -437,6 +444,8 @@ class _Maps:
     ids: dict[str, dict[str, object]] = field(default_factory=lambda: defaultdict(dict))
     #: rows that could not be placed (a reference to a row neither moved nor in the target), per model
     left_out: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    #: rows the target has already (same natural key), per model: matched, not inserted
+    matched: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     #: inserted rows (model, target pk), to undo a failed import
     inserted: list[tuple[str, object]] = field(default_factory=list)
 
@@ -560,7 +569,7 @@ def centre_import(*, archive: Path, say: Say = _quiet) -> dict:
             raise CommandError(_("Imported, but the centre's tables' row counts differ from the export's."))
         moved = {label: sum(1 for inserted, _pk in maps.inserted if inserted == label) for label in MOVE_PLAN}
         short = [label for label, count in manifest["public_rows"].items()
-                 if moved.get(label, 0) + maps.left_out.get(label, 0) != count]
+                 if moved.get(label, 0) + maps.left_out.get(label, 0) + maps.matched.get(label, 0) != count]
         if short:
             raise CommandError(_("Imported, but these public rows are not all here: %(models)s") % {"models": short})
         say(_("centre %(code)s imported: %(rows)s public rows (%(left)s left out), %(tables)s tables, "
@@ -568,7 +577,8 @@ def centre_import(*, archive: Path, say: Say = _quiet) -> dict:
                                             "left": sum(maps.left_out.values()), "tables": len(schema_counts),
                                             "users": created})
         return {"centre": source_centre["division_code"], "public_rows": {k: v for k, v in moved.items() if v},
-                "schema_rows": schema_counts, "users_created": created, "left_out": dict(maps.left_out)}
+                "schema_rows": schema_counts, "users_created": created, "left_out": dict(maps.left_out),
+                "matched": dict(maps.matched)}
 
 
 def _moved_here(label: str, source: str, public: dict) -> bool:
@@ -597,6 +607,9 @@ def _public_rows(public: dict, maps: _Maps, manifest: dict) -> None:
     for label in _order(labels):
         model = by_label[label]
         for source_row in public["rows"][label]:
+            if str(source_row[model._meta.pk.column]) in maps.ids[label]:
+                maps.matched[label] += 1
+                continue
             row, later, placed = dict(source_row), [], True
             for f in _foreign_keys(model):
                 value = row.get(f.column)
