@@ -1,5 +1,5 @@
 """Backup and restore of the whole platform, round-tripped on the demo: a platform of its own (a database
-beside the test database, migrated, the demo provisioned on a cut network of 19 centres, committed), backed
+beside the test database, migrated, the demo provisioned on a cut network of 11 centres, committed), backed
 up with `platform_backup`, restored with `platform_restore` into a new empty database and storage. Every
 schema's tables have the same rows (count and checksum, read by the test) and sequences, the files are the
 same, the restored platform answers the progress lookup and a case page as the original does, and the
