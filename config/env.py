@@ -57,3 +57,5 @@ SMS_BACKEND = env_str("SMS_BACKEND", "console")
 REGISTRY_HMAC_KEY = env_str("REGISTRY_HMAC_KEY")
 # Fernet keys of applicants' personal data at rest, comma-separated, newest first (common.crypto).
 DATA_KEYS = env_list("GOVSERVICE_DATA_KEYS", [])
+# A folder holding pg_dump and pg_restore (operations.pgtools), when the ones found are not the right version.
+PG_BIN = env_str("GOVSERVICE_PG_BIN")

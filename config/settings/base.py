@@ -164,6 +164,9 @@ REGISTRY_HMAC_KEY = env.REGISTRY_HMAC_KEY
 # Keys of applicants' ID numbers and phones encrypted at rest (common.crypto): GOVSERVICE_DATA_KEYS, Fernet
 # keys newest first; empty: one derived from SECRET_KEY (development and tests; production refuses).
 DATA_KEYS = env.DATA_KEYS
+# pg_dump/pg_restore for backups and centre moves (operations.pgtools): this folder first, then the embedded
+# server's own, Debian's /usr/lib/postgresql/<major>/bin, PATH.
+PG_BIN_DIR = env.PG_BIN
 
 # Password given to every demo login created by `provision_demo`.
 DEMO_PASSWORD = "demo12345"  # noqa: S105 - demo data only, printed by the launcher

@@ -37,6 +37,7 @@ SHARED_APPS = [
     "news",
     "portal",
     "demo",
+    "operations",
 ]
 
 TENANT_APPS = [
