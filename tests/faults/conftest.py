@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.harness import ROOT, Gateway, PrivatePostgres, PrivateRedis, Processes
+from tests.faults.harness import ROOT, Gateway, PrivatePostgres, PrivateRedis, Processes, pg_programs
 
 #: The private copy's name.
 DATABASE = "govservice_faults"
@@ -42,9 +42,10 @@ def private_postgres(django_db_setup, django_db_blocker):
 
     with django_db_blocker.unblock():
         params = connection.get_connection_params()
+        major = connection.pg_version // 10000
     source = psycopg.conninfo.make_conninfo(**{key: value for key, value in params.items()
                                                if key in {"dbname", "user", "password", "host", "port"} and value})
-    server = PrivatePostgres()
+    server = PrivatePostgres(pg_programs(major))
     try:
         server.start()
         server.copy_database(source, DATABASE)

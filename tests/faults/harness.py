@@ -29,7 +29,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 #: The PostgreSQL programs of the `pgserver` package (a dependency: the embedded default), PostgreSQL 16.
-PG_BIN = Path(__import__("pgserver").__file__).resolve().parent / "pginstall" / "bin"
+PGSERVER_BIN = Path(__import__("pgserver").__file__).resolve().parent / "pginstall" / "bin"
+
+
+def pg_programs(major: int) -> Path:
+    """The folder of PostgreSQL programs to copy a database of a `major` server with and run its copy:
+    the system's of that major version (Debian: /usr/lib/postgresql/<major>/bin) when there, so that the
+    dump restores as it was made, else pgserver's."""
+    system = Path(f"/usr/lib/postgresql/{major}/bin")
+    return system if (system / "pg_ctl").exists() and (system / "pg_restore").exists() else PGSERVER_BIN
 #: PostgreSQL refuses to run as root: as root the private server runs as this user.
 PG_USER_WHEN_ROOT = "nobody"
 
@@ -183,8 +191,12 @@ class Processes:
         return done.stdout
 
     def stop_all(self) -> None:
+        """SIGKILL every process started (its whole group): a test's end needs no graceful shutdown."""
         for proc in reversed(self.started):
-            proc.stop()
+            if proc.alive():
+                proc.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
 
 
 def _died(proc: Proc) -> bool:
@@ -194,10 +206,11 @@ def _died(proc: Proc) -> bool:
 # --- a private PostgreSQL --------------------------------------------------------------------------------
 
 class PrivatePostgres:
-    """A PostgreSQL server of the test's own (pgserver's programs) on a free port, in a temporary folder,
-    run as `nobody` when the tests run as root. Restart it at will: nobody else uses it."""
+    """A PostgreSQL server of the test's own (`pg_programs`) on a free port, in a temporary folder, run as
+    `nobody` when the tests run as root. Restart it at will: nobody else uses it."""
 
-    def __init__(self) -> None:
+    def __init__(self, programs: Path = PGSERVER_BIN) -> None:
+        self.bin = programs
         self.port = free_port()
         self.folder = Path(tempfile.mkdtemp(prefix="govservice-faults-pg-"))
         self.data, self.sockets = self.folder / "data", self.folder / "sockets"
@@ -207,7 +220,7 @@ class PrivatePostgres:
             entry = pwd.getpwnam(self.user)
             for path in (self.folder, self.sockets):
                 os.chown(path, entry.pw_uid, entry.pw_gid)
-        self._run(PG_BIN / "initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "--encoding=UTF8",
+        self._run(self.bin / "initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "--encoding=UTF8",
                   "--no-sync", "--no-instructions")
 
     def _run(self, *command: object, check: bool = True, as_server: bool = True) -> subprocess.CompletedProcess:
@@ -225,12 +238,12 @@ class PrivatePostgres:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
 
     def start(self) -> None:
-        self._run(PG_BIN / "pg_ctl", "-D", self.data, "-l", self.folder / "server.log", "-w", "-t", "60", "-o",
+        self._run(self.bin / "pg_ctl", "-D", self.data, "-l", self.folder / "server.log", "-w", "-t", "60", "-o",
                   f"-p {self.port} -k {self.sockets} -c listen_addresses=127.0.0.1 -c max_connections=200 "
                   "-c fsync=off -c full_page_writes=off", "start")
 
     def stop(self, mode: str = "fast") -> None:
-        self._run(PG_BIN / "pg_ctl", "-D", self.data, "-m", mode, "-w", "-t", "60", "stop", check=False)
+        self._run(self.bin / "pg_ctl", "-D", self.data, "-m", mode, "-w", "-t", "60", "stop", check=False)
 
     def restart(self, *, mode: str = "fast", down_seconds: float = 1.0) -> float:
         """Stop (`fast`: connections ended, a clean shutdown; `immediate`: as a crash, recovery at start),
@@ -255,10 +268,10 @@ class PrivatePostgres:
     def copy_database(self, source_url: str, database: str) -> None:
         """`database` here, made from `source_url` (the session's test database) by pg_dump and pg_restore."""
         dump = self.folder / "copy.dump"
-        self._run(PG_BIN / "pg_dump", "-Fc", "--no-owner", "--no-privileges", "-f", dump, "-d", source_url,
+        self._run(self.bin / "pg_dump", "-Fc", "--no-owner", "--no-privileges", "-f", dump, "-d", source_url,
                   as_server=False)
         self.query(f'CREATE DATABASE "{database}"', database="postgres")
-        self._run(PG_BIN / "pg_restore", "--no-owner", "--no-privileges", "-j", "2", "-d", self.url(database), dump,
+        self._run(self.bin / "pg_restore", "--no-owner", "--no-privileges", "-j", "2", "-d", self.url(database), dump,
                   as_server=False)
         dump.unlink()
 
@@ -360,14 +373,14 @@ class PrivateRabbit:
 @dataclass
 class Gateway:
     """An HTTP SMS gateway (the `http` backend's protocol: POST {to, text, id}) on a free port. Each message
-    is recorded when it arrives (`received`: ids in order); the answer comes `delay` seconds later. `hold()`
-    makes the next message wait, unanswered, until `release()`: a send caught in flight."""
+    is recorded when it arrives (`received`: ids in order); the answer comes `delay` seconds later. `hold(n)`
+    makes the n-th message to arrive wait, unanswered, until `release()`: a send caught in flight."""
 
     delay: float = 0.0
     received: list[str] = field(default_factory=list)
     open: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _hold_next: bool = False
+    _hold_at: int = 0
     _held: threading.Event = field(default_factory=threading.Event)
     _release: threading.Event = field(default_factory=threading.Event)
     held_id: str = ""
@@ -382,7 +395,7 @@ class Gateway:
                 with gateway._lock:
                     gateway.received.append(message_id)
                     gateway.open.add(message_id)
-                    hold, gateway._hold_next = gateway._hold_next, False
+                    hold = len(gateway.received) == gateway._hold_at
                 if hold:
                     gateway.held_id = message_id
                     gateway._held.set()
@@ -410,9 +423,9 @@ class Gateway:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}/sms"
 
-    def hold(self) -> None:
+    def hold(self, nth: int) -> None:
         with self._lock:
-            self._hold_next = True
+            self._hold_at = nth
 
     def wait_held(self, timeout: float = 30) -> str:
         assert self._held.wait(timeout), "no message reached the gateway to be held"

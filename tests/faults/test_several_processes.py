@@ -100,6 +100,7 @@ def test_a_renamed_or_suspended_centre_takes_effect_on_every_process_within_the_
 @broken_variant
 def test_the_rename_is_noticed_when_processes_never_look_at_the_routing_version_again(platform, redis_broker):
     findings = rename_and_suspend(platform, redis_broker, variant="routing_never_rechecked")
+    print(f"broken variant found: {findings}")
     assert any("new name" in finding for finding in findings), findings
 
 
@@ -154,4 +155,5 @@ def test_a_second_beat_sends_nothing_says_so_and_takes_over_when_the_first_dies(
 @broken_variant
 def test_two_beats_are_noticed_without_the_lock(platform, redis_broker):
     findings = two_beats(platform, redis_broker, variant="beat_without_lock")
+    print(f"broken variant found: {findings}")
     assert any("both beats send" in finding for finding in findings), findings

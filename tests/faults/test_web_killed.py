@@ -93,4 +93,5 @@ def test_a_web_process_killed_mid_request_leaves_nothing_and_the_retry_makes_the
 @broken_variant
 def test_the_kill_is_noticed_when_a_submission_is_not_one_transaction(platform):
     findings = kill_web_mid_request(platform, variant="submit_without_transaction")
+    print(f"broken variant found: {findings}")
     assert any("left" in finding for finding in findings), findings
