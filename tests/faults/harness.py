@@ -80,6 +80,8 @@ class Proc:
     name: str
     popen: subprocess.Popen
     log: Path
+    port: int = 0
+    kind: str = ""
 
     @property
     def pid(self) -> int:
@@ -150,22 +152,36 @@ class Processes:
         self.started.append(proc)
         return proc
 
-    def web(self, name: str, port: int, *, workers: int = 2, threads: int = 4, variant: str = "", **env: str) -> Proc:
+    def web(self, name: str, port: int, *, workers: int = 2, threads: int = 4, variant: str = "", wait: bool = True,
+            **env: str) -> Proc:
+        """gunicorn as platform/Procfile runs it; `wait`: until it listens (else `ready()` later)."""
         proc = self.launch(name, "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
                            "--threads", str(threads), "--worker-connections", str(threads), "--keep-alive", "0",
                            "--graceful-timeout", "2", "--timeout", "60", "--access-logfile", "-",
                            variant=variant, **env)
-        wait_for(lambda: port_open(port) or (not proc.alive() and _died(proc)), 60, 0.1, f"{name} listening")
+        proc.port = port
+        if wait:
+            self.ready(proc)
         return proc
 
-    def worker(self, name: str, *, concurrency: int = 2, queues: str = "", variant: str = "", **env: str) -> Proc:
+    def worker(self, name: str, *, concurrency: int = 2, variant: str = "", wait: bool = True, **env: str) -> Proc:
+        """A Celery worker (prefork); `wait`: until it says it is ready (else `ready()` later)."""
         args = ["celery", "-A", "config", "worker", "-l", "info", "-n", f"{name}@%h", "--concurrency",
                 str(concurrency), "--without-gossip", "--without-mingle", "--without-heartbeat"]
-        if queues:
-            args += ["-Q", queues]
         proc = self.launch(name, *args, variant=variant, **env)
-        proc.wait_output(r"@\S+ ready\.", 60)
+        proc.kind = "worker"
+        if wait:
+            self.ready(proc)
         return proc
+
+    def ready(self, *procs: Proc) -> None:
+        """Wait until each web server listens and each worker is ready (started together, they boot at once)."""
+        for proc in procs:
+            if proc.port:
+                wait_for(lambda proc=proc: port_open(proc.port) or (not proc.alive() and _died(proc)), 60, 0.1,
+                         f"{proc.name} listening")
+            elif proc.kind == "worker":
+                proc.wait_output(r"@\S+ ready\.", 60)
 
     def beat(self, name: str, *, variant: str = "", **env: str) -> Proc:
         schedule = self.log_dir / f"{name}-schedule"

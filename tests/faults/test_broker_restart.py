@@ -45,8 +45,8 @@ def restart_broker_with_tasks_queued(platform, gateway, broker, *, settle: float
     env = {"CELERY_BROKER_URL": broker.url, "SMS_BACKEND": "http", "SMS_HTTP_URL": gateway.url,
            "GOVSERVICE_FAULTS_BEAT": "heartbeat", "GOVSERVICE_FAULTS_HEARTBEAT_SECONDS": "1", **env}
     processes = platform.processes
-    worker = processes.worker("worker", concurrency=1, **env)
     beat = processes.beat("beat", **env)
+    worker = processes.worker("worker", concurrency=1, **env)
     start = beats()
     wait_for(lambda: beats() >= start + 2, 30, 0.2, "beat's heartbeats running")
     processes.tool("enqueue", str(MESSAGES), prefix, **env)

@@ -5,10 +5,10 @@ case is made once, and once the centres' outboxes have caught up no case lacks i
 row lacks its case: `manage.py reconcile_registry` reports no drift. In both modes of CASE_PUBLIC_WRITES.
 
 Real processes: gunicorn (2 workers × 4 threads), a Celery worker and beat (whose heartbeat must go on after
-the restarts) on a PostgreSQL of the test's own (never the machine's shared one), restarted with pg_ctl. With
-`after_commit` the projection after each commit is slowed (`slow_projection`) so that the restarts fall between
-commits and projections. Broken variant: `registry_after_commit` (the registry row written by an on-commit
-callback, with no outbox row in the case's transaction).
+the restarts) with a private Redis, on a PostgreSQL of the test's own (never the machine's shared one),
+restarted with pg_ctl. With `after_commit` the projection after each commit is slowed (`slow_projection`) so
+that the restarts fall between commits and projections. Broken variant: `registry_after_commit` (the registry
+row written by an on-commit callback, with no outbox row in the case's transaction).
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ import pytest
 from tests.faults.conftest import broken_variant
 from tests.faults.harness import call, free_port, wait_for
 
-pytestmark = [pytest.mark.faults]
+pytestmark = [pytest.mark.faults, pytest.mark.celery_integration]
 
 CLIENTS = 6
 VALID_ID = "11010519491231002X"
@@ -90,14 +90,18 @@ class Client:
         raise AssertionError(f"{method} {path} did not succeed within 60 s: {self.unclear[-3:]}")
 
 
-def stream_through_restarts(platform, *, mode: str, variant: str = "", seconds: float = 9) -> tuple[list[str], dict]:
+def stream_through_restarts(platform, broker, *, mode: str, variant: str = "",
+                            seconds: float = 9) -> tuple[list[str], dict]:
     """The scenario: (what went wrong, what was seen)."""
     port = free_port()
     variants = ",".join(filter(None, ["slow_projection" if mode == "after_commit" else "", variant]))
-    env = {"GOVSERVICE_CASE_PUBLIC_WRITES": mode, "GOVSERVICE_FAULTS_BEAT": "heartbeat,catch-up"}
-    platform.processes.web("web", port, workers=2, threads=4, variant=variants, **env)
-    platform.processes.worker("worker", concurrency=1, variant=variants, **env)
-    beat = platform.processes.beat("beat", variant=variants, **env)
+    env = {"GOVSERVICE_CASE_PUBLIC_WRITES": mode, "GOVSERVICE_FAULTS_BEAT": "heartbeat,catch-up",
+           "CELERY_BROKER_URL": broker.url}
+    processes = platform.processes
+    web = processes.web("web", port, workers=2, threads=4, variant=variants, wait=False, **env)
+    worker = processes.worker("worker", concurrency=1, variant=variants, wait=False, **env)
+    beat = processes.beat("beat", variant=variants, **env)
+    processes.ready(web, worker)
     beat.wait_output("Sending due task centre-heartbeat", 60)  # beat is up before the restarts
     seed, schema = platform.seed, platform.seed["schema"]
     run = uuid.uuid4().hex[:8]
@@ -173,8 +177,8 @@ def stream_through_restarts(platform, *, mode: str, variant: str = "", seconds: 
 
 
 @pytest.mark.parametrize("mode", ["in_transaction", "after_commit"])
-def test_database_restarts_under_a_stream_of_cases_lose_and_double_nothing(platform, mode):
-    findings, seen = stream_through_restarts(platform, mode=mode)
+def test_database_restarts_under_a_stream_of_cases_lose_and_double_nothing(platform, redis_broker, mode):
+    findings, seen = stream_through_restarts(platform, redis_broker, mode=mode)
     assert findings == []
     assert seen["errors"].get("503 database_unavailable"), "the restarts hit no request: the test proved nothing"
     if mode == "after_commit":
@@ -182,8 +186,8 @@ def test_database_restarts_under_a_stream_of_cases_lose_and_double_nothing(platf
 
 
 @broken_variant
-def test_the_restart_is_noticed_when_the_registry_is_written_after_commit_without_the_outbox(platform):
-    findings, _ = stream_through_restarts(platform, mode="after_commit", variant="registry_after_commit")
+def test_the_restart_is_noticed_when_the_registry_is_written_after_commit_without_the_outbox(platform, redis_broker):
+    findings, _ = stream_through_restarts(platform, redis_broker, mode="after_commit", variant="registry_after_commit")
     print(f"broken variant found: {findings}")
     assert any(word in finding for finding in findings for word in ("drift", "without a registry row", "history")), \
         findings

@@ -35,10 +35,11 @@ def rename_and_suspend(platform, redis_broker, *, variant: str = "") -> list[str
     seed, processes = platform.seed, platform.processes
     env = {"CELERY_BROKER_URL": redis_broker.url, "GOVSERVICE_FAULTS_BEAT": "heartbeat"}
     ports = [free_port(), free_port()]
-    for n, port in enumerate(ports, 1):
-        processes.web(f"web-{n}", port, workers=2, threads=2, variant=variant, **env)
-    workers = [processes.worker(f"worker-{n}", concurrency=1, variant=variant, **env) for n in (1, 2)]
+    webs = [processes.web(f"web-{n}", port, workers=2, threads=2, variant=variant, wait=False, **env)
+            for n, port in enumerate(ports, 1)]
+    workers = [processes.worker(f"worker-{n}", concurrency=1, variant=variant, wait=False, **env) for n in (1, 2)]
     processes.beat("beat", variant=variant, **env)
+    processes.ready(*webs, *workers)
     yanta = platform.sql("SELECT schema_name FROM tenants_centre WHERE slug = 'yanta'")[0][0]
     [(name_en,)] = platform.sql("SELECT name_en FROM tenants_centre WHERE id = %s", [seed["centre_id"]])
 
@@ -113,8 +114,9 @@ def two_beats(platform, redis_broker, *, variant: str = "") -> list[str]:
     schema, processes = platform.seed["schema"], platform.processes
     env = {"CELERY_BROKER_URL": redis_broker.url, "GOVSERVICE_FAULTS_BEAT": "heartbeat",
            "GOVSERVICE_FAULTS_HEARTBEAT_SECONDS": "1"}
-    processes.worker("worker", concurrency=2, **env)
+    worker = processes.worker("worker", concurrency=2, wait=False, **env)
     first = processes.beat("beat-1", variant=variant, **env)
+    processes.ready(worker)
     first.wait_output("Scheduler: Sending due task|beat lock taken", 30)
     second = processes.beat("beat-2", variant=variant, **env)
     findings = []

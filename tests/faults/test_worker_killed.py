@@ -46,8 +46,8 @@ def kill_worker_mid_send(platform, gateway, redis_broker, *, variant: str = "", 
     assert held in in_flight, "the held message was not in flight at the kill"
     at_kill = dict(gateway.counts())
 
-    processes.worker("worker-2", concurrency=CONCURRENCY, variant=variant, **env)
     processes.beat("beat", variant=variant, **env)
+    processes.worker("worker-2", concurrency=CONCURRENCY, variant=variant, **env)
     deadline = time.monotonic() + settle
     while time.monotonic() < deadline and set(statuses(platform, prefix).values()) != {"sent"}:
         time.sleep(0.3)
