@@ -7,13 +7,17 @@ Services raise `ApplicationError(message, code, extra)`; each app lists its code
 """
 from __future__ import annotations
 
+import sys
 from enum import StrEnum
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpResponse, JsonResponse
+from django.utils import translation
 from django.utils.encoding import force_str
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views import defaults
 from rest_framework import exceptions, status
@@ -31,6 +35,7 @@ class ErrorCode(StrEnum):
     CONFLICT = "conflict"
     RATE_LIMITED = "rate_limited"
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
+    DATABASE_UNAVAILABLE = "database_unavailable"
     ERROR = "error"
 
 
@@ -120,3 +125,34 @@ def page_not_found(request, exception: Exception) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse(_body(ErrorCode.NOT_FOUND, exceptions.NotFound.default_detail), status=404)
     return defaults.page_not_found(request, exception)
+
+
+#: What a client waits before trying again after `database_unavailable` (a restart or fail-over takes seconds).
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
+def server_error(request) -> HttpResponse:
+    """Django's 500 handler (`handler500` of both URL confs). A request that failed because PostgreSQL could
+    not be reached (restarting, failing over, a connection cut: Django's `OperationalError` or
+    `InterfaceError`, the exception being handled) answers **503** with `Retry-After: 5` and a sentence in
+    the request's language: under /api/ the API's error body `{"code": "database_unavailable", ...}`, else
+    a short page. Its transaction was rolled back by PostgreSQL unless it had committed, so a retry is safe
+    where the request carries an `Idempotency-Key` (or is a step the case's state refuses to take twice).
+    Anything else is Django's own 500. Renders no template and reads no database (both may be what broke)."""
+    error = sys.exc_info()[1]
+    if not isinstance(error, OperationalError | InterfaceError):
+        return defaults.server_error(request)
+    with translation.override(translation.get_language_from_request(request)):
+        message = _("The service cannot reach its database just now (it may be restarting). Please try again in a "
+                    "few seconds.")
+        if request.path.startswith("/api/"):
+            message = "{} {}".format(message, _("A request sent again with the same Idempotency-Key is never made "
+                                               "twice."))
+            response: HttpResponse = JsonResponse(_body(ErrorCode.DATABASE_UNAVAILABLE, message), status=503)
+        else:
+            title = _("Please try again in a few seconds")
+            response = HttpResponse(
+                f'<!doctype html><html lang="{translation.get_language()}"><meta charset="utf-8"><title>'
+                f"{escape(title)}</title><h1>{escape(title)}</h1><p>{escape(message)}</p></html>", status=503)
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    return response

@@ -26,3 +26,4 @@ urlpatterns = [
 ]
 
 handler404 = "common.errors.page_not_found"  # JSON under /api/
+handler500 = "common.errors.server_error"  # the database unreachable: 503, try again

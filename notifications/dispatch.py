@@ -6,9 +6,11 @@
 Delivery is **exactly-once** as long as the process that took a message lives to record the
 result: the row is locked (`select_for_update(skip_locked=True)`), marked `sending` and committed
 *before* the backend is called, so no second worker can take it. If a worker dies between the
-backend's call and the commit of its result, the message stays `sending`; after SENDING_STALE_AFTER
-`outbox_dispatch_due` puts it back to `pending` and it is sent again: **at-least-once** in that
-crash window only (a gateway can de-duplicate on the `id` it is given, the message's id).
+backend's call and the commit of its result, the message stays `sending`; after
+`OUTBOX_SENDING_STALE_SECONDS` (300) `outbox_dispatch_due` puts it back to `pending` and it is sent
+again: **at-least-once** in that crash window only, at most one message per worker process (the one it
+was sending; a gateway can de-duplicate on the `id` it is given, the message's id). Shown with a real
+worker killed mid-send: tests/faults/test_worker_killed.py.
 
 Log lines never show a full phone number (`mask_phone`).
 """
@@ -30,8 +32,11 @@ from notifications.tasks import dispatch_message
 
 logger = logging.getLogger(__name__)
 
-#: A message `sending` for longer than this was taken by a worker that died mid-send.
-SENDING_STALE_AFTER = dt.timedelta(minutes=5)
+
+def sending_stale_after() -> dt.timedelta:
+    """A message `sending` for longer than this (settings.OUTBOX_SENDING_STALE_SECONDS) was taken by a worker
+    that died mid-send. Longer than the slowest gateway call (SMS_HTTP_TIMEOUT), or a slow send is sent twice."""
+    return dt.timedelta(seconds=float(settings.OUTBOX_SENDING_STALE_SECONDS))
 
 _PHONE_LIKE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1\d{2}[- ]?\d{4}[- ]?\d{4}(?!\d)")
 
@@ -108,9 +113,10 @@ def _send(*, message_id: int, now: dt.datetime, backend: SmsBackend | None) -> t
 
 
 def outbox_requeue_stale(*, now: dt.datetime | None = None) -> int:
-    """Messages `sending` for longer than SENDING_STALE_AFTER (their worker died) back to `pending`."""
+    """Messages `sending` for longer than `sending_stale_after()` (their worker died) back to `pending`."""
     now = now or timezone.now()
-    count = OutboxMessage.objects.filter(status=OutboxStatus.SENDING, updated_at__lt=now - SENDING_STALE_AFTER).update(
+    stale = now - sending_stale_after()
+    count = OutboxMessage.objects.filter(status=OutboxStatus.SENDING, updated_at__lt=stale).update(
         status=OutboxStatus.PENDING, next_attempt_at=now, updated_at=now,
         last_error="requeued: the worker sending it stopped")
     if count:

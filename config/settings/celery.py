@@ -31,6 +31,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULER = "tenants.beat:ReadyCentresScheduler"
+#: One beat sends (tenants.beat.BeatLock, a PostgreSQL advisory lock): a second one waits and tries again this often.
+BEAT_LOCK_RETRY_SECONDS = env.env_float("BEAT_LOCK_RETRY_SECONDS", 10.0)
 CELERY_BEAT_SCHEDULE_FILENAME = str(env.VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     # Sent once per *ready* centre (no tenant_schemas: every centre; see tenants.beat).

@@ -10,3 +10,6 @@ SMS_HTTP_TIMEOUT = env.env_float("SMS_HTTP_TIMEOUT", 5.0)
 #: Retries of a failed send, with exponential backoff from OUTBOX_RETRY_BASE_SECONDS.
 OUTBOX_MAX_ATTEMPTS = env.env_int("OUTBOX_MAX_ATTEMPTS", 6)
 OUTBOX_RETRY_BASE_SECONDS = env.env_float("OUTBOX_RETRY_BASE_SECONDS", 30.0)
+#: A message `sending` longer than this was taken by a worker that died mid-send: the sweep sends it again (the
+#: at-least-once window, docs/operations.md "Faults and several processes"). Keep it above SMS_HTTP_TIMEOUT.
+OUTBOX_SENDING_STALE_SECONDS = env.env_float("OUTBOX_SENDING_STALE_SECONDS", 300.0)

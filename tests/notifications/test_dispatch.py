@@ -11,7 +11,7 @@ from django.db import connection
 from django.utils import timezone
 
 from notifications.backends import SendError
-from notifications.dispatch import SENDING_STALE_AFTER, message_send, outbox_dispatch_due, outbox_retry_now
+from notifications.dispatch import message_send, outbox_dispatch_due, outbox_retry_now, sending_stale_after
 from notifications.models import OutboxMessage, OutboxStatus
 from tests.notifications.conftest import MASKED, PHONE, enqueue
 
@@ -131,7 +131,7 @@ def test_a_message_stuck_in_sending_is_requeued_and_sent_by_the_dispatcher(sms_f
     message = enqueue()
     now = timezone.now()
     OutboxMessage.objects.filter(pk=message.pk).update(status=OutboxStatus.SENDING,
-                                                       updated_at=now - SENDING_STALE_AFTER - dt.timedelta(seconds=1))
+                                                       updated_at=now - sending_stale_after() - dt.timedelta(seconds=1))
     assert outbox_dispatch_due(now=now) == 1
     assert reload(message).status == OutboxStatus.SENT
     assert len(sms_file.lines()) == 1
