@@ -42,10 +42,14 @@ from psycopg import sql
 
 from config.embedded import running_socket_dir
 
-#: Statements PostgreSQL refuses inside a transaction block (and so in a multi-statement message): sent
-#: without the search path (they name what they touch: VACUUM, CREATE INDEX CONCURRENTLY of a public table).
-_NO_TRANSACTION = re.compile(r"^\s*(VACUUM|CREATE\s+DATABASE|DROP\s+DATABASE|ALTER\s+SYSTEM|CLUSTER\b|"
-                             r"(CREATE|DROP|REINDEX)\b[^;]*\bCONCURRENTLY\b)", re.IGNORECASE)
+#: Statements sent as they are, without the search path before them: transaction control (a `ROLLBACK TO
+#: SAVEPOINT` must run in a transaction an error aborted, where a `SET` would be refused), and what PostgreSQL
+#: refuses inside a transaction block, so in a message of several statements (VACUUM, CREATE INDEX
+#: CONCURRENTLY of a public table: they name what they touch).
+_SENT_AS_IS = re.compile(
+    r"^\s*(BEGIN|START\s+TRANSACTION|COMMIT|END|ROLLBACK|ABORT|SAVEPOINT|RELEASE|PREPARE\s+TRANSACTION|"
+    r"VACUUM|CREATE\s+DATABASE|DROP\s+DATABASE|ALTER\s+SYSTEM|CLUSTER|"
+    r"(CREATE|DROP|REINDEX)\b[^;]*\bCONCURRENTLY)\b", re.IGNORECASE)
 
 
 class PooledCursor(Cursor):
@@ -66,7 +70,7 @@ class PooledCursor(Cursor):
             query = query.as_string(self)
         elif isinstance(query, bytes | bytearray | memoryview):
             query = bytes(query).decode()
-        if _NO_TRANSACTION.match(query):
+        if _SENT_AS_IS.match(query):
             return None, query
         return prefix, query
 

@@ -257,6 +257,28 @@ def test_a_transaction_through_the_pooler_sets_its_isolation_level_after_the_sea
         pooled.close()
 
 
+def test_an_error_inside_a_savepoint_through_the_pooler_rolls_back_to_it_and_the_transaction_goes_on(
+        two_centres, pooled_alias):
+    """Django rolls back to a savepoint in a transaction an error aborted: that statement goes without the
+    search path (a SET there is refused), and the statements after it carry it again."""
+    from django.db import IntegrityError
+
+    from windows.models import Window
+
+    beilin, _yanta, _token = two_centres
+    pooled = connections[pooled_alias]
+    pooled.set_tenant(beilin)
+    windows = Window.objects.using(pooled_alias)
+    try:
+        with transaction.atomic(using=pooled_alias):
+            with pytest.raises(IntegrityError), transaction.atomic(using=pooled_alias):
+                windows.create(number=PREFIX + "B1", name_zh="重复", name_en="Duplicate")  # the number is unique
+            assert set(windows.filter(number__startswith=PREFIX).values_list("number", flat=True)) == {
+                "PGB-B1", "PGB-B2"}
+    finally:
+        pooled.close()
+
+
 @pytest.fixture
 def web_through_pgbouncer(pgbouncer, django_db_blocker):
     """Django's own connection (what the WSGI handler's requests use, in every thread) through PgBouncer
