@@ -126,7 +126,7 @@ def outbox_project(*, centre: Centre) -> int:
             return applied
 
 
-def _waiting(centres: list[Centre]) -> Iterator[tuple[int, int, dt.datetime | None]]:
+def _waiting(centres: list[Centre]) -> Iterator[tuple[int, int, dt.datetime]]:
     """(centre id, rows waiting, the oldest row's `created_at`) of each of `centres` that has rows: one
     statement over 500 schemas at a time."""
     quote = connection.ops.quote_name

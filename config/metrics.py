@@ -21,7 +21,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import cache
 
 from django.conf import settings
@@ -107,7 +107,7 @@ class DatabaseCollector:
 class _ThisProcess:
     """Without multiprocess mode: this process's own metrics (prometheus-client's default registry)."""
 
-    def collect(self) -> Iterator[Metric]:
+    def collect(self) -> Iterable[Metric]:
         return REGISTRY.collect()
 
 

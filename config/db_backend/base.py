@@ -67,7 +67,7 @@ class PooledCursor(Cursor):
         if prefix is None:
             return None, query
         if isinstance(query, sql.Composable):
-            query = query.as_string(self)
+            query = query.as_string(self.connection)  # type: ignore[attr-defined]  # psycopg's, not in the stubs
         elif isinstance(query, bytes | bytearray | memoryview):
             query = bytes(query).decode()
         if _SENT_AS_IS.match(query):
