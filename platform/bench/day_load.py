@@ -256,7 +256,9 @@ def main() -> None:
     plan = work / "plan.json"
     log(f"setup: {child(db_url, 'setup', str(plan))}")
 
-    subprocess.run(["redis-cli", "-u", broker, "FLUSHDB"], check=False, capture_output=True)
+    import redis
+
+    redis.Redis.from_url(broker).flushdb()  # the run's own broker and cache (give it a db of its own)
     metrics = work / "metrics"
     metrics.mkdir()
     port = free_port()

@@ -173,8 +173,9 @@ def gunicorn_two_workers(django_db_setup, django_db_blocker):
                            f"{params.get('port', 5432)}/{connection.settings_dict['NAME']}"}
     command = [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2",
                "--log-level", "warning"]
-    process = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    log = (folder.parent / f"{folder.name}.log").open("w")  # a file: a pipe nobody reads would fill
+    process = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+                               start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -185,7 +186,7 @@ def gunicorn_two_workers(django_db_setup, django_db_blocker):
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
                     process.kill()
-                    pytest.fail(f"gunicorn did not start: {process.communicate()[0][-3000:]}")
+                    pytest.fail(f"gunicorn did not start: {Path(log.name).read_text()[-3000:]}")
                 time.sleep(0.2)
         yield url, folder
     finally:
@@ -195,6 +196,8 @@ def gunicorn_two_workers(django_db_setup, django_db_blocker):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        log.close()
+        Path(log.name).unlink(missing_ok=True)
         shutil.rmtree(folder, ignore_errors=True)
 
 

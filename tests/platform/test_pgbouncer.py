@@ -71,7 +71,8 @@ def pgbouncer(django_db_setup, django_db_blocker):
     for path in folder.iterdir():
         path.chmod(0o644)
     command = [binary, *(["-u", "nobody"] if os.geteuid() == 0 else []), str(folder / "pgbouncer.ini")]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    log = (folder / "pgbouncer.log").open("w")  # a file: a pipe nobody reads would fill and stop PgBouncer
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     url = f"postgresql://{params.get('user', 'postgres')}@127.0.0.1:{port}/{name}"
     try:
         deadline = time.monotonic() + 15
@@ -83,7 +84,7 @@ def pgbouncer(django_db_setup, django_db_blocker):
             except psycopg.OperationalError:
                 if process.poll() is not None or time.monotonic() > deadline:
                     process.kill()
-                    pytest.fail(f"pgbouncer did not start: {process.communicate()[0]}")
+                    pytest.fail(f"pgbouncer did not start: {(folder / 'pgbouncer.log').read_text()}")
                 time.sleep(0.1)
         yield url
     finally:
@@ -93,6 +94,7 @@ def pgbouncer(django_db_setup, django_db_blocker):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        log.close()
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -114,7 +116,7 @@ def two_centres(django_db_setup, django_db_blocker):
         clerk = user_get_or_create(username="pgbouncer-clerk", password="pw-12345-xyz")
         for centre in centres.values():
             membership_grant(user=clerk, centre=centre, role=Role.WINDOW_CLERK, acting_user=None)
-        token = Token.objects.create(user=clerk).key
+        token = Token.objects.get_or_create(user=clerk)[0].key
         for code, numbers in made.items():
             with tenant_context(centres[code]):
                 for number in numbers:
