@@ -25,6 +25,7 @@ import argparse
 import csv
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -56,6 +57,8 @@ SETTINGS = "day_settings"
 PASSWORD = "day-load-12345"  # noqa: S105 - the load's made-up staff, on a database of its own
 AGENT_TOWNSHIPS = 40
 PREFIX = "DAY_RESULT "
+#: The runs' var folder, kept between runs: the PDFs' cut font is built there once (8-70 s, by the load).
+VAR = Path(tempfile.gettempdir()) / "govservice-day-var"
 
 
 # --- Django side (child processes: `day_load.py setup|check`) -----------------------------------------
@@ -232,6 +235,39 @@ def server_latency(port: int) -> dict:
     return {"responses_5xx": server_errors, "views": views}
 
 
+def waited_cpu() -> float:
+    """CPU seconds of the child processes this one has waited for (locust)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cpu_seconds(processes: dict[str, subprocess.Popen], dbname: str) -> dict[str, float]:
+    """CPU seconds (user + system) each of our processes has used with its children, and the PostgreSQL
+    backends serving the run's database (their process titles name it): what the 2 cores went to."""
+    import psutil
+
+    def used(proc: psutil.Process) -> float:
+        try:
+            times = proc.cpu_times()
+            return times.user + times.system + times.children_user + times.children_system
+        except psutil.Error:
+            return 0.0
+
+    out = {}
+    for name, popen in processes.items():
+        try:
+            root = psutil.Process(popen.pid)
+            out[name] = round(used(root) + sum(used(child) for child in root.children(recursive=True)), 1)
+        except psutil.Error:
+            out[name] = 0.0
+    backends = 0.0
+    for proc in psutil.process_iter(["name", "cmdline"]):
+        if proc.info["name"] == "postgres" and dbname in " ".join(proc.info["cmdline"] or []):
+            backends += used(proc)
+    out["postgres backends"] = round(backends, 1)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=10.0, help="how long the load runs")
@@ -263,7 +299,7 @@ def main() -> None:
     metrics.mkdir()
     port = free_port()
     env = child_env(db_url, DJANGO_SETTINGS_MODULE=SETTINGS, CELERY_BROKER_URL=broker, CACHE_URL=broker,
-                    TRUSTED_PROXIES="1", PROMETHEUS_MULTIPROC_DIR=str(metrics), GOVSERVICE_VAR_DIR=str(work / "var"),
+                    TRUSTED_PROXIES="1", PROMETHEUS_MULTIPROC_DIR=str(metrics), GOVSERVICE_VAR_DIR=str(VAR),
                     DAY_COMPRESSION=str(8 * 60 / args.day_minutes), PLATFORM_PORT=str(port), SMS_BACKEND="console")
     bin_dir = Path(PYTHON).parent
     processes = {
@@ -290,6 +326,7 @@ def main() -> None:
                 loads.append((round(time.time()), os.getloadavg()[0]))
 
         threading.Thread(target=sample, daemon=True).start()
+        children_cpu = waited_cpu()
         users = 62
         log(f"locust: {users} users for {args.minutes} min on port {port} (logs in {work})")
         locust = subprocess.run(
@@ -299,6 +336,8 @@ def main() -> None:
             cwd=REPO, env={**os.environ, "DAY_PLAN": str(plan), "DAY_MADE": str(made),
                            "DAY_MINUTES": str(args.day_minutes)}, capture_output=True, text=True)
         (work / "locust.log").write_text(locust.stdout + locust.stderr)
+        result["cpu_seconds"] = cpu_seconds(processes, name)
+        result["cpu_seconds"]["locust"] = round(waited_cpu() - children_cpu, 1)
         sampling.set()
         result["loadavg_during"] = loads
         result["loadavg_end"] = os.getloadavg()

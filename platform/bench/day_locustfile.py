@@ -5,9 +5,9 @@ working day. An 8-hour day is played in `DAY_MINUTES` minutes (10: compression f
 second arrive, and each goes its whole way the same day (accept, start the review, approve or deny, result
 ready, collected): as many steps as a steady state of many days closes. Who does what:
 
-- `WindowDesk`: a clerk submitting at the window for an applicant standing there (70 % of cases), with a
+- `WindowDesk`: a clerk submitting at the window for an applicant standing there (80 % of cases), with a
   refresh of the centre's open cases now and then;
-- `OnlineApplicant`: an applicant filing online, anonymous (20 %);
+- `OnlineApplicant`: an applicant filing online, anonymous (10 %: each gets a PDF receipt and decision);
 - `VillageAgent`: a township's agent filing for a resident with a recorded call as consent (10 %);
 - `BackOffice`: the centres' clerks and chief representatives taking the cases in turn through their steps
   (clerks: accept, start review, result ready, collected; chiefs: approve or, 1 in 20, deny with a reason;
@@ -92,7 +92,7 @@ class DayUser(HttpUser):
 
 class WindowDesk(DayUser):
     fixed_count = 20
-    wait_time = constant_throughput(CASES_PER_SECOND * 0.7 * 13 / 12 / 20)  # 12 of 13 turns submit
+    wait_time = constant_throughput(CASES_PER_SECOND * 0.8 * 13 / 12 / 20)  # 12 of 13 turns submit
 
     @task(12)
     def submit_at_the_window(self) -> None:
@@ -114,7 +114,7 @@ class WindowDesk(DayUser):
 
 class OnlineApplicant(DayUser):
     fixed_count = 6
-    wait_time = constant_throughput(CASES_PER_SECOND * 0.2 / 6)
+    wait_time = constant_throughput(CASES_PER_SECOND * 0.1 / 6)
 
     @task
     def file_online(self) -> None:
