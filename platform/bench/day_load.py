@@ -69,6 +69,7 @@ def setup(plan_path: str) -> None:
 
     django.setup()
     from django.conf import settings
+    from django.contrib.auth.hashers import make_password
     from rest_framework.authtoken.models import Token
 
     from catalog.selectors import centre_catalogue
@@ -83,8 +84,10 @@ def setup(plan_path: str) -> None:
     per_level = {level: sum(1 for c in centres if c.level == level) for level in share}
     district_like = per_level[Level.DISTRICT] + per_level[Level.ZONE]
 
+    password_hash = make_password(PASSWORD)  # once: hashing 440 passwords takes minutes on a busy machine
+
     def token_of(username: str, centre: Centre, role: str) -> str:
-        user = user_get_or_create(username=username, password=PASSWORD)
+        user = user_get_or_create(username=username, password_hash=password_hash)
         membership_grant(user=user, centre=centre, role=role, acting_user=None)
         return Token.objects.get_or_create(user=user)[0].key
 
@@ -106,7 +109,7 @@ def setup(plan_path: str) -> None:
         items = sorted(set(centre_catalogue(centre=township).values_list("item__code", flat=True)))[:5]
         if station is None or not items:
             continue
-        agent = user_get_or_create(username=f"day-agent-{township.slug}", password=PASSWORD)
+        agent = user_get_or_create(username=f"day-agent-{township.slug}", password_hash=password_hash)
         station_agent_assign(user=agent, station=station, acting_user=None)
         plan["agents"].append({"code": township.division_code, "items": items,
                                "host": f"{township.slug}.{settings.PLATFORM_DOMAIN}",
