@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from django.http import HttpRequest, HttpResponseBase
+from django.urls import Resolver404, resolve
 from prometheus_client import Counter, Gauge, Histogram
 
 #: Request latency buckets (seconds): pages answer in tens of milliseconds, exports and imports in seconds.
@@ -63,8 +64,14 @@ def sweep_timed(sweep: str) -> Iterator[None]:
 
 def view_label(request: HttpRequest) -> str:
     """The view a request went to, as its URL pattern's name says (`cases:case-detail`), else its
-    function's dotted path; `UNRESOLVED` when no pattern matched."""
+    function's dotted path; `UNRESOLVED` when no pattern matched. A request answered in front of URL
+    resolution (registry.lean's progress lookups) is named by resolving its path here."""
     match = getattr(request, "resolver_match", None)
+    if match is None:
+        try:
+            match = resolve(request.path_info, urlconf=getattr(request, "urlconf", None))
+        except Resolver404:
+            match = None
     if match is None:
         return UNRESOLVED
     return match.view_name or match._func_path

@@ -335,7 +335,7 @@ def main() -> None:
         locust = subprocess.run(
             [str(bin_dir / "locust"), "-f", str(BENCH_DIR / "day_locustfile.py"), "--headless", "-u", str(users),
              "-r", "20", "--run-time", f"{int(args.minutes * 60)}s", "--host", f"http://127.0.0.1:{port}",
-             "--csv", str(work / "locust"), "--only-summary", "--stop-timeout", "10"],
+             "--csv", str(work / "locust"), "--only-summary", "--stop-timeout", "90"],
             cwd=REPO, env={**os.environ, "DAY_PLAN": str(plan), "DAY_MADE": str(made),
                            "DAY_MINUTES": str(args.day_minutes)}, capture_output=True, text=True)
         (work / "locust.log").write_text(locust.stdout + locust.stderr)

@@ -54,6 +54,23 @@ def test_a_request_is_counted_by_its_view_and_its_latency_recorded():
         value(before, "govservice_http_request_duration_seconds_sum", view="health", method="GET"))
 
 
+def test_a_progress_lookup_answered_in_front_of_django_is_named_by_its_view():
+    """registry.lean answers anonymous lookups before URL resolution: still counted under its view."""
+    from django.test import RequestFactory
+
+    from config.wsgi import application  # the lean path in front of Django, as gunicorn serves it
+
+    before = scrape()
+    environ = RequestFactory().get("/progress/api/", {"number": "NO-SUCH-NUMBER", "factor": "1234"}).environ
+    statuses: list[str] = []
+    b"".join(application(environ, lambda status, headers, exc_info=None: statuses.append(status)))
+    assert statuses and statuses[0].split()[0] in {"200", "400", "404"}, statuses
+    after = scrape()
+    count = "govservice_http_request_duration_seconds_count"
+    assert value(after, count, view="progress-api", method="GET") == (
+        value(before, count, view="progress-api", method="GET") + 1)
+
+
 def test_a_path_no_view_answers_adds_no_series_of_its_own():
     Client().get("/no-such-page-3f9a/")
     names = {labels for (_name, labels) in scrape()}
