@@ -24,7 +24,7 @@ What it offers:
 - the centre's outbox (中心发件箱, `cases.outbox`): the public writes a case change owes (the registry's row,
   the applicant's SMS), made in the change's transaction or projected after it commits
   (`CASE_PUBLIC_WRITES`): `outbox_publish` with the topic's `outbox_handler`; `outbox_project` (one centre),
-  `outbox_catch_up` (every centre: the beat), `outbox_backlog`.
+  `outbox_catch_up` (every centre: the beat), `outbox_backlog`, `outbox_waiting` (the metrics).
 """
 from __future__ import annotations
 
@@ -42,7 +42,14 @@ from cases.documents import document_response
 from cases.error_codes import CaseErrorCode
 from cases.forms import CaseNewForm, material_choices
 from cases.models import Case, CaseDocument, CaseEvent, CaseMaterial, OneTimeNotice
-from cases.outbox import outbox_backlog, outbox_catch_up, outbox_handler, outbox_project, outbox_publish
+from cases.outbox import (
+    outbox_backlog,
+    outbox_catch_up,
+    outbox_handler,
+    outbox_project,
+    outbox_publish,
+    outbox_waiting,
+)
 from cases.services import AcceptedSubmission, Applicant, SubmitResult
 from catalog.models import Material
 from catalog.selectors import centre_catalogue
@@ -328,4 +335,5 @@ def cases_archive(*, cases: Iterable[tuple[Centre, uuid.UUID]], filename: str, a
 
 # --- the centre's outbox: a case write's public rows (cases.outbox) ----------------------------------------
 
-__all__ += ["outbox_backlog", "outbox_catch_up", "outbox_handler", "outbox_project", "outbox_publish"]
+__all__ += ["outbox_backlog", "outbox_catch_up", "outbox_handler", "outbox_project", "outbox_publish",
+            "outbox_waiting"]

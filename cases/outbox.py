@@ -23,10 +23,11 @@ the transaction, so a later change of a case has a larger id and is never visibl
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import partial
 
 from django.conf import settings
@@ -125,20 +126,34 @@ def outbox_project(*, centre: Centre) -> int:
             return applied
 
 
-def outbox_backlog(*, centres: list[Centre]) -> dict[int, int]:
-    """How many rows wait in each of `centres`' outboxes ({centre id: rows}, centres with none left out):
-    one statement over their schemas."""
-    backlog: dict[int, int] = {}
+def _waiting(centres: list[Centre]) -> Iterator[tuple[int, int, dt.datetime]]:
+    """(centre id, rows waiting, the oldest row's `created_at`) of each of `centres` that has rows: one
+    statement over 500 schemas at a time."""
     quote = connection.ops.quote_name
     for start in range(0, len(centres), 500):
         chunk = centres[start:start + 500]
         union = " UNION ALL ".join(
-            f"SELECT {int(c.pk)} AS centre_id, count(*) AS n FROM {quote(c.schema_name)}.{OutboxRow._meta.db_table}"
-            for c in chunk)
+            f"SELECT {int(c.pk)} AS centre_id, count(*) AS n, min(created_at) AS oldest "  # noqa: S608 - quoted names
+            f"FROM {quote(c.schema_name)}.{OutboxRow._meta.db_table}" for c in chunk)
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT centre_id, n FROM ({union}) counts WHERE n > 0")  # noqa: S608 - quoted names
-            backlog.update(dict(cursor.fetchall()))
-    return backlog
+            cursor.execute(f"SELECT centre_id, n, oldest FROM ({union}) counts WHERE n > 0")  # noqa: S608
+            yield from cursor.fetchall()
+
+
+def outbox_backlog(*, centres: list[Centre]) -> dict[int, int]:
+    """How many rows wait in each of `centres`' outboxes ({centre id: rows}, centres with none left out):
+    one statement over their schemas."""
+    return {centre_id: rows for centre_id, rows, _oldest in _waiting(centres)}
+
+
+def outbox_waiting(*, centres: list[Centre]) -> tuple[int, dt.datetime | None]:
+    """The rows waiting in all of `centres`' outboxes and when the oldest was written (None: none wait),
+    for the platform's metrics: an outbox that only grows, or an old row, is a projection that stopped."""
+    total, oldest = 0, None
+    for _centre_id, rows, first in _waiting(centres):
+        total += rows
+        oldest = first if oldest is None or first < oldest else oldest
+    return total, oldest
 
 
 def outbox_catch_up() -> int:

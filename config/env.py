@@ -41,6 +41,15 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 DATABASE_URL = env_str("DATABASE_URL")
+# A pooler that DATABASE_URL goes through ("" or "pgbouncer": transaction pooling), and PostgreSQL itself for
+# the sessions that need a server connection of their own (config/db_backend/pooling.py).
+DATABASE_POOLER = env_str("DATABASE_POOLER").strip().lower()
+DATABASE_DIRECT_URL = env_str("DATABASE_DIRECT_URL")
+# Who may read /metrics (config/metrics.py): a bearer token, or addresses in these networks; and the folder of
+# prometheus-client's multiprocess mode (the variable prometheus-client itself reads at import).
+METRICS_TOKEN = env_str("GOVSERVICE_METRICS_TOKEN")
+METRICS_ALLOWED_NETWORKS = env_list("GOVSERVICE_METRICS_NETWORKS", ["127.0.0.1/32", "::1/128"])
+METRICS_MULTIPROC_DIR = env_str("PROMETHEUS_MULTIPROC_DIR")
 DATABASE_NAME = env_str("GOVSERVICE_DB_NAME", "govservice")
 BROKER_URL = env_str("CELERY_BROKER_URL") or env_str("BROKER_URL")
 PLATFORM_DOMAIN = env_str("PLATFORM_DOMAIN", "localhost").lower().removesuffix(".")  # a host as routing compares it

@@ -1,4 +1,4 @@
-"""URLs served on every host: sign-in, language switch, health, API schema and docs."""
+"""URLs served on every host: sign-in, language switch, health, metrics, API schema and docs."""
 import threading
 from collections.abc import Callable
 from functools import wraps
@@ -14,6 +14,7 @@ from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from catalog.views import form_download
+from config.metrics import metrics
 from config.views import favicon, health
 from tenants import views
 from tenants.selectors import user_is_platform_admin
@@ -60,6 +61,7 @@ def api_docs_gate(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRe
 common_patterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", health, name="health"),
+    path("metrics", metrics, name="metrics"),  # Prometheus; a token or an allowed network (config/metrics.py)
     path("favicon.ico", favicon, name="favicon"),
     path("progress/", include("registry.urls")),
     path("forms/<int:form_id>/", form_download, name="catalog-form"),  # an item's forms: public, on every host

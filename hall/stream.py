@@ -38,11 +38,13 @@ BACKOFF_FIRST, BACKOFF_MAX = 0.5, 10.0
 def connect_params() -> dict[str, Any]:
     """psycopg connection keywords for settings.DATABASES["default"] (its name, user, host, port and
     options, the embedded server's socket found as Django finds it), computed on a wrapper of our own:
-    Django's connection of this thread is never used or opened."""
+    Django's connection of this thread is never used or opened. Through a transaction pooler, PostgreSQL
+    itself (the entry's `DIRECT`, from DATABASE_DIRECT_URL): a LISTEN needs a server connection of its own."""
     wrapper = connections.create_connection("default")
     params = wrapper.get_connection_params()
     for key in ("cursor_factory", "context", "prepare_threshold"):
         params.pop(key, None)
+    params.update(wrapper.settings_dict.get("DIRECT") or {})
     params.setdefault("connect_timeout", 10)
     params["application_name"] = "govservice hall stream"
     return params

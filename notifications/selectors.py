@@ -1,10 +1,11 @@
 """Reads of the outbox (发件箱) and the previews of the message templates."""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 from django.http import Http404
 
 from notifications.models import MessageTemplate, OutboxMessage, OutboxStatus
@@ -26,6 +27,23 @@ def outbox_list_for(*, user: AnyUser, status: str | None = None) -> QuerySet[Out
     if status in OutboxStatus.values:
         messages = messages.filter(status=status)
     return messages.order_by("-created_at", "-id")
+
+
+@dataclass(frozen=True)
+class OutboxWaiting:
+    """What the outbox has not sent yet (pending: never tried, or waiting for a retry): how many messages,
+    and when the oldest was written (None: none)."""
+
+    waiting: int
+    oldest: dt.datetime | None
+
+
+def outbox_waiting() -> OutboxWaiting:
+    """The outbox's backlog for the platform's metrics: one statement on the partial index of pending
+    messages (`notifications_outbox_due`), never a scan of the messages sent."""
+    figures = OutboxMessage.objects.filter(status=OutboxStatus.PENDING).aggregate(
+        waiting=Count("pk"), oldest=Min("created_at"))
+    return OutboxWaiting(**figures)
 
 
 @dataclass(frozen=True)

@@ -489,6 +489,12 @@ def cmd_run(args: list[str]) -> int:
     # connections as it has threads (no keep-alive), so one whose threads are all streaming leaves new
     # connections to the others instead of queueing them (docs/operations.md, "The hall's live stream").
     threads = os.environ.get("WEB_THREADS", "32")
+    # prometheus-client's multiprocess mode (common/metrics.py): every process writes its metrics under one
+    # folder, emptied before they start; /metrics adds them up (docs/operations.md, "Metrics and alerts").
+    metrics_dir = Path(env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(VAR / "metrics")))
+    metrics_dir.mkdir(parents=True, exist_ok=True)
+    for stale in metrics_dir.glob("*.db"):  # the files of processes of an earlier run
+        stale.unlink()
     processes = {
         "web": [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"{host}:{port}",
                 "--workers", os.environ.get("WEB_WORKERS", "2"), "--threads", threads,

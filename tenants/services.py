@@ -27,6 +27,7 @@ from django_tenants.utils import get_public_schema_name, schema_context, schema_
 from rest_framework.authtoken.models import Token
 
 from common.errors import ApplicationError, ConflictError
+from common.metrics import PROVISIONING_FAILURES
 from tenants import tasks
 from tenants.audit import audit_changes, audit_record
 from tenants.choices import (
@@ -210,6 +211,7 @@ def _centre_complete(*, centre: Centre, acting_user: User | None, parent_code: s
                          note=_("Onboarding resumed after it stopped half-way.") if resumed else "")
     except Exception as exc:
         logger.exception("provisioning centre %s failed", centre.division_code)
+        PROVISIONING_FAILURES.inc()
         raise ApplicationError(
             _("Provisioning centre %(code)s failed: %(error)s. The centre is not served; "
               "onboard it again to resume.") % {"code": centre.division_code, "error": exc},

@@ -4,9 +4,11 @@ from __future__ import annotations
 import os
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config import env
+from config.db_backend.pooling import PoolerSettingsError, pooled_database
 
 BASE_DIR = env.BASE_DIR
 VAR_DIR = env.VAR_DIR
@@ -23,6 +25,7 @@ ALLOWED_HOSTS = env.ALLOWED_HOSTS or [PLATFORM_DOMAIN, f".{PLATFORM_DOMAIN}", "1
 from config.settings.tenants import *  # noqa: E402,F403  (SHARED_APPS, TENANT_APPS, INSTALLED_APPS)
 
 MIDDLEWARE = [
+    "common.metrics.RequestMetricsMiddleware",  # first: times every request, whoever answers it
     "tenants.middleware.CentreRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -63,10 +66,14 @@ WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 
 
-def database_settings(url: str) -> dict:
+def database_settings(url: str, *, pooler: str = "", direct_url: str = "") -> dict:
+    """The DATABASES entry of `url`, through `pooler` when one is named (config/db_backend/pooling.py)."""
     config = dict(dj_database_url.parse(url, conn_max_age=env.CONN_MAX_AGE, conn_health_checks=True))
     config["ENGINE"] = "config.db_backend"
-    return config
+    try:
+        return pooled_database(config, pooler=pooler, direct_url=direct_url)
+    except PoolerSettingsError as error:
+        raise ImproperlyConfigured(str(error)) from error
 
 
 def _default_database() -> dict:
@@ -74,7 +81,7 @@ def _default_database() -> dict:
     (config/db_backend): loading the settings never touches a database, so ruff, mypy and
     `manage.py check` run with none."""
     if env.DATABASE_URL:
-        return database_settings(env.DATABASE_URL)
+        return database_settings(env.DATABASE_URL, pooler=env.DATABASE_POOLER, direct_url=env.DATABASE_DIRECT_URL)
     return {**database_settings(f"postgresql://postgres@/{env.DATABASE_NAME}"),
             "EMBEDDED_PGDATA": str(VAR_DIR / "pgdata")}
 
@@ -183,6 +190,7 @@ LOGGING = {
 from config.settings.celery import *  # noqa: E402,F403
 from config.settings.drf import *  # noqa: E402,F403
 from config.settings.hall import *  # noqa: E402,F403
+from config.settings.metrics import *  # noqa: E402,F403
 from config.settings.notifications import *  # noqa: E402,F403
 from config.settings.portal import *  # noqa: E402,F403
 from config.settings.security import *  # noqa: E402,F403
