@@ -95,36 +95,39 @@ def spare_take(*, schema_name: str) -> bool:
 
 def spares_refill(*, wanted: int | None = None) -> RefillResult:
     """Bring the pool to `wanted` spares of the current key (default `settings.TENANT_SPARE_SCHEMAS`):
-    drop the spares of another key (or unmarked) and those past `wanted`, make the missing ones, each
-    by the replay in its own transaction. One refill at a time (a session advisory lock): a second
-    returns at once, `skipped`. With tenant migrations that cannot be replayed as SQL it makes none
-    (onboarding migrates as before). Raises DatabaseError when the server refuses the DDL."""
+    drop the spares of another key (or unmarked) and those past `wanted`, make the missing ones. Step by
+    step, each in a transaction of its own holding a transaction-scoped advisory lock (so it also works
+    through PgBouncer's transaction pooling): the pool is read again under the lock, so two refills at
+    once never make more than wanted; one that finds the lock taken returns, `skipped`. With tenant
+    migrations that cannot be replayed as SQL it makes none (onboarding migrates as before). Raises
+    DatabaseError when the server refuses the DDL."""
     wanted = settings.TENANT_SPARE_SCHEMAS if wanted is None else wanted
     started = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, 0)", [_REFILL_LOCK])
-        if not cursor.fetchone()[0]:
-            return RefillResult(made=0, dropped=0, ready=0, seconds=0.0, skipped=True)
-        try:
-            key = script_key()
+    key = script_key()
+    made = dropped = ready = 0
+    while True:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s, 0)", [_REFILL_LOCK])
+            if not cursor.fetchone()[0]:
+                return RefillResult(made=made, dropped=dropped, ready=ready,
+                                    seconds=round(time.perf_counter() - started, 3), skipped=True)
             found = spares()
             current = [spare for spare in found if spare.key == key]
             # stale spares out, and those past the number wanted (newest first)
             surplus = [spare for spare in found if spare.key != key] + current[wanted:][::-1]
             for spare in surplus:
                 cursor.execute(f"DROP SCHEMA IF EXISTS {connection.ops.quote_name(spare.name)} CASCADE")
-            dropped, ready = len(surplus), min(len(current), wanted)
-            made = 0
-            while ready < wanted:
-                try:
-                    made_key = schema_replay(schema_name=f"{PREFIX}{uuid.uuid4().hex[:12]}", mark=True)
-                except NotReplayable:
-                    logger.info("tenant migrations not replayable as SQL: no spare schemas")
-                    break
-                made += 1
-                ready += made_key == key
-                if made_key != key:  # the script changed under us (a deploy): the next refill sorts it out
-                    break
-        finally:
-            cursor.execute("SELECT pg_advisory_unlock(%s, 0)", [_REFILL_LOCK])
+            dropped += len(surplus)
+            ready = min(len(current), wanted)
+            if ready >= wanted:
+                break
+            try:
+                made_key = schema_replay(schema_name=f"{PREFIX}{uuid.uuid4().hex[:12]}", mark=True)
+            except NotReplayable:
+                logger.info("tenant migrations not replayable as SQL: no spare schemas")
+                break
+            made += 1
+            if made_key != key:  # the script changed under us (a deploy): the next refill sorts it out
+                break
+        ready += 1
     return RefillResult(made=made, dropped=dropped, ready=ready, seconds=round(time.perf_counter() - started, 3))
