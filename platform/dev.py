@@ -483,6 +483,9 @@ def cmd_run(args: list[str]) -> int:
     manage("resume_onboarding", env=env, check=False)
     if "--no-demo" not in args:
         manage("provision_demo", "--resume", env=env)
+    # Static files as production serves them (common.serving): fingerprinted, with brotli and gzip copies, in
+    # var/static; collected again only when a source file changed.
+    manage("collectstatic_if_changed", env=env)
 
     # Each open hall screen or pad stream holds one gunicorn thread (and no database connection while it
     # waits): 2 workers x 32 threads serve 50 screens and still answer pages. A worker accepts only as many
@@ -603,6 +606,7 @@ def cmd_bench(args: list[str]) -> int:
     reexec_in_venv("dev")
     env = base_env("config.settings.dev")
     env["DATABASE_URL"] = database_url("pgdata-bench")
+    manage("collectstatic_if_changed", env=env)  # pages name their static files from the manifest
     return subprocess.run([sys.executable, str(ROOT / "platform" / "bench" / "run.py"), *args],
                           cwd=ROOT, env=env).returncode
 
