@@ -24,22 +24,46 @@ import hashlib
 import os
 from pathlib import Path
 
+import brotli
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.management import call_command
 from django.middleware.gzip import GZipMiddleware
+from whitenoise.compress import Compressor
 from whitenoise.middleware import WhiteNoiseMiddleware
 from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 #: How long a browser keeps a fingerprinted static file: a year (its name changes with its content).
 STATIC_MAX_AGE = 365 * 24 * 60 * 60
+#: Files up to this size get brotli's best compression (quality 11); larger ones quality 9 (`_Compressor`).
+BROTLI_BEST_MAX_BYTES = 32 * 1024
 #: The file beside the collected files that holds the digest of the sources they were collected from.
 DIGEST_FILE = ".sources-digest"
 
 
+class _Compressor(Compressor):
+    """WhiteNoise's compressor, with brotli at its best (quality 11) for small files only: 11 costs ~8 s a
+    megabyte, and the third-party bundles (Swagger UI, Redoc: megabytes) take 9, ~25x faster and ~8% larger.
+    Source maps (`.map`, read by developer tools alone) are not compressed."""
+
+    SKIP_COMPRESS_EXTENSIONS = (*Compressor.SKIP_COMPRESS_EXTENSIONS, "map")
+
+    @staticmethod
+    def compress_brotli(data: bytes) -> bytes:
+        return brotli.compress(data, quality=11 if len(data) <= BROTLI_BEST_MAX_BYTES else 9)
+
+
 class StaticFilesStorage(CompressedManifestStaticFilesStorage):
-    """Fingerprinted, precompressed static files whose URLs are fingerprinted in every run (DEBUG too)."""
+    """Fingerprinted, precompressed static files whose URLs are fingerprinted in every run (DEBUG too).
+    Only the fingerprinted files get compressed copies (pages name no other)."""
+
+    def create_compressor(self, **kwargs) -> Compressor:
+        return _Compressor(**kwargs)
+
+    def compress_files(self, paths):
+        fingerprinted = set(self.hashed_files.values())
+        return super().compress_files([path for path in paths if path in fingerprinted])
 
     def url(self, name: str | None, force: bool = False) -> str:  # noqa: ARG002 - always forced
         return super().url(name, force=True)
@@ -96,5 +120,6 @@ def collect_static_if_changed(*, verbosity: int = 0) -> bool:
             call_command("collectstatic", interactive=False, verbosity=verbosity)
             stamp.write_text(digest)
             ran = True
-    staticfiles_storage.hashed_files = staticfiles_storage.load_manifest()  # type: ignore[attr-defined]
+    storage = staticfiles_storage
+    storage.hashed_files, storage.manifest_hash = storage.load_manifest()  # type: ignore[attr-defined]
     return ran

@@ -276,7 +276,7 @@ def test_the_onboarding_form_says_it_is_working_while_it_runs(admin_client):
     page = admin_client.get("/onboard/").content.decode()
     form = page.split('id="onboard-one"', 1)[1].split("</form>", 1)[0]
     assert 'data-busy="Provisioning… this takes a few seconds"' in form
-    assert "js/busy.js" in page
+    assert re.search(r'<script src="/static/js/busy\.[0-9a-f]{12}\.js" defer>', page)  # fingerprinted
 
 
 def test_onboarding_form_shows_every_problem_by_field(admin_client):
