@@ -7,7 +7,8 @@
 Each page is opened in a fresh Chromium context (empty cache, a 360x740 phone, Chinese), through the
 DevTools protocol's Network events: every request the page makes (`Network.requestWillBeSent`, data: URLs
 excluded) and the bytes each took on the wire (`Network.loadingFinished.encodedDataLength`: headers and the
-body as sent, compressed when it was); the decoded size beside it (`Network.dataReceived.dataLength`).
+body as sent, compressed when it was); the bodies' decoded size beside it (the performance entries'
+`decodedBodySize`; the icon has none).
 Then the same address is opened again in the same context (a later visit): requests that still reach the
 server (a static file whose cache has run out is asked again; one cached as immutable is not).
 The page's height at 360 px is given for the long lists (the platform home, the master catalogue).
@@ -53,10 +54,6 @@ def measure(context, url: str) -> dict:
             requests.setdefault(event["requestId"], {"url": event["request"]["url"], "wire": 0, "decoded": 0,
                                                      "cached": False})
 
-    def received(event: dict) -> None:
-        if event["requestId"] in requests:
-            requests[event["requestId"]]["decoded"] += event.get("dataLength", 0)
-
     def response(event: dict) -> None:
         if event["requestId"] in requests:
             answer = event["response"]
@@ -73,16 +70,19 @@ def measure(context, url: str) -> dict:
             requests[event["requestId"]]["cached"] = True
 
     cdp.on("Network.requestWillBeSent", sent)
-    cdp.on("Network.dataReceived", received)
     cdp.on("Network.responseReceived", response)
     cdp.on("Network.loadingFinished", finished)
     cdp.on("Network.requestServedFromCache", from_cache)
     cdp.send("Network.enable")
     answer = page.goto(url, wait_until="networkidle")
     height = page.evaluate("document.documentElement.scrollHeight")
+    decoded = page.evaluate("""() => Object.fromEntries([...performance.getEntriesByType('navigation'),
+        ...performance.getEntriesByType('resource')].map(e => [e.name, e.decodedBodySize]))""")
     page.wait_for_timeout(300)  # the last loadingFinished events
     cdp.detach()
     page.close()
+    for request in requests.values():  # the body's decoded size (performance entries; the icon has none)
+        request["decoded"] = decoded.get(request["url"], 0)
     network = [r for r in requests.values() if not r["cached"]]
     return {
         "url": url, "status": answer.status if answer else None, "height": height,
@@ -93,18 +93,18 @@ def measure(context, url: str) -> dict:
     }
 
 
-def first_link(context, url: str, pattern: str) -> str | None:
-    """The first link on `url` whose address matches `pattern` (absolute)."""
+def first_link(context, url: str, pattern: str, within: str = "main") -> str | None:
+    """The first link in `within` on `url` whose address matches `pattern` (absolute)."""
     page = context.new_page()
     page.goto(url)
-    hrefs = page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
+    hrefs = page.eval_on_selector_all(f"{within} a[href]", "links => links.map(a => a.href)")
     page.close()
     return next((href for href in hrefs if re.search(pattern, href)), None)
 
 
 def pages(context, base: str, centre: str) -> list[tuple[str, str]]:
     centre_base = at(base, centre)
-    guide = first_link(context, centre_base + "/catalogue/", r"/catalogue/[^/]+/$")
+    guide = first_link(context, centre_base + "/catalogue/", r"/catalogue/[^/]+/$", within="tr[data-code]")
     code = guide.rstrip("/").rsplit("/", 1)[1] if guide else None
     found = [("progress lookup (a centre's /progress/)", centre_base + "/progress/"),
              ("online hall: sign-in", base + "/online/sign-in/"),
