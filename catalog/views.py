@@ -8,6 +8,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,6 +31,9 @@ from common.i18n import pick
 from tenants.choices import Level
 from tenants.models import Centre
 from tenants.request import centre_of, centre_or_none, user_of
+
+#: Items on one page of the master catalogue and of a centre's (the city's 160 items are four pages).
+ITEMS_PAGE_SIZE = 50
 
 
 def _choice(request: HttpRequest, name: str, values) -> str | None:
@@ -91,16 +95,18 @@ def catalogue_import_job(request: HttpRequest, job_id: int) -> HttpResponse:
 
 
 def browse(request: HttpRequest) -> HttpResponse:
-    """The master catalogue: search by name, code, department, keyword or pinyin initials; filters."""
+    """The master catalogue, `ITEMS_PAGE_SIZE` a page (`?page=`): search by name, code, department, keyword or
+    pinyin initials; filters (a plain GET form)."""
     query = _query(request)
     category = _choice(request, "category", Category.values)
     level = _choice(request, "level", Level.values)
     departments = list(selectors.department_list())
     department = _choice(request, "department", {d.code for d in departments})
-    items = list(selectors.item_search(query=query, category=category, department_code=department, level=level))
+    items = selectors.item_search(query=query, category=category, department_code=department, level=level)
+    page = Paginator(items, ITEMS_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "catalog/browse.html", {
-        "items": items, "q": query or "", "category": category, "level": level, "department": department,
-        "categories": Category.choices, "levels": Level.choices, "departments": departments,
+        "page_obj": page, "items": page.object_list, "q": query or "", "category": category, "level": level,
+        "department": department, "categories": Category.choices, "levels": Level.choices, "departments": departments,
         "may_import": selectors.user_is_catalogue_admin(user=request.user),
     })
 
@@ -215,15 +221,17 @@ def form_download(request: HttpRequest, form_id: int) -> FileResponse:
 # --- a centre's site ---------------------------------------------------------------------------------
 
 def centre_catalogue(request: HttpRequest) -> HttpResponse:
-    """The centre's catalogue (its adoptions and local items) in one query, with its notices."""
+    """The centre's catalogue (its adoptions and local items), `ITEMS_PAGE_SIZE` a page, with its notices."""
     centre = centre_of(request)
     query = _query(request)
     category = _choice(request, "category", Category.values)
-    adoptions = list(selectors.centre_catalogue(centre=centre, query=query, category=category))
+    page = Paginator(selectors.centre_catalogue(centre=centre, query=query, category=category),
+                     ITEMS_PAGE_SIZE).get_page(request.GET.get("page"))
     notices = list(selectors.notices_of(centre=centre)[:10])
     return render(request, "catalog/centre_catalogue.html", {
-        "adoptions": adoptions, "q": query or "", "category": category, "categories": Category.choices,
-        "notices": notices, "may_adopt": selectors.user_may_adopt(user=request.user, centre=centre),
+        "page_obj": page, "adoptions": page.object_list, "q": query or "", "category": category,
+        "categories": Category.choices, "notices": notices,
+        "may_adopt": selectors.user_may_adopt(user=request.user, centre=centre),
     })
 
 

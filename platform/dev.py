@@ -471,18 +471,29 @@ def cmd_run(args: list[str]) -> int:
     env["DATABASE_URL"] = database_url("pgdata")
     env.setdefault("PLATFORM_PORT", port)  # the links in SMS name the port the platform answers on
 
+    # Static files as production serves them (common.serving): fingerprinted, with brotli and gzip copies, in
+    # var/static; collected again only when a source file changed. Alongside the database steps below.
+    collecting = subprocess.Popen([sys.executable, "manage.py", "collectstatic_if_changed"], cwd=ROOT, env=env)
+
     # One query tells whether any schema is behind; migrating 200 schemas to find nothing takes ~20 s.
     # When some are, `migrate_schemas` (tenants.management.migration_executor) replays the pending
     # tenant migrations' SQL, collected once, on every centre behind over a few connections, and leaves
     # only what needs Python (RunPython) to django-tenants' executor, schema by schema.
     # A centre whose onboarding stopped half-way (no schema yet) is skipped by both and completed by
     # `resume_onboarding` after the public schema is up to date.
-    if manage("migrations_pending", env=env, check=False) != 0:
-        say("applying migrations (public schema and every centre)")
-        manage("migrate_schemas", "--executor=multiprocessing", "-v", "0", env=env)
-    manage("resume_onboarding", env=env, check=False)
-    if "--no-demo" not in args:
-        manage("provision_demo", "--resume", env=env)
+    try:
+        if manage("migrations_pending", env=env, check=False) != 0:
+            say("applying migrations (public schema and every centre)")
+            manage("migrate_schemas", "--executor=multiprocessing", "-v", "0", env=env)
+        manage("resume_onboarding", env=env, check=False)
+        if "--no-demo" not in args:
+            manage("provision_demo", "--resume", env=env)
+    except BaseException:
+        collecting.kill()
+        raise
+    if collecting.wait() != 0:
+        raise SetupProblem(f"`manage.py collectstatic_if_changed` failed (exit {collecting.returncode}); see its "
+                           "output above.")
 
     # Each open hall screen or pad stream holds one gunicorn thread (and no database connection while it
     # waits): 2 workers x 32 threads serve 50 screens and still answer pages. A worker accepts only as many
@@ -609,6 +620,7 @@ def cmd_bench(args: list[str]) -> int:
     reexec_in_venv("dev")
     env = base_env("config.settings.dev")
     env["DATABASE_URL"] = database_url("pgdata-bench")
+    manage("collectstatic_if_changed", env=env)  # pages name their static files from the manifest
     return subprocess.run([sys.executable, str(ROOT / "platform" / "bench" / "run.py"), *args],
                           cwd=ROOT, env=env).returncode
 

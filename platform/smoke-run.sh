@@ -20,9 +20,18 @@ python3 platform/dev.py run >"$log" 2>&1 &
 launcher=$!
 wait_healthy 300
 curl -fsS -H "Host: beilin.localhost:$PORT" "http://127.0.0.1:$PORT/api/v1/centre/" | grep -q '"slug":"beilin"'
-count=$(curl -fsS "http://127.0.0.1:$PORT/" | grep -c 'data-code=' || true)
-echo "first run healthy; the platform page lists $count centres"
+home=$(curl -fsS "http://127.0.0.1:$PORT/")
+count=$(printf '%s' "$home" | grep -o 'data-total="[0-9]*"' | grep -o '[0-9][0-9]*' || true)
+echo "first run healthy; the platform page lists $count centres ($(printf '%s' "$home" | grep -c 'data-code=') on its first page)"
 [ "$count" -eq 200 ]
+# static files as production serves them: fingerprinted, brotli when asked, cached a year; pages gzipped
+css=$(printf '%s' "$home" | grep -o '/static/css/site\.[0-9a-f]*\.css' | head -1)
+[ -n "$css" ]
+curl -fsS -o /dev/null -D - -H 'Accept-Encoding: gzip, deflate, br' "http://127.0.0.1:$PORT$css" | tr -d '\r' >"$GOVSERVICE_VAR_DIR/css.headers"
+grep -qi '^content-encoding: br' "$GOVSERVICE_VAR_DIR/css.headers"
+grep -qi '^cache-control: max-age=31536000, public, immutable' "$GOVSERVICE_VAR_DIR/css.headers"
+curl -fsS -o /dev/null -D - -H 'Accept-Encoding: gzip' "http://127.0.0.1:$PORT/" | tr -d '\r' | grep -qi '^content-encoding: gzip'
+echo "static files fingerprinted, brotli-compressed and cached a year; pages gzipped"
 
 kill -9 "$launcher"; sleep 2
 started=$(date +%s)

@@ -51,7 +51,7 @@ PATH = "/progress/api/"
 
 #: Middleware of `settings.MIDDLEWARE` with nothing to do for an anonymous GET of this API.
 SKIPPED = frozenset({
-    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files only
+    "common.serving.StaticFilesMiddleware",  # static files only
     "django.contrib.sessions.middleware.SessionMiddleware",  # no session cookie (else the full path)
     "common.nul.RefuseNulMiddleware",  # a process_view hook: called by the view below
     "django.middleware.csrf.CsrfViewMiddleware",  # a GET, and DRF's views are exempt

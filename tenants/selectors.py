@@ -9,7 +9,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from tenants.choices import STAFF_ROLES, Role
+from tenants.choices import STAFF_ROLES, Level, Role
 from tenants.hooks import CentreImpact, centre_impact
 from tenants.models import AnyUser, AuditEvent, Centre, Membership, User
 
@@ -79,7 +79,9 @@ def centres_of_user(*, user: User) -> list[Centre]:
 
 
 def centre_list(*, level: str | None = None, status: str | None = None, parent_code: str | None = None,
-                query: str | None = None) -> QuerySet[Centre]:
+                district_code: str | None = None, query: str | None = None) -> QuerySet[Centre]:
+    """Centres by division code. `parent_code`: the centres directly under that centre; `district_code`: a
+    district's or zone's centre and the township centres under it."""
     qs = Centre.objects.select_related("parent").prefetch_related("domains").annotate(
         children_count=Count("children"))
     if level:
@@ -88,10 +90,18 @@ def centre_list(*, level: str | None = None, status: str | None = None, parent_c
         qs = qs.filter(status=status)
     if parent_code:
         qs = qs.filter(parent__division_code=parent_code)
+    if district_code:
+        qs = qs.filter(Q(division_code=district_code) | Q(parent__division_code=district_code))
     if query:
         qs = qs.filter(Q(name_zh__icontains=query) | Q(name_en__icontains=query)
                        | Q(division_code__startswith=query) | Q(slug__icontains=query))
     return qs.order_by("division_code")
+
+
+def district_list() -> QuerySet[Centre]:
+    """The district/county (区县) and development-zone centres, by division code: those township centres sit
+    under (the platform home's district filter)."""
+    return Centre.objects.filter(level__in=[Level.DISTRICT, Level.ZONE]).order_by("division_code")
 
 
 def centre_get(*, code: str) -> Centre:

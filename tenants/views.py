@@ -238,15 +238,26 @@ def with_urls(request: HttpRequest, centres) -> list[Centre]:
     return centres
 
 
+#: Centres on one page of the platform home (Xi'an's 200 are four pages; a district's fit on one).
+CENTRES_PAGE_SIZE = 50
+
+
 def platform_home(request: HttpRequest) -> HttpResponse:
-    """Every centre with its level, parent and status; filters by level, status and text."""
+    """Every centre with its level, parent and status, `CENTRES_PAGE_SIZE` a page (`?page=`); filters (a
+    plain GET form) by level, district (a district or zone and the townships under it), status and text."""
     level = request.GET.get("level") or None
     status = request.GET.get("status") or None
     query = (request.GET.get("q") or "").strip() or None
+    districts = list(selectors.district_list())
+    district = request.GET.get("district") or None
+    district = district if district in {d.division_code for d in districts} else None
     centres = selectors.centre_list(level=level if level in Level.values else None,
-                                    status=status if status in CentreStatus.values else None, query=query)
+                                    status=status if status in CentreStatus.values else None,
+                                    district_code=district, query=query)
+    page = Paginator(centres, CENTRES_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "tenants/platform_home.html", {
-        "centres": with_urls(request, centres), "levels": Level.choices, "level": level,
+        "page_obj": page, "centres": with_urls(request, page.object_list), "levels": Level.choices,
+        "level": level, "districts": districts, "district": district,
         "statuses": CentreStatus.choices, "status": status, "q": query or "",
         "is_platform_admin": selectors.user_is_platform_admin(user=request.user),
     })

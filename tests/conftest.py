@@ -73,15 +73,29 @@ def _fresh_routing_cache():
     routing_cache.clear()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _static_files_collected():
+    """Pages name their static files by fingerprint from the manifest (common.serving, as in every run):
+    collect them once (into var/static-test) when a source changed since the last test run."""
+    from common.serving import collect_static_if_changed
+
+    collect_static_if_changed()
+
+
+def _as_it_is(application):
+    """The live server's "static handler": none; WhiteNoise in the middleware serves the collected files,
+    fingerprinted, compressed and cached, as gunicorn does in every run."""
+    return application
+
+
 @pytest.fixture(scope="session")
-def live_url(django_db_setup, django_db_blocker):
+def live_url(django_db_setup, django_db_blocker, _static_files_collected):
     """`http://localhost:<port>`: the platform's site; centres at `http://<slug>.localhost:<port>`."""
     from django.conf import settings
-    from django.contrib.staticfiles.handlers import StaticFilesHandler
     from django.test.testcases import LiveServerThread
 
     with django_db_blocker.unblock():
-        server = LiveServerThread("127.0.0.1", StaticFilesHandler, port=0)
+        server = LiveServerThread("127.0.0.1", _as_it_is, port=0)
         server.daemon = True
         server.start()
         server.is_ready.wait()

@@ -26,9 +26,12 @@ from config.settings.tenants import *  # noqa: E402,F403  (SHARED_APPS, TENANT_A
 
 MIDDLEWARE = [
     "common.metrics.RequestMetricsMiddleware",  # first: times every request, whoever answers it
+
+    # outermost: gzip of pages and API answers (BREACH: docs/operations.md, "Compression and static files")
+    "common.serving.CompressionMiddleware",
     "tenants.middleware.CentreRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "common.serving.StaticFilesMiddleware",  # WhiteNoise: fingerprinted files cached a year, brotli/gzip
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -117,10 +120,14 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every start without it
 STATICFILES_DIRS = [BASE_DIR / "static"]
-WHITENOISE_USE_FINDERS = True  # production runs collectstatic and turns this off
+# Every run serves static files as production does (common.serving): collected into STATIC_ROOT with
+# fingerprinted names and brotli/gzip copies (`manage.py collectstatic_if_changed`: dev.py run and the tests
+# call it; production's release step runs collectstatic), served by WhiteNoise from there alone.
+WHITENOISE_USE_FINDERS = False
+WHITENOISE_AUTOREFRESH = False
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {"BACKEND": "common.serving.StaticFilesStorage"},
 }
 MEDIA_ROOT = VAR_DIR / "media"
 # Files (cases' materials and documents, items' forms, consent scans) go through Django's storage API: the

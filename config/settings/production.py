@@ -12,10 +12,6 @@ if not env.DATA_KEYS:
     raise ImproperlyConfigured("GOVSERVICE_DATA_KEYS must hold the Fernet key(s) of personal data at rest, newest "
                                "first (docs/operations.md).")
 
-STORAGES["staticfiles"] = {  # noqa: F405
-    "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-}
-WHITENOISE_USE_FINDERS = False
 PLATFORM_SCHEME = env.PLATFORM_SCHEME or "https"  # the links in SMS
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.env_bool("DJANGO_SECURE_SSL_REDIRECT", True)

@@ -6,6 +6,9 @@ ROUTING_CHECK_SECONDS = 0.0
 LANGUAGE_CODE = "en"
 PUBLIC_HOSTS = [*PUBLIC_HOSTS, "testserver"]  # noqa: F405
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Static files collected for the tests (tests/conftest.py, when a source changed) apart from the run's, which a
+# running server of the same checkout serves.
+STATIC_ROOT = VAR_DIR / "static-test"  # noqa: F405
 
 # Tests never send into a broker a running platform reads (var/broker, or CELERY_BROKER_URL): a task a test
 # queues names rows of the test database, and the platform's worker would run it against its own (a

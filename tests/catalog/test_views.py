@@ -326,3 +326,27 @@ def test_a_devolution_changes_the_adopt_pages_on_its_effective_date_not_when_it_
     assert Adoption.objects.get(centre=city, item=item).ends_on == later
     assert not adoptable_items(centre=city, on=later).filter(pk=item.pk).exists()
     assert Adoption.objects.filter(centre=beilin, item=item, starts_on=later).exists()
+
+
+def test_the_master_catalogue_is_paged_and_its_pager_keeps_the_filters(centre_client, items, monkeypatch):
+    """Issue 19: the master catalogue was one 39,445 px page; it is paged, the count is of every match."""
+    monkeypatch.setattr("catalog.views.ITEMS_PAGE_SIZE", 2)
+    client = centre_client(None)
+    first = client.get("/catalogue/").content.decode()
+    assert re.findall(r'<tr data-code="([^"]+)"', first) == [FILING, WATER]
+    assert "3 items" in first and "Page 1 of 2" in first
+    assert 'href="?page=2" rel="next">Next page</a>' in first
+    second = client.get("/catalogue/", {"page": "2"}).content.decode()
+    assert re.findall(r'<tr data-code="([^"]+)"', second) == [PLANNING]
+    monkeypatch.setattr("catalog.views.ITEMS_PAGE_SIZE", 1)
+    licences = client.get("/catalogue/", {"category": Category.LICENCE}).content.decode()
+    assert 'href="?category=licence&amp;page=2" rel="next">' in licences and "2 items" in licences
+
+
+def test_a_centres_catalogue_is_paged(centre_client, items, beilin, monkeypatch):
+    adoption_adopt_all(centre=beilin, acting_user=None)
+    monkeypatch.setattr("catalog.views.ITEMS_PAGE_SIZE", 2)
+    client = centre_client(beilin)
+    first = client.get("/catalogue/").content.decode()
+    assert first.count("<tr data-code=") == 2 and "3 items handled here" in first and "Page 1 of 2" in first
+    assert client.get("/catalogue/", {"page": "2"}).content.decode().count("<tr data-code=") == 1

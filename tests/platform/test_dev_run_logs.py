@@ -15,7 +15,7 @@ import urllib.request
 import pytest
 from django.db import connection
 
-from tests.platform.test_dev_setup import DEV, ROOT, dev_env, free_port, healthy, load_dev, url_with
+from tests.platform.test_dev_setup import DEV, ROOT, collected_static, dev_env, free_port, healthy, load_dev, url_with
 
 
 @pytest.mark.django_db
@@ -24,6 +24,7 @@ def test_run_is_quiet_logs_to_var_log_and_a_child_that_dies_is_reported_with_its
     env = dev_env(tmp_path, DATABASE_URL=url_with(connection.settings_dict["NAME"]), PORT=str(port),
                   WEB_WORKERS="1", CELERY_CONCURRENCY="1")
     env.pop("GOVSERVICE_LOG", None)
+    collected_static(tmp_path)
     run = subprocess.Popen([sys.executable, str(DEV), "run", "--no-demo"], cwd=ROOT, env=env, text=True,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     logs = tmp_path / "var" / "log"

@@ -29,6 +29,17 @@ def dev_env(tmp_path: Path, **extra: str) -> dict:
     return env
 
 
+def collected_static(tmp_path: Path) -> None:
+    """The static files this test session collected (tests/conftest.py), copied into the run's var folder:
+    `dev.py run` finds them current (same sources, same storage) and starts without collecting again, which
+    takes seconds (a first run collecting is the smoke run's, platform/smoke-run.sh)."""
+    import shutil
+
+    from django.conf import settings
+
+    shutil.copytree(settings.STATIC_ROOT, tmp_path / "var" / "static", ignore=shutil.ignore_patterns(".collect.lock"))
+
+
 def dev(*args: str, env: dict, timeout: float = 60) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, str(DEV), *args], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=timeout)
@@ -174,6 +185,7 @@ def test_a_second_run_is_refused_naming_the_running_one_which_keeps_running(tmp_
     port = free_port()
     env = dev_env(tmp_path, DATABASE_URL=url_with(connection.settings_dict["NAME"]), PORT=str(port),
                   WEB_WORKERS="1", CELERY_CONCURRENCY="1")
+    collected_static(tmp_path)
     first = subprocess.Popen([sys.executable, str(DEV), "run", "--no-demo"], cwd=ROOT, env=env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:

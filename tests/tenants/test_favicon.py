@@ -1,6 +1,8 @@
 """The icon browsers ask every host for: /favicon.ico answers on the platform's site and on a centre's."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 pytestmark = pytest.mark.django_db
@@ -18,4 +20,4 @@ def test_favicon_ico_answers_on_every_host_cacheable(where, centre_client, beili
 
 def test_pages_link_the_icon(centre_client, beilin):
     page = centre_client(beilin).get("/").content.decode()
-    assert 'rel="icon"' in page and "favicon.svg" in page
+    assert re.search(r'<link rel="icon" href="/static/favicon\.[0-9a-f]{12}\.svg"', page)  # fingerprinted

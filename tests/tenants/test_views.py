@@ -276,7 +276,7 @@ def test_the_onboarding_form_says_it_is_working_while_it_runs(admin_client):
     page = admin_client.get("/onboard/").content.decode()
     form = page.split('id="onboard-one"', 1)[1].split("</form>", 1)[0]
     assert 'data-busy="Provisioning… this takes a few seconds"' in form
-    assert "js/busy.js" in page
+    assert re.search(r'<script src="/static/js/busy\.[0-9a-f]{12}\.js" defer>', page)  # fingerprinted
 
 
 def test_onboarding_form_shows_every_problem_by_field(admin_client):
@@ -368,3 +368,24 @@ def test_a_good_csv_becomes_a_batch_whose_page_shows_its_progress(admin_client, 
     street = Centre.objects.get(division_code="610104001")
     assert street.status == CentreStatus.READY
     assert "Lianhu District" in centre_client(street).get("/").content.decode()
+
+
+def test_the_platform_page_filters_by_district_and_pages_long_lists(centre_client, monkeypatch):
+    """A district (or zone) shows its own centre and the townships under it; a long list is paged, and the
+    pager's links keep the filters (issue 19: 200 centres were one 33,677 px page)."""
+    client = centre_client(None)
+    html = client.get("/", {"district": "610103"}).content.decode()
+    assert 'data-code="610103"' in html and 'data-code="610103001"' in html  # Beilin and Nanyuanmen
+    assert 'data-code="610113"' not in html and 'data-code="610100"' not in html
+    assert '<option value="610103" selected>Beilin District</option>' in html
+    html = client.get("/", {"district": "610103", "level": "township"}).content.decode()
+    assert 'data-code="610103001"' in html and 'data-code="610103"' not in html
+
+    monkeypatch.setattr("tenants.views.CENTRES_PAGE_SIZE", 1)
+    first = client.get("/", {"district": "610103"}).content.decode()
+    assert first.count("<tr data-code=") == 1 and 'data-code="610103"' in first
+    assert "2 centres" in first and "Page 1 of 2" in first
+    assert 'href="?district=610103&amp;page=2" rel="next">Next page</a>' in first
+    second = client.get("/", {"district": "610103", "page": "2"}).content.decode()
+    assert second.count("<tr data-code=") == 1 and 'data-code="610103001"' in second
+    assert 'href="?district=610103&amp;page=1" rel="prev">Previous page</a>' in second
