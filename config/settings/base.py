@@ -26,8 +26,7 @@ from config.settings.tenants import *  # noqa: E402,F403  (SHARED_APPS, TENANT_A
 
 MIDDLEWARE = [
     "common.metrics.RequestMetricsMiddleware",  # first: times every request, whoever answers it
-
-    # outermost: gzip of pages and API answers (BREACH: docs/operations.md, "Compression and static files")
+    # then gzip of pages and API answers (BREACH: docs/operations.md, "Compression and static files")
     "common.serving.CompressionMiddleware",
     "tenants.middleware.CentreRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
