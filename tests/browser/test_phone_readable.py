@@ -172,7 +172,7 @@ def test_the_agents_the_portals_and_the_lookups_targets_are_44_px_tall(browser, 
     for path in ("/online/", "/progress/"):
         page.goto(live_url + path)
         short += _short(page, "header.top nav a") + _short(page, "header.top nav button")
-        short += _short(page, "main button")
+    short += _short(page, "main button")  # the lookup's
     page.context.close()
     assert short == []
 
@@ -199,7 +199,17 @@ def test_the_provisional_badge_in_the_clerks_inbox_has_4_5_to_1_contrast(browser
 
 # --- 4. sideways scroll -----------------------------------------------------------------------------------
 
-def test_the_rating_and_complaint_forms_fit_a_360_px_phone(browser, live_url):
+#: A plain form (no page's own class) with wide fields, a textarea of 100 columns, an input of 80 characters
+#: and a long select, added to the page: the root rules, not a page's, keep them inside the screen.
+WIDE_FIELDS = """() => { const form = document.createElement('form'); form.className = 'card';
+  const area = document.createElement('textarea'); area.cols = 100; form.append(area);
+  const input = document.createElement('input'); input.size = 80; form.append(input);
+  const select = document.createElement('select'); select.append(new Option('很长的选项'.repeat(20)));
+  form.append(select);
+  document.querySelector('main').append(form); }"""
+
+
+def test_the_rating_and_complaint_forms_fit_a_360_px_phone_with_any_field_in_them(browser, live_url):
     page = phone(browser, locale="zh-CN")
     base = at(live_url, "beilin")
     widths = {}
@@ -207,6 +217,8 @@ def test_the_rating_and_complaint_forms_fit_a_360_px_phone(browser, live_url):
         page.goto(base + path)
         assert page.locator("form textarea").count() >= 1
         widths[path] = page.evaluate("document.documentElement.scrollWidth")
+        page.evaluate(WIDE_FIELDS)
+        widths[f"{path} with wide fields"] = page.evaluate("document.documentElement.scrollWidth")
     page.context.close()
     assert widths == {path: 360 for path in widths}
 
