@@ -1,0 +1,454 @@
+"""Keep it checked (issue 19): every page each role can reach, on a 360×740 phone, in Chinese and in English,
+passes axe-core's WCAG 2.1 A/AA rules, does not scroll sideways, has targets at least 24 px (44 px tall on the
+pages made for phones: `body.phone`) and no text under 12 px. The test fails listing every violation.
+
+Which pages: the URL confs, not a list written here, so that a new page is checked without anyone adding it.
+For each role and each of its hosts the crawl starts at every GET route without arguments (`ENTRY_SKIPS` names
+the ones that are not pages and why) and follows the links it finds on the same host; a route with arguments
+is checked once, at the first link to it (one detail page per kind, on the real objects made below). A route
+is visited once per host and language (by the first role that reaches it; `QUERY_VARIANTS` query shapes of a
+route count as pages of their own: the agent's item list and filing form share a route). A route with
+arguments that no role reached must be named in `DETAIL_SKIPS` with the reason, so that a new detail page
+nobody links to fails here until it is checked or explained.
+
+One browser, one context per role and language, no sleeps; its time is printed (`-s`) and in docs.
+"""
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+
+from tests.browser.conftest import accessibility_violations, at, orm, sign_in, unique
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+
+VIEWPORT = {"width": 360, "height": 740}
+LANGUAGES = {"zh-hans": "zh-CN", "en": "en-US"}
+#: Distinct query shapes of one route checked as pages of their own (the agent's item list and its filing form).
+QUERY_VARIANTS = 2
+
+#: Routes without arguments that are not pages to check, and why.
+ENTRY_SKIPS = {
+    "set_language": "POST only (the language button)",
+    "logout": "POST only (the sign-out button)",
+    "portal:sign-out": "POST only (the sign-out button)",
+    "portal:large-text": "POST only (the large-text button)",
+    "health": "a health check (JSON)",
+    "favicon": "an icon",
+    "progress-api": "JSON API",
+    "handoff-begin": "redirects only: the first half of switching centre",
+    "handoff": "redirects only: the second half of switching centre (a signed, one-time link)",
+    "switch-centre-pick": "redirects only: the switcher's form posts here",
+    "catalog-guidebook": "a PDF",
+    "audit-export": "a CSV download",
+    "delegation-key-projects-csv": "a CSV download",
+    "staff-template": "an .xlsx download",
+    "portal:account-export": "a JSON download of the applicant's data",
+    "news-feed": "an Atom feed",
+    "hall:stream": "the hall's event stream (server-sent events)",
+    "hall:screen": "the hall's screen: a television opened by its device key (test_hall_screen)",
+    "schema": "the OpenAPI schema (YAML)",
+    "api-docs": "Swagger UI: a third party's page",
+    "api-redoc": "Redoc: a third party's page",
+}
+
+#: Routes with arguments not checked here, and why (a route neither reached nor named here fails the test).
+DETAIL_SKIPS = {
+    "progress-joint-receipt": "a signed link the progress lookup of a joint case gives (test_joint_progress)",
+    "catalog-form": "a download (an item's form)",
+    "catalog-version-forms": "the catalogue administrator's forms of a version: no role here holds it",
+    "catalog-import-job": "a catalogue import's progress: no import is run here (test_catalog_import)",
+    "catalog-edit": "a centre administrator's page: no role here holds it",
+    "supervision-dashboard-csv": "a CSV download",
+    "joint-case-receipt": "a printable receipt: print style (test_joint)",
+    "joint-case": "no joint case is accepted here (test_joint, test_joint_progress)",
+    "delegation-key-project": "no key project with agency service is made here (tests/delegation)",
+    "delegation-green-report": "no green channel is made here (tests/delegation)",
+    "delegation-green-new": "no green channel is made here (tests/delegation)",
+    "delegation-handover": "POST only (the handover button)",
+    "delegation-consent-scan": "an image download",
+    "delegation-station-post": "a township administrator's page: no role here holds it",
+    "delegation-station-end": "a township administrator's page: no role here holds it",
+    "portal:case-document": "a download",
+    "portal:case-archive": "a ZIP download",
+    "portal:project-archive": "a ZIP download",
+    "portal:case-rate": "the rating form needs a decided case (test_portal_a11y, tests/portal)",
+    "portal:question": "no question is asked here (test_portal_a11y asks none either; tests/portal)",
+    "portal:appointment-cancel": "POST only",
+    "cases-reveal": "POST only (reveals the applicant's ID number)",
+    "cases-receipt": "printable (PDF): the crawl does not reach it yet, to be looked into (test_cases opens it)",
+    "cases-notice": "printable (PDF): the crawl does not reach it yet, to be looked into (test_journeys opens it)",
+    "cases-document": "a download",
+    "cases-archive": "a ZIP download",
+    "supervision-warning-ack": "POST only",
+    "supervision-rectification-callback": "no bad review is made here (tests/supervision)",
+    "supervision-rectification-report": "no bad review is made here (tests/supervision)",
+    "supervision-complaint-answer": "no complaint is made here (tests/supervision)",
+    "supervision-sample": "no archive sample is drawn here (tests/supervision)",
+    "supervision-sample-case": "no archive sample is drawn here (tests/supervision)",
+    "news-edit": "a centre administrator's page: no role here holds it",
+    "news-publish": "POST only",
+    "news-unpublish": "POST only",
+    "staff-person": "a centre administrator's page: no role here holds it",
+    "onboard-batch": "no onboarding file is run here (test_pages)",
+    "centre-admins": "reached from the platform home's rows only through a centre's status page",
+    "switch-centre": "redirects only (switching centre)",
+    "hall:kiosk": "the hall's kiosk: a device opened by its key (test_hall_kiosk)",
+    "hall:pad": "the counter's rating pad: a device opened by its key (test_hall_counter)",
+    "hall:pad_state": "the rating pad's state (JSON)",
+    "hall:ticket": "a ticket's live page: made by the kiosk (test_hall_kiosk)",
+    "hall:ticket_print": "a ticket's printout (test_hall_kiosk)",
+    "hall:counter_window": "a clerk's window in the hall: no hall is set up here (test_hall_counter)",
+    "hall:counter_case": "a clerk's window in the hall: no hall is set up here (test_hall_counter)",
+}
+
+SIGN_IN_PATHS = ("/accounts/login/", "/online/sign-in/", "/accounts/two-step/")
+
+
+@dataclass
+class Role:
+    name: str
+    #: (slug or "" for the platform's site) of each host the role works on
+    hosts: tuple[str, ...]
+    #: route names the crawl keeps to (a prefix), or "" for any
+    only: str = ""
+    username: str = ""
+    portal_mobile: str = ""
+
+
+@dataclass
+class Sweep:
+    live_url: str
+    #: (host, route, query shape, language) already checked, by any role
+    seen: set = field(default_factory=set)
+    #: (role, host, route, query shape, language) already opened (for its links)
+    visited: set = field(default_factory=set)
+    reached: set = field(default_factory=set)
+    problems: list[str] = field(default_factory=list)
+    pages: int = 0
+
+
+# --- what each page is checked for (one script, run in the page) -----------------------------------------
+
+PAGE_CHECKS = r"""() => {
+  const out = {width: document.documentElement.scrollWidth, phone: document.body.classList.contains('phone'),
+               targets: [], texts: []};
+  const shown = el => { const s = getComputedStyle(el); const r = el.getBoundingClientRect();
+    return s.visibility !== 'hidden' && r.width > 1 && r.height > 1 && r.right > 0 && r.bottom > 0
+           && !el.closest('.visually-hidden, [aria-hidden=true]'); };
+  const named = el => ((el.getAttribute('aria-label') || el.innerText || el.value || el.title || el.name || el.id
+                       || el.tagName) + '').trim().replace(/\s+/g, ' ').slice(0, 40);
+  const letters = /[\p{L}\p{N}]/u;
+  // WCAG 2.5.8's inline exception: a link in a sentence (words right before or after it in the same line of text)
+  const inSentence = el => el.tagName === 'A' && getComputedStyle(el).display === 'inline'
+    && [el.previousSibling, el.nextSibling].some(n => n && n.nodeType === 3 && letters.test(n.nodeValue));
+  const boxOf = el => {
+    let r = el.getBoundingClientRect();
+    if (el.matches('input[type=checkbox], input[type=radio]')) {  // its label is part of the target
+      const label = el.closest('label') || (el.id && document.querySelector(`label[for="${el.id}"]`));
+      if (label) { const l = label.getBoundingClientRect();
+        r = {left: Math.min(r.left, l.left), top: Math.min(r.top, l.top), right: Math.max(r.right, l.right),
+             bottom: Math.max(r.bottom, l.bottom)}; }
+    }
+    return {left: r.left, top: r.top, right: r.right, bottom: r.bottom, w: r.right - r.left, h: r.bottom - r.top};
+  };
+  const selector = 'a[href], button, input:not([type=hidden]), select, textarea, summary, [role=button]';
+  const targets = [...document.querySelectorAll(selector)].filter(shown).filter(el => !inSentence(el))
+    .map(el => ({el, box: boxOf(el)}));
+  const small = targets.filter(t => t.box.w < 24 || t.box.h < 24);
+  const centre = b => [(b.left + b.right) / 2, (b.top + b.bottom) / 2];
+  const spaced = t => {  // WCAG 2.5.8's spacing exception: a 24 px circle around it touches no other target
+    const [x, y] = centre(t.box);
+    return targets.every(o => {
+      if (o === t || o.el.contains(t.el) || t.el.contains(o.el)) return true;
+      if (small.includes(o)) { const [ox, oy] = centre(o.box); return Math.hypot(ox - x, oy - y) >= 24; }
+      const dx = Math.max(o.box.left - x, 0, x - o.box.right), dy = Math.max(o.box.top - y, 0, y - o.box.bottom);
+      return Math.hypot(dx, dy) >= 12;
+    });
+  };
+  for (const t of targets) {
+    const {w, h} = t.box;
+    const bad = out.phone ? (h < 43.5 || w < 24) : ((w < 24 || h < 24) && !spaced(t));
+    if (bad) out.targets.push(`${t.el.tagName.toLowerCase()} "${named(t.el)}" ${w.toFixed(0)}×${h.toFixed(0)} px`);
+  }
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT,
+    {acceptNode: n => n.nodeValue.trim() ? NodeFilter.FILTER_ACCEPT : NodeFilter.FILTER_REJECT});
+  const range = document.createRange();
+  const small_text = new Map();
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const el = n.parentElement;
+    if (!el || el.closest('script, style, noscript, option, title, desc, .visually-hidden, [aria-hidden=true]')) {
+      continue;
+    }
+    range.selectNodeContents(n);
+    const r = range.getBoundingClientRect();
+    if (r.width < 1 || r.height < 1 || getComputedStyle(el).visibility === 'hidden') continue;
+    let size = parseFloat(getComputedStyle(el).fontSize);
+    if (el instanceof SVGElement && el.getScreenCTM()) size *= el.getScreenCTM().a;  // a scaled SVG's text
+    if (size < 11.95) {
+      const names = typeof el.className === 'string' ? el.className.trim() : '';
+      const classes = names ? '.' + names.split(/\s+/).join('.') : '';
+      const key = `${el.tagName.toLowerCase()}${classes} ${size.toFixed(1)} px`;
+      if (!small_text.has(key)) small_text.set(key, n.nodeValue.trim().slice(0, 30));
+    }
+  }
+  out.texts = [...small_text].map(([k, v]) => `${k} ("${v}")`);
+  out.links = [...document.querySelectorAll('a[href]')].map(a => a.href);
+  return out;
+}"""
+
+
+def _urlconf(host: str) -> str:
+    return "config.urls_tenant" if host else "config.urls_public"
+
+
+def _routes(urlconf: str) -> Iterator[tuple[str, str, bool]]:
+    """(route, name, has arguments) of every named route of `urlconf`, the API's and the admin's left out."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    def walk(patterns, prefix: str, namespace: str) -> Iterator[tuple[str, str, bool]]:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                ns = f"{namespace}:{p.namespace}".strip(":") if p.namespace else namespace
+                yield from walk(p.url_patterns, prefix + str(p.pattern), ns)
+            elif isinstance(p, URLPattern) and p.name:
+                yield prefix + str(p.pattern), f"{namespace}:{p.name}".strip(":"), bool(p.pattern.regex.groups)
+
+    from django.conf import settings
+
+    for route, name, has_args in walk(get_resolver(urlconf).url_patterns, "/", ""):
+        if not route.startswith(("/api/", f"/{settings.DJANGO_ADMIN_PATH}")):
+            yield route, name, has_args
+
+
+def _route_of(path: str, host: str) -> str | None:
+    from django.urls import Resolver404, resolve
+
+    try:
+        match = resolve(path, urlconf=_urlconf(host))
+    except Resolver404:
+        return None
+    return match.view_name
+
+
+def _entries(host: str) -> list[str]:
+    """The paths of the host's routes without arguments (their names not in ENTRY_SKIPS)."""
+    return [re.sub(r"\^|\$", "", route) for route, name, has_args in _routes(_urlconf(host))
+            if not has_args and name not in ENTRY_SKIPS]
+
+
+def _shape(query: str) -> frozenset[str]:
+    """A query's parameter names (a page number and a return address left out): its shape."""
+    return frozenset(k for k, _v in parse_qsl(query) if k not in ("page", "next"))
+
+
+def _base(live_url: str, host: str) -> str:
+    return at(live_url, host) if host else live_url
+
+
+def _open(page, url: str):
+    """`page.goto(url)`'s response; False for a download or an empty answer (a 405 to a GET), after which
+    Chromium shows its own error page (waited for, so that it does not interrupt the next navigation)."""
+    for _attempt in range(2):
+        try:
+            return page.goto(url)
+        except Exception as exc:
+            if "Download is starting" in str(exc):
+                return False
+            if "ERR_HTTP_RESPONSE_CODE_FAILURE" in str(exc):
+                page.wait_for_load_state()
+                return False
+            if "interrupted by another navigation" not in str(exc):
+                raise
+            page.wait_for_load_state()
+    return False  # interrupted twice: left out rather than checked half-loaded
+
+
+def crawl(sweep: Sweep, page, role: Role, host: str, language: str) -> None:
+    """Check every page of `host` the role reaches from the entry routes, following links on the same host."""
+    base = _base(sweep.live_url, host)
+    origin = urlsplit(base).netloc
+    queue = [base + path for path in _entries(host)]
+    queued = set(queue)
+    while queue:
+        url = queue.pop(0)
+        parts = urlsplit(url)
+        name = _route_of(parts.path, host)
+        if name is None or name in ENTRY_SKIPS or name in DETAIL_SKIPS or not name.startswith(role.only):
+            continue
+        shape = _shape(parts.query)
+        key = (host, name, shape, language)
+        variants = sum(1 for s in sweep.seen if s[:2] == (host, name) and s[3] == language)
+        if (role.name, *key) in sweep.visited or variants >= QUERY_VARIANTS and key not in sweep.seen:
+            continue
+        sweep.visited.add((role.name, *key))
+        response = _open(page, url)
+        if response is False:  # a download (a receipt's PDF): reached, nothing to check
+            sweep.reached.add(name)
+            continue
+        if response is not None and response.status >= 500:
+            sweep.problems.append(f"[{role.name}, {language}] {url}: answered {response.status}")
+        if response is None or response.status != 200:
+            continue
+        if "text/html" not in response.headers.get("content-type", ""):  # a PDF shown inline: reached
+            sweep.reached.add(name)
+            continue
+        final = urlsplit(page.url)
+        if final.path.startswith(SIGN_IN_PATHS) and not parts.path.startswith(SIGN_IN_PATHS):
+            continue  # not this role's page
+        final_name = _route_of(final.path, host) or name
+        final_key = (host, final_name, _shape(final.query), language)
+        if final_key in sweep.seen or key in sweep.seen:  # checked for another role: its links only
+            _follow(page.evaluate("[...document.querySelectorAll('a[href]')].map(a => a.href)"), origin, queue, queued)
+            continue
+        sweep.seen.update({key, final_key})
+        sweep.reached.add(final_name)
+        sweep.pages += 1
+        where = f"[{role.name}, {language}] {final.path}{'?' + final.query if final.query else ''}"
+        found = page.evaluate(PAGE_CHECKS)
+        sweep.problems += [f"{where}: {line}" for line in accessibility_violations(page)]
+        if found["width"] > VIEWPORT["width"]:
+            sweep.problems.append(f"{where}: {found['width']} px wide on a {VIEWPORT['width']} px screen")
+        need = "44 px tall" if found["phone"] else "24 px"
+        sweep.problems += [f"{where}: target under {need}: {t}" for t in found["targets"]]
+        sweep.problems += [f"{where}: text under 12 px: {t}" for t in found["texts"]]
+        _follow(found["links"], origin, queue, queued)
+
+
+def _follow(links: list[str], origin: str, queue: list[str], queued: set[str]) -> None:
+    for link in links:
+        link = link.split("#")[0]
+        if urlsplit(link).netloc == origin and link not in queued:
+            queued.add(link)
+            queue.append(link)
+
+
+# --- the data the pages show ----------------------------------------------------------------------------
+
+def _world(make_browser_user) -> dict:
+    """Committed: an item adopted by Beilin with an accepted case under a one-time notice, a township item
+    with a village agent's filing at Nanyuanmen, a bundle, a linked project, a published news post; and each
+    role's user."""
+    from tests.browser.test_cases import VALID_ID, committed_adopted_item
+    from tests.browser.test_delegation import committed_township_item
+    from tests.browser.test_joint import committed_bundle, committed_project
+
+    users = {
+        "window clerk": make_browser_user(("610103", "window_clerk")),
+        "chief representative": make_browser_user(("610103", "chief_representative")),
+        "village agent": make_browser_user(),
+        "city coordinator": make_browser_user(("610100", "supervisor"), ("610103", "supervisor")),
+        "platform admin": make_browser_user((None, "platform_admin")),
+    }
+    code = committed_adopted_item("Reach permit")
+    township_code = committed_township_item(unique("触达养老保险"))
+    committed_bundle()
+    committed_project()
+
+    def create() -> None:
+        import datetime as dt
+        import secrets
+
+        from django.db import connection
+        from django.utils import timezone
+        from django_tenants.utils import tenant_context
+
+        from cases.services import case_submit, case_transition
+        from delegation.services import ConsentGiven, proxy_filing_file, station_agent_assign, station_create
+        from news.services import post_create, post_publish
+        from tenants.models import Centre, User
+
+        beilin = Centre.objects.get(division_code="610103")
+        clerk = User.objects.get(username=users["window clerk"])
+        with tenant_context(beilin):
+            connection.set_tenant(beilin)
+            case = case_submit(centre=beilin, item_code=code, applicant_kind="person", applicant_name="触达测试",
+                               applicant_id_number=VALID_ID, phone="13812345678", channel="window",
+                               acting_user=clerk).case
+            case = case_transition(centre=beilin, case=case, action="accept", acting_user=clerk)
+            case_transition(centre=beilin, case=case, action="issue_notice", acting_user=clerk, note="请补正",
+                            missing_material_ids=[case.materials.first().material_id])
+            post = post_create(centre=beilin, acting_user=clerk, title_zh="大厅延长办公时间",
+                               title_en="The hall opens longer", body_zh="周六上午照常办理。",
+                               body_en="Open on Saturday mornings.")
+            post_publish(post=post, acting_user=clerk)
+        connection.set_schema_to_public()
+        township = Centre.objects.get(division_code="610103001")
+        station_code = f"610103001{secrets.randbelow(700) + 200:03d}"
+        station = station_create(township=township, kind="village", name_zh=f"触达村{station_code[-3:]}便民服务站",
+                                 name_en=f"Reach village {station_code[-3:]} station", division_code=station_code)
+        agent = User.objects.get(username=users["village agent"])
+        station_agent_assign(user=agent, station=station, acting_user=None)
+        proxy_filing_file(agent=agent, station=station, item_code=township_code, resident_name="王秀兰",
+                          resident_id_number=VALID_ID, phone="13812345679",
+                          consent=ConsentGiven(method="recorded_call", given_at=timezone.now() - dt.timedelta(hours=1),
+                                               evidence="REC-REACH"))
+
+    orm(create)
+    return users
+
+
+ROLES = [
+    Role("anonymous applicant", hosts=("", "beilin")),
+    Role("signed-in applicant", hosts=("",), only="portal:", portal_mobile="13911115555"),
+    Role("window clerk", hosts=("beilin",)),
+    Role("chief representative", hosts=("beilin",)),
+    Role("village agent", hosts=("beilin-nanyuanmen",)),
+    Role("city coordinator", hosts=("", "xian")),
+    Role("platform admin", hosts=("",)),
+]
+
+
+def _applicant_with_a_case(page, live_url: str, mobile: str) -> None:
+    """Sign in to the online hall (binding a real name) and apply online once, so that the applicant's case
+    pages exist."""
+    from tests.browser.test_portal_a11y import PDF, _forget, _online_item, portal_sign_in
+
+    _forget(mobile)
+    portal_sign_in(page, live_url, mobile)
+    code = _online_item()
+    page.goto(f"{live_url}/online/items/{code}/apply/?township=610103001")
+    for upload in page.locator("form.application input[type=file]").all():
+        upload.set_input_files(files=[{"name": "申请表.pdf", "mimeType": "application/pdf", "buffer": PDF}])
+    page.click("form.application button[type=submit]")
+    assert "/online/cases/" in page.url
+
+
+def test_every_page_each_role_reaches_passes_the_phone_checks_in_both_languages(browser, live_url,
+                                                                                make_browser_user):
+    started = time.perf_counter()
+    users = _world(make_browser_user)
+    sweep = Sweep(live_url=live_url)
+    for role in ROLES:
+        role.username = users.get(role.name, "")
+        for language, locale in LANGUAGES.items():
+            context = browser.new_context(viewport=VIEWPORT, locale=locale, is_mobile=True, has_touch=True)
+            context.set_default_timeout(15_000)
+            page = context.new_page()
+            for host in role.hosts:
+                if role.portal_mobile:
+                    if language == "zh-hans":
+                        _applicant_with_a_case(page, live_url, role.portal_mobile)
+                    else:
+                        from tests.browser.test_portal_a11y import portal_sign_in
+
+                        portal_sign_in(page, live_url, role.portal_mobile)
+                elif role.username:
+                    sign_in(page, _base(live_url, host), role.username)
+                crawl(sweep, page, role, host, language)
+            context.close()
+    seconds = time.perf_counter() - started
+    print(f"\nreach: {sweep.pages} pages checked in {seconds:.0f} s")
+
+    detail_routes = {name for conf in ("", "x") for _r, name, has_args in _routes(_urlconf(conf)) if has_args}
+    unexplained = sorted(detail_routes - sweep.reached - set(DETAIL_SKIPS))
+    if unexplained:
+        sweep.problems.append("detail pages no role reached and DETAIL_SKIPS does not explain (link to one from a "
+                              f"page, make its object above, or name the reason): {unexplained}")
+    assert sweep.problems == [], f"{len(sweep.problems)} problems on {sweep.pages} pages:\n" + "\n".join(
+        sweep.problems)
