@@ -45,6 +45,9 @@ PUBLIC: dict[str, set[str]] = {
     "screen": {"GET", "POST"}, "stream": {"GET", "POST"},
     # The centre's news (its published posts, a post, the Atom feed) and an item's forms and samples.
     "news-list": {"GET", "POST"}, "news-feed": {"GET", "POST"}, "news-detail": {"GET"}, "catalog-form": {"GET"},
+    # The operators' Prometheus scrape: let in by address (loopback here) or token, never by who is signed in;
+    # tests/platform/test_metrics.py checks the refusals.
+    "metrics": {"GET", "POST"},
 }
 
 _VALUES = {"uuid": str(uuid.uuid4()), "int": "1", "slug": "nothing", "str": "nothing", "path": "nothing"}
