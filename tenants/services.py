@@ -117,7 +117,7 @@ def centre_provision_schema(*, centre: Centre) -> None:
     if not schema_exists(centre.schema_name):
         if spare_take(schema_name=centre.schema_name):
             # the pool made good in the background, once this onboarding's transaction (if any) commits
-            transaction.on_commit(tasks.spare_schemas_refill.delay)
+            transaction.on_commit(_spares_refill_soon)
             return
         try:
             schema_replay(schema_name=centre.schema_name)
@@ -130,6 +130,15 @@ def centre_provision_schema(*, centre: Centre) -> None:
     call_command("migrate_schemas", tenant=True, schema_name=centre.schema_name,
                  interactive=False, verbosity=0)
     tenant_connection().set_schema_to_public()
+
+
+def _spares_refill_soon() -> None:
+    """Queue the spare schemas' refill; a broker that cannot be reached must not fail an onboarding whose
+    schema is made (the beat's refill comes within 10 minutes)."""
+    try:
+        tasks.spare_schemas_refill.delay()
+    except Exception:  # noqa: BLE001 - kombu's connection errors vary by transport
+        logger.warning("could not queue the spare schemas' refill; the beat will do it", exc_info=True)
 
 
 #: A user's full name, Chinese or English, in characters (User.full_name, full_name_en).
