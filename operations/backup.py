@@ -82,14 +82,16 @@ def migrations_state(cursor, schema: str) -> dict:
     return {"count": sum(row[2] for row in rows), "latest": {row[0]: row[1] for row in rows}}
 
 
-def _version(package: str) -> str:
+def package_version(package: str) -> str:
+    """The installed version of `package` ("" when it is not installed)."""
     try:
         return metadata.version(package)
     except metadata.PackageNotFoundError:
         return ""
 
 
-def _sha256(path: Path) -> str:
+def sha256_of(path: Path) -> str:
+    """The file's SHA-256, hex, read a megabyte at a time."""
     digest = hashlib.sha256()
     with path.open("rb") as stream:
         for block in iter(lambda: stream.read(1 << 20), b""):
@@ -152,7 +154,7 @@ def platform_backup(*, destination: Path, jobs: int = 2, media: bool = True, say
         work.mkdir(parents=True, exist_ok=True)
         manifest = _dump(work=work, pg_dump=pg_dump, env=env, jobs=jobs, say=say)
         manifest["media"] = _media_copy_out(work / MEDIA_DIR, say) if media else None
-        manifest["files"] = {str(path.relative_to(work)): _sha256(path)
+        manifest["files"] = {str(path.relative_to(work)): sha256_of(path)
                              for path in _files_under(work) if path.name != MANIFEST}
         (work / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True),
                                      encoding="utf-8")
@@ -188,8 +190,8 @@ def _dump(*, work: Path, pg_dump: pgtools.Tool, env: dict, jobs: int, say: Say) 
     return {
         "format": FORMAT, "format_version": FORMAT_VERSION,
         "created_at": timezone.now().isoformat(),
-        "versions": {"platform": _version("govservice"), "django": django.get_version(),
-                     "django_tenants": _version("django-tenants"), "postgresql_server": server_version,
+        "versions": {"platform": package_version("govservice"), "django": django.get_version(),
+                     "django_tenants": package_version("django-tenants"), "postgresql_server": server_version,
                      "pg_dump": pg_dump.major},
         "database": database,
         "schemas": figures,
@@ -215,12 +217,18 @@ def read_archive(archive: Path, unpack_into: Path) -> tuple[Path, dict]:
         raise CommandError(_("%(path)s is not a platform backup: %(error)s") % {"path": archive, "error": exc}) from exc
     if manifest.get("format") != FORMAT:
         raise CommandError(_("%(path)s is not a platform backup.") % {"path": archive})
+    files_verify(folder, manifest,
+                 damaged=_("The archive is damaged: %(file)s is missing or changed since the backup."))
+    return folder, manifest
+
+
+def files_verify(folder: Path, manifest: dict, *, damaged: str) -> None:
+    """Every file the manifest lists is in `folder` with its SHA-256. Raises CommandError(`damaged`, its
+    `%(file)s` filled) on the first that is missing or changed."""
     for name, checksum in manifest["files"].items():
         path = folder / name
-        if not path.is_file() or _sha256(path) != checksum:
-            raise CommandError(_("The archive is damaged: %(file)s is missing or changed since the backup.")
-                               % {"file": name})
-    return folder, manifest
+        if not path.is_file() or sha256_of(path) != checksum:
+            raise CommandError(damaged % {"file": name})
 
 
 def database_contents(cursor) -> list[str]:

@@ -38,7 +38,6 @@ import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from importlib import metadata
 from pathlib import Path
 
 import django
@@ -54,7 +53,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from operations import pgtools
-from operations.backup import Say, _quiet, quote, row_counts
+from operations.backup import Say, _quiet, files_verify, package_version, quote, row_counts, sha256_of
 from tenants.models import Centre
 
 FORMAT = "govservice-centre-export"
@@ -292,17 +291,6 @@ def _natural_keys(label: str, ids) -> dict[str, str]:
     return {str(row[0]): _key(row[1:]) for row in rows}
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _version(package: str) -> str:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return ""
-
-
 # --- export ---------------------------------------------------------------------------------------------
 
 def _rows_as_json(model, ids: list) -> list[dict]:
@@ -421,12 +409,14 @@ def centre_export(*, division_code: str, destination: Path, say: Say = _quiet) -
                 shutil.copyfileobj(source, copy, 1 << 20)
         manifest = {
             "format": FORMAT, "format_version": FORMAT_VERSION, "created_at": timezone.now().isoformat(),
-            "versions": {"platform": _version("govservice"), "django": django.get_version(), "pg_dump": pg_dump.major},
+            "versions": {"platform": package_version("govservice"), "django": django.get_version(),
+                         "pg_dump": pg_dump.major},
             "centre": {"division_code": centre.division_code, "slug": centre.slug, "schema_name": schema,
                        "name_zh": centre.name_zh, "name_en": centre.name_en},
             "platform_domain": settings.PLATFORM_DOMAIN,
             "public_rows": counts, "schema_rows": schema_counts,
-            "files": {str(path.relative_to(work)): _sha256(path) for path in sorted(work.rglob("*")) if path.is_file()},
+            "files": {str(path.relative_to(work)): sha256_of(path)
+                      for path in sorted(work.rglob("*")) if path.is_file()},
         }
         (work / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         with tarfile.open(destination, "w") as tar:
@@ -459,11 +449,8 @@ def _read(archive: Path, folder: Path) -> tuple[dict, dict]:
         raise CommandError(_("%(path)s is not a centre export: %(error)s") % {"path": archive, "error": exc}) from exc
     if manifest.get("format") != FORMAT:
         raise CommandError(_("%(path)s is not a centre export.") % {"path": archive})
-    for name, checksum in manifest["files"].items():
-        path = folder / name
-        if not path.is_file() or _sha256(path) != checksum:
-            raise CommandError(_("The archive is damaged: %(file)s is missing or changed since the export.")
-                               % {"file": name})
+    files_verify(folder, manifest,
+                 damaged=_("The archive is damaged: %(file)s is missing or changed since the export."))
     return manifest, json.loads((folder / "public.json").read_text(encoding="utf-8"))
 
 
@@ -681,7 +668,7 @@ def _files_in(source: Path) -> None:
         name = path.relative_to(source).as_posix()
         if default_storage.exists(name):
             with default_storage.open(name, "rb") as existing:
-                if hashlib.sha256(existing.read()).hexdigest() == _sha256(path):
+                if hashlib.sha256(existing.read()).hexdigest() == sha256_of(path):
                     continue
             raise CommandError(_("The storage holds another file named %(name)s.") % {"name": name})
         with path.open("rb") as stream:
