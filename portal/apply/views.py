@@ -8,6 +8,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -31,14 +32,18 @@ from registry.models import status_label
 
 #: Townships listed at once on the application page (the search narrows them).
 TOWNSHIPS_SHOWN = 60
+#: Items a page of the online items list shows (`?page=`); a phone scrolls 50 rows in a few flicks.
+ITEMS_PAGE_SIZE = 50
 
 
 def items(request: HttpRequest) -> HttpResponse:
-    """Items that may be applied for online, by department; a search by name, code, keyword or pinyin."""
+    """Items that may be applied for online, by department, `ITEMS_PAGE_SIZE` a page (`?page=`, out of range
+    gives the last page); a search by name, code, keyword or pinyin initials."""
     query = (request.GET.get("q") or "").strip()[:100]
-    rows = list(selectors.online_items(query=query or None, on=timezone.localdate())[:500])
-    return render(request, "portal/items.html", {"q": query, "groups": selectors.items_by_department(rows),
-                                                 "count": len(rows)})
+    page = Paginator(selectors.online_items(query=query or None, on=timezone.localdate()),
+                     ITEMS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "portal/items.html", {"q": query, "page_obj": page, "count": page.paginator.count,
+                                                 "groups": selectors.items_by_department(list(page.object_list))})
 
 
 def item(request: HttpRequest, code: str) -> HttpResponse:

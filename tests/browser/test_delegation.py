@@ -59,8 +59,9 @@ def committed_township_item(name_zh: str) -> str:
     return committed_item("township", name_zh, name_en="Pension enrolment", materials=PENSION_MATERIALS)
 
 
-def committed_agent(username: str) -> None:
-    def create() -> None:
+def committed_agent(username: str) -> str:
+    """A new village station under Nanyuanmen (committed) with `username` its agent: the station's code."""
+    def create() -> str:
         import secrets
 
         from delegation.models import Station
@@ -74,6 +75,30 @@ def committed_agent(username: str) -> None:
                                  name_zh=f"测试村{code[-3:]}便民服务站", name_en=f"Test village {code[-3:]} station",
                                  division_code=code)
         station_agent_assign(user=User.objects.get(username=username), station=station, acting_user=None)
+        return code
+
+    return orm(create)
+
+
+def committed_filing(username: str, item_code: str) -> None:
+    """`username` made the agent of a new station (`committed_agent`) who files `item_code` for 王秀兰 with
+    her recorded consent (committed)."""
+    station_code = committed_agent(username)
+
+    def create() -> None:
+        import datetime as dt
+
+        from django.utils import timezone
+
+        from delegation.models import Station
+        from delegation.services import ConsentGiven, proxy_filing_file
+        from tenants.models import User
+
+        proxy_filing_file(agent=User.objects.get(username=username),
+                          station=Station.objects.get(division_code=station_code), item_code=item_code,
+                          resident_name="王秀兰", resident_id_number=VALID_ID, phone="13812345679",
+                          consent=ConsentGiven(method="recorded_call", given_at=timezone.now() - dt.timedelta(hours=1),
+                                               evidence=f"REC-{station_code}"))
 
     orm(create)
 

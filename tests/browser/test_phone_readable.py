@@ -133,31 +133,13 @@ def _short(page, selector: str, need: float = 44) -> list:
 
 
 def test_the_agents_the_portals_and_the_lookups_targets_are_44_px_tall(browser, live_url, make_browser_user):
-    from tests.browser.test_delegation import committed_township_item
+    from tests.browser.test_delegation import committed_filing, committed_township_item
 
     name = unique("拇指养老保险")
     code = committed_township_item(name)
     agent = make_browser_user()
 
-    def agent_with_a_filing() -> None:
-        import secrets
-
-        from django.utils import timezone
-
-        from delegation.services import ConsentGiven, proxy_filing_file, station_agent_assign, station_create
-        from tenants.models import Centre, User
-
-        station_code = f"610103001{secrets.randbelow(700) + 200:03d}"
-        station = station_create(township=Centre.objects.get(division_code="610103001"), kind="village",
-                                 name_zh=f"拇指村{station_code[-3:]}便民服务站", division_code=station_code)
-        user = User.objects.get(username=agent)
-        station_agent_assign(user=user, station=station, acting_user=None)
-        proxy_filing_file(agent=user, station=station, item_code=code, resident_name="王秀兰",
-                          resident_id_number=VALID_ID, phone="13812345679",
-                          consent=ConsentGiven(method="recorded_call", given_at=timezone.now() - dt.timedelta(hours=1),
-                                               evidence="REC-THUMB"))
-
-    orm(agent_with_a_filing)
+    committed_filing(agent, code)
     page = phone(browser)
     base = at(live_url, "beilin-nanyuanmen")
     sign_in(page, base, agent, PASSWORD)

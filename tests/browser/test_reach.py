@@ -23,7 +23,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from tests.browser.conftest import accessibility_violations, at, orm, sign_in, unique
+from tests.browser.conftest import accessibility_violations, at, sign_in
+from tests.browser.reach_world import decided_with_a_question, world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
@@ -61,50 +62,26 @@ ENTRY_SKIPS = {
 DETAIL_SKIPS = {
     "progress-joint-receipt": "a signed link the progress lookup of a joint case gives (test_joint_progress)",
     "catalog-form": "a download (an item's form)",
-    "catalog-version-forms": "the catalogue administrator's forms of a version: no role here holds it",
     "catalog-import-job": "a catalogue import's progress: no import is run here (test_catalog_import)",
-    "catalog-edit": "a centre administrator's page: no role here holds it",
     "supervision-dashboard-csv": "a CSV download",
-    "joint-case-receipt": "a printable receipt: print style (test_joint)",
-    "joint-case": "no joint case is accepted here (test_joint, test_joint_progress)",
-    "delegation-key-project": "no key project with agency service is made here (tests/delegation)",
-    "delegation-green-report": "no green channel is made here (tests/delegation)",
-    "delegation-green-new": "no green channel is made here (tests/delegation)",
     "delegation-handover": "POST only (the handover button)",
     "delegation-consent-scan": "an image download",
-    "delegation-station-post": "a township administrator's page: no role here holds it",
-    "delegation-station-end": "a township administrator's page: no role here holds it",
     "portal:case-document": "a download",
     "portal:case-archive": "a ZIP download",
     "portal:project-archive": "a ZIP download",
-    "portal:case-rate": "the rating form needs a decided case (test_portal_a11y, tests/portal)",
-    "portal:question": "no question is asked here (test_portal_a11y asks none either; tests/portal)",
     "portal:appointment-cancel": "POST only",
     "cases-reveal": "POST only (reveals the applicant's ID number)",
-    "cases-receipt": "printable (PDF): the crawl does not reach it yet, to be looked into (test_cases opens it)",
-    "cases-notice": "printable (PDF): the crawl does not reach it yet, to be looked into (test_journeys opens it)",
     "cases-document": "a download",
     "cases-archive": "a ZIP download",
     "supervision-warning-ack": "POST only",
-    "supervision-rectification-callback": "no bad review is made here (tests/supervision)",
-    "supervision-rectification-report": "no bad review is made here (tests/supervision)",
-    "supervision-complaint-answer": "no complaint is made here (tests/supervision)",
-    "supervision-sample": "no archive sample is drawn here (tests/supervision)",
-    "supervision-sample-case": "no archive sample is drawn here (tests/supervision)",
-    "news-edit": "a centre administrator's page: no role here holds it",
+    "supervision-rectification-callback": "POST only (a form on the reviews page, made here: a bad review)",
+    "supervision-rectification-report": "POST only (a form on the reviews page, made here: a bad review)",
+    "supervision-complaint-answer": "POST only (a form on the complaints page, made here: a complaint)",
+    "supervision-sample-case": "POST only (a form on the sample's page, made here: the month's sample)",
     "news-publish": "POST only",
     "news-unpublish": "POST only",
-    "staff-person": "a centre administrator's page: no role here holds it",
-    "onboard-batch": "no onboarding file is run here (test_pages)",
-    "centre-admins": "reached from the platform home's rows only through a centre's status page",
     "switch-centre": "redirects only (switching centre)",
-    "hall:kiosk": "the hall's kiosk: a device opened by its key (test_hall_kiosk)",
-    "hall:pad": "the counter's rating pad: a device opened by its key (test_hall_counter)",
     "hall:pad_state": "the rating pad's state (JSON)",
-    "hall:ticket": "a ticket's live page: made by the kiosk (test_hall_kiosk)",
-    "hall:ticket_print": "a ticket's printout (test_hall_kiosk)",
-    "hall:counter_window": "a clerk's window in the hall: no hall is set up here (test_hall_counter)",
-    "hall:counter_case": "a clerk's window in the hall: no hall is set up here (test_hall_counter)",
 }
 
 SIGN_IN_PATHS = ("/accounts/login/", "/online/sign-in/", "/accounts/two-step/")
@@ -119,6 +96,9 @@ class Role:
     only: str = ""
     username: str = ""
     portal_mobile: str = ""
+    #: whether the crawl starts at the host's routes without arguments (else only at the world's `starts`)
+    entries: bool = True
+    viewport: dict = field(default_factory=lambda: VIEWPORT)
 
 
 @dataclass
@@ -269,11 +249,12 @@ def _open(page, url: str):
     return False  # interrupted twice: left out rather than checked half-loaded
 
 
-def crawl(sweep: Sweep, page, role: Role, host: str, language: str) -> None:
-    """Check every page of `host` the role reaches from the entry routes, following links on the same host."""
+def crawl(sweep: Sweep, page, role: Role, host: str, language: str, starts: list[str]) -> None:
+    """Check every page of `host` the role reaches from `starts` and (`role.entries`) the entry routes,
+    following links on the same host."""
     base = _base(sweep.live_url, host)
     origin = urlsplit(base).netloc
-    queue = [base + path for path in _entries(host)]
+    queue = [base + path for path in [*starts, *(_entries(host) if role.entries else [])]]
     queued = set(queue)
     while queue:
         url = queue.pop(0)
@@ -312,8 +293,8 @@ def crawl(sweep: Sweep, page, role: Role, host: str, language: str) -> None:
         where = f"[{role.name}, {language}] {final.path}{'?' + final.query if final.query else ''}"
         found = page.evaluate(PAGE_CHECKS)
         sweep.problems += [f"{where}: {line}" for line in accessibility_violations(page)]
-        if found["width"] > VIEWPORT["width"]:
-            sweep.problems.append(f"{where}: {found['width']} px wide on a {VIEWPORT['width']} px screen")
+        if found["width"] > role.viewport["width"]:
+            sweep.problems.append(f"{where}: {found['width']} px wide on a {role.viewport['width']} px screen")
         need = "44 px tall" if found["phone"] else "24 px"
         sweep.problems += [f"{where}: target under {need}: {t}" for t in found["targets"]]
         sweep.problems += [f"{where}: text under 12 px: {t}" for t in found["texts"]]
@@ -328,85 +309,26 @@ def _follow(links: list[str], origin: str, queue: list[str], queued: set[str]) -
             queue.append(link)
 
 
-# --- the data the pages show ----------------------------------------------------------------------------
-
-def _world(make_browser_user) -> dict:
-    """Committed: an item adopted by Beilin with an accepted case under a one-time notice, a township item
-    with a village agent's filing at Nanyuanmen, a bundle, a linked project, a published news post; and each
-    role's user."""
-    from tests.browser.test_cases import VALID_ID, committed_adopted_item
-    from tests.browser.test_delegation import committed_township_item
-    from tests.browser.test_joint import committed_bundle, committed_project
-
-    users = {
-        "window clerk": make_browser_user(("610103", "window_clerk")),
-        "chief representative": make_browser_user(("610103", "chief_representative")),
-        "village agent": make_browser_user(),
-        "city coordinator": make_browser_user(("610100", "supervisor"), ("610103", "supervisor")),
-        "platform admin": make_browser_user((None, "platform_admin")),
-    }
-    code = committed_adopted_item("Reach permit")
-    township_code = committed_township_item(unique("触达养老保险"))
-    committed_bundle()
-    committed_project()
-
-    def create() -> None:
-        import datetime as dt
-        import secrets
-
-        from django.db import connection
-        from django.utils import timezone
-        from django_tenants.utils import tenant_context
-
-        from cases.services import case_submit, case_transition
-        from delegation.services import ConsentGiven, proxy_filing_file, station_agent_assign, station_create
-        from news.services import post_create, post_publish
-        from tenants.models import Centre, User
-
-        beilin = Centre.objects.get(division_code="610103")
-        clerk = User.objects.get(username=users["window clerk"])
-        with tenant_context(beilin):
-            connection.set_tenant(beilin)
-            case = case_submit(centre=beilin, item_code=code, applicant_kind="person", applicant_name="触达测试",
-                               applicant_id_number=VALID_ID, phone="13812345678", channel="window",
-                               acting_user=clerk).case
-            case = case_transition(centre=beilin, case=case, action="accept", acting_user=clerk)
-            case_transition(centre=beilin, case=case, action="issue_notice", acting_user=clerk, note="请补正",
-                            missing_material_ids=[case.materials.first().material_id])
-            post = post_create(centre=beilin, acting_user=clerk, title_zh="大厅延长办公时间",
-                               title_en="The hall opens longer", body_zh="周六上午照常办理。",
-                               body_en="Open on Saturday mornings.")
-            post_publish(post=post, acting_user=clerk)
-        connection.set_schema_to_public()
-        township = Centre.objects.get(division_code="610103001")
-        station_code = f"610103001{secrets.randbelow(700) + 200:03d}"
-        station = station_create(township=township, kind="village", name_zh=f"触达村{station_code[-3:]}便民服务站",
-                                 name_en=f"Reach village {station_code[-3:]} station", division_code=station_code)
-        agent = User.objects.get(username=users["village agent"])
-        station_agent_assign(user=agent, station=station, acting_user=None)
-        proxy_filing_file(agent=agent, station=station, item_code=township_code, resident_name="王秀兰",
-                          resident_id_number=VALID_ID, phone="13812345679",
-                          consent=ConsentGiven(method="recorded_call", given_at=timezone.now() - dt.timedelta(hours=1),
-                                               evidence="REC-REACH"))
-
-    orm(create)
-    return users
-
+#: A kiosk's and a rating pad's touch screen (their pages are opened by the device's key).
+TABLET = {"width": 1024, "height": 768}
 
 ROLES = [
     Role("anonymous applicant", hosts=("", "beilin")),
     Role("signed-in applicant", hosts=("",), only="portal:", portal_mobile="13911115555"),
     Role("window clerk", hosts=("beilin",)),
     Role("chief representative", hosts=("beilin",)),
+    Role("centre administrator", hosts=("beilin",)),
     Role("village agent", hosts=("beilin-nanyuanmen",)),
-    Role("city coordinator", hosts=("", "xian")),
+    Role("township administrator", hosts=("beilin-nanyuanmen",)),
+    Role("city coordinator", hosts=("", "xian", "beilin")),
     Role("platform admin", hosts=("",)),
+    Role("hall devices", hosts=("beilin",), only="hall:", entries=False, viewport=TABLET),
 ]
 
 
-def _applicant_with_a_case(page, live_url: str, mobile: str) -> None:
-    """Sign in to the online hall (binding a real name) and apply online once, so that the applicant's case
-    pages exist."""
+def _applicant_with_a_case(page, live_url: str, mobile: str, users: dict[str, str]) -> None:
+    """Sign in to the online hall (binding a real name) and apply online once; Beilin decides the case (its
+    rating form opens) and the applicant asks Beilin a question, so that the account's pages exist."""
     from tests.browser.test_portal_a11y import PDF, _forget, _online_item, portal_sign_in
 
     _forget(mobile)
@@ -416,32 +338,39 @@ def _applicant_with_a_case(page, live_url: str, mobile: str) -> None:
     for upload in page.locator("form.application input[type=file]").all():
         upload.set_input_files(files=[{"name": "申请表.pdf", "mimeType": "application/pdf", "buffer": PDF}])
     page.click("form.application button[type=submit]")
-    assert "/online/cases/" in page.url
+    found = re.search(r"/online/cases/([0-9a-f-]{36})/", page.url)
+    assert found, page.url
+    decided_with_a_question(mobile, found.group(1), users)
 
 
 def test_every_page_each_role_reaches_passes_the_phone_checks_in_both_languages(browser, live_url,
-                                                                                make_browser_user):
+                                                                                make_browser_user, monkeypatch):
     started = time.perf_counter()
-    users = _world(make_browser_user)
+    made = world(make_browser_user, monkeypatch)
     sweep = Sweep(live_url=live_url)
-    for role in ROLES:
-        role.username = users.get(role.name, "")
-        for language, locale in LANGUAGES.items():
-            context = browser.new_context(viewport=VIEWPORT, locale=locale, is_mobile=True, has_touch=True)
-            context.set_default_timeout(15_000)
-            page = context.new_page()
-            for host in role.hosts:
-                if role.portal_mobile:
-                    if language == "zh-hans":
-                        _applicant_with_a_case(page, live_url, role.portal_mobile)
-                    else:
-                        from tests.browser.test_portal_a11y import portal_sign_in
+    try:
+        for role in ROLES:
+            role.username = made.users.get(role.name, "")
+            for language, locale in LANGUAGES.items():
+                context = browser.new_context(viewport=role.viewport, locale=locale, has_touch=True,
+                                              is_mobile=role.viewport is VIEWPORT)
+                context.set_default_timeout(15_000)
+                page = context.new_page()
+                for host in role.hosts:
+                    if role.portal_mobile:
+                        if language == "zh-hans":
+                            _applicant_with_a_case(page, live_url, role.portal_mobile, made.users)
+                        else:
+                            from tests.browser.test_portal_a11y import portal_sign_in
 
-                        portal_sign_in(page, live_url, role.portal_mobile)
-                elif role.username:
-                    sign_in(page, _base(live_url, host), role.username)
-                crawl(sweep, page, role, host, language)
-            context.close()
+                            portal_sign_in(page, live_url, role.portal_mobile)
+                    elif role.username:
+                        sign_in(page, _base(live_url, host), role.username)
+                    starts = [path for where, path in made.starts.get(role.name, []) if where == host]
+                    crawl(sweep, page, role, host, language, starts)
+                context.close()
+    finally:
+        made.cleanup()
     seconds = time.perf_counter() - started
     print(f"\nreach: {sweep.pages} pages checked in {seconds:.0f} s")
 

@@ -155,6 +155,24 @@ def test_items_lists_only_what_may_be_applied_for_online_and_the_guide_offers_to
     assert client.get("/online/items/NO-SUCH-ITEM/").status_code == 404
 
 
+def test_the_items_list_comes_in_pages_that_keep_the_search(online_item, beilin, monkeypatch):
+    """Hundreds of items would be one endless page on a phone: the list is paged and a page link keeps `q`."""
+    from portal.apply import views
+
+    for number in (3, 4):
+        make_item(code=f"610100PT-XK-000{number}")
+    monkeypatch.setattr(views, "ITEMS_PAGE_SIZE", 2)
+    client = Client(HTTP_HOST=settings.PLATFORM_DOMAIN)
+    first = client.get("/online/items/?q=PT-XK", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "3 items" in first and "Page 1 of 2" in first
+    assert "610100PT-XK-0001" in first and "610100PT-XK-0004" not in first
+    assert 'href="?q=PT-XK&amp;page=2"' in first
+    second = client.get("/online/items/?q=PT-XK&page=2", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "610100PT-XK-0004" in second and "610100PT-XK-0001" not in second and "Page 2 of 2" in second
+    beyond = client.get("/online/items/?q=PT-XK&page=99", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Page 2 of 2" in beyond
+
+
 # --- the whole flow ----------------------------------------------------------------------------------
 
 def test_apply_notice_supplement_accept_approve_and_download_the_decision(online_item, zhang, beilin, centre_client,
