@@ -1,15 +1,18 @@
-"""Keep it checked (issue 19): every page each role can reach, on a 360×740 phone, in Chinese and in English,
-passes axe-core's WCAG 2.1 A/AA rules, does not scroll sideways, has targets at least 24 px (44 px tall on the
-pages made for phones: `body.phone`) and no text under 12 px. The test fails listing every violation.
+"""Keep it checked (issue 19): every page each role can reach, on a 360×740 phone (the hall's kiosk and
+rating pad on their 1024×768 touch screen), in Chinese and in English, passes axe-core's WCAG 2.1 A/AA rules,
+does not scroll sideways, has targets at least 24 px (44 px tall on the pages made for phones: `body.phone`)
+and no text under 12 px. The test fails listing every violation.
 
 Which pages: the URL confs, not a list written here, so that a new page is checked without anyone adding it.
-For each role and each of its hosts the crawl starts at every GET route without arguments (`ENTRY_SKIPS` names
-the ones that are not pages and why) and follows the links it finds on the same host; a route with arguments
-is checked once, at the first link to it (one detail page per kind, on the real objects made below). A route
-is visited once per host and language (by the first role that reaches it; `QUERY_VARIANTS` query shapes of a
-route count as pages of their own: the agent's item list and filing form share a route). A route with
-arguments that no role reached must be named in `DETAIL_SKIPS` with the reason, so that a new detail page
-nobody links to fails here until it is checked or explained.
+For each role and each of its hosts the crawl starts at the role's `starts` (pages no link leads to:
+reach_world.py) and every GET route without arguments (`ENTRY_SKIPS` names the ones that are not pages and
+why), and follows the links it finds on the same host; a route with arguments is checked once, at the first
+link to it (one detail page per kind, on the real objects reach_world.py makes). A route is checked once per
+host and language (by the first role that reaches it; `QUERY_VARIANTS` query shapes of a route count as
+pages of their own: the agent's item list and filing form share a route). In the second language each role
+opens again only the pages it checked in the first (their links do not change with the language). A route
+with arguments that no role reached must be named in `DETAIL_SKIPS` with the reason, so that a new detail
+page nobody links to fails here until it is checked or explained.
 
 One browser, one context per role and language, no sleeps; its time is printed (`-s`) and in docs.
 """
@@ -249,12 +252,17 @@ def _open(page, url: str):
     return False  # interrupted twice: left out rather than checked half-loaded
 
 
-def crawl(sweep: Sweep, page, role: Role, host: str, language: str, starts: list[str]) -> None:
+def crawl(sweep: Sweep, page, role: Role, host: str, language: str, starts: list[str],
+          replay: list[str] | None = None) -> list[str]:
     """Check every page of `host` the role reaches from `starts` and (`role.entries`) the entry routes,
-    following links on the same host."""
+    following links on the same host; or (`replay`, the addresses this returned for the role's first
+    language) only those pages, in another language: the links are the same, so the pages opened only for
+    their links are not opened again. Returns the addresses of the pages checked."""
     base = _base(sweep.live_url, host)
     origin = urlsplit(base).netloc
-    queue = [base + path for path in [*starts, *(_entries(host) if role.entries else [])]]
+    queue = list(replay) if replay is not None else [
+        base + path for path in [*starts, *(_entries(host) if role.entries else [])]]
+    checked: list[str] = []
     queued = set(queue)
     while queue:
         url = queue.pop(0)
@@ -285,7 +293,9 @@ def crawl(sweep: Sweep, page, role: Role, host: str, language: str, starts: list
         final_name = _route_of(final.path, host) or name
         final_key = (host, final_name, _shape(final.query), language)
         if final_key in sweep.seen or key in sweep.seen:  # checked for another role: its links only
-            _follow(page.evaluate("[...document.querySelectorAll('a[href]')].map(a => a.href)"), origin, queue, queued)
+            if replay is None:
+                _follow(page.evaluate("[...document.querySelectorAll('a[href]')].map(a => a.href)"), origin, queue,
+                        queued)
             continue
         sweep.seen.update({key, final_key})
         sweep.reached.add(final_name)
@@ -298,7 +308,10 @@ def crawl(sweep: Sweep, page, role: Role, host: str, language: str, starts: list
         need = "44 px tall" if found["phone"] else "24 px"
         sweep.problems += [f"{where}: target under {need}: {t}" for t in found["targets"]]
         sweep.problems += [f"{where}: text under 12 px: {t}" for t in found["texts"]]
-        _follow(found["links"], origin, queue, queued)
+        checked.append(url)
+        if replay is None:
+            _follow(found["links"], origin, queue, queued)
+    return checked
 
 
 def _follow(links: list[str], origin: str, queue: list[str], queued: set[str]) -> None:
@@ -348,6 +361,7 @@ def test_every_page_each_role_reaches_passes_the_phone_checks_in_both_languages(
     started = time.perf_counter()
     made = world(make_browser_user, monkeypatch)
     sweep = Sweep(live_url=live_url)
+    checked: dict[tuple[str, str], list[str]] = {}  # (role, host) → the pages checked in the first language
     try:
         for role in ROLES:
             role.username = made.users.get(role.name, "")
@@ -355,8 +369,8 @@ def test_every_page_each_role_reaches_passes_the_phone_checks_in_both_languages(
                 context = browser.new_context(viewport=role.viewport, locale=locale, has_touch=True,
                                               is_mobile=role.viewport is VIEWPORT)
                 context.set_default_timeout(15_000)
-                page = context.new_page()
                 for host in role.hosts:
+                    page = context.new_page()  # a new tab: a navigation the last host's page began cannot interrupt
                     if role.portal_mobile:
                         if language == "zh-hans":
                             _applicant_with_a_case(page, live_url, role.portal_mobile, made.users)
@@ -367,7 +381,9 @@ def test_every_page_each_role_reaches_passes_the_phone_checks_in_both_languages(
                     elif role.username:
                         sign_in(page, _base(live_url, host), role.username)
                     starts = [path for where, path in made.starts.get(role.name, []) if where == host]
-                    crawl(sweep, page, role, host, language, starts)
+                    first = checked.get((role.name, host))
+                    checked[role.name, host] = crawl(sweep, page, role, host, language, starts, replay=first)
+                    page.close()
                 context.close()
     finally:
         made.cleanup()
