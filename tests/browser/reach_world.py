@@ -3,11 +3,14 @@ server's threads read them): each role's user, and at Beilin a case under a one-
 rated badly (its rectification), a complaint, the month's archive sample, a joint case, a green channel, a
 published news post and a hall (a window the clerk operates, a queue open all day, a kiosk, a rating pad
 and a ticket called to the window); under Nanyuanmen a village agent's filing; on the platform a key
-project with an agent, a finished onboarding batch, a bundle and a linked project.
+project with an agent, a finished onboarding batch, a refused catalogue import, a bundle and a linked
+project.
 
 Pages no link leads to (a device's page opened by its key, a ticket's page and printout opened from the
-kiosk, an onboarding batch's page opened after its upload) and a page the crawl would reach only by chance
-(the case under a notice: a case's page is checked once, at the first case met) are the roles' `starts`.
+kiosk, the joint case's receipt signed for whoever passed the progress lookup, an onboarding batch's and a
+catalogue import's pages opened after their upload) and a page the crawl would reach only by chance
+(the case under a notice: a case's page is checked once, at the first case met; the agent's station, on
+whichever page of the township's stations other tests' stations put it) are the roles' `starts`.
 The hall's rows are removed by `World.cleanup` (other tests count a centre's queues and windows); the rest
 stays, as other browser tests' rows do."""
 from __future__ import annotations
@@ -41,6 +44,7 @@ class World:
 def world(make_browser_user, monkeypatch) -> World:
     """Make every role's user and the objects above; the hall's queue is open today whatever the day (the
     hall's working-day check is replaced in this process, which the live server shares)."""
+    from registry.views import receipt_token
     from tests.browser.test_cases import committed_adopted_item
     from tests.browser.test_delegation import committed_filing, committed_township_item
     from tests.browser.test_joint import committed_bundle, committed_project
@@ -49,18 +53,22 @@ def world(make_browser_user, monkeypatch) -> World:
     monkeypatch.setattr("hall.services.is_working_day", lambda **_kwargs: True)
     users = {name: make_browser_user(*roles) for name, roles in MEMBERSHIPS.items()}
     code = committed_adopted_item("Reach permit")
-    committed_filing(users["village agent"], committed_township_item(unique("触达养老保险")))
+    station = committed_filing(users["village agent"], committed_township_item(unique("触达养老保险")))
     bundle = committed_bundle()
     committed_project()
-    _accepted(bundle["code"], users["window clerk"])
+    joint = _accepted(bundle["code"], users["window clerk"])
     hall = orm(_beilin, users, code)
-    batch = orm(_platform, users)
+    batch, catalogue_import = orm(_platform, users)
+    receipt = receipt_token(joint["number"])
     starts = {
         "anonymous applicant": [("beilin", f"/hall/t/{hall['ticket']}/"),
-                                ("beilin", f"/hall/t/{hall['ticket']}/print/")],
+                                ("beilin", f"/hall/t/{hall['ticket']}/print/"),
+                                ("beilin", f"/progress/receipt/{receipt}/")],
         "window clerk": [("beilin", f"/cases/{hall['notice_case']}/")],
+        "township administrator": [("beilin-nanyuanmen", f"/delegation/stations/?q={station}")],
         "hall devices": [("beilin", f"/hall/kiosk/{hall['kiosk']}/"), ("beilin", f"/hall/pad/{hall['pad']}/")],
-        "platform admin": [("", f"/onboard/batches/{batch}/")],
+        "hall screen": [("beilin", "/hall/screen/")],
+        "platform admin": [("", f"/onboard/batches/{batch}/"), ("", f"/catalogue/imports/{catalogue_import}/")],
     }
     return World(users=users, starts=starts, cleanup=lambda: orm(_hall_remove, hall))
 
@@ -134,11 +142,12 @@ def _beilin(users: dict[str, str], code: str) -> dict:
             "ticket": ticket.token, "notice_case": str(case.pk)}
 
 
-def _platform(users: dict[str, str]) -> int:
-    """A key project with an agent (this year's agency report lists it) and a finished onboarding batch:
-    the batch's id."""
+def _platform(users: dict[str, str]) -> tuple[int, int]:
+    """A key project with an agent (this year's agency report lists it), a finished onboarding batch and a
+    catalogue import refused for a bad row: the batch's and the import's ids."""
     from django.utils import timezone
 
+    from catalog.models import CatalogueImport
     from delegation.services import agency_assign
     from projects.services import key_project_register
     from tenants.models import Centre, OnboardingBatch, User
@@ -151,9 +160,14 @@ def _platform(users: dict[str, str]) -> int:
                   today=today)
     row = {"level": "township", "code": "610103099", "slug": "reach-batch", "name_zh": "触达街道",
            "name_en": "Reach Street", "parent_code": "610103"}
-    return OnboardingBatch.objects.create(file_name="触达网点.csv", rows=[row], total=1, done=1, created_count=1,
-                                          status="done",
-                                          created_by=User.objects.get(username=users["platform admin"])).pk
+    admin = User.objects.get(username=users["platform admin"])
+    batch = OnboardingBatch.objects.create(file_name="触达网点.csv", rows=[row], total=1, done=1, created_count=1,
+                                           status="done", created_by=admin)
+    refused = CatalogueImport.objects.create(
+        file_name="触达目录.xlsx", stage="failed", total=3, done=3, problem_count=1, language="zh-hans",
+        problems=[{"row": 3, "column": "承诺时限", "message": "承诺时限（12个工作日）长于法定时限（10个工作日）。"}],
+        created_by=admin)
+    return batch.pk, refused.pk
 
 
 def _hall_remove(hall: dict) -> None:

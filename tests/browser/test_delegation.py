@@ -80,9 +80,9 @@ def committed_agent(username: str) -> str:
     return orm(create)
 
 
-def committed_filing(username: str, item_code: str) -> None:
+def committed_filing(username: str, item_code: str) -> str:
     """`username` made the agent of a new station (`committed_agent`) who files `item_code` for 王秀兰 with
-    her recorded consent (committed)."""
+    her recorded consent (committed): the station's code."""
     station_code = committed_agent(username)
 
     def create() -> None:
@@ -101,6 +101,7 @@ def committed_filing(username: str, item_code: str) -> None:
                                                evidence=f"REC-{station_code}"))
 
     orm(create)
+    return station_code
 
 
 def test_an_agent_files_for_a_resident_on_a_phone_and_the_clerk_sees_it_as_proxy(browser, live_url,
