@@ -385,7 +385,8 @@ def test_every_page_each_role_reaches_passes_the_phone_checks_in_both_languages(
                         sign_in(page, _base(live_url, host), role.username)
                     starts = [path for where, path in made.starts.get(role.name, []) if where == host]
                     first = checked.get((role.name, host))
-                    checked[role.name, host] = crawl(sweep, page, role, host, language, starts, replay=first)
+                    done = crawl(sweep, page, role, host, language, starts, replay=first)
+                    checked.setdefault((role.name, host), done)
                     page.close()
                 context.close()
     finally:
