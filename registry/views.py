@@ -209,6 +209,8 @@ def progress(request: HttpRequest) -> HttpResponse:
                 return render(request, "registry/progress.html", context, status=exc.http_status)
             if entry is None:
                 context["error"] = _not_found_message()
+                for field in form.fields.values():  # both may be wrong: each field points at the message
+                    field.widget.attrs.update({"aria-invalid": "true", "aria-describedby": "progress-error"})
                 status = 404
             else:
                 context["result"] = _result(entry)

@@ -1,6 +1,7 @@
 """Issue 19's faults as a person on a phone meets them: charts whose labels can be read at 360 px, targets a
 thumb can hit on the pages made for phones, a provisional badge with enough contrast, forms that do not scroll
-sideways, item codes of readable size, and a progress lookup whose answer a screen reader is taken to."""
+sideways, item codes of readable size, a progress lookup whose answer (or refusal) a screen reader is taken to,
+and messages that keep the list rules."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,7 +9,7 @@ import uuid
 
 import pytest
 
-from tests.browser.conftest import PASSWORD, at, orm, phone, sign_in, unique
+from tests.browser.conftest import PASSWORD, accessibility_violations, at, orm, phone, sign_in, unique
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
@@ -239,6 +240,31 @@ def test_the_progress_lookups_answer_takes_the_focus_without_scripts(browser, li
     page.wait_for_load_state()
     focused = page.evaluate("""() => { const a = document.activeElement;
       return [a.tagName, a.className, a.getAttribute('aria-labelledby'), a.innerText]; }""")
-    context.close()
     assert focused[1].split()[:2] == ["card", "progress-result"], focused
     assert case["number"] in focused[3]
+
+    # a wrong last four: the refusal takes the focus, and each field says it is wrong and points at it
+    page.fill("#id_factor", "0000")
+    page.click("form.progress-form button[type=submit]")
+    page.wait_for_load_state()
+    focused = page.evaluate("() => [document.activeElement.id, document.activeElement.innerText]")
+    fields = page.eval_on_selector_all(
+        "form.progress-form input:not([type=hidden])",
+        "inputs => inputs.map(i => [i.getAttribute('aria-invalid'), i.getAttribute('aria-describedby')])")
+    context.close()
+    assert focused[0] == "progress-error" and focused[1], focused
+    assert fields == [["true", "progress-error"]] * 2
+
+
+def test_a_page_showing_a_message_passes_axe(browser, live_url):
+    """A message after a form (here: the sign-in code sent) is a status inside a list the list rules allow."""
+    page = phone(browser, "zh-CN")
+    page.goto(live_url + "/online/sign-in/")
+    page.fill("#id_mobile", "13911116666")
+    page.click("button[name=send]")
+    page.wait_for_load_state()
+    shown = page.locator("ul.messages li").count()
+    problems = accessibility_violations(page)
+    page.context.close()
+    assert shown >= 1
+    assert problems == []
