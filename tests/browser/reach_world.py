@@ -6,12 +6,13 @@ and a ticket called to the window); under Nanyuanmen a village agent's filing; o
 project with an agent, a finished onboarding batch, a refused catalogue import, a bundle and a linked
 project.
 
-Pages no link leads to (a device's page opened by its key, a ticket's page and printout opened from the
-kiosk, the joint case's receipt signed for whoever passed the progress lookup, an onboarding batch's and a
-catalogue import's pages opened after their upload) and a page the crawl would reach only by chance
-(the case under a notice: a case's page is checked once, at the first case met; the agent's station, on
-whichever page of the township's stations other tests' stations put it; the new case form for an item, which
-a GET form opens) are the roles' `starts`.
+Pages no link leads to (a device's page opened by its key, the kiosk showing the ticket just taken, a
+ticket's page and printout opened from the kiosk, the joint case's receipt signed for whoever passed the
+progress lookup, an onboarding batch's and a catalogue import's pages opened after their upload) and pages
+the crawl would reach only by chance (the case under a notice: a case's page is checked once, at the first
+case met; the agent's station, on whichever page of the township's stations other tests' stations put it;
+the new case form for an item, which a GET form opens) are the roles' `starts`, checked whatever the
+routes' query shapes already checked.
 The hall's rows are removed by `World.cleanup` (other tests count a centre's queues and windows); the rest
 stays, as other browser tests' rows do."""
 from __future__ import annotations
@@ -67,7 +68,8 @@ def world(make_browser_user, monkeypatch) -> World:
                                 ("beilin", f"/progress/receipt/{receipt}/")],
         "window clerk": [("beilin", f"/cases/{hall['notice_case']}/"), ("beilin", f"/cases/new/?item_code={code}")],
         "township administrator": [("beilin-nanyuanmen", f"/delegation/stations/?q={station}")],
-        "hall devices": [("beilin", f"/hall/kiosk/{hall['kiosk']}/"), ("beilin", f"/hall/pad/{hall['pad']}/")],
+        "hall devices": [("beilin", f"/hall/kiosk/{hall['kiosk']}/?taken={hall['ticket']}"),
+                         ("beilin", f"/hall/kiosk/{hall['kiosk']}/"), ("beilin", f"/hall/pad/{hall['pad']}/")],
         "hall screen": [("beilin", "/hall/screen/")],
         "platform admin": [("", f"/onboard/batches/{batch}/"), ("", f"/catalogue/imports/{catalogue_import}/")],
     }

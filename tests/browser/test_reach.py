@@ -282,7 +282,8 @@ def crawl(sweep: Sweep, page, role: Role, host: str, language: str, starts: list
         shape = _shape(parts.query)
         key = (host, name, shape, language)
         variants = sum(1 for s in sweep.seen if s[:2] == (host, name) and s[3] == language)
-        if (role.name, *key) in sweep.visited or variants >= QUERY_VARIANTS and key not in sweep.seen:
+        if (role.name, *key) in sweep.visited or (
+                variants >= QUERY_VARIANTS and key not in sweep.seen and url not in first):
             continue
         sweep.visited.add((role.name, *key))
         response = _open(page, url)
