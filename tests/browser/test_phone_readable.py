@@ -268,3 +268,21 @@ def test_a_page_showing_a_message_passes_axe(browser, live_url):
     page.context.close()
     assert shown >= 1
     assert problems == []
+
+
+def test_a_form_sent_back_with_errors_takes_the_keyboard_to_its_summary(browser, live_url, make_browser_user):
+    """The summary ("Please correct the errors below. Nothing was saved.") takes the focus, so a screen reader
+    reads it and the next Tab reaches the first field in error, not the header."""
+    from tests.browser.test_cases import committed_adopted_item
+
+    code = committed_adopted_item("Summary permit")
+    clerk = make_browser_user(("610103", "window_clerk"))
+    page = phone(browser)
+    base = at(live_url, "beilin")
+    sign_in(page, base, clerk, PASSWORD)
+    page.goto(f"{base}/cases/new/?item_code={code}")
+    page.click("#new-case button[type=submit]")
+    page.wait_for_load_state()
+    focused = page.evaluate("() => [document.activeElement.className, document.activeElement.innerText]")
+    page.context.close()
+    assert focused[0] == "form-errors" and "Nothing was saved" in focused[1], focused
