@@ -1,10 +1,10 @@
 """The objects the sweep of every page (test_reach) reaches its detail pages through, committed (the live
-server's threads read them): each role's user, and at Beilin a case under a one-time notice, a decided case
-rated badly (its rectification), a complaint, the month's archive sample, a joint case, a green channel, a
-published news post and a hall (a window the clerk operates, a queue open all day, a kiosk, a rating pad
-and a ticket called to the window); under Nanyuanmen a village agent's filing; on the platform a key
-project with an agent, a finished onboarding batch, a refused catalogue import, a bundle and a linked
-project.
+server's threads read them): each role's user, and at Beilin a case under a one-time notice, a collected
+case rated badly (its rectification), a complaint, the month's archive sample (that case drawn), a joint
+case, a green channel, a published news post and a hall (a window the clerk operates, a queue open all day,
+a kiosk, a rating pad and a ticket called to the window); under Nanyuanmen a village agent's filing; on the
+platform a key project with an agent, a finished onboarding batch, a refused catalogue import, a bundle and
+a linked project.
 
 Pages no link leads to (a device's page opened by its key, the kiosk showing the ticket just taken, a
 ticket's page and printout opened from the kiosk, the joint case's receipt signed for whoever passed the
@@ -116,6 +116,8 @@ def _beilin(users: dict[str, str], code: str) -> dict:
         decided = case_transition(centre=beilin, case=submitted("触达差评"), action="accept", acting_user=clerk)
         for action in ("start_review", "approve"):
             decided = case_transition(centre=beilin, case=decided, action=action, acting_user=chief)
+        for action in ("result_ready", "collect"):  # closed: the month's sample draws it
+            decided = case_transition(centre=beilin, case=decided, action=action, acting_user=clerk)
         post = post_create(centre=beilin, acting_user=clerk, title_zh="大厅延长办公时间",
                            title_en="The hall opens longer", body_zh="周六上午照常办理。",
                            body_en="Open on Saturday mornings.")
