@@ -367,15 +367,9 @@ ROLES = [
 def _applicant_with_a_case(page, live_url: str, mobile: str, users: dict[str, str]) -> None:
     """Sign in to the online hall (binding a real name) and apply online once; Beilin decides the case (its
     rating form opens) and the applicant asks Beilin a question, so that the account's pages exist."""
-    from tests.browser.test_portal_a11y import PDF, _forget, _online_item, portal_sign_in
+    from tests.browser.test_portal_a11y import applied_online
 
-    _forget(mobile)
-    portal_sign_in(page, live_url, mobile)
-    code = _online_item()
-    page.goto(f"{live_url}/online/items/{code}/apply/?township=610103001")
-    for upload in page.locator("form.application input[type=file]").all():
-        upload.set_input_files(files=[{"name": "申请表.pdf", "mimeType": "application/pdf", "buffer": PDF}])
-    page.click("form.application button[type=submit]")
+    applied_online(page, live_url, mobile)
     found = re.search(r"/online/cases/([0-9a-f-]{36})/", page.url)
     assert found, page.url
     decided_with_a_question(mobile, found.group(1), users)
